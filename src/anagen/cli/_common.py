@@ -1,0 +1,92 @@
+"""Helpers shared by the CLI modules: consoles, JSON output, progress bars, file checks."""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
+
+from anagen.errors import InputError
+
+console = Console()
+err_console = Console(stderr=True)
+
+
+def _jsonable(obj: Any) -> Any:
+    if isinstance(obj, dict):
+        return {str(k): _jsonable(v) for k, v in obj.items()}
+    if isinstance(obj, list | tuple):
+        return [_jsonable(v) for v in obj]
+    if isinstance(obj, np.ndarray):
+        return _jsonable(obj.tolist())
+    if isinstance(obj, np.generic):
+        return _jsonable(obj.item())
+    if isinstance(obj, float) and not math.isfinite(obj):
+        return None  # JSON has no NaN/inf; null means "not available"
+    if isinstance(obj, Path):
+        return str(obj)
+    return obj
+
+
+def emit_json(obj: Any) -> None:
+    """Print ``obj`` as JSON on stdout (NaN/inf become null, arrays become lists)."""
+    print(json.dumps(_jsonable(obj), indent=2, allow_nan=False))
+
+
+def require_file(path: Path, *, what: str = "file") -> Path:
+    """Return ``path`` if it is a readable file, else raise :class:`InputError`."""
+    if not path.exists():
+        raise InputError(f"{what} not found", file=str(path))
+    if not path.is_file():
+        raise InputError(f"{what} is not a regular file", file=str(path))
+    return path
+
+
+def check_output_path(path: Path | None) -> Path | None:
+    """Validate an output path before any work is done (so nothing is half-written)."""
+    if path is None:
+        return None
+    suffix = path.suffix.lower()
+    if suffix not in {".png", ".svg", ".pdf", ".html", ".json", ".csv"}:
+        raise InputError(
+            field=str(path),
+            allowed="a file ending in .png, .svg, .pdf, .html, .json or .csv",
+            got=suffix or "(no suffix)",
+        )
+    parent = path.resolve().parent
+    if not parent.is_dir():
+        raise InputError("output directory does not exist", file=str(parent))
+    return path
+
+
+@contextmanager
+def progress(description: str, total: int, *, enabled: bool = True) -> Iterator[Any]:
+    """A rich progress bar on stderr; yields a callable ``advance(n=1)``."""
+    if not enabled:
+        yield lambda n=1: None
+        return
+    with Progress(
+        TextColumn("[progress.description]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        TimeRemainingColumn(),
+        console=err_console,
+        transient=True,
+    ) as bar:
+        task = bar.add_task(description, total=total)
+        yield lambda n=1: bar.advance(task, n)
