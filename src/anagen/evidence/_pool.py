@@ -1,0 +1,811 @@
+"""Fixed- and random-effects pooling of effect sizes, exact to R's metafor 3.8 ``rma.uni``.
+
+The kernel works on 2-D arrays (one meta-analysis per row, all with the same ``k``) so that
+:func:`pool_many` pools thousands of analyses at once; :func:`pool` is the one-row case.
+Every estimator, its stopping rule and its root finder follow ``metafor::rma()`` with default
+settings, so results agree with R to floating-point accuracy rather than to the estimator's
+convergence tolerance (see ``docs/metafor-validation.md``).
+
+Notation: ``yi`` effect sizes, ``vi`` sampling variances, ``wi = 1 / (vi + tau2)`` weights,
+``k`` studies, ``Q`` Cochran's heterogeneity statistic with fixed-effect weights, and
+``P = W - W 1 (1' W 1)^-1 1' W`` the residual-maker of the weighted intercept-only model.
+
+References
+----------
+.. [1] Viechtbauer, W. (2005). Bias and efficiency of meta-analytic variance estimators in the
+   random-effects model. *Journal of Educational and Behavioral Statistics*, 30(3), 261-293.
+.. [2] Viechtbauer, W. (2010). Conducting meta-analyses in R with the metafor package.
+   *Journal of Statistical Software*, 36(3), 1-48.
+.. [3] DerSimonian, R., & Laird, N. (1986). Meta-analysis in clinical trials. *Controlled
+   Clinical Trials*, 7(3), 177-188.
+.. [4] Paule, R. C., & Mandel, J. (1982). Consensus values and weighting factors. *Journal of
+   Research of the National Bureau of Standards*, 87(5), 377-385.
+.. [5] Sidik, K., & Jonkman, J. N. (2005). Simple heterogeneity variance estimation for
+   meta-analysis. *Journal of the Royal Statistical Society C*, 54(2), 367-384.
+.. [6] Hedges, L. V. (1983). A random effects model for effect sizes. *Psychological Bulletin*,
+   93(2), 388-395.
+.. [7] Morris, C. N. (1983). Parametric empirical Bayes inference: Theory and applications.
+   *Journal of the American Statistical Association*, 78(381), 47-55.
+.. [8] Knapp, G., & Hartung, J. (2003). Improved tests for a random effects meta-regression
+   with a single covariate. *Statistics in Medicine*, 22(17), 2693-2710.
+.. [9] Higgins, J. P. T., & Thompson, S. G. (2002). Quantifying heterogeneity in a
+   meta-analysis. *Statistics in Medicine*, 21(11), 1539-1558.
+.. [10] Viechtbauer, W. (2007). Confidence intervals for the amount of heterogeneity in
+   meta-analysis. *Statistics in Medicine*, 26(1), 37-52.
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, fields
+from typing import TYPE_CHECKING, Any, Literal
+
+import numpy as np
+from scipy import stats
+
+from anagen.errors import ConvergenceError, InputError
+from anagen.evidence._zeroin import R_UNIROOT_TOL, zeroin
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+__all__ = ["METHODS", "PoolManyResult", "PoolResult", "pool", "pool_many"]
+
+Method = Literal["FE", "DL", "REML", "ML", "PM", "SJ", "HE", "EB"]
+
+#: Estimators of tau², with the name metafor gives them.
+METHODS: dict[str, str] = {
+    "FE": "fixed effect (inverse variance, tau2 = 0)",
+    "DL": "DerSimonian-Laird method of moments",
+    "REML": "restricted maximum likelihood (Fisher scoring)",
+    "ML": "maximum likelihood (Fisher scoring)",
+    "PM": "Paule-Mandel generalised Q",
+    "SJ": "Sidik-Jonkman",
+    "HE": "Hedges (unweighted method of moments)",
+    "EB": "empirical Bayes (Morris)",
+}
+
+# metafor's rma() control defaults
+_THRESHOLD = 1e-5  # Fisher scoring stops when |change in tau2| <= threshold
+_MAXITER = 100  # Fisher scoring iterations and uniroot() iterations for PM
+_TAU2_MAX = 100.0  # upper end of the PM search interval
+_CONFINT_MAXITER = 1000  # uniroot() iterations in confint()
+_LOG_2PI = math.log(2.0 * math.pi)
+
+
+@dataclass(frozen=True, slots=True)
+class PoolResult:
+    """One pooled meta-analysis, field by field as metafor ``rma``, ``predict`` and ``confint``.
+
+    Attributes
+    ----------
+    method
+        Estimator of tau² (one of :data:`METHODS`).
+    k
+        Number of studies.
+    estimate, se
+        Pooled effect and its standard error (Knapp–Hartung-scaled when ``knha``).
+    zval
+        Test statistic ``estimate / se``: a z value, or a t value on ``df`` degrees of freedom
+        when ``knha`` (metafor calls both ``zval``).
+    p
+        Two-sided p-value of ``zval``.
+    ci_low, ci_high
+        Confidence interval of the pooled effect.
+    tau2, tau2_se, tau
+        Between-study variance, its standard error (NaN for FE or a fixed ``tau2``), and its
+        square root.
+    i2, h2
+        I² (percent) and H², computed as metafor does for the method (from Q for FE, from
+        ``tau2`` and the typical within-study variance otherwise).
+    q, q_df, q_p
+        Cochran's Q (fixed-effect weights), its degrees of freedom ``k - 1`` and p-value.
+    pi_low, pi_high
+        Prediction interval for the true effect in a new study (as metafor ``predict``);
+        equal to the confidence interval for FE.
+    tau2_ci_low, tau2_ci_high, i2_ci_low, i2_ci_high, h2_ci_low, h2_ci_high
+        Q-profile confidence intervals (metafor ``confint``); NaN for FE or a fixed ``tau2``.
+    knha
+        Whether the Knapp–Hartung adjustment was used.
+    level
+        Confidence level (for example 0.95).
+    df
+        Degrees of freedom of the t distribution (``k - 1``) when ``knha``; ``None`` for z.
+    weights
+        Study weights in percent, as metafor ``weights()``.
+    yi, vi
+        The input effect sizes and sampling variances.
+    """
+
+    method: str
+    k: int
+    estimate: float
+    se: float
+    zval: float
+    p: float
+    ci_low: float
+    ci_high: float
+    tau2: float
+    tau2_se: float
+    tau: float
+    i2: float
+    h2: float
+    q: float
+    q_df: int
+    q_p: float
+    pi_low: float
+    pi_high: float
+    tau2_ci_low: float
+    tau2_ci_high: float
+    i2_ci_low: float
+    i2_ci_high: float
+    h2_ci_low: float
+    h2_ci_high: float
+    knha: bool
+    level: float
+    df: int | None
+    weights: tuple[float, ...]
+    yi: tuple[float, ...]
+    vi: tuple[float, ...]
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return the fields as JSON-ready Python values (NaN where not applicable)."""
+        out = asdict(self)
+        if out["df"] is None:
+            out["df"] = math.nan
+        for key in ("weights", "yi", "vi"):
+            out[key] = list(out[key])
+        return out
+
+    def to_frame(self) -> pd.DataFrame:
+        """Return the scalar fields as a one-row :class:`pandas.DataFrame`."""
+        import pandas as pd
+
+        row = {k: v for k, v in self.to_dict().items() if not isinstance(v, list)}
+        return pd.DataFrame([row])
+
+
+@dataclass(frozen=True, slots=True)
+class PoolManyResult:
+    """Many meta-analyses pooled at once: each field of :class:`PoolResult` as an array.
+
+    Scalar settings (``method``, ``k``, ``knha``, ``level``, ``df``, ``q_df``) are shared by all
+    rows; every other field is a 1-D array with one entry per analysis, except ``weights``
+    (percent, shape ``(n, k)``). ``converged`` is False for rows whose estimator failed (their
+    fields are NaN) when ``pool_many(..., errors="nan")``.
+    """
+
+    method: str
+    k: int
+    knha: bool
+    level: float
+    df: int | None
+    q_df: int
+    estimate: np.ndarray
+    se: np.ndarray
+    zval: np.ndarray
+    p: np.ndarray
+    ci_low: np.ndarray
+    ci_high: np.ndarray
+    tau2: np.ndarray
+    tau2_se: np.ndarray
+    tau: np.ndarray
+    i2: np.ndarray
+    h2: np.ndarray
+    q: np.ndarray
+    q_p: np.ndarray
+    pi_low: np.ndarray
+    pi_high: np.ndarray
+    tau2_ci_low: np.ndarray
+    tau2_ci_high: np.ndarray
+    i2_ci_low: np.ndarray
+    i2_ci_high: np.ndarray
+    h2_ci_low: np.ndarray
+    h2_ci_high: np.ndarray
+    weights: np.ndarray
+    converged: np.ndarray
+
+    def __len__(self) -> int:
+        return int(self.estimate.shape[0])
+
+    def to_frame(self) -> pd.DataFrame:
+        """Return one row per analysis with the per-analysis scalar fields."""
+        import pandas as pd
+
+        cols = {
+            f.name: getattr(self, f.name)
+            for f in fields(self)
+            if isinstance(getattr(self, f.name), np.ndarray) and getattr(self, f.name).ndim == 1
+        }
+        return pd.DataFrame(cols)
+
+
+# --------------------------------------------------------------------------------------------
+# validation (public functions check, kernels trust)
+
+
+def _check_method(method: str) -> str:
+    if method not in METHODS:
+        raise InputError(field="method", allowed=f"one of {', '.join(METHODS)}", got=method)
+    return method
+
+
+def _check_level(level: float) -> float:
+    if not (isinstance(level, int | float) and 0.0 < float(level) < 1.0):
+        raise InputError(field="level", allowed="a number in (0, 1), e.g. 0.95", got=level)
+    return float(level)
+
+
+def _min_k(method: str, knha: bool) -> int:
+    return 2 if (method != "FE" or knha) else 1
+
+
+def _check_pair(
+    yi: Sequence[float] | np.ndarray, vi: Sequence[float] | np.ndarray, *, ndim: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Check effect sizes and variances; rows in messages are 1-based studies."""
+    try:
+        y = np.asarray(yi, dtype=np.float64)
+    except (TypeError, ValueError) as exc:
+        raise InputError(field="yi", allowed="numbers", got=str(exc)) from None
+    try:
+        v = np.asarray(vi, dtype=np.float64)
+    except (TypeError, ValueError) as exc:
+        raise InputError(field="vi", allowed="numbers", got=str(exc)) from None
+    if ndim == 1:
+        y, v = np.atleast_1d(y), np.atleast_1d(v)
+    for name, arr in (("yi", y), ("vi", v)):
+        if arr.ndim != ndim:
+            shape = "a 1-D sequence" if ndim == 1 else "a 2-D array (analyses x studies)"
+            raise InputError(field=name, allowed=shape, got=f"shape {arr.shape}")
+    if y.shape != v.shape:
+        raise InputError(
+            field="vi", allowed=f"the same shape as 'yi' {y.shape}", got=f"shape {v.shape}"
+        )
+    for name, arr, ok in (("yi", y, np.isfinite(y)), ("vi", v, np.isfinite(v) & (v > 0))):
+        if not ok.all():
+            bad = np.argwhere(~ok)[0]
+            got = float(arr[tuple(bad)])
+            allowed = "a finite number" if name == "yi" else "> 0 and finite"
+            if ndim == 1:
+                raise InputError(field=name, row=int(bad[0]) + 1, allowed=allowed, got=got)
+            raise InputError(
+                f"analysis {int(bad[0]) + 1}, study {int(bad[1]) + 1}",
+                field=name,
+                allowed=allowed,
+                got=got,
+            )
+    return y, v
+
+
+def _check_k(k: int, method: str, knha: bool) -> None:
+    need = _min_k(method, knha)
+    if k < need:
+        why = "Knapp-Hartung needs k - 1 >= 1 degrees of freedom" if knha else "to estimate tau2"
+        raise InputError(
+            f"method {method} needs at least {need} studies ({why})",
+            field="k",
+            allowed=f">= {need}",
+            got=k,
+        )
+
+
+# --------------------------------------------------------------------------------------------
+# kernels: Y, V are (n, k) float arrays; everything is vectorised over rows
+
+
+def _wmean(w: np.ndarray, Y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    sw = w.sum(axis=1)
+    return (w * Y).sum(axis=1) / sw, sw
+
+
+def _rss(w: np.ndarray, Y: np.ndarray) -> np.ndarray:
+    """Weighted residual sum of squares ``Y' P Y`` of the intercept-only model."""
+    mu, _ = _wmean(w, Y)
+    return (w * (Y - mu[:, None]) ** 2).sum(axis=1)
+
+
+def _q_at(tau2: np.ndarray, Y: np.ndarray, V: np.ndarray) -> np.ndarray:
+    """Generalised Q statistic ``Y' P(tau2) Y``."""
+    return _rss(1.0 / (V + tau2[:, None]), Y)
+
+
+def _sum_pp(w: np.ndarray) -> np.ndarray:
+    """``sum(P * P)`` (= tr(PP)) for weights ``w``."""
+    sw = w.sum(axis=1)
+    sw2 = (w**2).sum(axis=1)
+    return sw2 - 2.0 * (w**3).sum(axis=1) / sw + sw2**2 / sw**2
+
+
+def _tau2_he(Y: np.ndarray, V: np.ndarray) -> np.ndarray:
+    """Hedges' estimator ``(RSS_ols - tr(P_ols V)) / (k - 1)``, untruncated [6]."""
+    k = Y.shape[1]
+    rss = ((Y - Y.mean(axis=1, keepdims=True)) ** 2).sum(axis=1)
+    tr_pv = V.sum(axis=1) * (1.0 - 1.0 / k)
+    return (rss - tr_pv) / (k - 1)
+
+
+def _fisher_scoring(Y: np.ndarray, V: np.ndarray, method: str) -> tuple[np.ndarray, np.ndarray]:
+    """ML, REML and EB by Fisher scoring with step-halving at tau2 = 0, as metafor.
+
+    Start at max(0, HE); stop when |change| <= 1e-5; fail after 100 iterations. For ML and
+    REML, if the likelihood at tau2 = 0 beats the converged value by more than
+    ``.Machine$double.eps^0.25`` (a local maximum), tau2 is set to 0 as metafor does.
+    """
+    n, k = Y.shape
+    tau2 = np.maximum(0.0, _tau2_he(Y, V))
+    converged = np.ones(n, dtype=bool)
+    active = np.arange(n)
+    it = 0
+    while active.size:
+        it += 1
+        t = tau2[active]
+        y, v = Y[active], V[active]
+        w = 1.0 / (v + t[:, None])
+        sw = w.sum(axis=1)
+        mu = (w * y).sum(axis=1) / sw
+        r = y - mu[:, None]
+        if method == "REML":
+            ypp = (w**2 * r**2).sum(axis=1)
+            tr_p = sw - (w**2).sum(axis=1) / sw
+            adj = (ypp - tr_p) / _sum_pp(w)
+        elif method == "ML":
+            ypp = (w**2 * r**2).sum(axis=1)
+            adj = (ypp - sw) / (w**2).sum(axis=1)
+        else:  # EB
+            adj = ((w * r**2).sum(axis=1) * k / (k - 1) - k) / sw
+        adj = np.where(np.isnan(adj), 0.0, adj)
+        # step-halving keeps tau2 >= 0; from exactly 0 a negative step halves to -0.0
+        neg = t + adj < 0.0
+        adj[neg & (t <= 0.0)] = 0.0
+        while True:
+            neg = t + adj < 0.0
+            if not neg.any():
+                break
+            adj[neg] /= 2.0
+        new = t + adj
+        change = np.abs(t - new)
+        tau2[active] = new
+        if it > _MAXITER:
+            converged[active] = False
+            break
+        active = active[change > _THRESHOLD]
+    if method in ("ML", "REML"):
+        ok = np.flatnonzero(converged & (tau2 > _THRESHOLD))
+        if ok.size:
+            y, v = Y[ok], V[ok]
+            ll0 = _loglik(y, v, np.zeros(ok.size), method)
+            ll = _loglik(y, v, tau2[ok], method)
+            stuck = ll0 - ll > R_UNIROOT_TOL
+            if stuck.any():
+                warnings.warn(
+                    "Fisher scoring may have stopped at a local maximum; tau2 set to 0 "
+                    "(as metafor does). Check the profile likelihood.",
+                    RuntimeWarning,
+                    stacklevel=4,
+                )
+                tau2[ok[stuck]] = 0.0
+    return tau2, converged
+
+
+def _loglik(Y: np.ndarray, V: np.ndarray, tau2: np.ndarray, method: str) -> np.ndarray:
+    """(Restricted) log-likelihood as in metafor's local-maximum check (no |X'X| term)."""
+    k = Y.shape[1]
+    tv = V + tau2[:, None]
+    w = 1.0 / tv
+    rss = _rss(w, Y)
+    if method == "ML":
+        return -0.5 * k * _LOG_2PI - 0.5 * np.log(tv).sum(axis=1) - 0.5 * rss
+    return (
+        -0.5 * (k - 1) * _LOG_2PI
+        - 0.5 * np.log(tv).sum(axis=1)
+        - 0.5 * np.log(w.sum(axis=1))
+        - 0.5 * rss
+    )
+
+
+def _paule_mandel(Y: np.ndarray, V: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Paule–Mandel: root of ``Q(tau2) = k - 1`` on [0, 100] by R's ``uniroot`` [4]."""
+    n, k = Y.shape
+    target = float(k - 1)
+    tau2 = np.zeros(n)
+    converged = np.ones(n, dtype=bool)
+    q0 = _q_at(np.zeros(n), Y, V) - target
+    qmax = _q_at(np.full(n, _TAU2_MAX), Y, V) - target
+    too_high = qmax > 0.0
+    converged[too_high] = False
+    tau2[too_high] = np.nan
+    rows = np.flatnonzero((q0 >= 0.0) & ~too_high)
+    if rows.size:
+
+        def f(x: np.ndarray, idx: np.ndarray) -> np.ndarray:
+            r = rows[idx]
+            return _q_at(x, Y[r], V[r]) - target
+
+        root, ok = zeroin(
+            f,
+            np.zeros(rows.size),
+            np.full(rows.size, _TAU2_MAX),
+            q0[rows],
+            qmax[rows],
+            tol=R_UNIROOT_TOL,
+            maxiter=_MAXITER,
+        )
+        tau2[rows] = root
+        converged[rows[~ok]] = False
+    return tau2, converged
+
+
+def _estimate_tau2(
+    Y: np.ndarray, V: np.ndarray, method: str
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Return (tau2 truncated at 0, its standard error, converged) for each row."""
+    n, k = Y.shape
+    p = 1
+    ok = np.ones(n, dtype=bool)
+    if method == "FE":
+        return np.zeros(n), np.full(n, np.nan), ok
+    if method == "DL":
+        w = 1.0 / V
+        sw = w.sum(axis=1)
+        tr_p = sw - (w**2).sum(axis=1) / sw
+        tau2 = np.maximum(0.0, (_rss(w, Y) - (k - p)) / tr_p)
+        se = np.sqrt((2.0 * (k - p) + 4.0 * tau2 * tr_p + 2.0 * tau2**2 * _sum_pp(w)) / tr_p**2)
+        return tau2, se, ok
+    if method == "HE":
+        tau2 = np.maximum(0.0, _tau2_he(Y, V))
+        s1, s2 = V.sum(axis=1), (V**2).sum(axis=1)
+        tr_pvpv = s2 - 2.0 * s2 / k + s1**2 / k**2
+        tr_pv = s1 * (1.0 - 1.0 / k)
+        se = np.sqrt((2.0 * tr_pvpv + 4.0 * tau2 * tr_pv + 2.0 * tau2**2 * (k - p)) / (k - p) ** 2)
+        return tau2, se, ok
+    if method == "SJ":
+        tau2_0 = ((Y - Y.mean(axis=1, keepdims=True)) ** 2).mean(axis=1)
+        w = 1.0 / (V + tau2_0[:, None])
+        tau2 = np.maximum(0.0, tau2_0 * _rss(w, Y) / (k - p))
+        sw = w.sum(axis=1)
+        sw2v = (w**2 * V).sum(axis=1)
+        pvpv = (w**2 * V**2).sum(axis=1) - 2.0 * (w**3 * V**2).sum(axis=1) / sw + sw2v**2 / sw**2
+        pvp = sw2v - 2.0 * (w**3 * V).sum(axis=1) / sw + (w**2).sum(axis=1) * sw2v / sw**2
+        se = np.sqrt(
+            tau2_0**2 / (k - p) ** 2 * (2.0 * pvpv + 4.0 * tau2 * pvp + 2.0 * tau2**2 * _sum_pp(w))
+        )
+        return tau2, se, ok
+    if method in ("ML", "REML", "EB"):
+        tau2, ok = _fisher_scoring(Y, V, method)
+    else:  # PM
+        tau2, ok = _paule_mandel(Y, V)
+    w = 1.0 / (V + tau2[:, None])
+    if method == "ML":
+        se = np.sqrt(2.0 / (w**2).sum(axis=1))
+    elif method == "REML":
+        se = np.sqrt(2.0 / _sum_pp(w))
+    else:  # EB, PM
+        se = np.sqrt(2.0 * k**2 / (k - p) / w.sum(axis=1) ** 2)
+    return tau2, se, ok
+
+
+def _q_profile(
+    Y: np.ndarray, V: np.ndarray, tau2: np.ndarray, level: float
+) -> tuple[np.ndarray, np.ndarray]:
+    """Q-profile confidence interval for tau² as metafor ``confint()`` [10].
+
+    Searches [0, max(100, 10 tau2)]; a bound is 0 when Q(0) is already below its quantile
+    (both are 0 when Q(0) is below the lower quantile), and the search limit when Q at the
+    limit is still above it.
+    """
+    n, k = Y.shape
+    alpha = 1.0 - level
+    crit_u = stats.chi2.isf(alpha / 2.0, k - 1)
+    crit_l = stats.chi2.ppf(alpha / 2.0, k - 1)
+    tmax = np.maximum(100.0, tau2 * 10.0)
+    q_min = _q_at(np.zeros(n), Y, V)
+    q_max = _q_at(tmax, Y, V)
+    lb = np.full(n, np.nan)
+    ub = np.full(n, np.nan)
+
+    def solve(rows: np.ndarray, crit: float) -> np.ndarray:
+        def f(x: np.ndarray, idx: np.ndarray) -> np.ndarray:
+            r = rows[idx]
+            return _q_at(x, Y[r], V[r]) - crit
+
+        root, _ = zeroin(
+            f,
+            np.zeros(rows.size),
+            tmax[rows],
+            q_min[rows] - crit,
+            q_max[rows] - crit,
+            tol=R_UNIROOT_TOL,
+            maxiter=_CONFINT_MAXITER,
+        )
+        return root
+
+    null = q_min < crit_l
+    lb[null] = ub[null] = 0.0
+    cap_u = ~null & (q_max > crit_l)
+    ub[cap_u] = tmax[cap_u]
+    rows = np.flatnonzero(~null & ~cap_u)
+    if rows.size:
+        ub[rows] = solve(rows, crit_l)
+    cap_l = q_max > crit_u
+    lb[cap_l] = ub[cap_l] = tmax[cap_l]
+    zero_l = ~cap_l & (q_min < crit_u)
+    lb[zero_l] = 0.0
+    rows = np.flatnonzero(~cap_l & ~zero_l)
+    if rows.size:
+        lb[rows] = solve(rows, crit_u)
+    return lb, ub
+
+
+def _pool_kernel(
+    Y: np.ndarray,
+    V: np.ndarray,
+    method: str,
+    knha: bool,
+    level: float,
+    tau2_fixed: float | None = None,
+    tau2_ci: bool = True,
+) -> dict[str, Any]:
+    """Pool each row of ``Y``/``V``; return a dict of per-row arrays (see PoolManyResult)."""
+    n, k = Y.shape
+    if tau2_fixed is not None:
+        tau2 = np.full(n, float(tau2_fixed))
+        tau2_se = np.full(n, np.nan)
+        conv = np.ones(n, dtype=bool)
+    else:
+        tau2, tau2_se, conv = _estimate_tau2(Y, V, method)
+
+    w = 1.0 / (V + tau2[:, None])
+    est, sw = _wmean(w, Y)
+    vb = 1.0 / sw
+    alpha = 1.0 - level
+    if knha:
+        rss = (w * (Y - est[:, None]) ** 2).sum(axis=1)
+        s2w = np.where(rss <= np.finfo(np.float64).eps, 0.0, rss / (k - 1))
+        vb = s2w * vb
+    se = np.sqrt(vb)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        zval = est / se
+    if knha:
+        df: int | None = k - 1
+        pval = 2.0 * stats.t.sf(np.abs(zval), df)
+        crit = float(stats.t.isf(alpha / 2.0, df))
+    else:
+        df = None
+        pval = 2.0 * stats.norm.sf(np.abs(zval))
+        crit = float(stats.norm.isf(alpha / 2.0))
+    ci_low, ci_high = est - crit * se, est + crit * se
+    half_pi = crit * np.sqrt(vb + tau2)
+    pi_low, pi_high = est - half_pi, est + half_pi
+
+    # heterogeneity: Q with fixed-effect weights, typical within-study variance vt
+    wf = 1.0 / V
+    swf = wf.sum(axis=1)
+    if k > 1:
+        q = np.maximum(0.0, _rss(wf, Y))
+        q_p = stats.chi2.sf(q, k - 1)
+        vt = (k - 1) / (swf - (wf**2).sum(axis=1) / swf)
+        if method == "FE" and tau2_fixed is None:
+            with np.errstate(divide="ignore", invalid="ignore"):
+                i2 = np.maximum(0.0, np.nan_to_num(100.0 * (q - (k - 1)) / q, nan=0.0))
+            h2 = q / (k - 1)
+        else:
+            i2 = 100.0 * tau2 / (vt + tau2)
+            h2 = tau2 / vt + 1.0
+    else:
+        q, q_p, vt = np.zeros(n), np.ones(n), np.zeros(n)
+        i2, h2 = np.zeros(n), np.ones(n)
+
+    nan = np.full(n, np.nan)
+    t2lo, t2hi = nan.copy(), nan.copy()
+    if method != "FE" and tau2_fixed is None and tau2_ci and k > 1:
+        good = np.flatnonzero(conv)
+        if good.size:
+            lo, hi = _q_profile(Y[good], V[good], tau2[good], level)
+            t2lo[good], t2hi[good] = lo, hi
+    out = {
+        "estimate": est,
+        "se": se,
+        "zval": zval,
+        "p": pval,
+        "ci_low": ci_low,
+        "ci_high": ci_high,
+        "tau2": tau2,
+        "tau2_se": tau2_se,
+        "tau": np.sqrt(tau2),
+        "i2": i2,
+        "h2": h2,
+        "q": q,
+        "q_p": q_p,
+        "pi_low": pi_low,
+        "pi_high": pi_high,
+        "tau2_ci_low": t2lo,
+        "tau2_ci_high": t2hi,
+        "i2_ci_low": 100.0 * t2lo / (vt + t2lo),
+        "i2_ci_high": 100.0 * t2hi / (vt + t2hi),
+        "h2_ci_low": t2lo / vt + 1.0,
+        "h2_ci_high": t2hi / vt + 1.0,
+        "weights": 100.0 * w / sw[:, None],
+        "converged": conv,
+        "df": df,
+    }
+    if not conv.all():
+        bad = ~conv
+        for val in out.values():
+            if isinstance(val, np.ndarray) and val.dtype == np.float64:
+                val[bad] = np.nan
+    return out
+
+
+def _convergence_message(method: str, rows: np.ndarray) -> str:
+    where = f" (analysis {', '.join(str(int(r) + 1) for r in rows[:5])})" if rows.size else ""
+    if method == "PM":
+        return (
+            f"Paule-Mandel found no tau2 in [0, {_TAU2_MAX:g}]{where}: the effects are far more "
+            "heterogeneous than their variances allow. Check the units of yi and vi, or use "
+            "method='DL' or 'REML'."
+        )
+    return (
+        f"{method} Fisher scoring did not converge in {_MAXITER} iterations{where}. Try "
+        "method='PM' or 'DL', rescale yi, or check for a study with an extreme vi."
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# public API
+
+
+def pool(
+    yi: Sequence[float] | np.ndarray,
+    vi: Sequence[float] | np.ndarray,
+    method: Method | str = "REML",
+    knha: bool = False,
+    level: float = 0.95,
+    *,
+    tau2: float | None = None,
+) -> PoolResult:
+    """Pool effect sizes with a fixed- or random-effects model, as metafor ``rma(yi, vi)``.
+
+    Parameters
+    ----------
+    yi
+        Effect sizes (one per study).
+    vi
+        Their sampling variances (> 0).
+    method
+        Estimator of tau²: ``FE`` (fixed effect), ``DL`` [3]_, ``REML`` and ``ML`` [1]_ (Fisher
+        scoring), ``PM`` [4]_, ``SJ`` [5]_, ``HE`` [6]_ or ``EB`` [7]_. FE needs k >= 1, the
+        others k >= 2.
+    knha
+        Knapp–Hartung adjustment [8]_: scale the variance of the estimate by the weighted
+        residual mean square and use a t distribution with k - 1 df (metafor ``test="knha"``).
+    level
+        Confidence level of the intervals, in (0, 1).
+    tau2
+        Fix tau² at this value instead of estimating it (metafor ``rma(tau2=)``); its standard
+        error and confidence interval are then NaN.
+
+    Returns
+    -------
+    PoolResult
+        Pooled estimate, heterogeneity (Q, I², H² [9]_), prediction interval and Q-profile
+        intervals for tau², I² and H² [10]_.
+
+    Raises
+    ------
+    InputError
+        For non-finite ``yi``, ``vi <= 0`` or non-finite, mismatched lengths, too few studies,
+        an unknown method or a bad level.
+    ConvergenceError
+        If Fisher scoring (ML/REML/EB) or the Paule–Mandel search fails.
+
+    References
+    ----------
+    See the module docstring for [1]_-[10]_: Viechtbauer 2005, 2010; DerSimonian & Laird
+    1986; Paule & Mandel 1982; Sidik & Jonkman 2005; Hedges 1983; Morris 1983; Knapp &
+    Hartung 2003; Higgins & Thompson 2002; Viechtbauer 2007.
+
+    Examples
+    --------
+    >>> res = pool([0.1, 0.3, 0.35, 0.6], [0.01, 0.02, 0.015, 0.03], method="DL")
+    >>> round(res.estimate, 4), res.k
+    (0.3089, 4)
+    """
+    method = _check_method(str(method))
+    level = _check_level(level)
+    y, v = _check_pair(yi, vi, ndim=1)
+    _check_k(y.size, method, knha)
+    if tau2 is not None and not (math.isfinite(tau2) and tau2 >= 0):
+        raise InputError(field="tau2", allowed=">= 0 and finite", got=tau2)
+    fixed = None if (tau2 is None or method == "FE") else float(tau2)
+    out = _pool_kernel(y[None, :], v[None, :], method, knha, level, tau2_fixed=fixed)
+    if not out["converged"][0]:
+        raise ConvergenceError(_convergence_message(method, np.array([], dtype=int)))
+    scalar = {key: float(val[0]) for key, val in out.items() if key not in ("weights", "df")}
+    return PoolResult(
+        method=method,
+        k=int(y.size),
+        estimate=scalar["estimate"],
+        se=scalar["se"],
+        zval=scalar["zval"],
+        p=scalar["p"],
+        ci_low=scalar["ci_low"],
+        ci_high=scalar["ci_high"],
+        tau2=scalar["tau2"],
+        tau2_se=scalar["tau2_se"],
+        tau=scalar["tau"],
+        i2=scalar["i2"],
+        h2=scalar["h2"],
+        q=scalar["q"],
+        q_df=int(y.size) - 1,
+        q_p=scalar["q_p"],
+        pi_low=scalar["pi_low"],
+        pi_high=scalar["pi_high"],
+        tau2_ci_low=scalar["tau2_ci_low"],
+        tau2_ci_high=scalar["tau2_ci_high"],
+        i2_ci_low=scalar["i2_ci_low"],
+        i2_ci_high=scalar["i2_ci_high"],
+        h2_ci_low=scalar["h2_ci_low"],
+        h2_ci_high=scalar["h2_ci_high"],
+        knha=bool(knha),
+        level=level,
+        df=out["df"],
+        weights=tuple(float(x) for x in out["weights"][0]),
+        yi=tuple(float(x) for x in y),
+        vi=tuple(float(x) for x in v),
+    )
+
+
+def pool_many(
+    yi: np.ndarray,
+    vi: np.ndarray,
+    method: Method | str = "REML",
+    knha: bool = False,
+    level: float = 0.95,
+    *,
+    tau2_ci: bool = True,
+    errors: Literal["raise", "nan"] = "raise",
+) -> PoolManyResult:
+    """Pool many meta-analyses at once (rows of 2-D arrays), each exactly as :func:`pool`.
+
+    Parameters
+    ----------
+    yi, vi
+        Arrays of shape ``(n_analyses, k)``.
+    method, knha, level
+        As in :func:`pool`, shared by all analyses.
+    tau2_ci
+        Compute the Q-profile intervals for tau², I² and H² (the costliest part; set False when
+        only estimates are needed).
+    errors
+        ``"raise"`` a :class:`~anagen.errors.ConvergenceError` naming the failed analyses, or
+        return ``"nan"`` for them with ``converged`` False.
+
+    Returns
+    -------
+    PoolManyResult
+        Each per-analysis field of :class:`PoolResult` as an array.
+
+    References
+    ----------
+    As :func:`pool`.
+    """
+    method = _check_method(str(method))
+    level = _check_level(level)
+    if errors not in ("raise", "nan"):
+        raise InputError(field="errors", allowed="'raise' or 'nan'", got=errors)
+    Y, V = _check_pair(yi, vi, ndim=2)
+    n, k = Y.shape
+    if n == 0:
+        raise InputError(field="yi", allowed="at least one analysis (row)", got=Y.shape)
+    _check_k(k, method, knha)
+    out = _pool_kernel(Y, V, method, knha, level, tau2_ci=tau2_ci)
+    conv = out.pop("converged")
+    if errors == "raise" and not conv.all():
+        raise ConvergenceError(_convergence_message(method, np.flatnonzero(~conv)))
+    df = out.pop("df")
+    return PoolManyResult(
+        method=method, k=k, knha=bool(knha), level=level, df=df, q_df=k - 1, converged=conv, **out
+    )
