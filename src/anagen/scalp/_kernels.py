@@ -1,0 +1,205 @@
+"""Numba kernel of the event-driven stochastic engine (pure: plain arrays, days, no I/O).
+
+Each follicle is a renewal process, independent of all others (Halloy et al. 2000 [S1]), so the
+kernel walks follicle by follicle from one phase exit to the next. The state observed at the
+sample times is not recorded follicle by follicle: every event adds ``-1``/``+1`` to a *delta*
+table at the first sample time at or after the event, and the caller takes a cumulative sum.
+Time is therefore O(events) and memory O(follicles + samples); no time step is involved, so
+the result is exact for the renewal process (up to floating point).
+
+Phase codes: 0 anagen, 1 catagen, 2 telogen, 3 latency (kenogen), 4 dead.
+Distribution codes: 0 lognormal, 1 gamma, 2 exponential.
+
+References
+----------
+.. [S1] Halloy J, Bernard BA, Loussouarn G, Goldbeter A. Modeling the dynamics of human hair
+   cycles by a follicular automaton. PNAS 2000;97:8328-8333.
+.. [S4] Bernard BA. The human hair follicle, a bistable organ? Exp Dermatol 2012;21:401-403.
+"""
+
+# Numba kernels draw from Numba's own generator, seeded per call from the caller's Generator:
+# ruff: noqa: NPY002
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from numba import njit
+
+ANAGEN, CATAGEN, TELOGEN, LATENCY, DEAD = 0, 1, 2, 3, 4
+N_PHASES = 5
+LOGNORMAL, GAMMA, EXPONENTIAL = 0, 1, 2
+
+
+@njit(cache=True)
+def _draw(dist: int, mean: float, cv: float) -> float:
+    """One duration with the given mean and coefficient of variation."""
+    if dist == LOGNORMAL:
+        s2 = math.log1p(cv * cv)
+        return mean * math.exp(math.sqrt(s2) * np.random.standard_normal() - 0.5 * s2)
+    if dist == GAMMA:
+        k = 1.0 / (cv * cv)
+        return np.random.gamma(k, mean / k)
+    return np.random.exponential(mean)
+
+
+@njit(cache=True)
+def seed_kernel(seed: int) -> None:
+    """Seed Numba's internal generator (used by every kernel draw)."""
+    np.random.seed(seed)
+
+
+@njit(cache=True)
+def draw_many(dist: int, mean: float, cv: float, out: np.ndarray) -> None:
+    """Fill ``out`` with durations (used by tests and as the benchmark floor)."""
+    for i in range(out.size):
+        out[i] = _draw(dist, mean, cv)
+
+
+@njit(cache=True)
+def _epoch(ep_t: np.ndarray, t: float) -> int:
+    e = np.searchsorted(ep_t, t, side="right") - 1
+    return max(e, 0)
+
+
+@njit(cache=True)
+def run_segment(
+    t0: float,
+    t1: float,
+    sample_t: np.ndarray,
+    phase: np.ndarray,
+    t_exit: np.ndarray,
+    q: np.ndarray,
+    d0: np.ndarray,
+    diam: np.ndarray,
+    zone: np.ndarray,
+    origin: np.ndarray,
+    dist: int,
+    means: np.ndarray,
+    cvs: np.ndarray,
+    vellus: np.ndarray,
+    aga: np.ndarray,
+    inc: np.ndarray,
+    aga_start: float,
+    ep_t: np.ndarray,
+    fa: np.ndarray,
+    fl: np.ndarray,
+    fp: np.ndarray,
+    rev: np.ndarray,
+    d_count: np.ndarray,
+    d_term: np.ndarray,
+    d_vel: np.ndarray,
+    d_diam: np.ndarray,
+    shed: np.ndarray,
+) -> int:
+    """Advance every follicle through all its events with time in ``(t0, t1]``.
+
+    Parameters
+    ----------
+    means
+        ``[anagen, catagen, telogen, latency]`` means of a normal follicle (days).
+    cvs
+        ``[anagen, telogen, latency]`` coefficients of variation.
+    vellus
+        ``[anagen mean, latency mean, diameter um]`` of a fully miniaturised follicle.
+    aga
+        ``[cycles_to_vellus, critical_cycles, vellus_threshold_um]``.
+    inc
+        Miniaturisation gained per completed cycle, by origin zone (pace x sensitivity).
+    aga_start
+        Day from which completed cycles add miniaturisation.
+    ep_t, fa, fl, fp, rev
+        Modulation epochs and per-zone factors (see :class:`anagen.scalp.Modulation`).
+    d_count, d_term, d_vel, d_diam, shed
+        Delta tables, row ``k`` = first sample time >= the event (``len(sample_t)`` = later).
+
+    Returns
+    -------
+    int
+        Number of random durations drawn.
+    """
+    n = phase.size
+    m_a, catagen, m_t, m_l = means[0], means[1], means[2], means[3]
+    cv_a, cv_t, cv_l = cvs[0], cvs[1], cvs[2]
+    lr_a = math.log(vellus[0] / m_a)
+    lr_l = math.log(vellus[1] / m_l)
+    dv = vellus[2]
+    ctv, crit, thr = aga[0], aga[1], aga[2]
+    n_ep = ep_t.size
+    draws = 0
+    for i in range(n):
+        ph = phase[i]
+        if ph == DEAD:
+            continue
+        te = t_exit[i]
+        z = zone[i]
+        tc = t0
+        while True:
+            if ph == LATENCY:
+                # residual latency is rescaled at each epoch boundary b in (tc, min(te, t1)]
+                e = _epoch(ep_t, tc)
+                while e + 1 < n_ep:
+                    b = ep_t[e + 1]
+                    if b <= tc or b > t1 or b >= te:
+                        break
+                    te = b + (te - b) * fl[e + 1, z] / fl[e, z]
+                    e += 1
+            if te > t1:
+                break
+            k = np.searchsorted(sample_t, te, side="left")
+            e = _epoch(ep_t, te)
+            if ph == ANAGEN:
+                if catagen > 0.0:
+                    new = CATAGEN
+                    ne = te + catagen
+                else:
+                    new = TELOGEN
+                    ne = te + _draw(dist, m_t, cv_t)
+                    draws += 1
+            elif ph == CATAGEN:
+                new = TELOGEN
+                ne = te + _draw(dist, m_t, cv_t)
+                draws += 1
+            elif ph == TELOGEN:
+                # the club hair is shed: the follicle is empty until the next anagen
+                new = LATENCY
+                shed[k, z] += 1.0
+                d = diam[i]
+                if d >= thr:
+                    d_term[k, z] -= 1.0
+                else:
+                    d_vel[k, z] -= 1.0
+                d_diam[k, z] -= d
+                mm = min(q[i] / ctv, 1.0)
+                ne = te + _draw(dist, m_l * math.exp(lr_l * mm), cv_l) * fl[e, z]
+                draws += 1
+            else:  # LATENCY -> next anagen: one completed cycle
+                qq = q[i] * (1.0 - rev[e, z])
+                if te >= aga_start:
+                    qq += inc[origin[i]] * fp[e, z]
+                q[i] = qq
+                if qq >= crit:
+                    new = DEAD
+                    ne = np.inf
+                else:
+                    new = ANAGEN
+                    mm = min(qq / ctv, 1.0)
+                    d = d0[i] * (1.0 - mm) + dv * mm
+                    diam[i] = d
+                    if d >= thr:
+                        d_term[k, z] += 1.0
+                    else:
+                        d_vel[k, z] += 1.0
+                    d_diam[k, z] += d
+                    ne = te + _draw(dist, m_a * math.exp(lr_a * mm), cv_a) * fa[e, z]
+                    draws += 1
+            d_count[k, z, ph] -= 1.0
+            d_count[k, z, new] += 1.0
+            ph = new
+            tc = te
+            te = ne
+            if ph == DEAD:
+                break
+        phase[i] = ph
+        t_exit[i] = te
+    return draws

@@ -1,0 +1,239 @@
+"""``simulate``: run a scalp forward in time with the stochastic or the mean-field engine.
+
+References
+----------
+.. [S1] Halloy J, Bernard BA, Loussouarn G, Goldbeter A. Modeling the dynamics of human hair
+   cycles by a follicular automaton. PNAS 2000;97:8328-8333.
+.. [S2] Halloy J, Bernard BA, Loussouarn G, Goldbeter A. The follicular automaton model: effect
+   of stochasticity and of synchronization of hair cycles. J Theor Biol 2002.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+
+from anagen.errors import InputError
+from anagen.scalp._kernels import DEAD, LATENCY, N_PHASES, run_segment, seed_kernel
+from anagen.scalp._modulation import ZONE_NAMES, Modulation
+from anagen.scalp.params import ScalpParams
+from anagen.scalp.state import DAYS_PER_YEAR, ScalpState, SeedLike, as_generator
+from anagen.scalp.trajectory import ScalpTrajectory
+
+__all__ = ["CHUNK", "sample_days", "simulate"]
+
+#: Follicles per kernel call: the progress bar advances by chunk, and each chunk gets its own
+#: seed from the caller's generator, so results depend only on the seed and the population size.
+CHUNK = 1 << 16
+_DIST = {"lognormal": 0, "gamma": 1, "exponential": 2}
+
+
+def sample_days(days: float, every: float | None) -> np.ndarray:
+    """Sample days ``0, every, 2 every, ...`` and ``days`` itself."""
+    if every is None:
+        every = max(days / 200.0, 1.0)
+    if not np.isfinite(every) or every <= 0:
+        raise InputError(field="every", allowed="> 0", got=every)
+    t = np.arange(0.0, days, every)
+    if t.size == 0 or t[-1] < days:
+        t = np.append(t, days)
+    return t
+
+
+def _resolve_days(days: float | None, years: float | None) -> float:
+    if (days is None) == (years is None):
+        raise InputError(field="days", allowed="given exactly once (days or years)", got=None)
+    name, value = ("days", days) if days is not None else ("years", years)
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, int | float | np.number)
+        or not np.isfinite(value)
+        or value <= 0
+    ):
+        raise InputError(field=name, allowed="> 0", got=value)
+    return float(days) if days is not None else float(years) * DAYS_PER_YEAR
+
+
+def _modulation_arrays(mod: Modulation | None):
+    mod = Modulation.none() if mod is None else mod
+    return mod, (
+        np.ascontiguousarray(mod.t_days),
+        np.ascontiguousarray(mod.anagen_factor),
+        np.ascontiguousarray(mod.latency_factor),
+        np.ascontiguousarray(mod.progression_factor),
+        np.ascontiguousarray(mod.reversal),
+    )
+
+
+def _kernel_params(params: ScalpParams, sex: str):
+    c, a = params.cycle, params.aga
+    means = np.array([c.anagen_mean_days, c.catagen_days, c.telogen_mean_days, c.latency_mean_days])
+    cvs = np.array([c.anagen_cv, c.telogen_cv, c.latency_cv])
+    vellus = np.array([a.vellus_anagen_days, a.vellus_latency_days, a.vellus_diameter_um])
+    aga = np.array([a.cycles_to_vellus, a.critical_cycles, a.vellus_threshold_um])
+    inc = a.pace(sex) * np.asarray(params.zones.sensitivity(sex), dtype=np.float64)
+    return _DIST[c.distribution], means, cvs, vellus, aga, inc
+
+
+def _add_state(
+    state: ScalpState, k: int, sign: float, d_count, d_term, d_vel, d_diam, thr: float, mask=None
+) -> None:
+    """Add (or remove) the follicles of ``state`` (optionally a subset) to the delta tables at row k."""
+    nz = len(ZONE_NAMES)
+    ph, z, diam = state.phase, state.zone, state.diam
+    if mask is not None:
+        ph, z, diam = ph[mask], z[mask], diam[mask]
+    d_count[k] += sign * np.bincount(
+        z.astype(np.int64) * N_PHASES + ph, minlength=nz * N_PHASES
+    ).reshape(nz, N_PHASES)
+    hair = ph < LATENCY
+    term = hair & (diam >= thr)
+    vel = hair & (diam < thr)
+    d_term[k] += sign * np.bincount(z[term], minlength=nz)
+    d_vel[k] += sign * np.bincount(z[vel], minlength=nz)
+    d_diam[k] += sign * np.bincount(z[hair], weights=diam[hair].astype(np.float64), minlength=nz)
+
+
+def _run_stochastic(
+    params: ScalpParams,
+    state: ScalpState,
+    t: np.ndarray,
+    rng: np.random.Generator,
+    mod: Modulation,
+    arrays,
+    advance: Callable[[int], None] | None,
+) -> ScalpTrajectory:
+    st = state.copy()
+    days = float(t[-1])
+    ep_t, fa, fl, fp, rev = arrays
+    dist, means, cvs, vellus, aga, inc = _kernel_params(params, state.sex)
+    thr = params.aga.vellus_threshold_um
+    ns, nz = t.size, len(ZONE_NAMES)
+    d_count = np.zeros((ns + 1, nz, N_PHASES))
+    d_term = np.zeros((ns + 1, nz))
+    d_vel = np.zeros((ns + 1, nz))
+    d_diam = np.zeros((ns + 1, nz))
+    shed = np.zeros((ns + 1, nz))
+
+    # the start of the run is an epoch boundary from "untreated" (factor 1) to epoch 0
+    lat = st.phase == LATENCY
+    st.t_exit[lat] *= fl[0, st.zone[lat]]
+    _add_state(st, 0, 1.0, d_count, d_term, d_vel, d_diam, thr)
+
+    transplants = sorted((tp for tp in mod.transplants if tp.day <= days), key=lambda tp: tp.day)
+    bounds = [tp.day for tp in transplants] + [days]
+    n = st.n_follicles
+    chunks = [(s, min(s + CHUNK, n)) for s in range(0, n, CHUNK)]
+    draws = 0
+    t0 = 0.0
+    for seg, t1 in enumerate(bounds):
+        seeds = rng.integers(0, 2**31 - 1, size=len(chunks))
+        for (lo, hi), seed in zip(chunks, seeds, strict=True):
+            seed_kernel(int(seed))
+            draws += run_segment(
+                t0, t1, t,
+                st.phase[lo:hi], st.t_exit[lo:hi], st.q[lo:hi], st.d0[lo:hi], st.diam[lo:hi],
+                st.zone[lo:hi], st.origin[lo:hi],
+                dist, means, cvs, vellus, aga, inc, state.aga_start_day,
+                ep_t, fa, fl, fp, rev,
+                d_count, d_term, d_vel, d_diam, shed,
+            )  # fmt: skip
+            if advance is not None:
+                advance(hi - lo)
+        if seg < len(transplants):
+            _transplant(st, transplants[seg], t, rng, d_count, d_term, d_vel, d_diam, thr)
+        t0 = t1
+
+    counts = np.cumsum(d_count, axis=0)[:ns]
+    return ScalpTrajectory(
+        t_days=t,
+        counts=counts,
+        terminal=np.cumsum(d_term, axis=0)[:ns],
+        vellus=np.cumsum(d_vel, axis=0)[:ns],
+        diameter_sum_um=np.cumsum(d_diam, axis=0)[:ns],
+        shed=shed[:ns],
+        scale=state.scale,
+        area_cm2=np.asarray(params.zones.area_cm2),
+        sex=state.sex,
+        age_years=state.age_years,
+        engine="stochastic",
+        visible_loss=params.staging.visible_loss,
+        baseline_density_per_cm2=np.asarray(params.zones.hair_density_per_cm2),
+        n_draws=draws,
+        final_state=st.shifted(days),
+    )
+
+
+def _transplant(st: ScalpState, tp, t, rng, d_count, d_term, d_vel, d_diam, thr) -> None:
+    """Move living follicles of the donor zone to the recipient zone (some grafts fail)."""
+    src, dst = ZONE_NAMES.index(tp.from_zone), ZONE_NAMES.index(tp.to_zone)
+    k = int(np.searchsorted(t, tp.day, side="left"))
+    candidates = np.flatnonzero((st.zone == src) & (st.phase != DEAD))
+    n_move = min(round(tp.n_follicles * st.scale), candidates.size)
+    chosen = np.sort(rng.choice(candidates, size=n_move, replace=False))
+    mask = np.zeros(st.n_follicles, dtype=bool)
+    mask[chosen] = True
+    _add_state(st, k, -1.0, d_count, d_term, d_vel, d_diam, thr, mask)
+    takes = rng.random(n_move) < tp.survival
+    st.zone[chosen[takes]] = dst
+    lost = chosen[~takes]
+    st.phase[lost] = DEAD
+    st.t_exit[lost] = np.inf
+    # grafts that fail stay in the donor zone's books as dead follicles
+    _add_state(st, k, 1.0, d_count, d_term, d_vel, d_diam, thr, mask)
+
+
+def simulate(
+    params: ScalpParams,
+    state: ScalpState,
+    *,
+    days: float | None = None,
+    years: float | None = None,
+    every: float | None = 30.0,
+    seed: SeedLike = None,
+    engine: str = "stochastic",
+    modulation: Modulation | None = None,
+    advance: Callable[[int], None] | None = None,
+) -> ScalpTrajectory:
+    """Run the scalp ``state`` forward for ``days`` (or ``years``) and sample it every ``every`` days.
+
+    Parameters
+    ----------
+    params
+        Model parameters (:func:`default_params` or :func:`load_params`).
+    state
+        Day-0 state from :func:`initial_scalp` (not modified).
+    days, years
+        Length of the run; give exactly one.
+    every
+        Sampling interval in days (the last sample is always the final day).
+    seed
+        Int, :class:`~numpy.random.SeedSequence` or :class:`~numpy.random.Generator`; the same
+        seed gives the same trajectory. For replicates pass ``SeedSequence(s).spawn(n)`` items.
+    engine
+        ``"stochastic"`` (exact event-driven renewal simulation, [S1]) or ``"meanfield"`` (the
+        deterministic limit, [S2] and its Erlang-chain generalisation).
+    modulation
+        Treatment effects, applied as documented in :class:`Modulation`.
+    advance
+        Progress callback, called with the number of follicles processed.
+
+    Returns
+    -------
+    ScalpTrajectory
+    """
+    total = _resolve_days(days, years)
+    t = sample_days(total, every)
+    mod, arrays = _modulation_arrays(modulation)
+    rng = as_generator(seed)
+    if engine == "stochastic":
+        return _run_stochastic(params, state, t, rng, mod, arrays, advance)
+    if engine == "meanfield":
+        from anagen.scalp.meanfield import run_meanfield
+
+        traj = run_meanfield(params, state, t, mod)
+        if advance is not None:
+            advance(state.n_follicles)
+        return traj
+    raise InputError(field="engine", allowed="one of stochastic, meanfield", got=engine)

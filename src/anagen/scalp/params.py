@@ -1,0 +1,452 @@
+"""Parameters of the scalp model: dataclasses, TOML loading and validation.
+
+The defaults ship as ``anagen/scalp/data/default.toml``; every number there carries its source
+tag ([S1]..[S67] of the hair-cycle reference, listed in ``docs/scalp.md``). A user file is merged
+over the defaults key by key, so it may hold only the keys it changes; unknown keys are errors.
+
+References
+----------
+.. [S4] Bernard BA. The human hair follicle, a bistable organ? Exp Dermatol 2012;21:401-403.
+.. [S11] Alopecia androgenetica, UpToDate topic (2009), "Hair growth cycle".
+.. [S27] Barman JM, Astore I, Pecoraro V. The normal trichogram of the adult. J Invest Dermatol
+   1965;44:233-236 (BioNumbers 116431).
+.. [S30] drsajjadkhan.com, Hair growth cycle (grade C).
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+import tomllib
+from dataclasses import dataclass, fields
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from anagen.errors import InputError
+from anagen.scalp._modulation import ZONE_NAMES
+
+__all__ = [
+    "AGAParams",
+    "CycleParams",
+    "PhototrichogramParams",
+    "PrevalenceTable",
+    "ScalpParams",
+    "StagingParams",
+    "ZoneParams",
+    "default_params",
+    "load_params",
+    "params_from_dict",
+]
+
+DISTRIBUTIONS = ("lognormal", "gamma", "exponential")
+START_STATES = ("equilibrium", "anagen")
+NORWOOD_STAGES = ("I", "II", "III", "IIIv", "IV", "V", "VI", "VII")
+LUDWIG_STAGES = ("0", "I", "II", "III")
+
+
+@dataclass(frozen=True, slots=True)
+class CycleParams:
+    """Phase durations of a normal (non-miniaturised) follicle, in days.
+
+    Anagen, telogen and latency durations are drawn independently per follicle and cycle from
+    ``distribution`` with the given mean and coefficient of variation (lognormal per [S4]);
+    catagen lasts exactly ``catagen_days`` (0 allowed).
+    """
+
+    distribution: str = "lognormal"
+    anagen_mean_days: float = 1000.0
+    anagen_cv: float = 0.5
+    catagen_days: float = 14.0
+    telogen_mean_days: float = 120.0
+    telogen_cv: float = 0.3
+    latency_mean_days: float = 30.0
+    latency_cv: float = 0.5
+
+    @property
+    def cycle_mean_days(self) -> float:
+        """Mean length of one full cycle A + C + T + L."""
+        return (
+            self.anagen_mean_days
+            + self.catagen_days
+            + self.telogen_mean_days
+            + self.latency_mean_days
+        )
+
+    def stationary_fractions(self) -> dict[str, float]:
+        """Renewal-theory stationary phase fractions, ``m_i / sum(m)`` (independent of CVs)."""
+        total = self.cycle_mean_days
+        return {
+            "anagen": self.anagen_mean_days / total,
+            "catagen": self.catagen_days / total,
+            "telogen": self.telogen_mean_days / total,
+            "latency": self.latency_mean_days / total,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class ZoneParams:
+    """Per-zone geometry, baseline hair density and androgen sensitivity (``ZONE_NAMES`` order)."""
+
+    area_cm2: tuple[float, ...]
+    hair_density_per_cm2: tuple[float, ...]
+    sensitivity_male: tuple[float, ...]
+    sensitivity_female: tuple[float, ...]
+
+    def sensitivity(self, sex: str) -> tuple[float, ...]:
+        return self.sensitivity_female if sex == "F" else self.sensitivity_male
+
+
+@dataclass(frozen=True, slots=True)
+class AGAParams:
+    """Pattern hair loss: per-cycle miniaturisation, its effect on durations and shaft, loss.
+
+    A follicle accumulates ``q`` (in "cycles at pace 1") by ``pace * sensitivity`` per completed
+    cycle once AGA has started. Its miniaturisation is ``m = min(q / cycles_to_vellus, 1)``;
+    anagen and latency means move log-linearly from the normal to the vellus values with ``m``;
+    the shaft diameter moves linearly from the follicle's terminal diameter to
+    ``vellus_diameter_um``; the follicle is lost when ``q >= critical_cycles``.
+    """
+
+    pace_male: float = 1.0
+    pace_female: float = 1.0
+    cycles_to_vellus: float = 6.0
+    critical_cycles: float = 12.0
+    vellus_anagen_days: float = 86.0
+    vellus_latency_days: float = 150.0
+    terminal_diameter_um: float = 61.0
+    terminal_diameter_sd_um: float = 8.0
+    vellus_diameter_um: float = 20.0
+    vellus_threshold_um: float = 30.0
+
+    def pace(self, sex: str) -> float:
+        return self.pace_female if sex == "F" else self.pace_male
+
+
+@dataclass(frozen=True, slots=True)
+class StagingParams:
+    """Thresholds that turn zone densities into Norwood–Hamilton / Ludwig stages."""
+
+    visible_loss: float = 0.5
+    affected_stage_male: str = "III"
+    affected_stage_female: str = "I"
+
+
+@dataclass(frozen=True, slots=True)
+class PrevalenceTable:
+    """Cumulative fraction of people affected by AGA by age (piecewise linear, flat after)."""
+
+    age_years: tuple[float, ...]
+    fraction: tuple[float, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class PhototrichogramParams:
+    """Measurement model of a phototrichogram: target area and relative count noise."""
+
+    count_cv: float = 0.063
+    area_cm2: float = 1.0
+
+
+@dataclass(frozen=True, slots=True)
+class ScalpParams:
+    """All parameters of the scalp model (see ``default.toml`` for sources)."""
+
+    cycle: CycleParams
+    start_state: str
+    zones: ZoneParams
+    aga: AGAParams
+    staging: StagingParams
+    prevalence_male: PrevalenceTable
+    prevalence_female: PrevalenceTable
+    phototrichogram: PhototrichogramParams
+
+    def prevalence(self, sex: str) -> PrevalenceTable:
+        return self.prevalence_female if sex == "F" else self.prevalence_male
+
+    def with_cycle(self, **changes: Any) -> ScalpParams:
+        """A copy with some ``[cycle]`` keys changed (validated)."""
+        data = _to_dict(self)
+        data["cycle"].update(changes)
+        return params_from_dict(data)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The TOML structure of these parameters as nested dicts."""
+        return _to_dict(self)
+
+
+def _to_dict(p: ScalpParams) -> dict[str, Any]:
+    def dc(obj: Any) -> dict[str, Any]:
+        return {
+            f.name: (list(v) if isinstance(v := getattr(obj, f.name), tuple) else v)
+            for f in fields(obj)
+        }
+
+    return {
+        "cycle": dc(p.cycle),
+        "start": {"state": p.start_state},
+        "zones": dc(p.zones),
+        "aga": dc(p.aga),
+        "staging": dc(p.staging),
+        "prevalence": {"male": dc(p.prevalence_male), "female": dc(p.prevalence_female)},
+        "phototrichogram": dc(p.phototrichogram),
+    }
+
+
+# --------------------------------------------------------------------------- validation
+
+
+def _number(section: str, key: str, value: Any, *, allowed: str, ok) -> float:
+    name = f"{section}.{key}"
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise InputError(field=name, allowed=f"a number {allowed}", got=value)
+    x = float(value)
+    if not math.isfinite(x) or not ok(x):
+        raise InputError(field=name, allowed=allowed, got=value)
+    return x
+
+
+def _positive(section: str, key: str, value: Any) -> float:
+    return _number(section, key, value, allowed="> 0", ok=lambda x: x > 0)
+
+
+def _nonneg(section: str, key: str, value: Any) -> float:
+    return _number(section, key, value, allowed=">= 0", ok=lambda x: x >= 0)
+
+
+def _zone_vector(section: str, key: str, value: Any, *, allowed: str, ok) -> tuple[float, ...]:
+    name = f"{section}.{key}"
+    if not isinstance(value, list) or len(value) != len(ZONE_NAMES):
+        raise InputError(
+            field=name,
+            allowed=f"a list of {len(ZONE_NAMES)} numbers ({', '.join(ZONE_NAMES)})",
+            got=value,
+        )
+    return tuple(
+        _number(section, f"{key}[{i}]", v, allowed=allowed, ok=ok) for i, v in enumerate(value)
+    )
+
+
+def _check_keys(section: str, data: Any, allowed: set[str]) -> dict[str, Any]:
+    if not isinstance(data, dict):
+        raise InputError(field=section, allowed="a table", got=type(data).__name__)
+    for key in data:
+        if key not in allowed:
+            raise InputError(
+                field=f"{section}.{key}" if section else key,
+                allowed=f"a known key ({', '.join(sorted(allowed))})",
+                got="unknown key",
+            )
+    return data
+
+
+def _merge(base: dict[str, Any], over: dict[str, Any], where: str = "") -> dict[str, Any]:
+    out = dict(base)
+    for key, value in over.items():
+        path = f"{where}.{key}" if where else key
+        if key not in base:
+            raise InputError(
+                field=path, allowed=f"a known key ({', '.join(sorted(base))})", got="unknown key"
+            )
+        if isinstance(base[key], dict):
+            if not isinstance(value, dict):
+                raise InputError(field=path, allowed="a table", got=value)
+            out[key] = _merge(base[key], value, path)
+        else:
+            out[key] = value
+    return out
+
+
+def _prevalence(sex: str, data: Any) -> PrevalenceTable:
+    section = f"prevalence.{sex}"
+    _check_keys(section, data, {"age_years", "fraction"})
+    ages, frac = data.get("age_years"), data.get("fraction")
+    if (
+        not isinstance(ages, list)
+        or not isinstance(frac, list)
+        or len(ages) != len(frac)
+        or len(ages) < 2
+    ):
+        raise InputError(
+            field=f"{section}.fraction",
+            allowed="a list as long as age_years (at least 2 points)",
+            got=frac,
+        )
+    a = tuple(_nonneg(section, f"age_years[{i}]", v) for i, v in enumerate(ages))
+    f = tuple(
+        _number(section, f"fraction[{i}]", v, allowed="in [0, 1)", ok=lambda x: 0 <= x < 1)
+        for i, v in enumerate(frac)
+    )
+    if any(b <= a_ for a_, b in itertools.pairwise(a)):
+        raise InputError(field=f"{section}.age_years", allowed="strictly increasing", got=list(a))
+    if any(b < a_ for a_, b in itertools.pairwise(f)):
+        raise InputError(field=f"{section}.fraction", allowed="non-decreasing", got=list(f))
+    return PrevalenceTable(age_years=a, fraction=f)
+
+
+def params_from_dict(data: dict[str, Any]) -> ScalpParams:
+    """Build and validate :class:`ScalpParams` from a full nested dict (TOML structure).
+
+    Raises
+    ------
+    InputError
+        Naming the key at fault (``'cycle.anagen_cv'``) and what it allows.
+    """
+    _check_keys(
+        "", data, {"cycle", "start", "zones", "aga", "staging", "prevalence", "phototrichogram"}
+    )
+    c = _check_keys("cycle", data["cycle"], {f.name for f in fields(CycleParams)})
+    dist = c["distribution"]
+    if dist not in DISTRIBUTIONS:
+        raise InputError(
+            field="cycle.distribution", allowed=f"one of {', '.join(DISTRIBUTIONS)}", got=dist
+        )
+    cycle = CycleParams(
+        distribution=dist,
+        anagen_mean_days=_positive("cycle", "anagen_mean_days", c["anagen_mean_days"]),
+        anagen_cv=_positive("cycle", "anagen_cv", c["anagen_cv"]),
+        catagen_days=_nonneg("cycle", "catagen_days", c["catagen_days"]),
+        telogen_mean_days=_positive("cycle", "telogen_mean_days", c["telogen_mean_days"]),
+        telogen_cv=_positive("cycle", "telogen_cv", c["telogen_cv"]),
+        latency_mean_days=_positive("cycle", "latency_mean_days", c["latency_mean_days"]),
+        latency_cv=_positive("cycle", "latency_cv", c["latency_cv"]),
+    )
+    start = _check_keys("start", data["start"], {"state"})
+    if start["state"] not in START_STATES:
+        raise InputError(
+            field="start.state", allowed=f"one of {', '.join(START_STATES)}", got=start["state"]
+        )
+
+    z = _check_keys("zones", data["zones"], {f.name for f in fields(ZoneParams)})
+    zones = ZoneParams(
+        area_cm2=_zone_vector(
+            "zones", "area_cm2", z["area_cm2"], allowed="> 0", ok=lambda x: x > 0
+        ),
+        hair_density_per_cm2=_zone_vector(
+            "zones",
+            "hair_density_per_cm2",
+            z["hair_density_per_cm2"],
+            allowed="> 0",
+            ok=lambda x: x > 0,
+        ),
+        sensitivity_male=_zone_vector(
+            "zones", "sensitivity_male", z["sensitivity_male"], allowed=">= 0", ok=lambda x: x >= 0
+        ),
+        sensitivity_female=_zone_vector(
+            "zones",
+            "sensitivity_female",
+            z["sensitivity_female"],
+            allowed=">= 0",
+            ok=lambda x: x >= 0,
+        ),
+    )
+
+    g = _check_keys("aga", data["aga"], {f.name for f in fields(AGAParams)})
+    aga = AGAParams(
+        pace_male=_nonneg("aga", "pace_male", g["pace_male"]),
+        pace_female=_nonneg("aga", "pace_female", g["pace_female"]),
+        cycles_to_vellus=_positive("aga", "cycles_to_vellus", g["cycles_to_vellus"]),
+        critical_cycles=_positive("aga", "critical_cycles", g["critical_cycles"]),
+        vellus_anagen_days=_positive("aga", "vellus_anagen_days", g["vellus_anagen_days"]),
+        vellus_latency_days=_positive("aga", "vellus_latency_days", g["vellus_latency_days"]),
+        terminal_diameter_um=_positive("aga", "terminal_diameter_um", g["terminal_diameter_um"]),
+        terminal_diameter_sd_um=_nonneg(
+            "aga", "terminal_diameter_sd_um", g["terminal_diameter_sd_um"]
+        ),
+        vellus_diameter_um=_positive("aga", "vellus_diameter_um", g["vellus_diameter_um"]),
+        vellus_threshold_um=_positive("aga", "vellus_threshold_um", g["vellus_threshold_um"]),
+    )
+    if aga.critical_cycles < aga.cycles_to_vellus:
+        raise InputError(
+            field="aga.critical_cycles",
+            allowed=f">= aga.cycles_to_vellus ({aga.cycles_to_vellus})",
+            got=aga.critical_cycles,
+        )
+    if aga.vellus_diameter_um >= aga.terminal_diameter_um:
+        raise InputError(
+            field="aga.vellus_diameter_um",
+            allowed=f"< aga.terminal_diameter_um ({aga.terminal_diameter_um})",
+            got=aga.vellus_diameter_um,
+        )
+
+    s = _check_keys("staging", data["staging"], {f.name for f in fields(StagingParams)})
+    staging = StagingParams(
+        visible_loss=_number(
+            "staging",
+            "visible_loss",
+            s["visible_loss"],
+            allowed="in (0, 1)",
+            ok=lambda x: 0 < x < 1,
+        ),
+        affected_stage_male=s["affected_stage_male"],
+        affected_stage_female=s["affected_stage_female"],
+    )
+    if staging.affected_stage_male not in NORWOOD_STAGES[1:]:
+        raise InputError(
+            field="staging.affected_stage_male",
+            allowed=f"one of {', '.join(NORWOOD_STAGES[1:])}",
+            got=staging.affected_stage_male,
+        )
+    if staging.affected_stage_female not in LUDWIG_STAGES[1:]:
+        raise InputError(
+            field="staging.affected_stage_female",
+            allowed=f"one of {', '.join(LUDWIG_STAGES[1:])}",
+            got=staging.affected_stage_female,
+        )
+
+    prev = _check_keys("prevalence", data["prevalence"], {"male", "female"})
+    ph = _check_keys("phototrichogram", data["phototrichogram"], {"count_cv", "area_cm2"})
+    photo = PhototrichogramParams(
+        count_cv=_nonneg("phototrichogram", "count_cv", ph["count_cv"]),
+        area_cm2=_positive("phototrichogram", "area_cm2", ph["area_cm2"]),
+    )
+    return ScalpParams(
+        cycle=cycle,
+        start_state=start["state"],
+        zones=zones,
+        aga=aga,
+        staging=staging,
+        prevalence_male=_prevalence("male", prev["male"]),
+        prevalence_female=_prevalence("female", prev["female"]),
+        phototrichogram=photo,
+    )
+
+
+def _default_dict() -> dict[str, Any]:
+    text = resources.files("anagen.scalp").joinpath("data/default.toml").read_text(encoding="utf-8")
+    return tomllib.loads(text)
+
+
+def default_params() -> ScalpParams:
+    """The shipped default parameters (``anagen/scalp/data/default.toml``), with cited sources."""
+    return params_from_dict(_default_dict())
+
+
+def load_params(path: str | Path) -> ScalpParams:
+    """Read a TOML parameter file, merged over the defaults, and validate it.
+
+    Parameters
+    ----------
+    path
+        A TOML file with any of the sections ``[cycle]``, ``[start]``, ``[zones]``, ``[aga]``,
+        ``[staging]``, ``[prevalence.male]``, ``[prevalence.female]``, ``[phototrichogram]``.
+
+    Raises
+    ------
+    InputError
+        If the file is missing or not valid TOML, or a key is unknown or out of range; the
+        message names the key (``'cycle.anagen_cv' must be > 0, got -1``).
+    """
+    p = Path(path)
+    if not p.is_file():
+        raise InputError("parameter file not found", file=str(p))
+    try:
+        user = tomllib.loads(p.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as exc:
+        raise InputError(f"malformed TOML: {exc}", file=str(p)) from None
+    except UnicodeDecodeError:
+        raise InputError("not a UTF-8 text file", file=str(p)) from None
+    try:
+        return params_from_dict(_merge(_default_dict(), user))
+    except InputError as exc:
+        raise InputError(str(exc), file=str(p)) from None
