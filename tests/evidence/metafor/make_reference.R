@@ -80,13 +80,111 @@ for (t2 in c(0, 0.05)) {
     pi_high = num(predict(res)$pi.ub))
 }
 
+# ---- Egger's test: regtest(rma(yi, vi, method = "FE"), model = "lm", predictor = "sei") -----
+egger_cases <- list()
+for (dname in names(datasets)) {
+  d <- datasets[[dname]]
+  rt <- regtest(rma(yi = d$yi, vi = d$vi, method = "FE"), model = "lm", predictor = "sei")
+  egger_cases[[length(egger_cases) + 1]] <- list(
+    dataset = dname, stat = num(rt$zval), p = num(rt$pval), df = num(rt$dfs),
+    intercept = num(rt$est), ci_low = num(rt$ci.lb), ci_high = num(rt$ci.ub),
+    slope = num(coef(rt$fit)[2]), slope_se = num(summary(rt$fit)$coefficients[2, 2]))
+}
+
+# ---- trim and fill: trimfill(rma(yi, vi, method = m), estimator = e) ------------------------
+trimfill_cases <- list()
+for (dname in c("bcg", "hetero", "pct", "homog")) {
+  d <- datasets[[dname]]
+  for (m in c("FE", "DL", "REML")) {
+    for (e in c("L0", "R0")) {
+      tf <- suppressWarnings(trimfill(rma(yi = d$yi, vi = d$vi, method = m), estimator = e))
+      trimfill_cases[[length(trimfill_cases) + 1]] <- list(
+        dataset = dname, method = m, estimator = e, k0 = tf$k0, k0_se = num(tf$se.k0),
+        side = tf$side, estimate = num(tf$beta), se = num(tf$se), ci_low = num(tf$ci.lb),
+        ci_high = num(tf$ci.ub), tau2 = num(tf$tau2),
+        filled_yi = as.numeric(tf$yi[tf$fill]), filled_vi = as.numeric(tf$vi[tf$fill]))
+    }
+  }
+}
+
+# ---- meta-regression: rma(yi, vi, mods = ~ ablat [+ year]) on BCG ---------------------------
+mods_cases <- list()
+d <- datasets$bcg
+for (f in c("ablat", "ablat+year")) {
+  M <- if (f == "ablat") cbind(ablat = d$ablat) else cbind(ablat = d$ablat, year = d$year)
+  for (m in methods) {
+    for (knha in c(FALSE, TRUE)) {
+      res <- suppressWarnings(rma(yi = d$yi, vi = d$vi, mods = M, method = m,
+                                  test = if (knha) "knha" else "z"))
+      mods_cases[[length(mods_cases) + 1]] <- list(
+        formula = f, method = m, knha = knha, coef = as.numeric(res$beta),
+        se = as.numeric(res$se), zval = as.numeric(res$zval), p = as.numeric(res$pval),
+        ci_low = as.numeric(res$ci.lb), ci_high = as.numeric(res$ci.ub),
+        qm = num(res$QM), qm_p = num(res$QMp), qe = num(res$QE), qe_p = num(res$QEp),
+        tau2 = num(res$tau2), tau2_se = num(res$se.tau2), i2 = num(res$I2), h2 = num(res$H2),
+        r2 = num(res$R2))
+    }
+  }
+}
+
+# ---- subgroups: BCG by allocation ------------------------------------------------------------
+sub_cases <- list()
+for (m in c("FE", "DL", "REML")) {
+  grp <- d$alloc
+  fits <- lapply(unique(grp), function(g)
+    rma(yi = d$yi[grp == g], vi = d$vi[grp == g], method = m))
+  est <- sapply(fits, function(r) num(r$beta))
+  sei <- sapply(fits, function(r) num(r$se))
+  sep <- rma(yi = est, sei = sei, method = "FE")  # Wald-type test of subgroup differences
+  com <- rma(yi = d$yi, vi = d$vi, mods = ~ factor(grp), method = m)
+  sub_cases[[length(sub_cases) + 1]] <- list(
+    method = m, groups = unique(grp), estimate = est, se = sei,
+    tau2 = sapply(fits, function(r) num(r$tau2)),
+    qb_separate = num(sep$QE), qb_separate_p = num(sep$QEp),
+    qb_common = num(com$QM), qb_common_p = num(com$QMp))
+}
+
+# ---- influence(), leave1out(), cumul() -------------------------------------------------------
+infl_cases <- list()
+for (dname in c("bcg", "hetero")) {
+  dd <- datasets[[dname]]
+  for (m in c("FE", "DL", "REML")) {
+    for (knha in c(FALSE, TRUE)) {
+      res <- rma(yi = dd$yi, vi = dd$vi, method = m, test = if (knha) "knha" else "z")
+      inf <- suppressWarnings(influence(res))
+      l1 <- suppressWarnings(leave1out(res))
+      cu <- suppressWarnings(cumul(res))
+      # knha results name the statistic tval; FE results omit tau2 (0 by definition)
+      stat <- function(z) if (is.null(z$zval)) z$tval else z$zval
+      t2 <- function(z) if (is.null(z$tau2)) rep(0, length(z$estimate)) else z$tau2
+      infl_cases[[length(infl_cases) + 1]] <- list(
+        dataset = dname, method = m, knha = knha,
+        rstudent = inf$inf$rstudent, dffits = inf$inf$dffits, cooks_distance = inf$inf$cook.d,
+        cov_ratio = inf$inf$cov.r, tau2_del = inf$inf$tau2.del, q_del = inf$inf$QE.del,
+        hat = inf$inf$hat, weight = inf$inf$weight, dfbetas = inf$dfbs$intrcpt,
+        influential = as.logical(inf$is.infl),
+        loo = list(estimate = l1$estimate, se = l1$se, zval = stat(l1), p = l1$pval,
+                   ci_low = l1$ci.lb, ci_high = l1$ci.ub, q = l1$Q, q_p = l1$Qp,
+                   tau2 = t2(l1), i2 = l1$I2, h2 = l1$H2),
+        cumul = list(estimate = cu$estimate, se = cu$se, zval = stat(cu), p = cu$pvals,
+                     ci_low = cu$ci.lb, ci_high = cu$ci.ub, q = cu$Q, q_p = cu$Qp,
+                     tau2 = t2(cu), i2 = cu$I2, h2 = cu$H2))
+    }
+  }
+}
+
 ref <- list(
   metafor_version = as.character(packageVersion("metafor")),
   r_version = R.version.string,
   datasets = datasets,
   methods = methods,
   pool = pool_cases,
-  fixed_tau2 = fixed_cases
+  fixed_tau2 = fixed_cases,
+  egger = egger_cases,
+  trimfill = trimfill_cases,
+  mods = mods_cases,
+  subgroups = sub_cases,
+  influence = infl_cases
 )
 
 writeLines(toJSON(ref, auto_unbox = TRUE, digits = I(17), na = "null", pretty = TRUE), out_file)
