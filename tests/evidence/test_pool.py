@@ -200,3 +200,21 @@ def test_intervals_are_nested_and_tau2_nonnegative(data):
             assert res.pi_low <= res.ci_low + 1e-12 and res.pi_high >= res.ci_high - 1e-12
             if method != "FE":
                 assert res.tau2_ci_low <= res.tau2_ci_high
+
+
+def test_oscillating_fisher_scoring_fails_like_metafor_and_stepadj_fixes_it():
+    osc = REF["oscillating"]
+    assert osc["default_reml_fails"]
+    with pytest.raises(ConvergenceError, match=r"stepadj=0\.5"):
+        pool(osc["data"]["yi"], osc["data"]["vi"], "REML")
+    for case in osc["stepadj"]:
+        res = pool(osc["data"]["yi"], osc["data"]["vi"], case["method"], stepadj=case["stepadj"])
+        got = res.to_dict()
+        for name in SCALAR_FIELDS:
+            want = _num(case["expected"][name])
+            if math.isnan(want):
+                assert math.isnan(_num(got[name])), name
+            else:
+                assert _num(got[name]) == pytest.approx(want, rel=RTOL, abs=1e-12), name
+    with pytest.raises(InputError, match="'stepadj'"):
+        pool([0.1, 0.2], [0.1, 0.1], stepadj=0.0)

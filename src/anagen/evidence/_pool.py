@@ -238,6 +238,12 @@ def _check_level(level: float) -> float:
     return float(level)
 
 
+def _check_stepadj(stepadj: float) -> float:
+    if not (isinstance(stepadj, int | float) and 0.0 < float(stepadj) <= 1.0):
+        raise InputError(field="stepadj", allowed="a number in (0, 1]", got=stepadj)
+    return float(stepadj)
+
+
 def _min_k(method: str, knha: bool) -> int:
     return 2 if (method != "FE" or knha) else 1
 
@@ -327,7 +333,9 @@ def _tau2_he(Y: np.ndarray, V: np.ndarray) -> np.ndarray:
     return (rss - tr_pv) / (k - 1)
 
 
-def _fisher_scoring(Y: np.ndarray, V: np.ndarray, method: str) -> tuple[np.ndarray, np.ndarray]:
+def _fisher_scoring(
+    Y: np.ndarray, V: np.ndarray, method: str, stepadj: float = 1.0
+) -> tuple[np.ndarray, np.ndarray]:
     """ML, REML and EB by Fisher scoring with step-halving at tau2 = 0, as metafor.
 
     Start at max(0, HE); stop when |change| <= 1e-5; fail after 100 iterations. For ML and
@@ -356,7 +364,7 @@ def _fisher_scoring(Y: np.ndarray, V: np.ndarray, method: str) -> tuple[np.ndarr
             adj = (ypp - sw) / (w**2).sum(axis=1)
         else:  # EB
             adj = ((w * r**2).sum(axis=1) * k / (k - 1) - k) / sw
-        adj = np.where(np.isnan(adj), 0.0, adj)
+        adj = np.where(np.isnan(adj), 0.0, adj * stepadj)
         # step-halving keeps tau2 >= 0; from exactly 0 a negative step halves to -0.0
         neg = t + adj < 0.0
         adj[neg & (t <= 0.0)] = 0.0
@@ -439,7 +447,7 @@ def _paule_mandel(Y: np.ndarray, V: np.ndarray) -> tuple[np.ndarray, np.ndarray]
 
 
 def _estimate_tau2(
-    Y: np.ndarray, V: np.ndarray, method: str
+    Y: np.ndarray, V: np.ndarray, method: str, stepadj: float = 1.0
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Return (tau2 truncated at 0, its standard error, converged) for each row."""
     n, k = Y.shape
@@ -474,7 +482,7 @@ def _estimate_tau2(
         )
         return tau2, se, ok
     if method in ("ML", "REML", "EB"):
-        tau2, ok = _fisher_scoring(Y, V, method)
+        tau2, ok = _fisher_scoring(Y, V, method, stepadj)
     else:  # PM
         tau2, ok = _paule_mandel(Y, V)
     w = 1.0 / (V + tau2[:, None])
@@ -547,6 +555,7 @@ def _pool_kernel(
     level: float,
     tau2_fixed: float | None = None,
     tau2_ci: bool = True,
+    stepadj: float = 1.0,
 ) -> dict[str, Any]:
     """Pool each row of ``Y``/``V``; return a dict of per-row arrays (see PoolManyResult)."""
     n, k = Y.shape
@@ -555,7 +564,7 @@ def _pool_kernel(
         tau2_se = np.full(n, np.nan)
         conv = np.ones(n, dtype=bool)
     else:
-        tau2, tau2_se, conv = _estimate_tau2(Y, V, method)
+        tau2, tau2_se, conv = _estimate_tau2(Y, V, method, stepadj)
 
     w = 1.0 / (V + tau2[:, None])
     est, sw = _wmean(w, Y)
@@ -648,8 +657,9 @@ def _convergence_message(method: str, rows: np.ndarray) -> str:
             "method='DL' or 'REML'."
         )
     return (
-        f"{method} Fisher scoring did not converge in {_MAXITER} iterations{where}. Try "
-        "method='PM' or 'DL', rescale yi, or check for a study with an extreme vi."
+        f"{method} Fisher scoring did not converge in {_MAXITER} iterations{where} (metafor "
+        "fails here too). Try stepadj=0.5 (metafor control=list(stepadj=0.5)), or "
+        "method='PM' or 'DL'."
     )
 
 
@@ -665,6 +675,7 @@ def pool(
     level: float = 0.95,
     *,
     tau2: float | None = None,
+    stepadj: float = 1.0,
 ) -> PoolResult:
     """Pool effect sizes with a fixed- or random-effects model, as metafor ``rma(yi, vi)``.
 
@@ -686,6 +697,10 @@ def pool(
     tau2
         Fix tau² at this value instead of estimating it (metafor ``rma(tau2=)``); its standard
         error and confidence interval are then NaN.
+    stepadj
+        Step length factor of Fisher scoring (ML, REML, EB), metafor ``control=list(stepadj=)``:
+        a value below 1 (e.g. 0.5) damps the oscillation that occasionally stops Fisher
+        scoring from converging.
 
     Returns
     -------
@@ -720,7 +735,10 @@ def pool(
     if tau2 is not None and not (math.isfinite(tau2) and tau2 >= 0):
         raise InputError(field="tau2", allowed=">= 0 and finite", got=tau2)
     fixed = None if (tau2 is None or method == "FE") else float(tau2)
-    out = _pool_kernel(y[None, :], v[None, :], method, knha, level, tau2_fixed=fixed)
+    stepadj = _check_stepadj(stepadj)
+    out = _pool_kernel(
+        y[None, :], v[None, :], method, knha, level, tau2_fixed=fixed, stepadj=stepadj
+    )
     if not out["converged"][0]:
         raise ConvergenceError(_convergence_message(method, np.array([], dtype=int)))
     scalar = {key: float(val[0]) for key, val in out.items() if key not in ("weights", "df")}
@@ -767,6 +785,7 @@ def pool_many(
     *,
     tau2_ci: bool = True,
     errors: Literal["raise", "nan"] = "raise",
+    stepadj: float = 1.0,
 ) -> PoolManyResult:
     """Pool many meta-analyses at once (rows of 2-D arrays), each exactly as :func:`pool`.
 
@@ -782,6 +801,8 @@ def pool_many(
     errors
         ``"raise"`` a :class:`~anagen.errors.ConvergenceError` naming the failed analyses, or
         return ``"nan"`` for them with ``converged`` False.
+    stepadj
+        Fisher scoring step length factor, as in :func:`pool`.
 
     Returns
     -------
@@ -801,7 +822,7 @@ def pool_many(
     if n == 0:
         raise InputError(field="yi", allowed="at least one analysis (row)", got=Y.shape)
     _check_k(k, method, knha)
-    out = _pool_kernel(Y, V, method, knha, level, tau2_ci=tau2_ci)
+    out = _pool_kernel(Y, V, method, knha, level, tau2_ci=tau2_ci, stepadj=_check_stepadj(stepadj))
     conv = out.pop("converged")
     if errors == "raise" and not conv.all():
         raise ConvergenceError(_convergence_message(method, np.flatnonzero(~conv)))

@@ -173,6 +173,19 @@ for (dname in c("bcg", "hetero")) {
   }
 }
 
+# ---- Fisher scoring that oscillates: default REML fails in metafor, stepadj = 0.5 converges --
+# (one of the simulated analyses of benchmarks/bench_pool.py, rounded to 15 digits)
+osc <- list(
+  yi = c(-0.0124033170959159, 0.358908260950556, 0.197423610052076, 0.528248731544236, 0.442742609302335, 0.495261653108005, 0.34408911435048, 0.438700805529576, 0.45840125648996, 0.0867557992611141, 0.405702507019078, 0.642053654188347, 0.0970994974668654, 0.254048602915268, 0.294999809031439, 0.11206658728632, 0.210823541587715, 0.535028952927998, 0.00552229984440178, 0.370145049710312),
+  vi = c(0.103211342567884, 0.0713016427882283, 0.0231115716754394, 0.0187472843100308, 0.185635020564841, 0.0890472975966167, 0.17960214148861, 0.0561199198493255, 0.122154975712757, 0.0585435775852761, 0.177663015012307, 0.0525112108033112, 0.113693416420953, 0.193617615088743, 0.148712445167795, 0.115357792438635, 0.0792027878819722, 0.110698767938422, 0.010753274358507, 0.0348331136143658))
+osc_default <- try(rma(yi = osc$yi, vi = osc$vi), silent = TRUE)
+stepadj_cases <- list()
+for (m in c("REML", "ML")) {
+  res <- rma(yi = osc$yi, vi = osc$vi, method = m, control = list(stepadj = 0.5))
+  stepadj_cases[[length(stepadj_cases) + 1]] <- list(
+    method = m, stepadj = 0.5, expected = pool_fields(res, 95))
+}
+
 ref <- list(
   metafor_version = as.character(packageVersion("metafor")),
   r_version = R.version.string,
@@ -184,7 +197,9 @@ ref <- list(
   trimfill = trimfill_cases,
   mods = mods_cases,
   subgroups = sub_cases,
-  influence = infl_cases
+  influence = infl_cases,
+  oscillating = list(data = osc, default_reml_fails = inherits(osc_default, "try-error"),
+                     stepadj = stepadj_cases)
 )
 
 writeLines(toJSON(ref, auto_unbox = TRUE, digits = I(17), na = "null", pretty = TRUE), out_file)
