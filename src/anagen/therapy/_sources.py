@@ -1,0 +1,565 @@
+"""The sources behind every default number of :mod:`anagen.therapy`.
+
+Each entry is keyed by the tag used in the package data and docstrings (``T``-tags follow the
+project's therapy reference; ``C``-tags are the comparator meta-analyses and trials). Grades:
+**A** peer-reviewed paper, registry or regulator; **B** review or trade press quoted
+second-hand, preprint; **C** clinic page, blog or price guide (ranges and sanity checks only).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+__all__ = ["SOURCES", "Source", "cite"]
+
+
+@dataclass(frozen=True, slots=True)
+class Source:
+    """One cited source: a short citation, where it can be read, and its evidence grade."""
+
+    tag: str
+    citation: str
+    url: str
+    grade: str
+
+    def short(self) -> str:
+        """``'[T17] STYLE trial abstract (Aronowitz et al.)'``-style one-liner."""
+        return f"[{self.tag}] {self.citation}"
+
+
+_RAW: tuple[tuple[str, str, str, str], ...] = (
+    (
+        "T1",
+        "Healeon Medical, 'BMAC vs SVF' (cell counts by source)",
+        "https://www.healeonmedical.com/bmac-vs-svf",
+        "C",
+    ),
+    (
+        "T2",
+        "Tsekouras A et al. SVF and ADSC yield and viability by donor site, 40 women. In Vivo 2017;31:1229",
+        "https://pmc.ncbi.nlm.nih.gov/articles/PMC5756658",
+        "A",
+    ),
+    (
+        "T3",
+        "SVF cell count and viability vs donor factors, 121 patients, J Plast Surg Hand Surg 2022, doi:10.1080/2000656X.2022.2097250",
+        "https://medicaljournalssweden.se/JPHS/article/view/12173",
+        "A",
+    ),
+    (
+        "T4",
+        "Smoking and viable SVF cells per gram (Celution), Aesthetic Plast Surg 2021;45:315, doi:10.1007/s00266-020-02008-2",
+        "https://lboro-test-vufind.koha-ptfs.co.uk/PrimoRecord/cdi_proquest_miscellaneous_2452980179",
+        "A",
+    ),
+    (
+        "T5",
+        "SVF yield vs age, BMI, comorbidity, 30 patients, Balkan Med J",
+        "https://balkanmedicaljournal.org/abstract.php?id=2442&lang=en",
+        "A",
+    ),
+    (
+        "T6",
+        "SVF yield vs BMI, 48 women (r = 0.52)",
+        "https://cellstemcell.org/index.php/PSC/article/view/417",
+        "B",
+    ),
+    (
+        "T7",
+        "Aronowitz JA et al. Mechanical versus enzymatic isolation of SVF cells. SpringerPlus 2015;4:713, doi:10.1186/s40064-015-1509-2",
+        "http://springerplus.springeropen.com/articles/10.1186/s40064-015-1509-2",
+        "A",
+    ),
+    (
+        "T8",
+        "Enzymatic vs mechanical SVF isolation from the same 40 mL aspirates, n = 35 (PMC7159941)",
+        "https://pmc.ncbi.nlm.nih.gov/articles/PMC7159941",
+        "A",
+    ),
+    (
+        "T9",
+        "cGMP view of collagenase-isolated SVF as more than minimally manipulated, Plast Reconstr Surg Glob Open 2016;4:e1017",
+        "https://pubmed.ncbi.nlm.nih.gov/27757339/",
+        "A",
+    ),
+    (
+        "T11",
+        "Automated closed-system vs manual enzymatic SVF isolation, Stem Cells Int 2015:109353",
+        "https://www.hindawi.com/journals/sci/2015/109353/abs/",
+        "A",
+    ),
+    (
+        "T13",
+        "Varghese J et al. Donor comorbidities and ADSC function: systematic review. Stem Cell Res Ther 2017;8:45",
+        "https://pmc.ncbi.nlm.nih.gov/articles/PMC5329955",
+        "A",
+    ),
+    (
+        "T14",
+        "Donor age and BMI vs SVF cell fractions, 162 patients (abstract copy)",
+        "https://booksci.cn/literature_d20128_5.htm",
+        "B",
+    ),
+    (
+        "T15",
+        "Kim SJ et al. Autologous SVF injection for androgenetic alopecia. Stem Cell Res Ther 2021;12:486",
+        "https://pmc.ncbi.nlm.nih.gov/articles/PMC8403449",
+        "A",
+    ),
+    (
+        "T16",
+        "STYLE trial (Kerastem), ClinicalTrials.gov NCT02503852, arms and enrolment",
+        "https://www.clinicaltrials.gov/ct2/show/results/NCT02503852",
+        "A",
+    ),
+    (
+        "T17",
+        "STYLE trial abstract (cell-enriched fat for AGA): methods, dose groups, results",
+        "https://drjoelaronowitzmd.blogspot.com/2023/08/treatment-of-androgenic-alopecia-with.html",
+        "B",
+    ),
+    (
+        "T18",
+        "Aesthetics Journal, 'Kerastem reports positive phase 2 trial results'",
+        "https://aestheticsjournal.com/news/kerastem-reports-positive-phase-2-trial-results/",
+        "C",
+    ),
+    (
+        "T19",
+        "STYLE trial NCT02503852 eligibility criteria",
+        "https://trials.co/clinical-trials-details/-/NCT02503852",
+        "A",
+    ),
+    (
+        "T20",
+        "STYLE trial full description (Veeva CTV)",
+        "https://ctv.veeva.com/study/style-a-trial-of-cell-enriched-adipose-for-androgenetic-alopecia",
+        "A",
+    ),
+    (
+        "T23",
+        "Butt G et al. SVF + PRP vs PRP for AGA. J Cosmet Dermatol 2020, doi:10.1111/jocd.13149",
+        "https://zendy.io/title/10.1111/jocd.13149",
+        "A",
+    ),
+    (
+        "T27",
+        "Krefft-Trzciniecka K et al. Human stem cell use in androgenetic alopecia: systematic review. Cells 2023;12:951",
+        "https://pmc.ncbi.nlm.nih.gov/articles/PMC10047891",
+        "A",
+    ),
+    (
+        "T28",
+        "Gasteratos K et al. Autologous stem cell-derived therapies for AGA: systematic review of RCTs. Plast Reconstr Surg Glob Open 2024;12:e5606",
+        "https://ouci.dntb.gov.ua/en/works/4NBXoBj4",
+        "A",
+    ),
+    (
+        "T30",
+        "Epstein & Epstein, PRP in treating hair loss, Hair Transplant Forum Int 2018;28:54",
+        "https://docslib.org/doc/6708304/in-treating-hair-loss",
+        "B",
+    ),
+    (
+        "T31",
+        "Gentile P et al. Autologous HF stem-cell micrografts, half-head placebo-controlled. Int J Mol Sci 2019;20:3446",
+        "https://pmc.ncbi.nlm.nih.gov/articles/PMC6678214",
+        "A",
+    ),
+    (
+        "T32",
+        "Gentile P et al. Micrografts, 58-week evaluator-blinded half-head study. BioMed Res Int 2020:7397162",
+        "https://www.hindawi.com/journals/bmri/2020/7397162/",
+        "A",
+    ),
+    (
+        "T33",
+        "Gentile P et al. HF stem cells by mechanical centrifugation, 11 men. 2017 (PMC5504091)",
+        "https://pmc.ncbi.nlm.nih.gov/articles/PMC5504091",
+        "A",
+    ),
+    (
+        "T34",
+        "Zari S. Autologous cellular micrografts, retrospective cohort of 140. Clin Cosmet Investig Dermatol 2021;14:1725",
+        "https://proxy.weglot.com/wg_8714b7f1589aa0f6c92979708057c4a57/en/es/pubmed.ncbi.nlm.nih.gov/34824538",
+        "A",
+    ),
+    (
+        "T35",
+        "Krefft-Trzciniecka K et al. Female AGA treated with HF-derived autologous cells, Biomedicines 2024;12:153",
+        "https://discovery.researcher.life/article/short-term-clinical-assessment-of-treating-female-androgenetic-alopecia-with-autologous-stem-cells-derived-from-human-hair-follicles/45bcca99cd9133238631142bce9d5b9c",
+        "A",
+    ),
+    (
+        "T36",
+        "Enzymatic HF dermal stem-cell preparation, 20 vs 20 patients, Hair Transplant Forum Int 35(3):88",
+        "https://www.ishrs-htforum.org/content/35/3/88",
+        "B",
+    ),
+    (
+        "T37",
+        "Galvez Ruiz, Rigeneracons AGA protocol update",
+        "https://issuu.com/aestheticsdownunder/docs/dermatology_protocol_update/s/29777026",
+        "C",
+    ),
+    (
+        "T39b",
+        "Dynamic Regen Medicine, efficiency of autologous cellular micrografts",
+        "https://www.dynamicregenmedicine.co.uk/post/the-efficiency-of-autologous-cellular-micrografts-in-men-and-women-hair-loss-treatment",
+        "C",
+    ),
+    (
+        "T40",
+        "Belgravia Centre, Regenera Activa (device clearance, not a hair claim)",
+        "https://www.belgraviacentre.com/blog/can-you-tell-me-about-regenera-activa-hair-loss-treatment",
+        "C",
+    ),
+    (
+        "T41",
+        "Terra Medical, Regenera Activa scalp therapy",
+        "https://terramedical.sg/solutions/regenera-activa-scalp-therapy/",
+        "C",
+    ),
+    (
+        "T44",
+        "Elmaadawi IH et al. Stem cell therapy for resistant alopecia areata and AGA. J Dermatolog Treat 2018;29:431",
+        "https://blog.healthcert.com/2018/10/04/stem-cells-treatment-alopecia/",
+        "A",
+    ),
+    (
+        "T45",
+        "Bone-marrow aspirate concentrate for osteonecrosis, Table 2. BMC Res Notes 2018, doi:10.1186/s13104-018-3949-6",
+        "https://bmcresnotes.biomedcentral.com/articles/10.1186/s13104-018-3949-6/tables/2",
+        "A",
+    ),
+    (
+        "T48",
+        "Growth factors in fresh vs freeze-dried hypoxic ASC conditioned medium (ELISA), Bali Med J",
+        "https://balimedicaljournal.ejournals.ca/index.php/bmj/article/view/2588",
+        "A",
+    ),
+    (
+        "T48b",
+        "Bone-marrow filtration study, volumes collected per volunteer, Table 1. J Transl Med 2019, doi:10.1186/s12967-019-02131-y",
+        "https://translational-medicine.biomedcentral.com/articles/10.1186/s12967-019-02131-y/tables/1",
+        "A",
+    ),
+    (
+        "T49",
+        "Park BS et al. 2010, hypoxia-enhanced ADSC-CM hair growth (summary)",
+        "https://tressless.com/research/hair-growth-stimulated-by-adsc-cm-enhanced-by-hypoxia-pXr2",
+        "C",
+    ),
+    (
+        "T50",
+        "Fukuoka H, Suga H. Hair regeneration therapy using proteins secreted by ADSC. Am J Cosmet Surg 2012;29:273",
+        "http://doczz.net/doc/728890/the-latest-advance-in-hair-regeneration-therapy-using-pro...",
+        "A",
+    ),
+    (
+        "T52",
+        "ADSC-CM + minoxidil half-scalp RCT (NCT05296863), Stem Cell Res Ther 2023, doi:10.1186/s13287-023-03440-2",
+        "https://stemcellres.biomedcentral.com/articles/10.1186/s13287-023-03440-2",
+        "A",
+    ),
+    (
+        "T53",
+        "Tak YJ et al. Topical ADSC extract, randomized double-blind vehicle-controlled. Stem Cells Transl Med 2020",
+        "https://ichgcp.net/ru/clinical-trials-registry/publications/49158-a-randomized-double-blind-vehicle-controlled-clinical-study-of-hair-regeneration-using-adipose",
+        "A",
+    ),
+    (
+        "T55",
+        "Lion Heart Health, AAPE clinic account (3-4 mL monthly, 6-8 sessions)",
+        "https://haircell.lionhearthealthstim.com/a-new-hair-loss-treatment-might-be-a-game-changer/",
+        "C",
+    ),
+    (
+        "T57",
+        "Foreskin-MSC exosomes in 30 men with AGA. Aesthetic Plast Surg 2024, doi:10.1007/s00266-024-04332-3",
+        "https://link.springer.com/article/10.1007/s00266-024-04332-3",
+        "A",
+    ),
+    (
+        "T58",
+        "MSC exosomes in 8 men, intradermal every 4 weeks for 24 weeks (preprint, Research Square rs-6938290)",
+        "https://sciety.org/articles/activity/10.21203/rs.3.rs-6938290/v1",
+        "B",
+    ),
+    (
+        "T60",
+        "Growth-factor roles in the hair follicle, Table 1 (PMC5806188)",
+        "https://pmc.ncbi.nlm.nih.gov/articles/PMC5806188/table/T1",
+        "A",
+    ),
+    (
+        "T61",
+        "PRP protocol summary (5-7 mL/session, 0.05-0.1 mL/cm2, 1 cm grid, 2-4 mm)",
+        "https://www.droracle.ai/articles/790033/what-is-the-recommended-protocol-for-platelet-rich-plasma-prp",
+        "C",
+    ),
+    (
+        "T63",
+        "MedEsthetics, PRP for hair loss (Sasaki technique: 0.1 mL per site, ~1 cm apart)",
+        "https://www.medestheticsmag.com/prp-hair-loss?page=3",
+        "C",
+    ),
+    (
+        "T69",
+        "Donovan Medical, normal scalp hair density (165-220 hairs/cm2, 87-120 FU/cm2)",
+        "https://donovanmedical.com/hair-blog/2016/1/9/is-there-such-thing-as-normal-scalp-hair-density",
+        "C",
+    ),
+    (
+        "T70",
+        "Bernstein/Rassman Balding Blog (~50,000 FU per scalp, ~2.2 hairs per FU)",
+        "https://baldingblog.com/page/171",
+        "C",
+    ),
+    (
+        "T72",
+        "Egger A, Tomic-Canic M, Tosti A. Advances in stem cell-based therapy for hair loss. CellR4 2020",
+        "https://clevelandohioweatherforecast.com/php-proxy/index.php?q=https%3A%2F%2Fwww.scribd.com%2Fdocument%2F756829093%2FAdvances-in-Stem-Cell-Based-Therapy-for-Hair-Loss",
+        "A",
+    ),
+    (
+        "T73",
+        "Davis Hair Restoration, exosome costs and side effects (2022)",
+        "http://davishairrestoration.com/2022/03/09/4-reasons-why-you-should-avoid-exosomes-for-hair-loss/",
+        "C",
+    ),
+    (
+        "T74",
+        "Wimpole Clinic, PRP hair treatment side effects",
+        "https://wimpoleclinic.com/blog/prp-hair-treatment-side-effects",
+        "C",
+    ),
+    (
+        "T75",
+        "Pima Dermatology, PRP contraindications and aftercare",
+        "https://pimaderm.com/platelet-rich-plasma-prp-therapy-for-hair-loss/",
+        "C",
+    ),
+    (
+        "T76",
+        "Cape Town Plastic Surgery, recovery after fat grafting",
+        "https://www.capetownplasticsurgery.co.za/faq-items/what-can-i-expect-after-fat-grafting/",
+        "C",
+    ),
+    (
+        "T77",
+        "ECS, fat transfer recovery time",
+        "http://www.ecsmanagement.co/index.php?page=en-fat-transfer",
+        "C",
+    ),
+    (
+        "T79",
+        "Dr Serkan Aygin, exosome hair treatment summary",
+        "https://www.drserkanaygin.com/hair-loss/treatments/exosome/",
+        "C",
+    ),
+    (
+        "T83",
+        "Clinique DC, PRP contraindications",
+        "https://www.cliniquedc.com/en/blog/prp-contraindications",
+        "C",
+    ),
+    (
+        "T84",
+        "New Roots Hair Transplant, PRP risks",
+        "https://newrootshairtransplant.com/bangladesh/prp.php",
+        "C",
+    ),
+    (
+        "T85",
+        "PRF matrix with follicular-unit transplantation, participants and exclusions (PMC5104307)",
+        "https://pmc.ncbi.nlm.nih.gov/articles/PMC5104307/",
+        "A",
+    ),
+    (
+        "T86",
+        "MyHairline, stem-cell hair therapy options and prices",
+        "https://www.myhairline.ai/blog/hair-loss-tracking-stem-cell-therapy",
+        "C",
+    ),
+    (
+        "T88",
+        "Hair Restoration Tour, exosomes cost and sessions",
+        "https://hairrestorationtour.com/exosomes-for-hair-loss/",
+        "C",
+    ),
+    (
+        "T89",
+        "MyHairline, PRP therapy guide (price, loading and maintenance sessions)",
+        "https://www.myhairline.ai/blog/prp-therapy-guide-overview",
+        "C",
+    ),
+    (
+        "T93",
+        "Hair Transplant Guide, transplant costs ($8-15 per graft, ~1,500 grafts)",
+        "https://www.hair-transplant-guide.com/hair-transplant-costs",
+        "C",
+    ),
+    (
+        "T102",
+        "ISHRS 2025 practice census summary (grafts per session, membership)",
+        "https://www.advancedhair.com/learn/hair-restoration-statistics-ishrs",
+        "B",
+    ),
+    (
+        "T104",
+        "Puri, finasteride vs minoxidil (generic finasteride $15-35 per month)",
+        "https://puri.pro/compare/finasteride-vs-minoxidil",
+        "C",
+    ),
+    (
+        "T105",
+        "Druggist, finasteride vs minoxidil availability and cost",
+        "https://druggist.online/finasteride-vs-minoxidil/",
+        "C",
+    ),
+    (
+        "T107",
+        "Advanced Hair Restoration, hair restoration cost in 2015 (non-surgical)",
+        "http://advancedhairrestoration.com/blog/349/what-is-the-hair-restoration-cost-in-2015",
+        "C",
+    ),
+    (
+        "T108",
+        "Amaranthine Collective, laser caps: cost, evidence, FDA status",
+        "https://www.theamaranthinecollective.com/blog/laser-led-hair-growth-caps-cost-evidence",
+        "C",
+    ),
+    (
+        "T109",
+        "Alpha Men Hair, laser cap brands compared",
+        "https://alphamenhair.com/blogs/news/laser-cap-brands-compared",
+        "C",
+    ),
+    (
+        "T111",
+        "Lueangarun S et al. FDA-cleared home-use LLLT devices: meta-analysis. J Clin Aesthet Dermatol 2021;14:E64",
+        "https://pmc.ncbi.nlm.nih.gov/articles/PMC8675345",
+        "A",
+    ),
+    (
+        "T112",
+        "US FDA, Important patient and consumer information about regenerative medicine therapies (3 June 2021)",
+        "https://www.fda.gov/vaccines-blood-biologics/consumers-biologics/important-patient-and-consumer-information-about-regenerative-medicine-therapies",
+        "A",
+    ),
+    (
+        "T113",
+        "Bernstein Medical, stem-cell therapy page quoting the FDA consumer alert",
+        "https://www.bernsteinmedical.com/medical-treatment/stem-cell-therapy/",
+        "B",
+    ),
+    (
+        "T114",
+        "California Hair Surgeon, FDA stem cell update",
+        "https://californiahairsurgeon.com/news/fda-stem-cell-update/",
+        "C",
+    ),
+    (
+        "T118",
+        "RAPS, EMA warns against unapproved cell therapies (28 April 2020)",
+        "https://www.raps.org/news-and-articles/news-articles/2020/4/ema-warns-against-unapproved-cell-therapies",
+        "B",
+    ),
+    (
+        "T120",
+        "AABB, EU warns against unregulated advanced therapy products (18 March 2025)",
+        "https://www.aabb.org/news-resources/news/article/2025/03/18/eu-warns-against-unregulated-advanced-therapy-products",
+        "B",
+    ),
+    (
+        "T121",
+        "EMA/CAT classification of autologous SVF + expanded ADSC as an ATMP, EMA/693827/2016",
+        "https://p.pdfkul.com/human-autologous-stromal-vascular-fraction-cells-and-human-_59bf89851723dd9b4393e090.html",
+        "A",
+    ),
+    (
+        "T123",
+        "ISHRS, 'Do you know who is operating on you?'",
+        "https://fightthefight.ishrs.org/do-you-know-who-is-operating-on-you/",
+        "B",
+    ),
+    (
+        "T124",
+        "Hairman, what the best hair restoration doctors do (ABHRS)",
+        "https://www.hairman.com/what-the-best-hair-restoration-doctors-do/",
+        "C",
+    ),
+    (
+        "T127",
+        "ISSCR patient handbook, questions to ask (A Closer Look at Stem Cells)",
+        "http://www.closerlookatstemcells.org/What_to_Ask.html",
+        "B",
+    ),
+    (
+        "T129",
+        "Colgrove, stem cell therapy for hair loss FAQ",
+        "https://www.colgrove.com/stem-cell-therapy-for-hair-loss-faq/",
+        "C",
+    ),
+    ("T139", "Avoria, stem cell therapy FAQ", "https://avoria.ae/stem-cell-therapy/", "C"),
+    (
+        "DSC20",
+        "Tsuboi R et al. Autologous dermal sheath cup cells, randomized placebo-controlled dose-finding study. J Am Acad Dermatol 2020; UMIN000023343",
+        "em-consulte.com abstract (no stable URL stored); registry UMIN000023343",
+        "A",
+    ),
+    (
+        "C1",
+        "Kieling L, Konzen AT, Zanella RK, Valente DS. Is autologous PRP capable of increasing hair density in AGA? Meta-analysis of RCTs. An Bras Dermatol 2024;99(6):847-862",
+        "https://clinics.elsevier.es/pt-is-autologous-platelet-rich-plasma-capable-articulo-S0365059624001363",
+        "A",
+    ),
+    (
+        "C2",
+        "van Zuuren EJ, Fedorowicz Z, Schoones J. Interventions for female pattern hair loss. Cochrane Database Syst Rev 2016;CD007628, doi:10.1002/14651858.CD007628.pub4",
+        "https://download.skyscape.com/download/ota/lonestar/B4562E59-87F6-47FA-8F09-D67E1FE536CA/ebmgneuro.ed18/content/HTML/7/tn65.htm",
+        "A",
+    ),
+    (
+        "C3",
+        "Mella JM, Perret MC, Manzotti M, Catalano HN, Guyatt G. Efficacy and safety of finasteride therapy for AGA: a systematic review. Arch Dermatol 2010",
+        "https://paperexplained.cn/articles/paper/detail/11c6ae7dcfe75855477ac71361540bc418f65fe0",
+        "A",
+    ),
+    (
+        "C4",
+        "Suchonwanit P, Thammarucha S, Leerunyakul K. Minoxidil and its use in hair disorders: a review. Drug Des Devel Ther 2019;13:2777-2786 (Tables 2-3: Olsen 2002, Lucky 2004)",
+        "https://pmc.ncbi.nlm.nih.gov/articles/PMC6691938",
+        "A",
+    ),
+    (
+        "S19",
+        "The higher number and longer duration of kenogen hair follicles (finasteride, 43 men, 2.5 years). Skin Appendage Disord 5(3):152",
+        "https://karger.com/sad/article-abstract/5/3/152/291529/The-Higher-Number-and-Longer-Duration-of-Kenogen",
+        "A",
+    ),
+    (
+        "S68",
+        "Van Neste D. Regrowth mainly reactivates resting/dormant follicles. Plast Aesthet Res 2021;8:16",
+        "https://parjournal.net/article/view/3947",
+        "A",
+    ),
+    (
+        "S22",
+        "Finasteride 1 mg increases anagen hair in men with AGA, 212 men, 48 weeks (abstract)",
+        "https://miami.pure.elsevier.com/en/publications/finasteride-increases-anagen-hair-in-men-with-androgenetic-alopec",
+        "A",
+    ),
+)
+
+#: All sources, by tag.
+SOURCES: dict[str, Source] = {tag: Source(tag, cit, url, grade) for tag, cit, url, grade in _RAW}
+
+
+def cite(*tags: str) -> str:
+    """``'[T7][T8]'`` for the given tags; raises ``KeyError`` for a tag that is not listed."""
+    for tag in tags:
+        if tag not in SOURCES:
+            raise KeyError(f"unknown source tag {tag!r}")
+    return "".join(f"[{t}]" for t in tags)
