@@ -2,9 +2,171 @@
 
 from __future__ import annotations
 
+import math
+from pathlib import Path
+
+import numpy as np
 import typer
+from rich.table import Table
+
+from anagen.cli._common import check_output_path, console, emit_json, progress, require_file
+from anagen.errors import InputError
 
 app = typer.Typer(
     help="Simulate the follicle population of a human scalp (anagen, catagen, telogen, latency; pattern hair loss).",
     no_args_is_help=True,
 )
+
+_PLOT_SUFFIXES = {".png", ".svg", ".pdf"}
+#: Runs with at least this many follicle-years show a progress bar.
+_PROGRESS_FOLLICLE_YEARS = 2_000_000
+
+
+def _positive(name: str, value: float | None) -> None:
+    if value is not None and (not math.isfinite(value) or value <= 0):
+        raise InputError(field=name, allowed="> 0", got=value)
+
+
+@app.command("simulate")
+def simulate_cmd(
+    params_file: Path | None = typer.Option(
+        None, "--params", help="TOML parameter file (merged over the defaults)."
+    ),
+    age: float | None = typer.Option(None, "--age", help="Age in years on day 0."),
+    sex: str = typer.Option("M", "--sex", help="M or F."),
+    stage: str | None = typer.Option(
+        None, "--stage", help="Norwood-Hamilton I..VII (IIIv) for men, Ludwig 0/I/II/III for women."
+    ),
+    follicles: int = typer.Option(
+        100_000, "--follicles", help="Simulated follicles (a scalp has ~100,000)."
+    ),
+    years: float | None = typer.Option(None, "--years", help="Length of the run in years."),
+    days: float | None = typer.Option(None, "--days", help="Length of the run in days."),
+    seed: int | None = typer.Option(
+        None, "--seed", help="Seed: the same seed gives the same output."
+    ),
+    engine: str = typer.Option("stochastic", "--engine", help="stochastic or meanfield."),
+    every: float = typer.Option(30.0, "--every", help="Sampling interval in days."),
+    fmt: str = typer.Option("table", "--format", help="table or json."),
+    plot: Path | None = typer.Option(None, "--plot", help="Write a figure (.png, .svg or .pdf)."),
+) -> None:
+    """Simulate a scalp and report phase fractions, densities and the other observables."""
+    from anagen.scalp import default_params, initial_scalp, load_params, simulate
+    from anagen.scalp.state import DAYS_PER_YEAR, max_follicles
+
+    # validate everything before any work, so that nothing is half-written
+    check_output_path(plot)
+    if plot is not None and plot.suffix.lower() not in _PLOT_SUFFIXES:
+        raise InputError(
+            field="--plot", allowed="a file ending in .png, .svg or .pdf", got=plot.suffix
+        )
+    if (years is None) == (days is None):
+        raise InputError(
+            field="--years", allowed="given exactly once (or --days instead)", got=years
+        )
+    _positive("--years", years)
+    _positive("--days", days)
+    _positive("--every", every)
+    if engine not in ("stochastic", "meanfield"):
+        raise InputError(field="--engine", allowed="one of stochastic, meanfield", got=engine)
+    if fmt not in ("table", "json"):
+        raise InputError(field="--format", allowed="one of table, json", got=fmt)
+    if follicles < 1 or follicles > (limit := max_follicles()):
+        raise InputError(
+            field="--follicles",
+            allowed=f"between 1 and {limit} (half the free memory)",
+            got=follicles,
+        )
+    if seed is not None and seed < 0:
+        raise InputError(field="--seed", allowed=">= 0", got=seed)
+    params = (
+        load_params(require_file(params_file, what="parameter file"))
+        if params_file
+        else default_params()
+    )
+
+    total_days = days if days is not None else years * DAYS_PER_YEAR
+    seeds = np.random.SeedSequence(seed).spawn(2)
+    state = initial_scalp(
+        params, age=age, sex=sex, stage=stage, n_follicles=follicles, seed=seeds[0]
+    )
+    big = follicles * total_days / DAYS_PER_YEAR >= _PROGRESS_FOLLICLE_YEARS
+    with progress("simulating scalp", total=follicles, enabled=big and fmt == "table") as advance:
+        traj = simulate(
+            params,
+            state,
+            days=total_days,
+            every=every,
+            seed=seeds[1],
+            engine=engine,
+            advance=advance,
+        )
+
+    if plot is not None:
+        from anagen.scalp.plots import plot_trajectory
+
+        plot_trajectory(traj, plot)
+    if fmt == "json":
+        out = traj.to_dict()
+        out["n_follicles"] = follicles
+        out["seed"] = seed
+        out["params_file"] = str(params_file) if params_file else None
+        emit_json(out)
+        return
+    _print_tables(traj)
+    if plot is not None:
+        console.print(f"figure written to {plot}")
+
+
+def _print_tables(traj) -> None:
+    d = traj.to_dict()
+    t = traj.t_days
+    rows = np.unique(np.linspace(0, t.size - 1, min(t.size, 11)).round().astype(int))
+    over = Table(title=f"Whole scalp over time ({traj.engine} engine, sex {traj.sex})")
+    for col in (
+        "year",
+        "stage",
+        "anagen %",
+        "catagen %",
+        "telogen %",
+        "latency %",
+        "hairs/cm²",
+        "shed/day",
+    ):
+        over.add_column(col, justify="right")
+    for i in rows:
+        over.add_row(
+            f"{t[i] / 365.25:.2f}",
+            d["stage"][i],
+            *(
+                f"{100 * traj.fractions[p][i]:.1f}"
+                for p in ("anagen", "catagen", "telogen", "latency")
+            ),
+            f"{d['density_per_cm2']['scalp'][i]:.1f}",
+            "-" if i == 0 else f"{d['shedding_per_day']['scalp'][i]:.0f}",
+        )
+    console.print(over)
+    zones = Table(title=f"By zone at year {t[-1] / 365.25:.2f}")
+    for col in (
+        "zone",
+        "terminal/cm²",
+        "vellus/cm²",
+        "anagen %",
+        "A:T",
+        "shed/day",
+        "diameter µm",
+        "thickness mm/cm²",
+    ):
+        zones.add_column(col, justify="right")
+    for j, name in enumerate(traj.zone_names):
+        zones.add_row(
+            name,
+            f"{traj.terminal_density_per_cm2[-1, j]:.1f}",
+            f"{traj.vellus_density_per_cm2[-1, j]:.1f}",
+            f"{traj.anagen_percent[-1, j]:.1f}",
+            f"{traj.anagen_telogen_ratio[-1, j]:.2f}",
+            f"{traj.shedding_per_day[-1, j]:.1f}",
+            f"{traj.mean_diameter_um[-1, j]:.1f}",
+            f"{traj.cumulative_thickness_mm_per_cm2[-1, j]:.2f}",
+        )
+    console.print(zones)

@@ -74,6 +74,7 @@ def run_segment(
     diam: np.ndarray,
     zone: np.ndarray,
     origin: np.ndarray,
+    sens: np.ndarray,
     dist: int,
     means: np.ndarray,
     cvs: np.ndarray,
@@ -105,7 +106,8 @@ def run_segment(
     aga
         ``[cycles_to_vellus, critical_cycles, vellus_threshold_um]``.
     inc
-        Miniaturisation gained per completed cycle, by origin zone (pace x sensitivity).
+        Miniaturisation gained per completed cycle, by origin zone (pace x sensitivity); each
+        follicle multiplies it by its own ``sens``.
     aga_start
         Day from which completed cycles add miniaturisation.
     ep_t, fa, fl, fp, rev
@@ -176,7 +178,7 @@ def run_segment(
             else:  # LATENCY -> next anagen: one completed cycle
                 qq = q[i] * (1.0 - rev[e, z])
                 if te >= aga_start:
-                    qq += inc[origin[i]] * fp[e, z]
+                    qq += inc[origin[i]] * sens[i] * fp[e, z]
                 q[i] = qq
                 if qq >= crit:
                     new = DEAD

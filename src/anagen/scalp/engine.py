@@ -134,7 +134,7 @@ def _run_stochastic(
             draws += run_segment(
                 t0, t1, t,
                 st.phase[lo:hi], st.t_exit[lo:hi], st.q[lo:hi], st.d0[lo:hi], st.diam[lo:hi],
-                st.zone[lo:hi], st.origin[lo:hi],
+                st.zone[lo:hi], st.origin[lo:hi], st.sens[lo:hi],
                 dist, means, cvs, vellus, aga, inc, state.aga_start_day,
                 ep_t, fa, fl, fp, rev,
                 d_count, d_term, d_vel, d_diam, shed,

@@ -15,7 +15,8 @@ Generalisation (used by ``simulate(..., engine="meanfield")``): each phase with 
 variation ``cv`` becomes a chain of ``k = max(1, round(1/cv^2))`` exponential stages (the linear
 chain trick: an Erlang duration with the same mean and nearly the same CV; exact for
 ``exponential`` and for ``gamma`` with integer ``1/cv^2``). Catagen, a fixed duration, is a
-chain of :data:`CATAGEN_STAGES` stages. Pattern hair loss is tracked on a grid of accumulated
+chain of :data:`CATAGEN_STAGES` stages. Follicle-to-follicle sensitivity is represented by
+:data:`SENSITIVITY_CLASSES` equiprobable classes. Pattern hair loss is tracked on a grid of accumulated
 miniaturisation ``q`` (step ``critical_cycles / Q_BINS``): a completed cycle moves mass from
 ``q`` to ``q (1 - reversal) + increment``, split linearly between the two neighbouring grid
 points (mass and mean conserved). The system is linear and piecewise constant in time, so it is
@@ -35,6 +36,7 @@ References
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass
 
 import numpy as np
@@ -58,8 +60,9 @@ __all__ = [
     "run_meanfield",
 ]
 
-CATAGEN_STAGES = 10
-Q_BINS = 96
+CATAGEN_STAGES = 4
+Q_BINS = 48
+SENSITIVITY_CLASSES = 5
 #: Mean-field parameters of Halloy 2002, Fig. 5(d) set, in months [S9][S10].
 HALLOY_2002 = {"mu_A": 3.6, "mu_T": 2.4, "mu_L": 2.0, "A0": 0.34, "T0": 0.33, "L0": 0.33}
 
@@ -281,14 +284,27 @@ def run_meanfield(
     sens = np.asarray(params.zones.sensitivity(state.sex))
     pace = params.aga.pace(state.sex)
     days = float(t[-1])
-    # groups: (current zone, zone of origin) -> vector
-    groups: dict[tuple[int, int], np.ndarray] = {}
+    # groups: (current zone, zone of origin, sensitivity class) -> vector; the classes are
+    # equiprobable quantile bins of the follicles' own sensitivity multipliers
+    groups: dict[tuple[int, int, int], np.ndarray] = {}
     d0_mean = float(state.d0.mean()) if state.n_follicles else params.aga.terminal_diameter_um
+    if state.n_follicles and np.ptp(state.sens) > 0:
+        edges = np.quantile(state.sens, np.linspace(0, 1, SENSITIVITY_CLASSES + 1)[1:-1])
+        cls = np.searchsorted(edges, state.sens)
+    else:
+        cls = np.zeros(state.n_follicles, dtype=np.int64)
+    mult = np.array(
+        [
+            state.sens[cls == c].mean() if np.any(cls == c) else 1.0
+            for c in range(cls.max(initial=0) + 1)
+        ]
+    )
     for z in range(nz):
         for o in range(nz):
-            mask = (state.zone == z) & (state.origin == o)
-            if mask.any():
-                groups[(z, o)] = _initial_vector(params, lay, state, mask)
+            for c in range(mult.size):
+                mask = (state.zone == z) & (state.origin == o) & (cls == c)
+                if mask.any():
+                    groups[(z, o, c)] = _initial_vector(params, lay, state, mask)
     breaks = {0.0, days, *[float(b) for b in mod.t_days if 0 < b < days]}
     if 0 < state.aga_start_day < days:
         breaks.add(float(state.aga_start_day))
@@ -304,7 +320,7 @@ def run_meanfield(
     cache: dict[tuple, sp.csr_matrix] = {}
 
     def record(k: int) -> None:
-        for (z, _o), x in groups.items():
+        for (z, _o, _c), x in groups.items():
             c_, tm, vl, ds, sh = _observe(params, lay, x[None, :], d0_mean)
             counts[k, z] += c_[0]
             term[k, z] += tm[0]
@@ -327,7 +343,7 @@ def run_meanfield(
                 moved = x[: lay.dead] * frac
                 x[: lay.dead] -= moved
                 x[lay.dead] += moved.sum() * (1.0 - tp.survival)
-                new = groups.setdefault((dst, g[1]), np.zeros(lay.size))
+                new = groups.setdefault((dst, g[1], g[2]), np.zeros(lay.size))
                 new[: lay.dead] += moved * tp.survival
 
     k = 0
@@ -335,22 +351,22 @@ def run_meanfield(
     if t[0] == 0.0:
         record(0)
         k = 1
-    for t0, t1 in zip(grid[:-1], grid[1:], strict=True):
+    for t0, t1 in itertools.pairwise(grid):
         e = mod.epoch_at(t0)
         active = t0 >= state.aga_start_day
-        for (z, o), x in list(groups.items()):
-            key = (z, o, e, active)
+        for (z, o, c), x in list(groups.items()):
+            key = (z, o, c, e, active)
             if key not in cache:
                 cache[key] = _matrix(
                     params,
                     lay,
-                    pace * sens[o] if active else 0.0,
+                    pace * sens[o] * mult[c] if active else 0.0,
                     mod.anagen_factor[e, z],
                     mod.latency_factor[e, z],
                     mod.progression_factor[e, z],
                     mod.reversal[e, z],
                 )
-            groups[(z, o)] = expm_multiply(cache[key] * (t1 - t0), x)
+            groups[(z, o, c)] = expm_multiply(cache[key] * (t1 - t0), x)
         apply_transplants(float(t1))
         while k < ns and t[k] <= t1 + 1e-9:
             record(k)

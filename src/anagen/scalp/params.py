@@ -104,7 +104,8 @@ class AGAParams:
     A follicle accumulates ``q`` (in "cycles at pace 1") by ``pace * sensitivity`` per completed
     cycle once AGA has started. Its miniaturisation is ``m = min(q / cycles_to_vellus, 1)``;
     anagen and latency means move log-linearly from the normal to the vellus values with ``m``;
-    the shaft diameter moves linearly from the follicle's terminal diameter to
+    each follicle's own sensitivity is a lognormal multiplier (mean 1, CV
+    ``follicle_sensitivity_cv``); the shaft diameter moves linearly from the follicle's terminal diameter to
     ``vellus_diameter_um``; the follicle is lost when ``q >= critical_cycles``.
     """
 
@@ -112,6 +113,7 @@ class AGAParams:
     pace_female: float = 1.0
     cycles_to_vellus: float = 6.0
     critical_cycles: float = 12.0
+    follicle_sensitivity_cv: float = 0.5
     vellus_anagen_days: float = 86.0
     vellus_latency_days: float = 150.0
     terminal_diameter_um: float = 61.0
@@ -347,6 +349,9 @@ def params_from_dict(data: dict[str, Any]) -> ScalpParams:
         pace_female=_nonneg("aga", "pace_female", g["pace_female"]),
         cycles_to_vellus=_positive("aga", "cycles_to_vellus", g["cycles_to_vellus"]),
         critical_cycles=_positive("aga", "critical_cycles", g["critical_cycles"]),
+        follicle_sensitivity_cv=_nonneg(
+            "aga", "follicle_sensitivity_cv", g["follicle_sensitivity_cv"]
+        ),
         vellus_anagen_days=_positive("aga", "vellus_anagen_days", g["vellus_anagen_days"]),
         vellus_latency_days=_positive("aga", "vellus_latency_days", g["vellus_latency_days"]),
         terminal_diameter_um=_positive("aga", "terminal_diameter_um", g["terminal_diameter_um"]),

@@ -4,6 +4,8 @@ References
 ----------
 .. [S1] Halloy J, Bernard BA, Loussouarn G, Goldbeter A. Modeling the dynamics of human hair
    cycles by a follicular automaton. PNAS 2000;97:8328-8333.
+.. [S5] Courtois M, Loussouarn G, Hourseau C, Grollier JF. Hair cycle and alopecia. Skin
+   Pharmacol 1994;7:84-89.
 .. [S43] Rakowska A, et al. Trichoscopy in female androgenic alopecia. Int J Trichology
    2009;1:123-130 (normal frontal shaft 61 +/- 8 um).
 """
@@ -76,6 +78,10 @@ class ScalpState:
     zone, origin
         Current zone index and zone of origin (whose androgen sensitivity the follicle keeps
         after a transplant), in :data:`ZONE_NAMES` order.
+    sens
+        The follicle's own androgen-sensitivity multiplier (mean 1; lognormal with CV
+        ``aga.follicle_sensitivity_cv``), so that within a zone a growing *proportion* of
+        follicles miniaturises, as observed [S5].
     sex
         ``"M"`` or ``"F"``.
     age_years
@@ -94,6 +100,7 @@ class ScalpState:
     diam: np.ndarray
     zone: np.ndarray
     origin: np.ndarray
+    sens: np.ndarray
     sex: str
     age_years: float
     aga_start_day: float
@@ -117,6 +124,7 @@ class ScalpState:
             diam=self.diam.copy(),
             zone=self.zone.copy(),
             origin=self.origin.copy(),
+            sens=self.sens.copy(),
         )
 
     def shifted(self, days: float) -> ScalpState:
@@ -183,7 +191,9 @@ def _base_arrays(params: ScalpParams, n: int, rng: np.random.Generator):
     d0 = rng.normal(a.terminal_diameter_um, a.terminal_diameter_sd_um, n)
     # a terminal follicle's shaft stays above the vellus threshold (truncation)
     d0 = np.maximum(d0, a.vellus_threshold_um).astype(np.float32)
-    return zone, zone.copy(), d0
+    s = _lognormal_sigma(a.follicle_sensitivity_cv) if a.follicle_sensitivity_cv > 0 else 0.0
+    sens = np.exp(s * rng.standard_normal(n) - 0.5 * s * s).astype(np.float32)
+    return zone, zone.copy(), d0, sens
 
 
 def stationary_start(
@@ -244,7 +254,7 @@ def normal_state(
     if start not in ("equilibrium", "anagen"):
         raise InputError(field="start.state", allowed="one of equilibrium, anagen", got=start)
     n = int(n)
-    zone, origin, d0 = _base_arrays(params, n, rng)
+    zone, origin, d0, sens = _base_arrays(params, n, rng)
     if start == "equilibrium":
         phase, t_exit = stationary_start(params, n, rng)
     else:
@@ -258,6 +268,7 @@ def normal_state(
         diam=d0.copy(),
         zone=zone,
         origin=origin,
+        sens=sens,
         sex=sex,
         age_years=float(age_years),
         aga_start_day=np.inf,
