@@ -742,8 +742,9 @@ def study_effects(
             .drop_duplicates("study_id", keep="first")
             .drop(columns=["_rank", "_fu"])
         )
-    out["se"] = np.sqrt(out["vi"].astype(float))
-    out["imputed"] = out["imputed"].astype(bool)
+    floats = ["n_treated", "n_control", "followup_weeks", "yi", "vi"]
+    out = out.astype({**dict.fromkeys(floats, float), "year": int, "imputed": bool})
+    out["se"] = np.sqrt(out["vi"])
     out = out[_EFFECT_COLUMNS].sort_values(["measure", "year", "study_id"]).reset_index(drop=True)
     return out
 
