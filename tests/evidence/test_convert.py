@@ -18,6 +18,7 @@ from anagen.evidence import (
     paired_difference,
     percent_change,
     percent_change_to_log_ratio,
+    range_divisor,
     se_from_ci,
     se_from_p,
 )
@@ -90,7 +91,7 @@ def test_se_from_p_bound_is_conservative() -> None:
 def test_quantile_scenarios_and_formulas() -> None:
     n = 40
     m, sd, sc = mean_sd_from_quantiles(n, 10.0, minimum=2.0, maximum=20.0)
-    xi = 2 * stats.norm.ppf((n - 0.375) / (n + 0.25))
+    xi = range_divisor(n)[0]
     w = 4 / (4 + n**0.75)
     assert sc == "S1"
     assert sd[0] == pytest.approx(18.0 / xi)
@@ -105,6 +106,38 @@ def test_quantile_scenarios_and_formulas() -> None:
     assert sd[0] == pytest.approx(18.0 / (2 * xi) + 7.0 / (2 * eta))
     w1, w2 = 2.2 / (2.2 + n**0.75), 0.7 - 0.72 / n**0.55
     assert m[0] == pytest.approx(w1 * 11.0 + w2 * 10.5 + (1 - w1 - w2) * 10.0)
+
+
+# Wan et al. 2014, BMC Med Res Methodol 14:135, Table 1: xi(n) for n <= 50 (three decimals)
+WAN_TABLE1 = {
+    2: 1.128,
+    3: 1.693,
+    4: 2.059,
+    5: 2.326,
+    8: 2.847,
+    10: 3.078,
+    11: 3.173,
+    15: 3.472,
+    20: 3.735,
+    25: 3.931,
+    30: 4.086,
+    37: 4.259,
+    41: 4.341,
+    50: 4.498,
+}
+
+
+def test_range_divisor_reproduces_wan_table_1() -> None:
+    n = np.array(sorted(WAN_TABLE1))
+    np.testing.assert_allclose(range_divisor(n), [WAN_TABLE1[k] for k in n], atol=5e-4)
+    # above n = 50 the closed form 2 Phi^-1((n - 0.375)/(n + 0.25)) takes over, continuously
+    big = np.array([51, 200, 1000])
+    np.testing.assert_allclose(
+        range_divisor(big), 2 * stats.norm.ppf((big - 0.375) / (big + 0.25)), rtol=1e-14
+    )
+    assert abs(range_divisor(51)[0] / range_divisor(50)[0] - 1) < 0.005
+    with pytest.raises(InputError, match="'n'"):
+        range_divisor(1)
 
 
 @pytest.mark.parametrize("scenario", ["S1", "S2", "S3"])
@@ -155,3 +188,13 @@ def test_percent_change_to_log_ratio() -> None:
     assert percent_change_to_log_ratio(28.1, 7.1)[0] == pytest.approx(yi[0])
     with pytest.raises(InputError, match="'pct_control'"):
         percent_change_to_log_ratio(10.0, -100.0)
+
+
+def test_range_sd_is_unbiased_for_small_samples() -> None:
+    # with the exact expected range, E[range / xi(n)] = sigma for normal data (Wan 2014, S1)
+    rng = np.random.default_rng(135)
+    x = rng.normal(0.0, 2.0, size=(4000, 10))
+    _, sd, _ = mean_sd_from_quantiles(
+        np.full(4000, 10), np.median(x, axis=1), minimum=x.min(axis=1), maximum=x.max(axis=1)
+    )
+    assert np.mean(sd) / 2.0 == pytest.approx(1.0, abs=0.02)

@@ -43,6 +43,7 @@ _PUBLIC: dict[str, str] = {
     "mean_sd_from_quantiles": "_convert",
     "percent_change": "_convert",
     "percent_change_to_log_ratio": "_convert",
+    "range_divisor": "_convert",
     "impute_sd": "_impute",
     "ImputedSD": "_impute",
     "IMPUTATION_METHODS": "_impute",

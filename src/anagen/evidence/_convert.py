@@ -23,11 +23,12 @@ References
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Literal
 
 import numpy as np
 from numpy.typing import ArrayLike
-from scipy import stats
+from scipy import integrate, stats
 
 from anagen.errors import InputError
 
@@ -39,6 +40,7 @@ __all__ = [
     "paired_difference",
     "percent_change",
     "percent_change_to_log_ratio",
+    "range_divisor",
     "se_from_ci",
     "se_from_p",
 ]
@@ -261,6 +263,51 @@ def se_from_p(estimate: ArrayLike, p: ArrayLike, *, df: ArrayLike | None = None)
 
 Scenario = Literal["S1", "S2", "S3"]
 
+#: Largest n for which the range divisor ξ(n) is the exact expected range (Wan 2014 Table 1).
+XI_EXACT_MAX_N = 50
+
+
+@lru_cache(maxsize=64)
+def _expected_normal_range(n: int) -> float:
+    """E[max - min] of n standard normal draws, ``∫ 1 - Φ(x)ⁿ - (1 - Φ(x))ⁿ dx``."""
+
+    def integrand(x: float) -> float:
+        return 1.0 - stats.norm.cdf(x) ** n - stats.norm.sf(x) ** n
+
+    return float(integrate.quad(integrand, -np.inf, np.inf, epsabs=1e-12, epsrel=1e-12)[0])
+
+
+def range_divisor(n: ArrayLike) -> np.ndarray:
+    """ξ(n), the divisor that turns a sample range into an SD estimate (Wan 2014).
+
+    Parameters
+    ----------
+    n
+        Sample size(s), integers >= 2.
+
+    Returns
+    -------
+    numpy.ndarray
+        For ``n <= 50`` the exact expected range of ``n`` standard normal values, computed by
+        numerical integration (these reproduce Wan et al.'s Table 1, which they recommend for
+        small samples); above that the closed form ``2 Φ⁻¹((n - 0.375)/(n + 0.25))``.
+
+    References
+    ----------
+    .. [1] Wan X, Wang W, Liu J, Tong T. BMC Med Res Methodol 2014;14:135, Table 1 and
+       formula (7).
+    """
+    nn = _arr("n", n)
+    bad = (nn < 2) | (nn != np.round(nn))
+    if bad.any():
+        i = int(np.flatnonzero(bad)[0])
+        raise InputError(field="n", row=i + 1, allowed="an integer >= 2", got=float(nn[i]))
+    closed = 2.0 * stats.norm.ppf((nn - 0.375) / (nn + 0.25))
+    exact = np.array(
+        [_expected_normal_range(int(k)) if k <= XI_EXACT_MAX_N else np.nan for k in nn]
+    )
+    return np.where(nn <= XI_EXACT_MAX_N, exact, closed)
+
 
 def mean_sd_from_quantiles(
     n: ArrayLike,
@@ -298,13 +345,17 @@ def mean_sd_from_quantiles(
 
     Notes
     -----
-    With ``ξ(n) = 2 Φ⁻¹((n - 0.375)/(n + 0.25))`` and ``η(n) = 2 Φ⁻¹((0.75n - 0.125)/(n +
-    0.25))`` (Wan 2014, Luo 2018):
+    With ξ(n) from :func:`range_divisor` (the exact expected range of n standard normal values
+    for n <= 50, else ``2 Φ⁻¹((n - 0.375)/(n + 0.25))``) and ``η(n) = 2 Φ⁻¹((0.75n -
+    0.125)/(n + 0.25))`` (Wan 2014, Luo 2018):
 
     * S1: mean = w (a+b)/2 + (1-w) m with ``w = 4/(4 + n^0.75)``; SD = (b - a)/ξ(n).
     * S2: mean = (0.7 + 0.39/n)(q1+q3)/2 + (0.3 - 0.39/n) m; SD = (q3 - q1)/η(n).
     * S3: mean = w1 (a+b)/2 + w2 (q1+q3)/2 + (1 - w1 - w2) m with ``w1 = 2.2/(2.2 + n^0.75)``,
       ``w2 = 0.7 - 0.72/n^0.55``; SD = (b - a)/(2ξ(n)) + (q3 - q1)/(2η(n)).
+
+    For η(n) the closed form is used for every n; Wan et al. also tabulate exact values for
+    small samples (their Table 2), which differ slightly from it when n is small.
 
     References
     ----------
@@ -337,7 +388,7 @@ def mean_sd_from_quantiles(
     if bad.any():
         i = int(np.flatnonzero(bad)[0])
         raise InputError(field="n", row=i + 1, allowed=f">= {min_n}", got=float(nn[i]))
-    xi = 2.0 * stats.norm.ppf((nn - 0.375) / (nn + 0.25))
+    xi = range_divisor(nn) if scenario != "S2" else np.nan
     eta = 2.0 * stats.norm.ppf((0.75 * nn - 0.125) / (nn + 0.25))
     if has_range:
         a = _arr("minimum", minimum)
