@@ -72,7 +72,6 @@ _THRESHOLD = 1e-5  # Fisher scoring stops when |change in tau2| <= threshold
 _MAXITER = 100  # Fisher scoring iterations and uniroot() iterations for PM
 _TAU2_MAX = 100.0  # upper end of the PM search interval
 _CONFINT_MAXITER = 1000  # uniroot() iterations in confint()
-_LOG_2PI = math.log(2.0 * math.pi)
 
 
 @dataclass(frozen=True, slots=True)
@@ -299,37 +298,36 @@ def _check_k(k: int, method: str, knha: bool) -> None:
 
 
 # --------------------------------------------------------------------------------------------
-# kernels: Y, V are (n, k) float arrays; everything is vectorised over rows
+# kernels: Y, V are (k, n) float arrays, one analysis per *column* (study-major, so that the
+# sums over studies are additions of contiguous rows); everything is vectorised over columns
 
 
 def _wmean(w: np.ndarray, Y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    sw = w.sum(axis=1)
-    return (w * Y).sum(axis=1) / sw, sw
+    sw = w.sum(axis=0)
+    return (w * Y).sum(axis=0) / sw, sw
 
 
 def _rss(w: np.ndarray, Y: np.ndarray) -> np.ndarray:
     """Weighted residual sum of squares ``Y' P Y`` of the intercept-only model."""
     mu, _ = _wmean(w, Y)
-    return (w * (Y - mu[:, None]) ** 2).sum(axis=1)
+    return (w * (Y - mu) ** 2).sum(axis=0)
 
 
 def _q_at(tau2: np.ndarray, Y: np.ndarray, V: np.ndarray) -> np.ndarray:
     """Generalised Q statistic ``Y' P(tau2) Y``."""
-    return _rss(1.0 / (V + tau2[:, None]), Y)
+    return _rss(1.0 / (V + tau2), Y)
 
 
-def _sum_pp(w: np.ndarray) -> np.ndarray:
-    """``sum(P * P)`` (= tr(PP)) for weights ``w``."""
-    sw = w.sum(axis=1)
-    sw2 = (w**2).sum(axis=1)
-    return sw2 - 2.0 * (w**3).sum(axis=1) / sw + sw2**2 / sw**2
+def _sum_pp(w: np.ndarray, sw: np.ndarray, sw2: np.ndarray) -> np.ndarray:
+    """``sum(P * P)`` (= tr(PP)) for weights ``w`` with sums ``sw`` and ``sw2`` of w and w²."""
+    return sw2 - 2.0 * (w**3).sum(axis=0) / sw + sw2**2 / sw**2
 
 
 def _tau2_he(Y: np.ndarray, V: np.ndarray) -> np.ndarray:
     """Hedges' estimator ``(RSS_ols - tr(P_ols V)) / (k - 1)``, untruncated [6]."""
-    k = Y.shape[1]
-    rss = ((Y - Y.mean(axis=1, keepdims=True)) ** 2).sum(axis=1)
-    tr_pv = V.sum(axis=1) * (1.0 - 1.0 / k)
+    k = Y.shape[0]
+    rss = ((Y - Y.mean(axis=0)) ** 2).sum(axis=0)
+    tr_pv = V.sum(axis=0) * (1.0 - 1.0 / k)
     return (rss - tr_pv) / (k - 1)
 
 
@@ -341,52 +339,64 @@ def _fisher_scoring(
     Start at max(0, HE); stop when |change| <= 1e-5; fail after 100 iterations. For ML and
     REML, if the likelihood at tau2 = 0 beats the converged value by more than
     ``.Machine$double.eps^0.25`` (a local maximum), tau2 is set to 0 as metafor does.
+    Work arrays are allocated once (the iterations are memory-bound).
     """
-    n, k = Y.shape
+    k, n = Y.shape
     tau2 = np.maximum(0.0, _tau2_he(Y, V))
     converged = np.ones(n, dtype=bool)
     active = np.arange(n)
+    y, v = Y, V
+    buf_w, buf_w2, buf_r, buf_tmp = (np.empty((k, n)) for _ in range(4))
     it = 0
     while active.size:
         it += 1
+        m = active.size
+        w, w2, r2, tmp = buf_w[:, :m], buf_w2[:, :m], buf_r[:, :m], buf_tmp[:, :m]
         t = tau2[active]
-        y, v = Y[active], V[active]
-        w = 1.0 / (v + t[:, None])
-        sw = w.sum(axis=1)
-        mu = (w * y).sum(axis=1) / sw
-        r = y - mu[:, None]
-        if method == "REML":
-            ypp = (w**2 * r**2).sum(axis=1)
-            tr_p = sw - (w**2).sum(axis=1) / sw
-            adj = (ypp - tr_p) / _sum_pp(w)
-        elif method == "ML":
-            ypp = (w**2 * r**2).sum(axis=1)
-            adj = (ypp - sw) / (w**2).sum(axis=1)
-        else:  # EB
-            adj = ((w * r**2).sum(axis=1) * k / (k - 1) - k) / sw
+        np.add(v, t, out=w)
+        np.reciprocal(w, out=w)
+        sw = w.sum(axis=0)
+        np.multiply(w, y, out=tmp)
+        mu = tmp.sum(axis=0) / sw
+        np.subtract(y, mu, out=r2)
+        np.multiply(r2, r2, out=r2)  # squared residuals
+        if method == "EB":
+            np.multiply(w, r2, out=tmp)
+            adj = (tmp.sum(axis=0) * k / (k - 1) - k) / sw
+        else:
+            np.multiply(w, w, out=w2)
+            sw2 = w2.sum(axis=0)
+            np.multiply(w2, r2, out=tmp)
+            ypp = tmp.sum(axis=0)  # Y'PPY
+            if method == "REML":
+                np.multiply(w2, w, out=tmp)
+                sum_pp = sw2 - 2.0 * tmp.sum(axis=0) / sw + sw2**2 / sw**2  # tr(PP)
+                adj = (ypp - (sw - sw2 / sw)) / sum_pp
+            else:  # ML
+                adj = (ypp - sw) / sw2
         adj = np.where(np.isnan(adj), 0.0, adj * stepadj)
         # step-halving keeps tau2 >= 0; from exactly 0 a negative step halves to -0.0
         neg = t + adj < 0.0
-        adj[neg & (t <= 0.0)] = 0.0
-        while True:
-            neg = t + adj < 0.0
-            if not neg.any():
-                break
-            adj[neg] /= 2.0
+        if neg.any():
+            adj[neg & (t <= 0.0)] = 0.0
+            while True:
+                neg = t + adj < 0.0
+                if not neg.any():
+                    break
+                adj[neg] /= 2.0
         new = t + adj
-        change = np.abs(t - new)
         tau2[active] = new
         if it > _MAXITER:
             converged[active] = False
             break
-        active = active[change > _THRESHOLD]
+        go = np.abs(t - new) > _THRESHOLD
+        if not go.all():
+            active = active[go]
+            y, v = Y[:, active], V[:, active]
     if method in ("ML", "REML"):
         ok = np.flatnonzero(converged & (tau2 > _THRESHOLD))
         if ok.size:
-            y, v = Y[ok], V[ok]
-            ll0 = _loglik(y, v, np.zeros(ok.size), method)
-            ll = _loglik(y, v, tau2[ok], method)
-            stuck = ll0 - ll > R_UNIROOT_TOL
+            stuck = _ll0_minus_ll(Y[:, ok], V[:, ok], tau2[ok], method) > R_UNIROOT_TOL
             if stuck.any():
                 warnings.warn(
                     "Fisher scoring may have stopped at a local maximum; tau2 set to 0 "
@@ -398,25 +408,23 @@ def _fisher_scoring(
     return tau2, converged
 
 
-def _loglik(Y: np.ndarray, V: np.ndarray, tau2: np.ndarray, method: str) -> np.ndarray:
-    """(Restricted) log-likelihood as in metafor's local-maximum check (no |X'X| term)."""
-    k = Y.shape[1]
-    tv = V + tau2[:, None]
-    w = 1.0 / tv
-    rss = _rss(w, Y)
-    if method == "ML":
-        return -0.5 * k * _LOG_2PI - 0.5 * np.log(tv).sum(axis=1) - 0.5 * rss
-    return (
-        -0.5 * (k - 1) * _LOG_2PI
-        - 0.5 * np.log(tv).sum(axis=1)
-        - 0.5 * np.log(w.sum(axis=1))
-        - 0.5 * rss
-    )
+def _ll0_minus_ll(Y: np.ndarray, V: np.ndarray, tau2: np.ndarray, method: str) -> np.ndarray:
+    """(Restricted) log-likelihood at tau2 = 0 minus that at ``tau2`` (metafor's check).
+
+    ``ll(t) = c - sum(log(v + t)) / 2 - [REML] log(sum(w)) / 2 - RSS(t) / 2``, so the
+    difference needs one logarithm per study, ``log1p(t / v)``.
+    """
+    w0 = 1.0 / V
+    wt = 1.0 / (V + tau2)
+    diff = 0.5 * np.log1p(tau2 / V).sum(axis=0) - 0.5 * (_rss(w0, Y) - _rss(wt, Y))
+    if method == "REML":
+        diff -= 0.5 * np.log(w0.sum(axis=0) / wt.sum(axis=0))
+    return diff
 
 
 def _paule_mandel(Y: np.ndarray, V: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Paule–Mandel: root of ``Q(tau2) = k - 1`` on [0, 100] by R's ``uniroot`` [4]."""
-    n, k = Y.shape
+    k, n = Y.shape
     target = float(k - 1)
     tau2 = np.zeros(n)
     converged = np.ones(n, dtype=bool)
@@ -430,7 +438,7 @@ def _paule_mandel(Y: np.ndarray, V: np.ndarray) -> tuple[np.ndarray, np.ndarray]
 
         def f(x: np.ndarray, idx: np.ndarray) -> np.ndarray:
             r = rows[idx]
-            return _q_at(x, Y[r], V[r]) - target
+            return _q_at(x, Y[:, r], V[:, r]) - target
 
         root, ok = zeroin(
             f,
@@ -449,49 +457,54 @@ def _paule_mandel(Y: np.ndarray, V: np.ndarray) -> tuple[np.ndarray, np.ndarray]
 def _estimate_tau2(
     Y: np.ndarray, V: np.ndarray, method: str, stepadj: float = 1.0
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Return (tau2 truncated at 0, its standard error, converged) for each row."""
-    n, k = Y.shape
+    """Return (tau2 truncated at 0, its standard error, converged) for each column."""
+    k, n = Y.shape
     p = 1
     ok = np.ones(n, dtype=bool)
     if method == "FE":
         return np.zeros(n), np.full(n, np.nan), ok
     if method == "DL":
         w = 1.0 / V
-        sw = w.sum(axis=1)
-        tr_p = sw - (w**2).sum(axis=1) / sw
+        sw, sw2 = w.sum(axis=0), (w**2).sum(axis=0)
+        tr_p = sw - sw2 / sw
         tau2 = np.maximum(0.0, (_rss(w, Y) - (k - p)) / tr_p)
-        se = np.sqrt((2.0 * (k - p) + 4.0 * tau2 * tr_p + 2.0 * tau2**2 * _sum_pp(w)) / tr_p**2)
+        se = np.sqrt(
+            (2.0 * (k - p) + 4.0 * tau2 * tr_p + 2.0 * tau2**2 * _sum_pp(w, sw, sw2)) / tr_p**2
+        )
         return tau2, se, ok
     if method == "HE":
         tau2 = np.maximum(0.0, _tau2_he(Y, V))
-        s1, s2 = V.sum(axis=1), (V**2).sum(axis=1)
+        s1, s2 = V.sum(axis=0), (V**2).sum(axis=0)
         tr_pvpv = s2 - 2.0 * s2 / k + s1**2 / k**2
         tr_pv = s1 * (1.0 - 1.0 / k)
         se = np.sqrt((2.0 * tr_pvpv + 4.0 * tau2 * tr_pv + 2.0 * tau2**2 * (k - p)) / (k - p) ** 2)
         return tau2, se, ok
     if method == "SJ":
-        tau2_0 = ((Y - Y.mean(axis=1, keepdims=True)) ** 2).mean(axis=1)
-        w = 1.0 / (V + tau2_0[:, None])
+        tau2_0 = ((Y - Y.mean(axis=0)) ** 2).mean(axis=0)
+        w = 1.0 / (V + tau2_0)
         tau2 = np.maximum(0.0, tau2_0 * _rss(w, Y) / (k - p))
-        sw = w.sum(axis=1)
-        sw2v = (w**2 * V).sum(axis=1)
-        pvpv = (w**2 * V**2).sum(axis=1) - 2.0 * (w**3 * V**2).sum(axis=1) / sw + sw2v**2 / sw**2
-        pvp = sw2v - 2.0 * (w**3 * V).sum(axis=1) / sw + (w**2).sum(axis=1) * sw2v / sw**2
+        sw, sw2 = w.sum(axis=0), (w**2).sum(axis=0)
+        sw2v = (w**2 * V).sum(axis=0)
+        pvpv = (w**2 * V**2).sum(axis=0) - 2.0 * (w**3 * V**2).sum(axis=0) / sw + sw2v**2 / sw**2
+        pvp = sw2v - 2.0 * (w**3 * V).sum(axis=0) / sw + sw2 * sw2v / sw**2
         se = np.sqrt(
-            tau2_0**2 / (k - p) ** 2 * (2.0 * pvpv + 4.0 * tau2 * pvp + 2.0 * tau2**2 * _sum_pp(w))
+            tau2_0**2
+            / (k - p) ** 2
+            * (2.0 * pvpv + 4.0 * tau2 * pvp + 2.0 * tau2**2 * _sum_pp(w, sw, sw2))
         )
         return tau2, se, ok
     if method in ("ML", "REML", "EB"):
         tau2, ok = _fisher_scoring(Y, V, method, stepadj)
     else:  # PM
         tau2, ok = _paule_mandel(Y, V)
-    w = 1.0 / (V + tau2[:, None])
+    w = 1.0 / (V + tau2)
+    sw, sw2 = w.sum(axis=0), (w**2).sum(axis=0)
     if method == "ML":
-        se = np.sqrt(2.0 / (w**2).sum(axis=1))
+        se = np.sqrt(2.0 / sw2)
     elif method == "REML":
-        se = np.sqrt(2.0 / _sum_pp(w))
+        se = np.sqrt(2.0 / _sum_pp(w, sw, sw2))
     else:  # EB, PM
-        se = np.sqrt(2.0 * k**2 / (k - p) / w.sum(axis=1) ** 2)
+        se = np.sqrt(2.0 * k**2 / (k - p) / sw**2)
     return tau2, se, ok
 
 
@@ -504,7 +517,7 @@ def _q_profile(
     (both are 0 when Q(0) is below the lower quantile), and the search limit when Q at the
     limit is still above it.
     """
-    n, k = Y.shape
+    k, n = Y.shape
     alpha = 1.0 - level
     crit_u = stats.chi2.isf(alpha / 2.0, k - 1)
     crit_l = stats.chi2.ppf(alpha / 2.0, k - 1)
@@ -515,9 +528,12 @@ def _q_profile(
     ub = np.full(n, np.nan)
 
     def solve(rows: np.ndarray, crit: float) -> np.ndarray:
+        y, v = Y[:, rows], V[:, rows]
+
         def f(x: np.ndarray, idx: np.ndarray) -> np.ndarray:
-            r = rows[idx]
-            return _q_at(x, Y[r], V[r]) - crit
+            if idx.size == rows.size:
+                return _q_at(x, y, v) - crit
+            return _q_at(x, y[:, idx], v[:, idx]) - crit
 
         root, _ = zeroin(
             f,
@@ -557,8 +573,8 @@ def _pool_kernel(
     tau2_ci: bool = True,
     stepadj: float = 1.0,
 ) -> dict[str, Any]:
-    """Pool each row of ``Y``/``V``; return a dict of per-row arrays (see PoolManyResult)."""
-    n, k = Y.shape
+    """Pool each column of ``Y``/``V`` (k x n); return per-analysis arrays (PoolManyResult)."""
+    k, n = Y.shape
     if tau2_fixed is not None:
         tau2 = np.full(n, float(tau2_fixed))
         tau2_se = np.full(n, np.nan)
@@ -566,12 +582,12 @@ def _pool_kernel(
     else:
         tau2, tau2_se, conv = _estimate_tau2(Y, V, method, stepadj)
 
-    w = 1.0 / (V + tau2[:, None])
+    w = 1.0 / (V + tau2)
     est, sw = _wmean(w, Y)
     vb = 1.0 / sw
     alpha = 1.0 - level
     if knha:
-        rss = (w * (Y - est[:, None]) ** 2).sum(axis=1)
+        rss = (w * (Y - est) ** 2).sum(axis=0)
         s2w = np.where(rss <= np.finfo(np.float64).eps, 0.0, rss / (k - 1))
         vb = s2w * vb
     se = np.sqrt(vb)
@@ -590,12 +606,12 @@ def _pool_kernel(
     pi_low, pi_high = est - half_pi, est + half_pi
 
     # heterogeneity: Q with fixed-effect weights, typical within-study variance vt
-    wf = 1.0 / V
-    swf = wf.sum(axis=1)
     if k > 1:
+        wf = 1.0 / V
+        swf = wf.sum(axis=0)
         q = np.maximum(0.0, _rss(wf, Y))
         q_p = stats.chi2.sf(q, k - 1)
-        vt = (k - 1) / (swf - (wf**2).sum(axis=1) / swf)
+        vt = (k - 1) / (swf - (wf**2).sum(axis=0) / swf)
         if method == "FE" and tau2_fixed is None:
             with np.errstate(divide="ignore", invalid="ignore"):
                 i2 = np.maximum(0.0, np.nan_to_num(100.0 * (q - (k - 1)) / q, nan=0.0))
@@ -611,8 +627,10 @@ def _pool_kernel(
     t2lo, t2hi = nan.copy(), nan.copy()
     if method != "FE" and tau2_fixed is None and tau2_ci and k > 1:
         good = np.flatnonzero(conv)
-        if good.size:
-            lo, hi = _q_profile(Y[good], V[good], tau2[good], level)
+        if good.size == n:
+            t2lo, t2hi = _q_profile(Y, V, tau2, level)
+        elif good.size:
+            lo, hi = _q_profile(Y[:, good], V[:, good], tau2[good], level)
             t2lo[good], t2hi[good] = lo, hi
     out = {
         "estimate": est,
@@ -636,7 +654,7 @@ def _pool_kernel(
         "i2_ci_high": 100.0 * t2hi / (vt + t2hi),
         "h2_ci_low": t2lo / vt + 1.0,
         "h2_ci_high": t2hi / vt + 1.0,
-        "weights": 100.0 * w / sw[:, None],
+        "weights": (100.0 * w / sw).T,
         "converged": conv,
         "df": df,
     }
@@ -737,7 +755,7 @@ def pool(
     fixed = None if (tau2 is None or method == "FE") else float(tau2)
     stepadj = _check_stepadj(stepadj)
     out = _pool_kernel(
-        y[None, :], v[None, :], method, knha, level, tau2_fixed=fixed, stepadj=stepadj
+        y[:, None], v[:, None], method, knha, level, tau2_fixed=fixed, stepadj=stepadj
     )
     if not out["converged"][0]:
         raise ConvergenceError(_convergence_message(method, np.array([], dtype=int)))
@@ -822,7 +840,10 @@ def pool_many(
     if n == 0:
         raise InputError(field="yi", allowed="at least one analysis (row)", got=Y.shape)
     _check_k(k, method, knha)
-    out = _pool_kernel(Y, V, method, knha, level, tau2_ci=tau2_ci, stepadj=_check_stepadj(stepadj))
+    stepadj = _check_stepadj(stepadj)
+    # study-major layout: sums over the k studies become additions of contiguous rows
+    Yt, Vt = np.ascontiguousarray(Y.T), np.ascontiguousarray(V.T)
+    out = _pool_kernel(Yt, Vt, method, knha, level, tau2_ci=tau2_ci, stepadj=stepadj)
     conv = out.pop("converged")
     if errors == "raise" and not conv.all():
         raise ConvergenceError(_convergence_message(method, np.flatnonzero(~conv)))
