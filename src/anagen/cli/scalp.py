@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 from pathlib import Path
+from typing import Annotated
 
 import numpy as np
 import typer
@@ -29,26 +30,36 @@ def _positive(name: str, value: float | None) -> None:
 
 @app.command("simulate")
 def simulate_cmd(
-    params_file: Path | None = typer.Option(
-        None, "--params", help="TOML parameter file (merged over the defaults)."
-    ),
-    age: float | None = typer.Option(None, "--age", help="Age in years on day 0."),
-    sex: str = typer.Option("M", "--sex", help="M or F."),
-    stage: str | None = typer.Option(
-        None, "--stage", help="Norwood-Hamilton I..VII (IIIv) for men, Ludwig 0/I/II/III for women."
-    ),
-    follicles: int = typer.Option(
-        100_000, "--follicles", help="Simulated follicles (a scalp has ~100,000)."
-    ),
-    years: float | None = typer.Option(None, "--years", help="Length of the run in years."),
-    days: float | None = typer.Option(None, "--days", help="Length of the run in days."),
-    seed: int | None = typer.Option(
-        None, "--seed", help="Seed: the same seed gives the same output."
-    ),
-    engine: str = typer.Option("stochastic", "--engine", help="stochastic or meanfield."),
-    every: float = typer.Option(30.0, "--every", help="Sampling interval in days."),
-    fmt: str = typer.Option("table", "--format", help="table or json."),
-    plot: Path | None = typer.Option(None, "--plot", help="Write a figure (.png, .svg or .pdf)."),
+    params_file: Annotated[
+        Path | None,
+        typer.Option("--params", help="TOML parameter file (merged over the defaults)."),
+    ] = None,
+    age: Annotated[float | None, typer.Option("--age", help="Age in years on day 0.")] = None,
+    sex: Annotated[str, typer.Option("--sex", help="M or F.")] = "M",
+    stage: Annotated[
+        str | None,
+        typer.Option(
+            "--stage", help="Norwood-Hamilton I..VII (IIIv) for men, Ludwig 0/I/II/III for women."
+        ),
+    ] = None,
+    follicles: Annotated[
+        int, typer.Option("--follicles", help="Simulated follicles (a scalp has ~100,000).")
+    ] = 100_000,
+    years: Annotated[
+        float | None, typer.Option("--years", help="Length of the run in years.")
+    ] = None,
+    days: Annotated[float | None, typer.Option("--days", help="Length of the run in days.")] = None,
+    seed: Annotated[
+        int | None, typer.Option("--seed", help="Seed: the same seed gives the same output.")
+    ] = None,
+    engine: Annotated[
+        str, typer.Option("--engine", help="stochastic or meanfield.")
+    ] = "stochastic",
+    every: Annotated[float, typer.Option("--every", help="Sampling interval in days.")] = 30.0,
+    fmt: Annotated[str, typer.Option("--format", help="table or json.")] = "table",
+    plot: Annotated[
+        Path | None, typer.Option("--plot", help="Write a figure (.png, .svg or .pdf).")
+    ] = None,
 ) -> None:
     """Simulate a scalp and report phase fractions, densities and the other observables."""
     from anagen.scalp import default_params, initial_scalp, load_params, simulate
@@ -71,7 +82,8 @@ def simulate_cmd(
         raise InputError(field="--engine", allowed="one of stochastic, meanfield", got=engine)
     if fmt not in ("table", "json"):
         raise InputError(field="--format", allowed="one of table, json", got=fmt)
-    if follicles < 1 or follicles > (limit := max_follicles()):
+    limit = max_follicles()
+    if follicles < 1 or follicles > limit:
         raise InputError(
             field="--follicles",
             allowed=f"between 1 and {limit} (half the free memory)",
@@ -126,14 +138,14 @@ def _print_tables(traj) -> None:
     for col in (
         "year",
         "stage",
-        "anagen %",
-        "catagen %",
-        "telogen %",
-        "latency %",
+        "anagen%",
+        "catagen%",
+        "telogen%",
+        "latency%",
         "hairs/cm²",
-        "shed/day",
+        "shed/d",
     ):
-        over.add_column(col, justify="right")
+        over.add_column(col, justify="right", no_wrap=True)
     for i in rows:
         over.add_row(
             f"{t[i] / 365.25:.2f}",
@@ -146,18 +158,14 @@ def _print_tables(traj) -> None:
             "-" if i == 0 else f"{d['shedding_per_day']['scalp'][i]:.0f}",
         )
     console.print(over)
-    zones = Table(title=f"By zone at year {t[-1] / 365.25:.2f}")
-    for col in (
-        "zone",
-        "terminal/cm²",
-        "vellus/cm²",
-        "anagen %",
-        "A:T",
-        "shed/day",
-        "diameter µm",
-        "thickness mm/cm²",
-    ):
-        zones.add_column(col, justify="right")
+    zones = Table(
+        title=f"By zone at year {t[-1] / 365.25:.2f} (*run mean; mm/cm²: summed shaft diameters)"
+    )
+    zones.add_column("zone", no_wrap=True, min_width=9)
+    for col in ("term/cm²", "vell/cm²", "anagen%", "A:T", "shed/d*", "diam µm", "mm/cm²"):
+        zones.add_column(col, justify="right", no_wrap=True)
+    # shedding per day averaged over the whole run (the last interval may be short)
+    run_shed = traj.shed[1:].sum(axis=0) / traj.scale / max(t[-1] - t[0], 1e-12)
     for j, name in enumerate(traj.zone_names):
         zones.add_row(
             name,
@@ -165,7 +173,7 @@ def _print_tables(traj) -> None:
             f"{traj.vellus_density_per_cm2[-1, j]:.1f}",
             f"{traj.anagen_percent[-1, j]:.1f}",
             f"{traj.anagen_telogen_ratio[-1, j]:.2f}",
-            f"{traj.shedding_per_day[-1, j]:.1f}",
+            f"{run_shed[j]:.1f}",
             f"{traj.mean_diameter_um[-1, j]:.1f}",
             f"{traj.cumulative_thickness_mm_per_cm2[-1, j]:.2f}",
         )
