@@ -198,3 +198,13 @@ def test_comparator_pooled_se_from_ci() -> None:
     first = p.iloc[0]
     assert first["se"] == pytest.approx((41.06 - 14.04) / (2 * Z975))
     assert isinstance(p, pd.DataFrame) and len(p) == 14
+
+
+def test_package_reads_only_its_own_data() -> None:
+    import inspect
+
+    from anagen.evidence import _studies
+
+    source = inspect.getsource(_studies)
+    assert "resources.files(" in source  # bundled files, found through the installed package
+    assert "shared/evidence" not in source and "../" not in source

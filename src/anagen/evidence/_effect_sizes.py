@@ -127,9 +127,9 @@ def effect_sizes(
     Notes
     -----
     ``SMD`` uses the pooled SD ``sqrt(((n1-1)sd1² + (n2-1)sd2²)/(n1+n2-2))`` and metafor's
-    variance ``1/n1 + 1/n2 + g²/(2(n1+n2))`` (the default of metafor 3.8; later versions
-    changed the default to ``"LS2"``). Matched to metafor 3.8-1 to 1e-10 relative in
-    ``tests/evidence/test_effect_sizes.py``.
+    variance ``1/n1 + 1/n2 + g²/(2(n1+n2))`` (``vtype="LS"``, the default of metafor 3.8;
+    check the default if you compare with another metafor version). Matched to metafor 3.8-1
+    to 1e-10 relative in ``tests/evidence/test_effect_sizes.py``.
 
     References
     ----------
