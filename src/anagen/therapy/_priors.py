@@ -68,6 +68,14 @@ class Prior:
                 allowed="low <= median <= high",
                 got=(self.low, self.median, self.high),
             )
+        if self.dist == "uniform" and abs(self.median - (self.low + self.high) / 2) > 1e-9 * max(
+            abs(self.high), 1.0
+        ):
+            raise InputError(
+                field=self.name,
+                allowed="median = midpoint of [low, high] for a uniform prior",
+                got=self.median,
+            )
         if self.dist == "lognormal" and self.low <= 0:
             raise InputError(field=self.name, allowed="> 0 for a lognormal prior", got=self.low)
         for tag in self.sources:

@@ -155,6 +155,12 @@ _RAW: tuple[tuple[str, str, str, str], ...] = (
         "A",
     ),
     (
+        "T29",
+        "Stem-cell-enriched vs conventional fat grafts, meta-analysis of 16 studies (686 subjects). Aesthetic Plast Surg 2023;47:2754",
+        "https://pmc.ncbi.nlm.nih.gov/articles/PMC10784334",
+        "A",
+    ),
+    (
         "T30",
         "Epstein & Epstein, PRP in treating hair loss, Hair Transplant Forum Int 2018;28:54",
         "https://docslib.org/doc/6708304/in-treating-hair-loss",

@@ -94,7 +94,7 @@ METHOD_PRIORS: dict[str, tuple[Prior, Prior]] = {
         ),
         Prior(
             "process.culture_expansion.viability",
-            0.946,
+            0.9463,
             0.9312,
             0.9614,
             "fraction",
@@ -116,7 +116,7 @@ METHOD_PRIORS: dict[str, tuple[Prior, Prior]] = {
         ),
         Prior(
             "process.centrifugation.viability",
-            0.9,
+            0.895,
             0.8,
             0.99,
             "fraction",
@@ -139,7 +139,7 @@ METHOD_PRIORS: dict[str, tuple[Prior, Prior]] = {
         ),
         Prior(
             "process.micrograft_mechanical.viability",
-            0.9,
+            0.89,
             0.8,
             0.98,
             "fraction",

@@ -31,6 +31,11 @@ cell-therapy trial [DSC20] and the low-dose STYLE arm was the one reported as be
 [T17] (saturation at or below the reference dose); visible growth ~3 months after a procedure
 [T139], re-evaluation 6-8 months after the last session [T129], and a cell-therapy effect gone by
 12 months [DSC20] bound the time scales.
+
+Prior-predictive check (not a fit): with the medians, the STYLE low-dose protocol gives a
+density gain of the order of ten hairs/cm² inside the injected area at 24 weeks, below the
++29 reported [T17]; the upper ends of the ranges reach it, the lower ends give almost no
+effect. Fitting these priors to the trials is the calibration step's job.
 """
 
 from __future__ import annotations
@@ -111,9 +116,9 @@ class RegenerationPriors:
 DEFAULT_PRIORS = RegenerationPriors(
     half_life_days=Prior(
         "regenerate.half_life_days",
-        21.0,
-        7.0,
-        60.0,
+        45.0,
+        10.0,
+        180.0,
         "days",
         "lognormal",
         ("T139", "T129", "DSC20"),
@@ -144,9 +149,9 @@ DEFAULT_PRIORS = RegenerationPriors(
     ),
     emax_latency=Prior(
         "regenerate.emax_latency",
-        0.5,
-        0.1,
-        0.9,
+        0.7,
+        0.45,
+        0.95,
         "fraction of latency removed",
         "uniform",
         ("T60", "T49", "S68"),
@@ -155,7 +160,7 @@ DEFAULT_PRIORS = RegenerationPriors(
     ),
     emax_anagen=Prior(
         "regenerate.emax_anagen",
-        0.3,
+        0.5,
         0.0,
         1.0,
         "fractional anagen lengthening",
@@ -166,12 +171,12 @@ DEFAULT_PRIORS = RegenerationPriors(
     ),
     emax_reversal=Prior(
         "regenerate.emax_reversal",
-        0.1,
+        0.15,
         0.0,
         0.3,
         "fraction reversed per anagen entry",
         "uniform",
-        ("S68", "T31"),
+        ("S68", "T34"),
         assumption=True,
         note="small: thicker shafts are reported [T34], but reversal of miniaturisation is not the main mechanism [S68]",
     ),

@@ -181,7 +181,7 @@ class Minoxidil(_Continuous):
     """Topical minoxidil, 2 % or 5 %, twice daily, in the pattern-loss zones.
 
     Priors (assumptions; direction: regrowth reactivates dormant follicles [S68]): latency
-    factor 0.5 (0.2-0.9) and anagen factor 1.3 (1.0-2.0) for 5 %; the 2 % effects are 0.60 of
+    factor 0.55 (0.2-0.9) and anagen factor 1.3 (1.0-1.6) for 5 %; the 2 % effects are 0.60 of
     the 5 % ones, the ratio of the placebo-corrected 48-week changes in Olsen 2002 (derived:
     (12.7 - 3.9) / (18.6 - 3.9) = 0.60) [C4].
     """
@@ -203,10 +203,10 @@ class Minoxidil(_Continuous):
     def priors(self) -> dict[str, Prior]:
         return {
             "latency_factor": Prior(
-                "minoxidil_5.latency_factor", 0.5, 0.2, 0.9, "1", "uniform", ("S68",), True
+                "minoxidil_5.latency_factor", 0.55, 0.2, 0.9, "1", "uniform", ("S68",), True
             ),
             "anagen_factor": Prior(
-                "minoxidil_5.anagen_factor", 1.3, 1.0, 2.0, "1", "uniform", (), True
+                "minoxidil_5.anagen_factor", 1.3, 1.0, 1.6, "1", "uniform", (), True
             ),
             "potency_2_vs_5": Prior(
                 "minoxidil_2.potency",
@@ -233,7 +233,7 @@ class Minoxidil(_Continuous):
 class Finasteride(_Continuous):
     """Oral finasteride 1 mg daily: slows pattern loss everywhere and shortens kenogen.
 
-    Priors (assumptions): progression factor 0.3 (0.0-0.7); latency factor 0.8 (0.6-1.0),
+    Priors (assumptions): progression factor 0.3 (0.0-0.6); latency factor 0.8 (0.6-1.0),
     after [S19] (more, longer kenogen explains rarefaction; finasteride raised hair counts).
     """
 
@@ -248,7 +248,7 @@ class Finasteride(_Continuous):
     def priors(self) -> dict[str, Prior]:
         return {
             "progression_factor": Prior(
-                "finasteride.progression_factor", 0.3, 0.0, 0.7, "1", "uniform", ("S22",), True
+                "finasteride.progression_factor", 0.3, 0.0, 0.6, "1", "uniform", ("S22",), True
             ),
             "latency_factor": Prior(
                 "finasteride.latency_factor", 0.8, 0.6, 1.0, "1", "uniform", ("S19",), True
@@ -262,7 +262,7 @@ class Finasteride(_Continuous):
 @dataclass
 class LowLevelLaser(_Continuous):
     """Home low-level laser device, ~3 times a week [T108]. Priors (assumptions): latency
-    factor 0.7 (0.4-1.0), anagen factor 1.15 (1.0-1.5)."""
+    factor 0.7 (0.4-1.0), anagen factor 1.15 (1.0-1.3)."""
 
     def __post_init__(self) -> None:
         self.key, self.name, self.option = "lllt", "Low-level laser therapy", "lllt"
@@ -272,7 +272,7 @@ class LowLevelLaser(_Continuous):
             "latency_factor": Prior(
                 "lllt.latency_factor", 0.7, 0.4, 1.0, "1", "uniform", ("C2", "T111"), True
             ),
-            "anagen_factor": Prior("lllt.anagen_factor", 1.15, 1.0, 1.5, "1", "uniform", (), True),
+            "anagen_factor": Prior("lllt.anagen_factor", 1.15, 1.0, 1.3, "1", "uniform", (), True),
         }
 
     def factors(self) -> dict[str, float]:
@@ -329,7 +329,7 @@ class HairTransplant(Treatment):
     ``grafts`` follicular units (typical session 1,500 [T93]; mean first session 2,347 [T102])
     x 2.2 hairs per unit [T70] follicles are moved, split over the recipient zones by area. The
     donor zone is finite: the engine moves at most the living follicles it has, and the donor
-    density falls by what was taken. Graft survival is a prior 0.8 (0.5-0.95), an assumption (no
+    density falls by what was taken. Graft survival is a prior 0.8 (0.65-0.95), an assumption (no
     survival figure in the cited sources).
     """
 
@@ -347,7 +347,7 @@ class HairTransplant(Treatment):
                 "transplant.hairs_per_graft", 2.2, 2.2, 2.2, "follicles/FU", "uniform", ("T70",)
             ),
             "survival": Prior(
-                "transplant.survival", 0.8, 0.5, 0.95, "fraction", "uniform", (), True
+                "transplant.survival", 0.8, 0.65, 0.95, "fraction", "uniform", (), True
             ),
         }
 
