@@ -302,15 +302,21 @@ def _check_k(k: int, method: str, knha: bool) -> None:
 # sums over studies are additions of contiguous rows); everything is vectorised over columns
 
 
+def _colsum(x: np.ndarray) -> np.ndarray:
+    """Sum over studies (axis 0), added row by row in the same order for any number of columns
+    (so that pool() and pool_many() agree to the last bit; a BLAS product would not)."""
+    return x.sum(axis=0)
+
+
 def _wmean(w: np.ndarray, Y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    sw = w.sum(axis=0)
-    return (w * Y).sum(axis=0) / sw, sw
+    sw = _colsum(w)
+    return _colsum(w * Y) / sw, sw
 
 
 def _rss(w: np.ndarray, Y: np.ndarray) -> np.ndarray:
     """Weighted residual sum of squares ``Y' P Y`` of the intercept-only model."""
     mu, _ = _wmean(w, Y)
-    return (w * (Y - mu) ** 2).sum(axis=0)
+    return _colsum(w * (Y - mu) ** 2)
 
 
 def _q_at(tau2: np.ndarray, Y: np.ndarray, V: np.ndarray) -> np.ndarray:
@@ -339,38 +345,40 @@ def _fisher_scoring(
     Start at max(0, HE); stop when |change| <= 1e-5; fail after 100 iterations. For ML and
     REML, if the likelihood at tau2 = 0 beats the converged value by more than
     ``.Machine$double.eps^0.25`` (a local maximum), tau2 is set to 0 as metafor does.
-    Work arrays are allocated once (the iterations are memory-bound).
+
+    The iterations are memory-bound, so work arrays are allocated once and only the columns
+    still iterating are carried on.
     """
     k, n = Y.shape
     tau2 = np.maximum(0.0, _tau2_he(Y, V))
     converged = np.ones(n, dtype=bool)
-    active = np.arange(n)
+    cols = np.arange(n)  # columns still iterating
     y, v = Y, V
     buf_w, buf_w2, buf_r, buf_tmp = (np.empty((k, n)) for _ in range(4))
     it = 0
-    while active.size:
+    while cols.size:
         it += 1
-        m = active.size
+        m = cols.size
         w, w2, r2, tmp = buf_w[:, :m], buf_w2[:, :m], buf_r[:, :m], buf_tmp[:, :m]
-        t = tau2[active]
+        t = tau2[cols]
         np.add(v, t, out=w)
         np.reciprocal(w, out=w)
-        sw = w.sum(axis=0)
+        sw = _colsum(w)
         np.multiply(w, y, out=tmp)
-        mu = tmp.sum(axis=0) / sw
+        mu = _colsum(tmp) / sw
         np.subtract(y, mu, out=r2)
         np.multiply(r2, r2, out=r2)  # squared residuals
         if method == "EB":
             np.multiply(w, r2, out=tmp)
-            adj = (tmp.sum(axis=0) * k / (k - 1) - k) / sw
+            adj = (_colsum(tmp) * k / (k - 1) - k) / sw
         else:
             np.multiply(w, w, out=w2)
-            sw2 = w2.sum(axis=0)
+            sw2 = _colsum(w2)
             np.multiply(w2, r2, out=tmp)
-            ypp = tmp.sum(axis=0)  # Y'PPY
+            ypp = _colsum(tmp)  # Y'PPY
             if method == "REML":
                 np.multiply(w2, w, out=tmp)
-                sum_pp = sw2 - 2.0 * tmp.sum(axis=0) / sw + sw2**2 / sw**2  # tr(PP)
+                sum_pp = sw2 - 2.0 * _colsum(tmp) / sw + sw2**2 / sw**2  # tr(PP)
                 adj = (ypp - (sw - sw2 / sw)) / sum_pp
             else:  # ML
                 adj = (ypp - sw) / sw2
@@ -379,20 +387,22 @@ def _fisher_scoring(
         neg = t + adj < 0.0
         if neg.any():
             adj[neg & (t <= 0.0)] = 0.0
-            while True:
-                neg = t + adj < 0.0
-                if not neg.any():
-                    break
-                adj[neg] /= 2.0
+            idx = np.flatnonzero(neg & (t > 0.0))
+            a, ti = adj[idx], t[idx]
+            short = ti + a < 0.0
+            while short.any():
+                a[short] /= 2.0
+                short = ti + a < 0.0
+            adj[idx] = a
         new = t + adj
-        tau2[active] = new
+        tau2[cols] = new
         if it > _MAXITER:
-            converged[active] = False
+            converged[cols] = False
             break
         go = np.abs(t - new) > _THRESHOLD
         if not go.all():
-            active = active[go]
-            y, v = Y[:, active], V[:, active]
+            cols = cols[go]
+            y, v = Y[:, cols], V[:, cols]
     if method in ("ML", "REML"):
         ok = np.flatnonzero(converged & (tau2 > _THRESHOLD))
         if ok.size:
@@ -412,13 +422,20 @@ def _ll0_minus_ll(Y: np.ndarray, V: np.ndarray, tau2: np.ndarray, method: str) -
     """(Restricted) log-likelihood at tau2 = 0 minus that at ``tau2`` (metafor's check).
 
     ``ll(t) = c - sum(log(v + t)) / 2 - [REML] log(sum(w)) / 2 - RSS(t) / 2``, so the
-    difference needs one logarithm per study, ``log1p(t / v)``.
+    difference needs ``sum(log(1 + t / v))``: the log of a product (one logarithm per analysis)
+    unless the product overflows.
     """
     w0 = 1.0 / V
     wt = 1.0 / (V + tau2)
-    diff = 0.5 * np.log1p(tau2 / V).sum(axis=0) - 0.5 * (_rss(w0, Y) - _rss(wt, Y))
+    ratio = np.multiply(w0, tau2)
+    ratio += 1.0
+    log_ratio = np.log(np.prod(ratio, axis=0))
+    bad = ~np.isfinite(log_ratio)
+    if bad.any():
+        log_ratio[bad] = np.log(ratio[:, bad]).sum(axis=0)
+    diff = 0.5 * log_ratio - 0.5 * (_rss(w0, Y) - _rss(wt, Y))
     if method == "REML":
-        diff -= 0.5 * np.log(w0.sum(axis=0) / wt.sum(axis=0))
+        diff -= 0.5 * np.log(_colsum(w0) / _colsum(wt))
     return diff
 
 
