@@ -44,6 +44,27 @@ def _draw(dist: int, mean: float, cv: float) -> float:
 
 
 @njit(cache=True)
+def _draw_buffered(
+    dist: int, mean: float, cv: float, sig: float, zbuf: np.ndarray, zpos: np.ndarray
+) -> float:
+    """As :func:`_draw`, but lognormal draws take their standard normal from ``zbuf``.
+
+    The buffer is filled by the caller from its seeded :class:`numpy.random.Generator`
+    (ziggurat normals are cheaper than Numba's own); once it is used up, Numba's generator
+    (seeded by the caller too) takes over, so results stay reproducible.
+    """
+    if dist == LOGNORMAL:
+        j = zpos[0]
+        if j < zbuf.size:
+            zpos[0] = j + 1
+            zz = zbuf[j]
+        else:
+            zz = np.random.standard_normal()
+        return mean * math.exp(sig * zz - 0.5 * sig * sig)
+    return _draw(dist, mean, cv)
+
+
+@njit(cache=True)
 def seed_kernel(seed: int) -> None:
     """Seed Numba's internal generator (used by every kernel draw)."""
     np.random.seed(seed)
@@ -92,8 +113,12 @@ def run_segment(
     d_vel: np.ndarray,
     d_diam: np.ndarray,
     shed: np.ndarray,
-) -> int:
-    """Advance every follicle through all its events with time in ``(t0, t1]``.
+    zbuf: np.ndarray,
+    zpos: np.ndarray,
+    i_start: int,
+    reserve: int,
+) -> tuple[int, int]:
+    """Advance follicles ``i_start, i_start + 1, ...`` through all their events in ``(t0, t1]``.
 
     Parameters
     ----------
@@ -114,24 +139,38 @@ def run_segment(
         Modulation epochs and per-zone factors (see :class:`anagen.scalp.Modulation`).
     d_count, d_term, d_vel, d_diam, shed
         Delta tables, row ``k`` = first sample time >= the event (``len(sample_t)`` = later).
+    zbuf, zpos
+        Pre-drawn standard normals and the index of the next unused one (``zpos[0]``).
+    i_start, reserve
+        First follicle to process; the kernel stops before a follicle when fewer than
+        ``reserve`` buffered normals are left, so the caller can refill the buffer.
 
     Returns
     -------
-    int
-        Number of random durations drawn.
+    (int, int)
+        Number of random durations drawn, and the index of the next follicle to process
+        (``len(phase)`` when all are done).
     """
     n = phase.size
     m_a, catagen, m_t, m_l = means[0], means[1], means[2], means[3]
     cv_a, cv_t, cv_l = cvs[0], cvs[1], cvs[2]
+    sg_a = math.sqrt(math.log1p(cv_a * cv_a))
+    sg_t = math.sqrt(math.log1p(cv_t * cv_t))
+    sg_l = math.sqrt(math.log1p(cv_l * cv_l))
+    limit = zbuf.size - reserve
     lr_a = math.log(vellus[0] / m_a)
     lr_l = math.log(vellus[1] / m_l)
     dv = vellus[2]
     ctv, crit, thr = aga[0], aga[1], aga[2]
     n_ep = ep_t.size
     draws = 0
-    for i in range(n):
+    i = i_start
+    while i < n:
+        if zpos[0] > limit:
+            break
         ph = phase[i]
         if ph == DEAD:
+            i += 1
             continue
         te = t_exit[i]
         z = zone[i]
@@ -139,7 +178,7 @@ def run_segment(
         while True:
             if ph == LATENCY:
                 # residual latency is rescaled at each epoch boundary b in (tc, min(te, t1)]
-                e = _epoch(ep_t, tc)
+                e = _epoch(ep_t, tc) if n_ep > 1 else 0
                 while e + 1 < n_ep:
                     b = ep_t[e + 1]
                     if b <= tc or b > t1 or b >= te:
@@ -149,18 +188,18 @@ def run_segment(
             if te > t1:
                 break
             k = np.searchsorted(sample_t, te, side="left")
-            e = _epoch(ep_t, te)
+            e = _epoch(ep_t, te) if n_ep > 1 else 0
             if ph == ANAGEN:
                 if catagen > 0.0:
                     new = CATAGEN
                     ne = te + catagen
                 else:
                     new = TELOGEN
-                    ne = te + _draw(dist, m_t, cv_t)
+                    ne = te + _draw_buffered(dist, m_t, cv_t, sg_t, zbuf, zpos)
                     draws += 1
             elif ph == CATAGEN:
                 new = TELOGEN
-                ne = te + _draw(dist, m_t, cv_t)
+                ne = te + _draw_buffered(dist, m_t, cv_t, sg_t, zbuf, zpos)
                 draws += 1
             elif ph == TELOGEN:
                 # the club hair is shed: the follicle is empty until the next anagen
@@ -173,7 +212,11 @@ def run_segment(
                     d_vel[k, z] -= 1.0
                 d_diam[k, z] -= d
                 mm = min(q[i] / ctv, 1.0)
-                ne = te + _draw(dist, m_l * math.exp(lr_l * mm), cv_l) * fl[e, z]
+                ne = (
+                    te
+                    + _draw_buffered(dist, m_l * math.exp(lr_l * mm), cv_l, sg_l, zbuf, zpos)
+                    * fl[e, z]
+                )
                 draws += 1
             else:  # LATENCY -> next anagen: one completed cycle
                 qq = q[i] * (1.0 - rev[e, z])
@@ -193,7 +236,11 @@ def run_segment(
                     else:
                         d_vel[k, z] += 1.0
                     d_diam[k, z] += d
-                    ne = te + _draw(dist, m_a * math.exp(lr_a * mm), cv_a) * fa[e, z]
+                    ne = (
+                        te
+                        + _draw_buffered(dist, m_a * math.exp(lr_a * mm), cv_a, sg_a, zbuf, zpos)
+                        * fa[e, z]
+                    )
                     draws += 1
             d_count[k, z, ph] -= 1.0
             d_count[k, z, new] += 1.0
@@ -204,4 +251,5 @@ def run_segment(
                 break
         phase[i] = ph
         t_exit[i] = te
-    return draws
+        i += 1
+    return draws, i

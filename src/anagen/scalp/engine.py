@@ -27,6 +27,11 @@ __all__ = ["CHUNK", "sample_days", "simulate"]
 #: seed from the caller's generator, so results depend only on the seed and the population size.
 CHUNK = 1 << 16
 _DIST = {"lognormal": 0, "gamma": 1, "exponential": 2}
+#: Standard normals pre-drawn per kernel call (lognormal durations) and the number the kernel
+#: keeps in reserve before starting a follicle (beyond it, Numba's seeded generator is used).
+_BUFFER = 1 << 18
+_RESERVE = 256
+_EMPTY = np.empty(0)
 
 
 def sample_days(days: float, every: float | None) -> np.ndarray:
@@ -131,14 +136,20 @@ def _run_stochastic(
         seeds = rng.integers(0, 2**31 - 1, size=len(chunks))
         for (lo, hi), seed in zip(chunks, seeds, strict=True):
             seed_kernel(int(seed))
-            draws += run_segment(
-                t0, t1, t,
-                st.phase[lo:hi], st.t_exit[lo:hi], st.q[lo:hi], st.d0[lo:hi], st.diam[lo:hi],
-                st.zone[lo:hi], st.origin[lo:hi], st.sens[lo:hi],
-                dist, means, cvs, vellus, aga, inc, state.aga_start_day,
-                ep_t, fa, fl, fp, rev,
-                d_count, d_term, d_vel, d_diam, shed,
-            )  # fmt: skip
+            i = 0
+            while i < hi - lo:
+                zbuf = rng.standard_normal(_BUFFER) if dist == 0 else _EMPTY
+                zpos = np.zeros(1, dtype=np.int64)
+                n_draws, i = run_segment(
+                    t0, t1, t,
+                    st.phase[lo:hi], st.t_exit[lo:hi], st.q[lo:hi], st.d0[lo:hi], st.diam[lo:hi],
+                    st.zone[lo:hi], st.origin[lo:hi], st.sens[lo:hi],
+                    dist, means, cvs, vellus, aga, inc, state.aga_start_day,
+                    ep_t, fa, fl, fp, rev,
+                    d_count, d_term, d_vel, d_diam, shed,
+                    zbuf, zpos, i, _RESERVE if dist == 0 else -1,
+                )  # fmt: skip
+                draws += n_draws
             if advance is not None:
                 advance(hi - lo)
         if seg < len(transplants):
