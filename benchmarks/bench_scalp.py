@@ -108,7 +108,7 @@ def main() -> None:
         f"  floor (draws only)  : {t_floor_nb:8.2f} s Numba loop, {t_floor_np:.2f} s NumPy Generator"
     )
 
-    days = int(round(YEARS * DAYS_PER_YEAR))
+    days = round(YEARS * DAYS_PER_YEAR)
     t0 = time.perf_counter()
     base = daily_automaton(params, state.phase, state.t_exit, days, seed=4)
     t_base = time.perf_counter() - t0
