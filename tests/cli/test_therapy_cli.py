@@ -1,0 +1,165 @@
+"""``anagen therapy show | simulate | compare``: output, plots, and bad input → exit 2, one line."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from anagen.cli import main
+from anagen.therapy import data_path, protocol_paths
+
+PATIENT = str(data_path("example_patient.toml"))
+
+
+@pytest.mark.parametrize("name", sorted(protocol_paths()))
+def test_show_json_for_every_shipped_protocol(capsys, name):
+    assert main(["therapy", "show", str(protocol_paths()[name]), "--format", "json"]) == 0
+    d = json.loads(capsys.readouterr().out)
+    assert {"harvest", "process", "inject", "regenerate"} <= set(d)
+    assert d["inject"]["coverage_map"] and d["inject"]["checks"]
+
+
+def test_show_table_and_plot(capsys, tmp_path):
+    out = tmp_path / "stages.png"
+    assert main(["therapy", "show", "style_low_dose", "--plot", str(out)]) == 0
+    text = capsys.readouterr().out
+    assert "viable cells" in text and "coverage" in text and "not yet calibrated" in text
+    assert out.stat().st_size > 10_000
+
+
+def test_simulate_protocol_table_json_and_plot(capsys, tmp_path):
+    out = tmp_path / "traj.png"
+    args = [
+        "therapy",
+        "simulate",
+        "kim2021_svf",
+        "--patient",
+        PATIENT,
+        "--years",
+        "1",
+        "--follicles",
+        "2000",
+        "--seed",
+        "3",
+    ]
+    assert main([*args, "--plot", str(out)]) == 0
+    assert "treated / untreated" in capsys.readouterr().out
+    assert out.stat().st_size > 10_000
+    assert main([*args, "--format", "json"]) == 0
+    d = json.loads(capsys.readouterr().out)
+    assert (
+        len(d["density_per_cm2"]["treated"]) == len(d["t_days"]) and d["zone_names"][0] == "frontal"
+    )
+    assert main([*args, "--format", "json"]) == 0
+    assert json.loads(capsys.readouterr().out) == d  # one seed, one answer
+
+
+def test_simulate_an_alternative(capsys):
+    assert (
+        main(
+            [
+                "therapy",
+                "simulate",
+                "finasteride_1mg",
+                "--patient",
+                PATIENT,
+                "--years",
+                "1",
+                "--follicles",
+                "2000",
+            ]
+        )
+        == 0
+    )
+    assert "Oral finasteride 1 mg" in capsys.readouterr().out
+
+
+def test_compare_json_and_plot(capsys, tmp_path):
+    out = tmp_path / "cmp.png"
+    args = [
+        "therapy",
+        "compare",
+        "--patient",
+        PATIENT,
+        "--years",
+        "1",
+        "--follicles",
+        "2000",
+        "--protocol",
+        "style_low_dose",
+    ]
+    assert main([*args, "--format", "json", "--plot", str(out)]) == 0
+    d = json.loads(capsys.readouterr().out)
+    opts = {o["option"] for o in d["options"]}
+    assert {
+        "none",
+        "minoxidil_5",
+        "finasteride_1mg",
+        "prp",
+        "lllt",
+        "transplant",
+        "adipose_cells",
+    } <= opts
+    row = d["options"][-1]
+    assert {
+        "cost",
+        "downtime",
+        "invasiveness",
+        "side_effects",
+        "regulatory_us",
+        "candidacy",
+        "questions_for_the_provider",
+    } <= set(row)
+    assert out.stat().st_size > 10_000
+    assert main(args) == 0
+    assert "candidacy" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(
+    ("edit", "needle"),
+    [
+        (
+            ("volume_per_point_ml = 0.1", "volume_per_point_ml = 1.0"),
+            "'injection.volume_per_point_ml' must be <= 0.2, got 1.0",
+        ),
+        (
+            ('product = "svf_enriched_fat"', 'product = "magic"'),
+            "'protocol.product' must be one of",
+        ),
+        (('method = "enzymatic"', 'method = "blender"'), "'processing.method' must be one of"),
+        (("fat_g = 60", "fat_g = -60"), "'harvest.fat_g' must be > 0"),
+        (("[injection]", "[injection\n"), "not valid TOML"),
+    ],
+)
+def test_bad_protocol_exits_2_with_one_line(capsys, tmp_path, edit, needle):
+    text = protocol_paths()["style_low_dose"].read_text().replace(*edit)
+    bad = tmp_path / "bad.toml"
+    bad.write_text(text)
+    assert main(["therapy", "show", str(bad)]) == 2
+    err = capsys.readouterr().err
+    assert needle in err and "Traceback" not in err
+    assert len(err.strip().splitlines()) <= 3  # one message (rich may wrap it)
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["therapy", "show", "no_such_protocol"],
+        ["therapy", "show", "style_low_dose", "--format", "xml"],
+        ["therapy", "show", "style_low_dose", "--plot", "out.txt"],
+        ["therapy", "simulate", "style_low_dose", "--patient", PATIENT, "--years", "-1"],
+        ["therapy", "simulate", "style_low_dose", "--patient", "missing.toml"],
+        ["therapy", "compare", "--patient", PATIENT, "--follicles", "10"],
+    ],
+)
+def test_bad_options_exit_2(capsys, args):
+    assert main(args) == 2
+    assert "Traceback" not in capsys.readouterr().err
+
+
+def test_missing_patient_section(capsys, tmp_path):
+    bad = tmp_path / "p.toml"
+    bad.write_text("[health]\npregnant = false\n")
+    assert main(["therapy", "simulate", "style_low_dose", "--patient", str(bad)]) == 2
+    assert "'patient' must be present" in capsys.readouterr().err

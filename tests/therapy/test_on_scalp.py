@@ -1,0 +1,105 @@
+"""Through the real scalp engine (small scalps): dead follicles never return; effects point the right way."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from anagen.scalp import ZONE_NAMES, simulate
+from anagen.therapy import (
+    CellTherapy,
+    Finasteride,
+    HairTransplant,
+    Minoxidil,
+    NoTreatment,
+    Patient,
+    RegenerationParams,
+    compare_options,
+    load_protocol,
+    patient_scalp,
+    protocol_paths,
+    simulate_treatment,
+)
+from anagen.therapy.pipeline import run_protocol
+
+from .conftest import make_patient
+
+N = 4000
+
+
+def test_dead_zone_stays_at_zero_density_under_cell_therapy(patient_dict):
+    pat = make_patient(patient_dict, follicles__no_living_follicles=["vertex"])
+    proto = load_protocol(protocol_paths()["gentile2019_micrografts"])  # injects the vertex
+    run = simulate_treatment(CellTherapy(proto), pat, years=2, seed=3, n_follicles=N)
+    v = ZONE_NAMES.index("vertex")
+    assert np.all(run.treated[:, v] == 0.0) and np.all(run.untreated[:, v] == 0.0)
+    assert run.treated[0, ZONE_NAMES.index("frontal")] > 0
+
+
+def test_strong_regeneration_never_revives_dead_follicles(patient_dict):
+    pat = make_patient(
+        patient_dict, patient__stage="VI", follicles__no_living_follicles=["frontal"]
+    )
+    params, state = patient_scalp(pat, n_follicles=N, seed=1)
+    dead0 = state.phase == 4
+    strong = RegenerationParams(120.0, 0.1, 1.0, 0.95, 1.0, 1.0)
+    mod = run_protocol(load_protocol(protocol_paths()["gentile2019_micrografts"]), pat).modulation(
+        730, strong, injected_area=True
+    )
+    traj = simulate(params, state, days=730, every=30, seed=2, modulation=mod)
+    assert np.all(traj.density_per_cm2[:, ZONE_NAMES.index("frontal")] == 0.0)
+    assert int(np.count_nonzero(traj.final_state.phase[dead0] != 4)) == 0
+
+
+def test_regeneration_raises_density_where_injected(patient_dict):
+    pat = Patient.from_dict(patient_dict)
+    params, state = patient_scalp(pat, n_follicles=20_000, seed=5)
+    strong = RegenerationParams(90.0, 0.3, 1.0, 0.9, 0.8, 0.3)
+    run = run_protocol(load_protocol(protocol_paths()["style_low_dose"]), pat)
+    mod = run.modulation(365, strong, injected_area=True)
+    kw = {"days": 365, "every": 30, "seed": 6}
+    treated = simulate(params, state, modulation=mod, **kw).density_per_cm2
+    untreated = simulate(params, state, **kw).density_per_cm2
+    f, o = ZONE_NAMES.index("frontal"), ZONE_NAMES.index("occipital")
+    diff = treated - untreated
+    assert diff[3:7, f].mean() > 5.0  # months 3-6
+    assert abs(diff[:, o]).max() < 3.0  # an untreated zone is not moved beyond noise
+
+
+def test_alternatives_direction(patient_dict):
+    pat = Patient.from_dict(patient_dict)
+    scalp = patient_scalp(pat, n_follicles=20_000, seed=2)
+    f = ZONE_NAMES.index("frontal")
+    for t in (Minoxidil(), Finasteride()):
+        run = simulate_treatment(t, pat, years=2, seed=2, scalp=scalp)
+        assert run.effect_at(2)[f] > 3.0, t.name
+    none = simulate_treatment(NoTreatment(), pat, years=1, seed=2, scalp=scalp)
+    np.testing.assert_array_equal(none.treated, none.untreated)
+
+
+def test_transplant_moves_density_from_donor_to_recipient(patient_dict):
+    pat = Patient.from_dict(patient_dict)
+    run = simulate_treatment(HairTransplant(grafts=2000), pat, years=1, seed=4, n_follicles=20_000)
+    eff = run.effect_at(1)
+    assert eff[ZONE_NAMES.index("occipital")] < -20  # 4,400 follicles leave 89.6 cm2
+    assert eff[ZONE_NAMES.index("frontal")] > 10
+
+
+def test_compare_lists_every_option(patient_dict):
+    pat = Patient.from_dict(patient_dict)
+    proto = load_protocol(protocol_paths()["style_low_dose"])
+    comp = compare_options(pat, protocols=[proto], years=1, n_follicles=2000)
+    keys = [r.run.key for r in comp.rows]
+    assert keys[:7] == [
+        "none",
+        "minoxidil_2",
+        "minoxidil_5",
+        "finasteride_1mg",
+        "prp",
+        "lllt",
+        "transplant",
+    ]
+    assert keys[-1] == "svf_enriched_fat"
+    d = comp.to_dict()
+    assert "not yet calibrated" in d["note"] and d["horizons_years"] == [0.5, 1.0]
+    assert d["options"][0]["model_effect_hairs_per_cm2"]["1y"] == pytest.approx(0.0)
