@@ -37,12 +37,12 @@ from scipy import stats
 from anagen.errors import ConvergenceError, InputError
 from anagen.evidence._pool import (
     _MAXITER,
-    _TAU2_MAX,
     _THRESHOLD,
     PoolResult,
     _check_level,
     _check_method,
     _check_pair,
+    _tau2_upper,
     pool,
 )
 from anagen.evidence._zeroin import R_UNIROOT_TOL, zeroin
@@ -170,22 +170,23 @@ def _tau2_mods(y: np.ndarray, v: np.ndarray, X: np.ndarray, method: str) -> tupl
         else:
             se = math.sqrt(2.0 * k**2 / (k - p) / w.sum() ** 2)
         return tau2, se
-    # PM: root of Q(tau2) = k - p on [0, 100] with R's uniroot
+    # PM: root of Q(tau2) = k - p on [0, max(100, 10 mad(yi)^2)] with R's uniroot
     target = float(k - p)
+    upper = float(_tau2_upper(y[:, None])[0])
     q0 = _qe(ym, v, X, 0.0) - target
     if q0 < 0.0:
         tau2 = 0.0
     else:
-        qmax = _qe(ym, v, X, _TAU2_MAX) - target
+        qmax = _qe(ym, v, X, upper) - target
         if qmax > 0.0:
             raise ConvergenceError(
-                f"Paule-Mandel found no tau2 in [0, {_TAU2_MAX:g}]; check the units of yi and "
+                f"Paule-Mandel found no tau2 in [0, {upper:g}]; check the units of yi and "
                 "vi, or use method='DL' or 'REML'."
             )
         root, _ = zeroin(
             lambda x, idx: np.array([_qe(ym, v, X, float(x[0])) - target]),
             np.array([0.0]),
-            np.array([_TAU2_MAX]),
+            np.array([upper]),
             np.array([q0]),
             np.array([qmax]),
             tol=R_UNIROOT_TOL,

@@ -70,7 +70,8 @@ METHODS: dict[str, str] = {
 # metafor's rma() control defaults
 _THRESHOLD = 1e-5  # Fisher scoring stops when |change in tau2| <= threshold
 _MAXITER = 100  # Fisher scoring iterations and uniroot() iterations for PM
-_TAU2_MAX = 100.0  # upper end of the PM search interval
+_TAU2_MAX = 100.0  # upper end of the PM search interval: max(100, 10 * mad(yi)^2)
+_MAD_CONSTANT = 1.4826  # R's mad(): scales the median absolute deviation to an SD
 _CONFINT_MAXITER = 1000  # uniroot() iterations in confint()
 
 
@@ -439,14 +440,23 @@ def _ll0_minus_ll(Y: np.ndarray, V: np.ndarray, tau2: np.ndarray, method: str) -
     return diff
 
 
+def _tau2_upper(Y: np.ndarray) -> np.ndarray:
+    """metafor's upper search limit for tau2: ``max(100, 10 * mad(yi)^2)`` per column."""
+    med = np.median(Y, axis=0)
+    mad = _MAD_CONSTANT * np.median(np.abs(Y - med), axis=0)
+    return np.maximum(_TAU2_MAX, 10.0 * mad**2)
+
+
 def _paule_mandel(Y: np.ndarray, V: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Paule–Mandel: root of ``Q(tau2) = k - 1`` on [0, 100] by R's ``uniroot`` [4]."""
+    """Paule–Mandel: root of ``Q(tau2) = k - 1`` on [0, max(100, 10 mad(yi)^2)] by R's
+    ``uniroot`` [4]."""
     k, n = Y.shape
     target = float(k - 1)
     tau2 = np.zeros(n)
     converged = np.ones(n, dtype=bool)
+    upper = _tau2_upper(Y)
     q0 = _q_at(np.zeros(n), Y, V) - target
-    qmax = _q_at(np.full(n, _TAU2_MAX), Y, V) - target
+    qmax = _q_at(upper, Y, V) - target
     too_high = qmax > 0.0
     converged[too_high] = False
     tau2[too_high] = np.nan
@@ -460,7 +470,7 @@ def _paule_mandel(Y: np.ndarray, V: np.ndarray) -> tuple[np.ndarray, np.ndarray]
         root, ok = zeroin(
             f,
             np.zeros(rows.size),
-            np.full(rows.size, _TAU2_MAX),
+            upper[rows],
             q0[rows],
             qmax[rows],
             tol=R_UNIROOT_TOL,
@@ -687,9 +697,9 @@ def _convergence_message(method: str, rows: np.ndarray) -> str:
     where = f" (analysis {', '.join(str(int(r) + 1) for r in rows[:5])})" if rows.size else ""
     if method == "PM":
         return (
-            f"Paule-Mandel found no tau2 in [0, {_TAU2_MAX:g}]{where}: the effects are far more "
-            "heterogeneous than their variances allow. Check the units of yi and vi, or use "
-            "method='DL' or 'REML'."
+            f"Paule-Mandel found no tau2 in [0, max(100, 10 mad(yi)^2)]{where}: the effects are "
+            "far more heterogeneous than their variances allow. Check the units of yi and vi, "
+            "or use method='DL' or 'REML'."
         )
     return (
         f"{method} Fisher scoring did not converge in {_MAXITER} iterations{where} (metafor "
