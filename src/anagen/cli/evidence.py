@@ -2,9 +2,285 @@
 
 from __future__ import annotations
 
+import math
+from pathlib import Path
+from typing import Annotated, Any
+
 import typer
+from rich import box
+from rich.table import Table
+
+from anagen.cli._common import check_output_path, console, emit_json
+from anagen.errors import InputError
 
 app = typer.Typer(
     help="Published trials of stem-cell hair therapies and their alternatives, pooled as R metafor would.",
     no_args_is_help=True,
 )
+
+_PLOT_SUFFIXES = (".png", ".svg", ".pdf")
+_MEASURES = ("MD", "SMD", "ROM")
+_MEASURE_LABEL = {
+    "MD": "Mean difference",
+    "SMD": "Standardised mean difference (Hedges' g)",
+    "ROM": "Log ratio of means",
+}
+
+
+def _plot_path(path: Path | None, option: str) -> Path | None:
+    check_output_path(path)
+    if path is not None and path.suffix.lower() not in _PLOT_SUFFIXES:
+        raise InputError(
+            field=option, allowed="a file ending in .png, .svg or .pdf", got=path.suffix
+        )
+    return path
+
+
+def _choice(value: str, option: str, allowed: tuple[str, ...]) -> str:
+    if value not in allowed:
+        raise InputError(field=option, allowed=f"one of {', '.join(allowed)}", got=value)
+    return value
+
+
+def _f(x: float, digits: int = 3) -> str:
+    return "NA" if x is None or not math.isfinite(x) else f"{x:.{digits}g}"
+
+
+@app.command("pool")
+def pool_cmd(
+    file: Annotated[
+        Path,
+        typer.Argument(
+            help="CSV with columns yi,vi or m1i,sd1i,n1i,m2i,sd2i,n2i (optional: study)."
+        ),
+    ],
+    measure: Annotated[
+        str,
+        typer.Option("--measure", help="MD, SMD or ROM (for arm data; labels yi,vi data)."),
+    ] = "MD",
+    method: Annotated[
+        str, typer.Option("--method", help="FE, DL, REML, ML, PM, SJ, HE or EB.")
+    ] = "REML",
+    knha: Annotated[bool, typer.Option("--knha", help="Knapp-Hartung adjustment.")] = False,
+    level: Annotated[float, typer.Option("--level", help="Confidence level.")] = 0.95,
+    fmt: Annotated[str, typer.Option("--format", help="table or json.")] = "table",
+    forest: Annotated[
+        Path | None, typer.Option("--forest", help="Write a forest plot (.png, .svg or .pdf).")
+    ] = None,
+) -> None:
+    """Pool your own effect sizes (random or fixed effects), exactly as metafor::rma."""
+    from anagen.evidence import METHODS, pool, read_effects
+
+    _choice(measure, "--measure", _MEASURES)
+    _choice(method, "--method", tuple(METHODS))
+    _choice(fmt, "--format", ("table", "json"))
+    if not (0.0 < level < 1.0):
+        raise InputError(field="--level", allowed="a number in (0, 1), e.g. 0.95", got=level)
+    _plot_path(forest, "--forest")
+    data = read_effects(file, measure=measure)
+    need = 1 if (method == "FE" and not knha) else 2
+    if data.k < need:
+        raise InputError(
+            f"method {method}{' with --knha' if knha else ''} needs at least {need} studies",
+            field="k",
+            file=str(file),
+            allowed=f">= {need} data rows",
+            got=data.k,
+        )
+    res = pool(data.yi, data.vi, method=method, knha=knha, level=level)
+    if forest is not None:
+        from anagen.evidence import forest_plot, save_figure
+
+        label = (
+            _MEASURE_LABEL[measure] if data.layout == "arms" or measure != "MD" else "Effect size"
+        )
+        ax = forest_plot(
+            data.yi, data.vi, data.labels, result=res, level=level, method=method, xlabel=label
+        )
+        save_figure(ax.figure, forest)
+    studies = [
+        {"study": s, "yi": y, "vi": v, "se": math.sqrt(v), "weight": w}
+        for s, y, v, w in zip(data.labels, data.yi, data.vi, res.weights, strict=True)
+    ]
+    if fmt == "json":
+        out: dict[str, Any] = res.to_dict()
+        out.update(measure=data.measure, file=str(file), studies=studies)
+        emit_json(out)
+        return
+    pct = f"{level:.0%}"
+    t = Table(
+        title=f"{file.name}: {data.k} studies, {res.method}{' + Knapp-Hartung' if knha else ''}"
+    )
+    for col in ("study", "yi", "se", "weight %"):
+        t.add_column(col, justify="left" if col == "study" else "right")
+    for s in studies:
+        t.add_row(s["study"], f"{s['yi']:.4g}", f"{s['se']:.4g}", f"{s['weight']:.1f}")
+    console.print(t)
+    s = Table(show_header=False, box=None)
+    s.add_column(style="bold")
+    s.add_column()
+    rows = [
+        ("estimate", f"{res.estimate:.4g} (SE {res.se:.4g})"),
+        (f"{pct} CI", f"{res.ci_low:.4g} to {res.ci_high:.4g}"),
+        ("test", f"{'t' if knha else 'z'} = {res.zval:.3g}, p = {res.p:.3g}"),
+        (f"{pct} prediction interval", f"{res.pi_low:.4g} to {res.pi_high:.4g}"),
+        ("tau²", f"{_f(res.tau2, 4)} (CI {_f(res.tau2_ci_low)} to {_f(res.tau2_ci_high)})"),
+        ("I²", f"{_f(res.i2, 3)}% (CI {_f(res.i2_ci_low)} to {_f(res.i2_ci_high)})"),
+        ("H²", f"{_f(res.h2, 3)}"),
+        ("Q", f"{res.q:.4g} on {res.q_df} df, p = {_f(res.q_p)}"),
+    ]
+    for a, b in rows:
+        s.add_row(a, b)
+    console.print(s)
+    if forest is not None:
+        console.print(f"forest plot written to {forest}")
+
+
+def _print_summary(summary: Any, forest: Path | None, funnel: Path | None) -> None:
+    c = console
+    c.print(f"[bold]{summary.question}[/]")
+    c.print(f"[yellow]{summary.disclaimer}[/]\n", highlight=False)
+    c.print("[bold]Verdict[/]")
+    for line in summary.verdict:
+        c.print(line, highlight=False)
+    c.print()
+    t = Table(title="Pooled analyses (density outcome)", box=box.SIMPLE_HEAD, pad_edge=False)
+    for col in ("analysis [scale]", "k", "N", "estimate [95% CI]", "I²", "95% PI", "certainty"):
+        t.add_column(
+            col,
+            justify="left" if col in ("analysis [scale]", "certainty") else "right",
+            no_wrap=col not in ("analysis [scale]", "certainty"),
+            min_width={"analysis [scale]": 16, "certainty": 8}.get(col),
+        )
+    for a in summary.analyses:
+        r = a.result
+        multi = a.k > 1
+        t.add_row(
+            f"{a.name} [{'%-points' if a.measure == 'MD_pct' else 'hairs/cm²'}]",
+            str(a.k),
+            f"{a.n:g}",
+            f"{r.estimate:.1f} [{r.ci_low:.1f}, {r.ci_high:.1f}]",
+            f"{r.i2:.0f}%" if multi else "-",
+            f"{r.pi_low:.1f}, {r.pi_high:.1f}" if multi else "-",
+            a.certainty.rating,
+        )
+    c.print(t)
+    c.print("[bold]Why this certainty[/]")
+    for a in summary.analyses:
+        c.print(f"[bold]{a.name}[/] ({a.certainty.rating}):", highlight=False)
+        for line in a.certainty.explain().splitlines():
+            c.print(f"  {line}", highlight=False)
+        c.print(f"  small-study test: {a.small_study_test}", highlight=False)
+        c.print(f"  sensitivity (drop imputed): {a.sensitivity}", highlight=False)
+        for note in a.imputation:
+            c.print(f"  imputed/assumed - {note}", highlight=False)
+    c.print("\n[bold]Synthesis without meta-analysis (direction of effect, SWiM)[/]")
+    c.print(f"vs control: {summary.direction_controlled.sentence()}.", highlight=False)
+    c.print(
+        f"vs baseline or an active treatment (not evidence of efficacy): "
+        f"{summary.direction_uncontrolled.sentence()}.",
+        highlight=False,
+    )
+    c.print("\n[bold]Studies that could not give an effect[/]")
+    for line in summary.not_quantified:
+        c.print(f"  {line}", highlight=False)
+    c.print("\n[bold]Published pooled estimates for established treatments (vs placebo)[/]")
+    for p in summary.published:
+        c.print(
+            f"  {p.treatment} {p.comparison}: {p.estimate:g} [{p.ci_low:g}, {p.ci_high:g}] "
+            f"({p.scale}) - {p.citation.split(';')[0][:90]}",
+            highlight=False,
+        )
+    c.print("\n[bold]What this evidence cannot support[/]")
+    for line in summary.cannot_support:
+        c.print(f"  - {line}", highlight=False)
+    if forest is not None:
+        c.print(f"\nforest plot written to {forest}")
+    if funnel is not None:
+        c.print(f"funnel plot written to {funnel}")
+    c.print(f"\n[bold yellow]{summary.disclaimer}[/]", highlight=False)
+
+
+@app.command("summary")
+def summary_cmd(
+    forest: Annotated[
+        Path | None, typer.Option("--forest", help="Write the forest plot (.png, .svg or .pdf).")
+    ] = None,
+    funnel: Annotated[
+        Path | None, typer.Option("--funnel", help="Write a funnel plot (.png, .svg or .pdf).")
+    ] = None,
+    fmt: Annotated[str, typer.Option("--format", help="text or json.")] = "text",
+    method: Annotated[
+        str, typer.Option("--method", help="tau² estimator: FE, DL, REML, ML, PM, SJ, HE or EB.")
+    ] = "REML",
+    r: Annotated[
+        float,
+        typer.Option(
+            "--r", help="Assumed correlation between the two halves of split-scalp trials."
+        ),
+    ] = 0.5,
+) -> None:
+    """Is stem-cell therapy for hair loss effective? The bundled trials, pooled and rated."""
+    from anagen.evidence import METHODS
+
+    _choice(fmt, "--format", ("text", "json"))
+    _choice(method, "--method", tuple(METHODS))
+    if not (math.isfinite(r) and -1.0 <= r <= 1.0):
+        raise InputError(field="--r", allowed="a correlation in [-1, 1]", got=r)
+    _plot_path(forest, "--forest")
+    _plot_path(funnel, "--funnel")
+    from anagen.evidence import (
+        save_figure,
+        summarise_evidence,
+        summary_forest_plot,
+        summary_funnel_plot,
+    )
+
+    summary = summarise_evidence(method=method, r=r)
+    if forest is not None:
+        save_figure(summary_forest_plot(summary), forest)
+    if funnel is not None:
+        save_figure(summary_funnel_plot(summary), funnel)
+    if fmt == "json":
+        emit_json(summary.to_dict())
+        return
+    _print_summary(summary, forest, funnel)
+
+
+@app.command("studies")
+def studies_cmd(
+    fmt: Annotated[str, typer.Option("--format", help="table or json.")] = "table",
+) -> None:
+    """List the bundled stem-cell studies: design, product, direction of effect, citation."""
+    from anagen.evidence import study_directions
+
+    _choice(fmt, "--format", ("table", "json"))
+    d = study_directions()
+    if fmt == "json":
+        emit_json(d.to_dict(orient="records"))
+        return
+    t = Table(title=f"Bundled stem-cell studies (density outcome, {len(d)} studies)")
+    for col in (
+        "study",
+        "product",
+        "design",
+        "comparison",
+        "n",
+        "direction",
+        "usable effect",
+        "citation",
+    ):
+        t.add_column(col, overflow="fold")
+    sign = {1.0: "favours treatment", -1.0: "favours comparison", 0.0: "no difference"}
+    for rec in d.itertuples(index=False):
+        t.add_row(
+            str(rec.study_id),
+            str(rec.product_group),
+            str(rec.design),
+            str(rec.comparison),
+            "?" if not math.isfinite(rec.n) else f"{rec.n:g}",
+            sign.get(rec.direction, "not reported"),
+            "yes" if rec.quantified else f"no: {rec.reason}",
+            str(rec.citation),
+        )
+    console.print(t)

@@ -136,13 +136,7 @@ def read_effects(path: str | Path, *, measure: str | None = None) -> EffectTable
     known = set(_EFFECT_COLS) | set(_ARM_COLS) | set(_OPTIONAL)
     unknown = [h for h in header if h not in known]
     if unknown:
-        raise InputError(
-            f"unknown column {unknown[0]!r}",
-            field=unknown[0],
-            file=file,
-            allowed=allowed_cols,
-            got=unknown[0],
-        )
+        raise InputError(f"unknown column; allowed are {allowed_cols}", field=unknown[0], file=file)
     has_eff = [c for c in _EFFECT_COLS if c in seen]
     has_arm = [c for c in _ARM_COLS if c in seen]
     if has_eff and has_arm:
@@ -152,13 +146,7 @@ def read_effects(path: str | Path, *, measure: str | None = None) -> EffectTable
     layout_cols = _EFFECT_COLS if has_eff or not has_arm else _ARM_COLS
     missing = [c for c in layout_cols if c not in seen]
     if missing:
-        raise InputError(
-            f"missing column {missing[0]!r}",
-            field=missing[0],
-            file=file,
-            allowed=allowed_cols,
-            got=None,
-        )
+        raise InputError(f"missing column; need {allowed_cols}", field=missing[0], file=file)
     if not data:
         raise InputError("no data rows after the header", file=file)
     index = {h: i for i, h in enumerate(header)}

@@ -202,7 +202,8 @@ class EvidenceSummary:
     verdict
         Headline lines.
     certainty
-        Overall certainty for stem-cell therapies (the highest of their analyses).
+        Overall certainty for stem-cell therapies: that of the all-products analysis, else the
+        lowest of the product analyses.
     cannot_support
         Claims this evidence could not support.
     method, r
@@ -528,10 +529,7 @@ def summarise_evidence(
         )
         cert = rate_certainty(randomised=True, judgements=[fixed, *a.certainty.judgements[1:]])
         verdict = _statement(a.name, cert.rating, a.result, _UNITS[a.measure], a.n)
-        verdict = (
-            verdict[:-1] + " - an upper bound: risk of bias of these trials not assessed here)."
-        )
-        verdict = verdict.replace("; certainty", "; certainty", 1)
+        verdict = verdict[:-2] + ", an upper bound: risk of bias not assessed here)."
         analyses[-1] = _replace(a, certainty=cert, verdict=verdict)
 
     pub = comparator_pooled()
@@ -592,8 +590,12 @@ def summarise_evidence(
     verdict += [f"- {a.verdict}" for a in stem]
     verdict += [
         f"Overall certainty that stem-cell therapy increases hair density: {best.upper()}. Products "
-        "differ, outcomes are percent changes or p-values rather than full results, and every "
-        "effect needed an assumption (see 'imputed')."
+        "differ, and the trials report percent changes or p-values rather than full results"
+        + (
+            "; every effect needed an assumption (see 'imputed')."
+            if n_trials and bool(eff["imputed"].all())
+            else f"; {int(eff['imputed'].sum())} of {n_trials} effects needed an assumption."
+        )
     ]
     for a in analyses:
         if a.family == "comparator":
