@@ -8,7 +8,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from anagen.scalp import initial_scalp, simulate
+from anagen.scalp import initial_scalp, simulate, simulate_replicates
 from anagen.scalp._kernels import draw_many, seed_kernel
 from anagen.scalp.meanfield import cycle_meanfield
 from anagen.scalp.state import _draw_np
@@ -117,11 +117,10 @@ def test_same_seed_same_trajectory_and_spawned_replicates_differ(params):
     a = simulate(params, state, years=3, every=60, seed=22)
     b = simulate(params, state, years=3, every=60, seed=22)
     assert np.array_equal(a.counts, b.counts) and np.array_equal(a.shed, b.shed)
-    reps = [
-        simulate(params, state, years=3, every=60, seed=s)
-        for s in np.random.SeedSequence(22).spawn(2)
-    ]
+    reps = simulate_replicates(params, state, 2, seed=22, years=3, every=60)
     assert not np.array_equal(reps[0].counts, reps[1].counts)
+    again = simulate_replicates(params, state, 2, seed=22, years=3, every=60)
+    assert np.array_equal(reps[1].counts, again[1].counts)
 
 
 def test_follicles_conserved_and_dead_never_return(params):

@@ -78,6 +78,9 @@ def test_issue_example_file_loads(tmp_path):
         ("[aga]\ncritical_cycles = 1\n", "aga.critical_cycles"),
         ("[prevalence.male]\nfraction = [0, 0.5, 0.4, 0.8]\n", "prevalence.male.fraction"),
         ("[crown]\nx = 1\n", "crown"),
+        ("[zones.crown]\narea_cm2 = 50\n", "zones.crown"),
+        ("[zones.vertex]\nradius = 5\n", "zones.vertex.radius"),
+        ("[zones.vertex]\narea_cm2 = -5\n", "zones.area_cm2[2]"),
     ],
 )
 def test_bad_values_name_the_key(tmp_path, text, key):
@@ -97,3 +100,12 @@ def test_malformed_toml_names_the_file(tmp_path):
 def test_missing_file():
     with pytest.raises(InputError, match="not found"):
         load_params("/nonexistent/params.toml")
+
+
+def test_zone_tables_edit_one_zone(tmp_path):
+    p = tmp_path / "z.toml"
+    p.write_text("[zones.vertex]\narea_cm2 = 70.0\nsensitivity_male = 0.9\n")
+    z = load_params(p).zones
+    d = default_params().zones
+    assert z.area_cm2[2] == 70.0 and z.sensitivity_male[2] == 0.9
+    assert z.area_cm2[:2] == d.area_cm2[:2] and z.sensitivity_male[3:] == d.sensitivity_male[3:]

@@ -11,7 +11,7 @@ See ``docs/scalp.md`` for the model, its sources and its calibration.
 """
 
 from anagen.scalp._modulation import ZONE_NAMES, Modulation, Transplant
-from anagen.scalp.engine import simulate
+from anagen.scalp.engine import simulate, simulate_replicates
 from anagen.scalp.params import (
     AGAParams,
     CycleParams,
@@ -43,5 +43,6 @@ __all__ = [
     "params_from_dict",
     "scalp_stage",
     "simulate",
+    "simulate_replicates",
     "stages_for",
 ]

@@ -21,7 +21,7 @@ from anagen.scalp.params import ScalpParams
 from anagen.scalp.state import DAYS_PER_YEAR, ScalpState, SeedLike, as_generator
 from anagen.scalp.trajectory import ScalpTrajectory
 
-__all__ = ["CHUNK", "sample_days", "simulate"]
+__all__ = ["CHUNK", "sample_days", "simulate", "simulate_replicates"]
 
 #: Follicles per kernel call: the progress bar advances by chunk, and each chunk gets its own
 #: seed from the caller's generator, so results depend only on the seed and the population size.
@@ -248,3 +248,18 @@ def simulate(
             advance(state.n_follicles)
         return traj
     raise InputError(field="engine", allowed="one of stochastic, meanfield", got=engine)
+
+
+def simulate_replicates(
+    params: ScalpParams, state: ScalpState, n: int, *, seed: int | None = None, **kwargs
+) -> list[ScalpTrajectory]:
+    """``n`` independent stochastic runs of the same scalp, seeded by ``SeedSequence(seed).spawn(n)``.
+
+    Keyword arguments are passed to :func:`simulate` (``days``/``years``, ``every``,
+    ``modulation``, ...).
+    """
+    if isinstance(n, bool) or not isinstance(n, int) or n < 1:
+        raise InputError(field="n", allowed="a positive integer", got=n)
+    return [
+        simulate(params, state, seed=s, **kwargs) for s in np.random.SeedSequence(seed).spawn(n)
+    ]

@@ -417,6 +417,32 @@ def params_from_dict(data: dict[str, Any]) -> ScalpParams:
     )
 
 
+def _zone_tables(user: dict[str, Any], base: dict[str, Any]) -> dict[str, Any]:
+    """Turn ``[zones.<name>]`` tables of a user file into edits of the per-zone lists."""
+    zones = user.get("zones")
+    if not isinstance(zones, dict):
+        return user
+    out = {k: v for k, v in zones.items() if not isinstance(v, dict)}
+    for name, table in zones.items():
+        if not isinstance(table, dict):
+            continue
+        if name not in ZONE_NAMES:
+            raise InputError(
+                field=f"zones.{name}", allowed=f"a zone ({', '.join(ZONE_NAMES)})", got=name
+            )
+        for key, value in table.items():
+            if key not in base["zones"]:
+                raise InputError(
+                    field=f"zones.{name}.{key}",
+                    allowed=f"a known key ({', '.join(sorted(base['zones']))})",
+                    got="unknown key",
+                )
+            values = list(out.get(key, base["zones"][key]))
+            values[ZONE_NAMES.index(name)] = value
+            out[key] = values
+    return {**user, "zones": out}
+
+
 def _default_dict() -> dict[str, Any]:
     text = resources.files("anagen.scalp").joinpath("data/default.toml").read_text(encoding="utf-8")
     return tomllib.loads(text)
@@ -435,6 +461,8 @@ def load_params(path: str | Path) -> ScalpParams:
     path
         A TOML file with any of the sections ``[cycle]``, ``[start]``, ``[zones]``, ``[aga]``,
         ``[staging]``, ``[prevalence.male]``, ``[prevalence.female]``, ``[phototrichogram]``.
+        Zone values are lists in :data:`ZONE_NAMES` order, or per-zone tables such as
+        ``[zones.vertex]`` with ``area_cm2 = 70`` (unknown zone names are errors).
 
     Raises
     ------
@@ -452,6 +480,7 @@ def load_params(path: str | Path) -> ScalpParams:
     except UnicodeDecodeError:
         raise InputError("not a UTF-8 text file", file=str(p)) from None
     try:
-        return params_from_dict(_merge(_default_dict(), user))
+        base = _default_dict()
+        return params_from_dict(_merge(base, _zone_tables(user, base)))
     except InputError as exc:
         raise InputError(str(exc), file=str(p)) from None
