@@ -109,3 +109,13 @@ def test_zone_tables_edit_one_zone(tmp_path):
     d = default_params().zones
     assert z.area_cm2[2] == 70.0 and z.sensitivity_male[2] == 0.9
     assert z.area_cm2[:2] == d.area_cm2[:2] and z.sensitivity_male[3:] == d.sensitivity_male[3:]
+
+
+def test_dataclass_defaults_equal_the_shipped_file():
+    from anagen.scalp.params import AGAParams, CycleParams, PhototrichogramParams, StagingParams
+
+    d = default_params()
+    assert CycleParams() == d.cycle
+    assert AGAParams() == d.aga
+    assert StagingParams() == d.staging
+    assert PhototrichogramParams() == d.phototrichogram

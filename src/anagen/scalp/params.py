@@ -52,6 +52,9 @@ class CycleParams:
     Anagen, telogen and latency durations are drawn independently per follicle and cycle from
     ``distribution`` with the given mean and coefficient of variation (lognormal per [S4]);
     catagen lasts exactly ``catagen_days`` (0 allowed).
+
+    Field defaults mirror ``data/default.toml``, where each value's source is given (and
+    ``docs/scalp.md``); a test keeps the two equal.
     """
 
     distribution: str = "lognormal"
@@ -107,6 +110,9 @@ class AGAParams:
     each follicle's own sensitivity is a lognormal multiplier (mean 1, CV
     ``follicle_sensitivity_cv``); the shaft diameter moves linearly from the follicle's terminal diameter to
     ``vellus_diameter_um``; the follicle is lost when ``q >= critical_cycles``.
+
+    Field defaults mirror ``data/default.toml``, where each value's source is given (and
+    ``docs/scalp.md``); a test keeps the two equal.
     """
 
     pace_male: float = 1.0
@@ -127,7 +133,10 @@ class AGAParams:
 
 @dataclass(frozen=True, slots=True)
 class StagingParams:
-    """Thresholds that turn zone densities into Norwood–Hamilton / Ludwig stages."""
+    """Thresholds that turn zone densities into Norwood–Hamilton / Ludwig stages.
+    Field defaults mirror ``data/default.toml``, where each value's source is given (and
+    ``docs/scalp.md``); a test keeps the two equal.
+    """
 
     visible_loss: float = 0.5
     affected_stage_male: str = "III"
@@ -144,7 +153,10 @@ class PrevalenceTable:
 
 @dataclass(frozen=True, slots=True)
 class PhototrichogramParams:
-    """Measurement model of a phototrichogram: target area and relative count noise."""
+    """Measurement model of a phototrichogram: target area and relative count noise.
+    Field defaults mirror ``data/default.toml``, where each value's source is given (and
+    ``docs/scalp.md``); a test keeps the two equal.
+    """
 
     count_cv: float = 0.063
     area_cm2: float = 1.0
