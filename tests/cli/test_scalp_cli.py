@@ -34,6 +34,8 @@ def test_json_has_the_documented_keys(capsys):
         assert set(out[key]) == {*out["zone_names"], "scalp"}, key
     assert 0.8 < out["fractions"]["anagen"][-1] < 0.92
     assert out["stage"][0] == "I"
+    photo = out["phototrichogram"]["vertex"]
+    assert photo["area_cm2"] == 1.0 and 150 < photo["total_hairs"] < 300
 
 
 def test_same_seed_same_json(capsys):

@@ -98,7 +98,7 @@ def simulate_cmd(
     )
 
     total_days = days if days is not None else years * DAYS_PER_YEAR
-    seeds = np.random.SeedSequence(seed).spawn(2)
+    seeds = np.random.SeedSequence(seed).spawn(3)
     state = initial_scalp(
         params, age=age, sex=sex, stage=stage, n_follicles=follicles, seed=seeds[0]
     )
@@ -118,14 +118,25 @@ def simulate_cmd(
         from anagen.scalp.plots import plot_trajectory
 
         plot_trajectory(traj, plot)
+    from anagen.scalp.phototrichogram import phototrichogram
+
+    photo_rng = np.random.default_rng(seeds[2])
+    photos = {z: phototrichogram(traj, params, zone=z, seed=photo_rng) for z in traj.zone_names}
     if fmt == "json":
         out = traj.to_dict()
+        out["phototrichogram"] = {z: r.to_dict() for z, r in photos.items()}
         out["n_follicles"] = follicles
         out["seed"] = seed
         out["params_file"] = str(params_file) if params_file else None
         emit_json(out)
         return
     _print_tables(traj)
+    v = photos["vertex"]
+    console.print(
+        f"phototrichogram, vertex 1 cm² at year {v.day / 365.25:.2f} (reading CV "
+        f"{params.phototrichogram.count_cv:.1%}): {v.total_hairs:.0f} hairs, anagen "
+        f"{v.anagen_percent:.0f} %, A:T {v.anagen_telogen_ratio:.2f}, vellus {v.vellus_hairs:.0f}"
+    )
     if plot is not None:
         console.print(f"figure written to {plot}")
 
