@@ -103,3 +103,11 @@ def test_compare_lists_every_option(patient_dict):
     d = comp.to_dict()
     assert "not yet calibrated" in d["note"] and d["horizons_years"] == [0.5, 1.0]
     assert d["options"][0]["model_effect_hairs_per_cm2"]["1y"] == pytest.approx(0.0)
+
+
+def test_living_fraction_from_the_simulated_scalp(patient_dict):
+    from anagen.therapy import living_fraction_by_zone
+
+    pat = make_patient(patient_dict, follicles__no_living_follicles=["vertex"])
+    alive = living_fraction_by_zone(patient_scalp(pat, n_follicles=N, seed=1)[1])
+    assert alive["vertex"] == 0.0 and alive["occipital"] > 0.9

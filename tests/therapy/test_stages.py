@@ -123,3 +123,14 @@ def test_run_to_dict_has_every_stage():
     d = run_protocol(load_protocol(protocol_paths()["kim2021_svf"])).to_dict()
     assert {"harvest", "process", "inject", "sessions", "regenerate", "status"} <= set(d)
     assert "not yet calibrated" in d["status"]
+
+
+def test_living_fraction_checks(style_dict):
+    proto = Protocol.from_dict(style_dict)
+    pr = process(proto, harvest(proto.harvest))
+    res = inject(proto, pr, living_fraction={"frontal": 0.0, "mid_scalp": 0.01})
+    msgs = {c.field: c.message for c in res.checks}
+    assert "no living follicles" in msgs["injection.zones.frontal"]
+    assert "only 1.0%" in msgs["injection.zones.mid_scalp"]
+    ok = inject(proto, pr, living_fraction={"frontal": 0.5, "mid_scalp": 0.9})
+    assert [c.level for c in ok.checks] == ["ok"]

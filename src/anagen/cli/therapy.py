@@ -114,13 +114,16 @@ def show_cmd(
     plot: PlotOpt = None,
 ) -> None:
     """Show a protocol stage by stage: harvest, process, inject (coverage, checks), regenerate."""
-    from anagen.therapy import run_protocol
+    from anagen.therapy import living_fraction_by_zone, patient_scalp, run_protocol
 
     _check_format(fmt)
     _check_plot(plot)
     proto = _resolve_protocol(protocol)
     pat = _load_patient(patient)
-    run = run_protocol(proto, pat, seed=seed)
+    alive = None
+    if pat is not None:  # which treated zones still have living follicles on this scalp
+        alive = living_fraction_by_zone(patient_scalp(pat, n_follicles=20_000, seed=seed)[1])
+    run = run_protocol(proto, pat, seed=seed, living_fraction=alive)
     data = run.to_dict()
     if plot is not None:
         from anagen.therapy.plot import plot_protocol
@@ -236,7 +239,14 @@ def simulate_cmd(
     ] = False,
 ) -> None:
     """Simulate the scalp treated vs untreated, per zone, over --years."""
-    from anagen.therapy import CellTherapy, simulate_treatment, standard_options
+    from anagen.therapy import (
+        CellTherapy,
+        living_fraction_by_zone,
+        patient_scalp,
+        run_protocol,
+        simulate_treatment,
+        standard_options,
+    )
 
     _check_format(fmt)
     _check_plot(plot)
@@ -244,6 +254,8 @@ def simulate_cmd(
     if follicles < 500 or follicles > 200_000:
         raise InputError(field="--follicles", allowed="in [500, 200000]", got=follicles)
     pat = _load_patient(patient)
+    scalp = patient_scalp(pat, n_follicles=follicles, seed=seed)
+    checks = []
     alts = {t.key: t for t in standard_options()}
     if protocol in alts and not Path(protocol).exists():
         treatment = alts[protocol]
@@ -256,13 +268,27 @@ def simulate_cmd(
         proto = _resolve_protocol(protocol)
         treatment = CellTherapy(proto, seed=seed, injected_area=injected_area)
         sessions = proto.sessions.days
-    run = simulate_treatment(treatment, pat, years=years, seed=seed, n_follicles=follicles)
+        alive = living_fraction_by_zone(scalp[1])
+        checks = [
+            c
+            for c in run_protocol(proto, pat, seed=seed, living_fraction=alive).inject.checks
+            if c.level != "ok"
+        ]
+    run = simulate_treatment(
+        treatment, pat, years=years, seed=seed, n_follicles=follicles, scalp=scalp
+    )
     if plot is not None:
         from anagen.therapy.plot import plot_run
 
         plot_run(run, sessions).savefig(plot, dpi=120)
     if fmt == "json":
-        emit_json(run.to_dict() | {"session_days": list(sessions), "years": years, "seed": seed})
+        extra = {
+            "session_days": list(sessions),
+            "years": years,
+            "seed": seed,
+            "checks": [c.to_dict() for c in checks],
+        }
+        emit_json(run.to_dict() | extra)
         return
     horizons = [h for h in (0.5, 1, 2, 3, 5, 10, 20, 30) if h <= years]
     if years not in horizons:
@@ -282,6 +308,8 @@ def simulate_cmd(
     console.print(t)
     if sessions:
         console.print("sessions on days: " + ", ".join(f"{d:g}" for d in sessions), highlight=False)
+    for c in checks:
+        console.print(f"[yellow]{c.level}[/] {c.field}: {c.message}", highlight=False)
     _note()
 
 

@@ -40,6 +40,7 @@ from anagen.therapy.simulate import (
     Comparison,
     TreatmentRun,
     compare_options,
+    living_fraction_by_zone,
     patient_scalp,
     simulate_treatment,
 )
@@ -101,6 +102,7 @@ __all__ = [
     "exposure",
     "harvest",
     "inject",
+    "living_fraction_by_zone",
     "load_options",
     "load_patient",
     "load_protocol",

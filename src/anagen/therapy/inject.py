@@ -19,7 +19,7 @@ Checks (level ``warning`` unless said otherwise):
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 import numpy as np
@@ -39,6 +39,8 @@ def _zone_areas() -> dict[str, float]:
 #: Zone areas of the scalp model, cm².
 ZONE_AREA_CM2: dict[str, float] = _zone_areas()
 
+#: Living share of a zone's follicles below which a treated zone gets a warning (assumption).
+FEW_LIVING = 0.05
 MAX_SESSION_VOLUME_ML = 7.0
 VOLUME_PER_CM2_RANGE = (0.02, 0.2)
 SPACING_RANGE_CM = (0.5, 2.0)
@@ -111,6 +113,7 @@ def inject(
     *,
     dead_zones: Iterable[str] = (),
     zone_area_cm2: dict[str, float] | None = None,
+    living_fraction: Mapping[str, float] | None = None,
 ) -> InjectionResult:
     """Lay the injection plan on the scalp and check it.
 
@@ -124,6 +127,9 @@ def inject(
         Zones with no living follicles left (from the patient file or a simulated scalp).
     zone_area_cm2
         Zone areas; defaults to :data:`ZONE_AREA_CM2`.
+    living_fraction
+        Share of each zone's follicles still alive (e.g. from the patient's simulated scalp);
+        a treated zone at 0 counts as dead, one below :data:`FEW_LIVING` gets a warning.
 
     Raises
     ------
@@ -133,6 +139,8 @@ def inject(
     areas = zone_area_cm2 or ZONE_AREA_CM2
     inj = protocol.injection
     dead = set(dead_zones)
+    alive = dict(living_fraction or {})
+    dead |= {z for z, f in alive.items() if f <= 0.0}
     dose_med = float(np.median(processed.dose_per_cm2))
     rel_med = float(np.median(processed.relative_exposure))
     zones = []
@@ -164,6 +172,14 @@ def inject(
                     "warning",
                     f"injection.zones.{za.zone}",
                     f"{za.zone} has no living follicles: cells cannot bring dead follicles back, this dose is wasted",
+                )
+            )
+        elif alive.get(za.zone, 1.0) < FEW_LIVING:
+            checks.append(
+                Check(
+                    "warning",
+                    f"injection.zones.{za.zone}",
+                    f"only {alive[za.zone]:.1%} of {za.zone} follicles are alive: little can respond there",
                 )
             )
     volume = float(sum(z.volume_ml for z in zones))

@@ -143,14 +143,17 @@ def run_protocol(
     priors: RegenerationPriors = DEFAULT_PRIORS,
     n_draws: int = 2000,
     seed: int = 0,
+    living_fraction: dict[str, float] | None = None,
 ) -> ProtocolRun:
     """Run harvest, process and inject for ``protocol`` (and ``patient``'s donor factors).
 
     The regenerate stage is :meth:`ProtocolRun.modulation`, evaluated for a horizon.
+    ``living_fraction`` (zone → share of follicles alive, e.g. from
+    :func:`anagen.therapy.living_fraction_by_zone`) adds the "no living follicles" checks.
     """
     donor = patient.donor() if patient is not None else None
     h = harvest(protocol.harvest, donor, n_draws=n_draws, seed=seed)
     pr = process(protocol, h, seed=seed + 1)
     dead = patient.dead_zones if patient is not None else ()
-    inj = inject(protocol, pr, dead_zones=dead)
+    inj = inject(protocol, pr, dead_zones=dead, living_fraction=living_fraction)
     return ProtocolRun(protocol, h, pr, inj, priors)

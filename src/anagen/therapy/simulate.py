@@ -29,6 +29,7 @@ __all__ = [
     "ComparisonRow",
     "TreatmentRun",
     "compare_options",
+    "living_fraction_by_zone",
     "patient_scalp",
     "scalp_stage_of",
     "simulate_treatment",
@@ -97,6 +98,16 @@ def patient_scalp(
             st.t_exit[kill] = np.inf
             st.diam[kill] = 0.0
     return params, st
+
+
+def living_fraction_by_zone(state: ScalpState) -> dict[str, float]:
+    """Share of each zone's follicles that are alive in a scalp state."""
+    out = {}
+    for i, z in enumerate(ZONE_NAMES):
+        in_zone = state.zone == i
+        n = int(np.count_nonzero(in_zone))
+        out[z] = float(np.count_nonzero(in_zone & (state.phase != _DEAD)) / n) if n else 0.0
+    return out
 
 
 @dataclass(frozen=True)
