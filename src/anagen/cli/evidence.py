@@ -28,12 +28,13 @@ _MEASURE_LABEL = {
 
 
 def _plot_path(path: Path | None, option: str) -> Path | None:
-    check_output_path(path)
     if path is not None and path.suffix.lower() not in _PLOT_SUFFIXES:
         raise InputError(
-            field=option, allowed="a file ending in .png, .svg or .pdf", got=path.suffix
+            field=option,
+            allowed="a file ending in .png, .svg or .pdf",
+            got=path.suffix or str(path),
         )
-    return path
+    return check_output_path(path)
 
 
 def _choice(value: str, option: str, allowed: tuple[str, ...]) -> str:
@@ -139,7 +140,7 @@ def pool_cmd(
 def _print_summary(summary: Any, forest: Path | None, funnel: Path | None) -> None:
     c = console
     c.print(f"[bold]{summary.question}[/]")
-    c.print(f"[yellow]{summary.disclaimer}[/]\n", highlight=False)
+    c.print(f"[yellow]{summary.disclaimer}[/]\n", highlight=False, soft_wrap=True)
     c.print("[bold]Verdict[/]")
     for line in summary.verdict:
         c.print(line, highlight=False)
@@ -198,7 +199,7 @@ def _print_summary(summary: Any, forest: Path | None, funnel: Path | None) -> No
         c.print(f"\nforest plot written to {forest}")
     if funnel is not None:
         c.print(f"funnel plot written to {funnel}")
-    c.print(f"\n[bold yellow]{summary.disclaimer}[/]", highlight=False)
+    c.print(f"\n[bold yellow]{summary.disclaimer}[/]", highlight=False, soft_wrap=True)
 
 
 @app.command("summary")
@@ -259,28 +260,33 @@ def studies_cmd(
     if fmt == "json":
         emit_json(d.to_dict(orient="records"))
         return
-    t = Table(title=f"Bundled stem-cell studies (density outcome, {len(d)} studies)")
-    for col in (
-        "study",
-        "product",
-        "design",
-        "comparison",
-        "n",
-        "direction",
-        "usable effect",
-        "citation",
-    ):
-        t.add_column(col, overflow="fold")
-    sign = {1.0: "favours treatment", -1.0: "favours comparison", 0.0: "no difference"}
+    t = Table(
+        title=f"Bundled stem-cell studies (density outcome, {len(d)} studies)",
+        box=box.SIMPLE_HEAD,
+        pad_edge=False,
+    )
+    for col in ("study", "product", "design", "vs", "n", "dir", "usable effect"):
+        t.add_column(
+            col,
+            overflow="fold",
+            no_wrap=col in ("study", "n", "dir"),
+            ratio=3 if col == "usable effect" else None,
+        )
+    sign = {1.0: "+", -1.0: "-", 0.0: "0"}
     for rec in d.itertuples(index=False):
         t.add_row(
             str(rec.study_id),
             str(rec.product_group),
             str(rec.design),
-            str(rec.comparison),
+            str(rec.comparison).replace("vs ", ""),
             "?" if not math.isfinite(rec.n) else f"{rec.n:g}",
-            sign.get(rec.direction, "not reported"),
+            sign.get(rec.direction, "?"),
             "yes" if rec.quantified else f"no: {rec.reason}",
-            str(rec.citation),
         )
     console.print(t)
+    console.print(
+        "dir: + favours treatment, - favours the comparison, 0 no difference, ? not reported"
+    )
+    console.print("[bold]Citations[/]")
+    for rec in d.itertuples(index=False):
+        console.print(f"  {rec.study_id}: {rec.citation}", highlight=False)
