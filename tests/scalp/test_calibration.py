@@ -114,7 +114,7 @@ def test_stage_to_scalp_and_back(params):
     names = stages_for("M")
     reached = [names[i] for i in np.unique(idx)]
     assert reached[0] == "I" and "VI" in reached and "VII" in reached
-    for s in ("II", "III", "IV", "V", "VI"):
+    for s in ("II", "III", "IIIv", "IV", "V", "VI", "VII"):
         state = initial_scalp(params, sex="M", stage=s, n_follicles=12_000, seed=71)
         assert scalp_stage(params, state) == s
     for s in ("I", "II", "III"):

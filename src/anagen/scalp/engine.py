@@ -226,7 +226,9 @@ def simulate(
         ``"stochastic"`` (exact event-driven renewal simulation, [S1]) or ``"meanfield"`` (the
         deterministic limit, [S2] and its Erlang-chain generalisation).
     modulation
-        Treatment effects, applied as documented in :class:`Modulation`.
+        Treatment effects, applied as documented in :class:`Modulation`. Day 0 of the run
+        counts as an epoch boundary from "untreated" (factor 1): residual latencies at day 0
+        are rescaled by epoch 0's ``latency_factor``. Dead follicles never return.
     advance
         Progress callback, called with the number of follicles processed.
 
