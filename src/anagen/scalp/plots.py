@@ -49,7 +49,7 @@ def plot_densities(traj: ScalpTrajectory, ax: Axes | None = None) -> Axes:
     ax.set_ylabel("hairs / cm² (solid terminal, dotted vellus)")
     ax.set_ylim(bottom=0)
     ax.set_title("Density by zone")
-    ax.legend(fontsize="small", ncol=2)
+    ax.legend(fontsize="small", ncol=3, loc="upper center", bbox_to_anchor=(0.5, -0.14))
     return ax
 
 
