@@ -5,8 +5,12 @@ Every tolerance is a stated multiple of a binomial or sampling standard error, w
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from anagen.scalp import initial_scalp, simulate, simulate_replicates
 from anagen.scalp._kernels import draw_many, seed_kernel
@@ -143,3 +147,36 @@ def test_follicles_conserved_and_dead_never_return(params):
     was_dead = final.phase == 4
     assert np.all(after.final_state.phase[was_dead] == 4)
     assert after.counts[0, :, 4].sum() == np.count_nonzero(was_dead)
+
+
+@settings(max_examples=12, deadline=None, derandomize=True)
+@given(
+    dist=st.sampled_from(["lognormal", "gamma", "exponential"]),
+    means=st.tuples(*(st.floats(5.0, 400.0) for _ in range(3))),
+    catagen=st.floats(0.0, 20.0),
+    cv=st.floats(0.1, 1.5),
+    start=st.sampled_from(["equilibrium", "anagen"]),
+)
+def test_property_conservation_and_bounds(dist, means, catagen, cv, start):
+    params = make_params(
+        distribution=dist,
+        anagen_mean_days=means[0],
+        telogen_mean_days=means[1],
+        latency_mean_days=means[2],
+        catagen_days=catagen,
+        anagen_cv=cv,
+        telogen_cv=cv,
+        latency_cv=cv,
+    )
+    n = 600
+    # pattern hair loss from day 0: with these short cycles many follicles die within the run
+    state = replace(
+        initial_scalp(params, sex="M", n_follicles=n, seed=1, start=start), aga_start_day=0.0
+    )
+    traj = simulate(params, state, days=900.0, every=90.0, seed=2)
+    assert np.all(traj.counts.sum(axis=(1, 2)) == n)
+    assert np.all(traj.counts >= 0)
+    total = sum(traj.fractions[p] for p in PHASES4)
+    np.testing.assert_allclose(total, 1.0)
+    assert np.all(np.diff(traj.counts[:, :, 4].sum(axis=1)) >= 0)  # dead never return
+    assert np.all(traj.density_per_cm2 >= 0)
