@@ -8,6 +8,7 @@ from typing import Annotated, Any
 
 import typer
 from rich import box
+from rich.markup import escape
 from rich.table import Table
 
 from anagen.cli._common import check_output_path, console, emit_json
@@ -143,7 +144,7 @@ def _print_summary(summary: Any, forest: Path | None, funnel: Path | None) -> No
     c.print(f"[yellow]{summary.disclaimer}[/]\n", highlight=False, soft_wrap=True)
     c.print("[bold]Verdict[/]")
     for line in summary.verdict:
-        c.print(line, highlight=False)
+        c.print(line, highlight=False, markup=False)
     c.print()
     t = Table(title="Pooled analyses (density outcome)", box=box.SIMPLE_HEAD, pad_edge=False)
     for col in ("analysis [scale]", "k", "N", "estimate [95% CI]", "I²", "95% PI", "certainty"):
@@ -157,7 +158,7 @@ def _print_summary(summary: Any, forest: Path | None, funnel: Path | None) -> No
         r = a.result
         multi = a.k > 1
         t.add_row(
-            f"{a.name} [{'%-points' if a.measure == 'MD_pct' else 'hairs/cm²'}]",
+            escape(f"{a.name} [{'%-points' if a.measure == 'MD_pct' else 'hairs/cm²'}]"),
             str(a.k),
             f"{a.n:g}",
             f"{r.estimate:.1f} [{r.ci_low:.1f}, {r.ci_high:.1f}]",
@@ -168,15 +169,23 @@ def _print_summary(summary: Any, forest: Path | None, funnel: Path | None) -> No
     c.print(t)
     c.print("[bold]Why this certainty[/]")
     for a in summary.analyses:
-        c.print(f"[bold]{a.name}[/] ({a.certainty.rating}):", highlight=False)
+        c.print(f"[bold]{escape(a.name)}[/] ({a.certainty.rating}):", highlight=False)
         for line in a.certainty.explain().splitlines():
-            c.print(f"  {line}", highlight=False)
-        c.print(f"  small-study test: {a.small_study_test}", highlight=False)
-        c.print(f"  sensitivity (drop imputed): {a.sensitivity}", highlight=False)
+            c.print(f"  {line}", highlight=False, markup=False)
+        c.print(f"  small-study test: {a.small_study_test}", highlight=False, markup=False)
+        c.print(f"  sensitivity (drop imputed): {a.sensitivity}", highlight=False, markup=False)
+        for rr, e, lo, hi in a.r_sensitivity:
+            c.print(
+                f"  sensitivity (split-scalp correlation r = {rr:g} instead of {summary.r:g}): "
+                f"{e:.1f} [{lo:.1f}, {hi:.1f}]",
+                highlight=False,
+            )
         for note in a.imputation:
-            c.print(f"  imputed/assumed - {note}", highlight=False)
+            c.print(f"  imputed/assumed - {note}", highlight=False, markup=False)
     c.print("\n[bold]Synthesis without meta-analysis (direction of effect, SWiM)[/]")
-    c.print(f"vs control: {summary.direction_controlled.sentence()}.", highlight=False)
+    c.print(
+        f"vs control: {summary.direction_controlled.sentence()}.", highlight=False, markup=False
+    )
     c.print(
         f"vs baseline or an active treatment (not evidence of efficacy): "
         f"{summary.direction_uncontrolled.sentence()}.",
@@ -184,7 +193,7 @@ def _print_summary(summary: Any, forest: Path | None, funnel: Path | None) -> No
     )
     c.print("\n[bold]Studies that could not give an effect[/]")
     for line in summary.not_quantified:
-        c.print(f"  {line}", highlight=False)
+        c.print(f"  {line}", highlight=False, markup=False)
     c.print("\n[bold]Published pooled estimates for established treatments (vs placebo)[/]")
     for p in summary.published:
         c.print(
@@ -194,7 +203,7 @@ def _print_summary(summary: Any, forest: Path | None, funnel: Path | None) -> No
         )
     c.print("\n[bold]What this evidence cannot support[/]")
     for line in summary.cannot_support:
-        c.print(f"  - {line}", highlight=False)
+        c.print(f"  - {line}", highlight=False, markup=False)
     if forest is not None:
         c.print(f"\nforest plot written to {forest}")
     if funnel is not None:
@@ -289,4 +298,4 @@ def studies_cmd(
     )
     console.print("[bold]Citations[/]")
     for rec in d.itertuples(index=False):
-        console.print(f"  {rec.study_id}: {rec.citation}", highlight=False)
+        console.print(f"  {rec.study_id}: {rec.citation}", highlight=False, markup=False)

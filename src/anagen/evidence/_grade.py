@@ -321,7 +321,8 @@ def judge_imprecision(
 ) -> Judgement:
     """Rate down for imprecision (GRADE 6 [3]_ and its 2022 update, GRADE 34).
 
-    Two criteria: the confidence interval excludes no effect, and the total sample reaches the
+    Two criteria: the confidence interval excludes no effect (an interval that ends exactly at
+    it, as one rebuilt from "p < 0.05" does, does not exclude it), and the total sample reaches the
     optimal information size (:func:`optimal_information_size`). -1 when one fails, -2 when
     both fail.
 
@@ -337,7 +338,10 @@ def judge_imprecision(
         Optimal information size; default :func:`optimal_information_size` ``()``.
     """
     ois = optimal_information_size() if ois is None else ois
-    crosses = ci_low <= null <= ci_high
+    # an interval ending exactly at no effect (e.g. rebuilt from "p < 0.05") includes it;
+    # the tolerance only absorbs floating-point rounding of that end point
+    tol = 1e-9 * max(abs(ci_low), abs(ci_high), 1.0)
+    crosses = ci_low - tol <= null <= ci_high + tol
     small = not (math.isfinite(n_total) and n_total >= ois)
     n_text = "unknown" if not math.isfinite(n_total) else f"{n_total:g}"
     reasons = []

@@ -584,6 +584,8 @@ def funnel_plot(
             ls=":",
             label=f"adjusted estimate ({tf.estimate:.3g})",
         )
+    if tf is not None and tf.k0 == 0:
+        ax.plot([], [], " ", label=f"trim and fill ({tf.estimator}): no study imputed")
     ax.set_ylim(se_max, 0)
     ax.set_xlabel(xlabel, fontsize=9)
     ax.set_ylabel("Standard error", fontsize=9)

@@ -111,6 +111,12 @@ class Analysis:
         Plain-language statement matched to the certainty.
     yi, vi
         Study effects and variances, for plots.
+    study_ids
+        Curated study identifiers (stem-cell analyses).
+    r_sensitivity
+        ``(r, estimate, ci_low, ci_high)`` at the ends of
+        :data:`anagen.evidence.CORRELATION_RANGE` when an effect depends on the assumed
+        split-scalp correlation; empty otherwise.
     """
 
     name: str
@@ -129,6 +135,8 @@ class Analysis:
     verdict: str
     yi: tuple[float, ...]
     vi: tuple[float, ...]
+    study_ids: tuple[str, ...] = ()
+    r_sensitivity: tuple[tuple[float, float, float, float], ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready dict."""
@@ -159,6 +167,10 @@ class Analysis:
             else self.sensitivity_result.estimate,
             "certainty": self.certainty.to_dict(),
             "verdict": self.verdict,
+            "r_sensitivity": [
+                {"r": r_, "estimate": e, "ci_low": lo, "ci_high": hi}
+                for r_, e, lo, hi in self.r_sensitivity
+            ],
         }
 
 
@@ -299,12 +311,15 @@ def _small_study_text(yi: np.ndarray, vi: np.ndarray) -> tuple[str, float | None
     return f"Egger test t = {e.stat:.2f}, p = {e.p:.3g}", e.p
 
 
-def _statement(name: str, certainty: str, r: PoolResult, unit: str, n: float) -> str:
+def _statement(
+    name: str, certainty: str, r: PoolResult, unit: str, n: float, studies: tuple[str, ...] = ()
+) -> str:
     lead = _STATEMENT[certainty].format(x=name)
     lead = lead[0].upper() + lead[1:]
+    who = f" ({', '.join(studies)})" if 0 < len(studies) <= 3 else ""
     return (
         f"{lead} ({r.estimate:+.1f} {unit}, 95% CI {r.ci_low:.1f} to {r.ci_high:.1f}; "
-        f"k = {r.k}, N = {n:g}; certainty {certainty.upper()})."
+        f"k = {r.k}{who}, N = {n:g}; certainty {certainty.upper()})."
     )
 
 
@@ -367,7 +382,8 @@ def _analyse(
         ),
     ]
     cert = rate_certainty(randomised=randomised, judgements=judgements)
-    verdict = _statement(name, cert.rating, res, _UNITS[measure], n)
+    short = tuple(_label(str(x)) for x in frame["study_id"]) if "study_id" in frame else ()
+    verdict = _statement(name, cert.rating, res, _UNITS[measure], n, short)
     return Analysis(
         name=name,
         family=family,
@@ -383,6 +399,7 @@ def _analyse(
         sensitivity_result=sens_res,
         certainty=cert,
         verdict=verdict,
+        study_ids=tuple(str(x) for x in frame["study_id"]) if "study_id" in frame else (),
         yi=tuple(float(x) for x in y),
         vi=tuple(float(x) for x in v),
     )
@@ -453,13 +470,20 @@ def summarise_evidence(
 
     analyses: list[Analysis] = []
 
-    def stem_analysis(name: str, frame: pd.DataFrame) -> Analysis:
+    def stem_analysis(name: str, frame: pd.DataFrame, *, all_products: bool = False) -> Analysis:
         infos = [study_info(s) for s in frame["study_id"]]
         products = sorted(set(frame["product_group"]))
         indirect: list[tuple[str, str]] = []
         if len(products) > 1:
             indirect.append(("intervention", f"different products pooled ({', '.join(products)})"))
-        unrep = int(unquantified["product_group"].isin(products).sum())
+        # the all-products question is also answered by the controlled trials of products
+        # with no usable numbers: all of those are missing from it
+        missing = (
+            unquantified
+            if all_products
+            else unquantified[unquantified["product_group"].isin(products)]
+        )
+        unrep = len(missing)
         notes = [
             f"{_label(s)}: {t}"
             for s, t, i in zip(
@@ -487,9 +511,29 @@ def summarise_evidence(
         if len(sub) == 0:
             continue
         if sub["product_group"].nunique() > 1:
-            analyses.append(stem_analysis("stem-cell therapy (all products)", sub))
+            analyses.append(
+                stem_analysis("stem-cell therapy (all products)", sub, all_products=True)
+            )
         for product, g in sub.groupby("product_group", sort=True):
             analyses.append(stem_analysis(f"{product}", g))
+
+    # sensitivity to the assumed split-scalp correlation (Cochrane Handbook §23.2.7.3)
+    from anagen.evidence._convert import CORRELATION_RANGE
+    from anagen.evidence._pool import pool
+
+    by_r = {rr: study_effects(outcome=outcome, r=rr, studies=studies) for rr in CORRELATION_RANGE}
+    for i, a in enumerate(analyses):
+        rows = []
+        for rr, e in by_r.items():
+            sel = e[e["study_id"].isin(a.study_ids) & (e["measure"] == a.measure)]
+            if len(sel) != a.k or np.allclose(
+                sel.set_index("study_id").loc[list(a.study_ids), "vi"], a.vi
+            ):
+                continue
+            pr = pool(sel["yi"], sel["vi"], method=a.result.method)
+            rows.append((float(rr), pr.estimate, pr.ci_low, pr.ci_high))
+        if rows:
+            analyses[i] = _replace(a, r_sensitivity=tuple(rows))
 
     # comparator: minoxidil trials vs placebo (trial-level data)
     comp = comparator_effects()
@@ -583,8 +627,9 @@ def summarise_evidence(
     n_trials = len(eff)
     n_people = int(eff["n"].sum()) if n_trials else 0
     head = (
-        f"Stem-cell therapies for androgenetic alopecia: {n_trials} controlled trials "
-        f"({n_people} participants) give a usable effect; {dc.sentence()}."
+        f"Stem-cell therapies for androgenetic alopecia: of {dc.k} studies with a control "
+        f"group, {n_trials} ({n_people} participants) report enough to compute an effect. "
+        f"Direction of effect: {dc.sentence()}."
     )
     verdict = [head]
     verdict += [f"- {a.verdict}" for a in stem]
@@ -646,7 +691,8 @@ def _published_label(p: PublishedComparator) -> str:
     treatment = re.sub(r"\s*\(.*?\)", "", p.treatment).strip()
     people = re.search(r"\((men|women)[;)]", p.treatment)
     extra = re.search(r"(short|long) term", p.comparison)
-    author = " ".join(w for w in p.citation.split(",")[0].split() if not w.isupper())
+    first = re.split(r",|;| et al|\s(?:19|20)\d{2}\b", p.citation, maxsplit=1)[0]
+    author = " ".join(w for w in first.split() if not w.isupper())
     year = re.search(r"\b(19|20)\d{2}\b", p.citation)
     parts = [treatment]
     if people:
@@ -688,15 +734,13 @@ def summary_forest_plot(summary: EvidenceSummary) -> Figure:
             groups += [name[0].upper() + name[1:]] * a.k
         chosen = [p for p in summary.published if p.scale == scale_key]
         names = [_published_label(p) for p in chosen]
-        pub = [
-            PublishedEstimate(
-                f"{lab} [{p.row_id}]" if names.count(lab) > 1 else lab,
-                p.estimate,
-                p.ci_low,
-                p.ci_high,
-            )
-            for p, lab in zip(chosen, names, strict=True)
-        ]
+        seen: dict[str, int] = {}
+        pub = []
+        for p, lab in zip(chosen, names, strict=True):
+            if names.count(lab) > 1:
+                seen[lab] = seen.get(lab, 0) + 1
+                lab = f"{lab} #{seen[lab]}"
+            pub.append(PublishedEstimate(lab, p.estimate, p.ci_low, p.ci_high))
         panels.append((measure, ys, vs, labels, groups, overall, pub))
     heights = [
         len(p[1])
@@ -765,7 +809,15 @@ def summary_funnel_plot(summary: EvidenceSummary) -> Figure:
         trimfill=True,
         method=summary.method,
         xlabel=a.scale[0].upper() + a.scale[1:],
-        title=f"{a.name[0].upper() + a.name[1:]} (k = {a.k}); stem-cell analyses have k <= {stem_k}: too few for a funnel",
+        title=f"{a.name[0].upper() + a.name[1:]} (k = {a.k})",
         ax=ax,
+    )
+    fig.text(
+        0.01,
+        0.005,
+        f"Stem-cell analyses have k <= {stem_k}: too few studies for a funnel plot "
+        "(Sterne et al. 2011 ask for at least 10).",
+        fontsize=8,
+        color="#444444",
     )
     return fig
