@@ -36,9 +36,10 @@ def test_docs_list_every_source_with_its_url():
         assert f"| {s.tag} | {s.citation} | {s.url} | {s.grade} |" in DOC, s.tag
 
 
-def test_docs_list_every_prior():
+def test_docs_list_every_prior_with_its_numbers():
     for p in _all_priors():
-        assert f"`{p.name}`" in DOC, p.name
+        row = f"| `{p.name}` | {p.median:.4g} | {p.low:.4g}–{p.high:.4g} | {p.unit} | {p.dist} |"
+        assert row in DOC, row
 
 
 def test_every_tag_cited_in_the_package_is_listed():

@@ -148,8 +148,9 @@ class _Continuous(Treatment):
     stop_day: float | None = None
     all_zones: bool = False
 
-    def factors(self) -> dict[str, float]:  # pragma: no cover - overridden
-        raise NotImplementedError
+    @abstractmethod
+    def factors(self) -> dict[str, float]:
+        """Kinetic factors while the treatment is used (``Modulation`` field → value)."""
 
     def modulation(self, horizon_days: float, patient: Patient | None = None) -> Modulation:
         zones = ZONE_NAMES if self.all_zones else affected_zones(patient)
