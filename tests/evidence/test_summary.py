@@ -152,3 +152,34 @@ def test_figures(summary, tmp_path):
     fig = summary_funnel_plot(summary)
     assert math.isfinite(np.sum(fig.axes[0].get_xlim()))
     plt.close(fig)
+
+
+def test_r_sensitivity_only_where_r_matters(summary):
+    from anagen.evidence import CORRELATION_RANGE
+
+    for a in summary.analyses:
+        if a.family != "stem-cell":
+            assert a.r_sensitivity == ()
+            continue
+        eff = {rr: study_effects(r=rr) for rr in CORRELATION_RANGE}
+        moves = any(
+            not np.allclose(
+                e.set_index("study_id").loc[list(a.study_ids), "vi"].to_numpy(float), a.vi
+            )
+            for e in eff.values()
+        )
+        assert bool(a.r_sensitivity) == moves
+        for rr, est, lo, hi in a.r_sensitivity:
+            assert rr in CORRELATION_RANGE and lo < est < hi
+
+
+def test_all_products_counts_every_unusable_controlled_trial(summary):
+    from anagen.evidence import study_directions
+
+    d = study_directions()
+    missing = int(((d["comparison"] == "vs control") & ~d["quantified"]).sum())
+    overall = [a for a in summary.analyses if a.name.startswith("stem-cell therapy")]
+    for a in overall:
+        pb = next(j for j in a.certainty.judgements if j.domain == "publication bias")
+        if missing:
+            assert f"{missing} eligible stud" in pb.reason and pb.levels == 1

@@ -405,9 +405,7 @@ def _analyse(
     )
 
 
-def summarise_evidence(
-    *, method: str = "REML", r: float | None = None, outcome: str = "density"
-) -> EvidenceSummary:
+def summarise_evidence(*, method: str = "REML", r: float | None = None) -> EvidenceSummary:
     """Answer the question from the bundled trials: pooled effects, certainty and a verdict.
 
     Parameters
@@ -418,17 +416,17 @@ def summarise_evidence(
     r
         Assumed correlation between the halves of split-scalp trials (default
         :data:`anagen.evidence.CORRELATION_DEFAULT`).
-    outcome
-        Outcome domain of the stem-cell trials (``"density"`` by default).
 
     Returns
     -------
     EvidenceSummary
+        For the outcome the question is about: hair count or density (percent change or
+        hairs/cm²).
 
     Raises
     ------
     InputError
-        Unknown method, outcome, or r outside [-1, 1].
+        Unknown method, or r outside [-1, 1].
 
     References
     ----------
@@ -448,6 +446,7 @@ def summarise_evidence(
         raise InputError(field="--method", allowed=f"one of {', '.join(METHODS)}", got=method)
     r = CORRELATION_DEFAULT if r is None else float(r)
     studies = load_studies()
+    outcome = "density"  # the question's outcome; the verdicts are worded for it
     eff = study_effects(outcome=outcome, r=r, studies=studies)
     directions = study_directions(outcome=outcome, studies=studies)
     by_id = studies.drop_duplicates("study_id").set_index("study_id")
