@@ -55,6 +55,25 @@ def test_simulate_protocol_table_json_and_plot(capsys, tmp_path):
     assert json.loads(capsys.readouterr().out) == d  # one seed, one answer
 
 
+def test_simulate_with_prior_draws(capsys):
+    args = [
+        "therapy",
+        "simulate",
+        "prp",
+        "--patient",
+        PATIENT,
+        "--years",
+        "1",
+        "--follicles",
+        "2000",
+        "--draws",
+        "3",
+    ]
+    assert main(args) == 0
+    assert "90 % band" in capsys.readouterr().out
+    assert main([*args[:-1], "-2"]) == 2
+
+
 def test_simulate_an_alternative(capsys):
     assert (
         main(

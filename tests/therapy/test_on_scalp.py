@@ -111,3 +111,17 @@ def test_living_fraction_from_the_simulated_scalp(patient_dict):
     pat = make_patient(patient_dict, follicles__no_living_follicles=["vertex"])
     alive = living_fraction_by_zone(patient_scalp(pat, n_follicles=N, seed=1)[1])
     assert alive["vertex"] == 0.0 and alive["occipital"] > 0.9
+
+
+def test_prior_band_brackets_a_plausible_range(patient_dict):
+    pat = Patient.from_dict(patient_dict)
+    run = simulate_treatment(Minoxidil(), pat, years=1, seed=1, n_follicles=5000, draws=6)
+    lo, hi = run.effect_band()
+    assert run.effect_draws.shape == (6, *run.treated.shape)
+    assert np.all(lo <= hi)
+    f = ZONE_NAMES.index("frontal")
+    assert hi[-1, f] > 0 and "effect_prior_band_90" in run.to_dict()
+    assert (
+        simulate_treatment(Minoxidil(), pat, years=1, seed=1, n_follicles=5000).effect_band()
+        is None
+    )

@@ -113,10 +113,15 @@ def test_injection_checks(style_dict):
         "injection.volume_per_point_ml",
         "injection.zones.frontal",
     } <= fields
-    d["injection"]["zones"] = [{"zone": "frontal", "area_cm2": 200}]
-    proto = Protocol.from_dict(d)
     with pytest.raises(InputError, match=r"'injection\.zones\.frontal\.area_cm2'"):
-        inject(proto, process(proto, harvest(proto.harvest)))
+        inject(
+            proto,
+            process(proto, harvest(proto.harvest)),
+            zone_area_cm2=dict.fromkeys(ZONE_AREA_CM2, 10.0),
+        )
+    d["injection"]["zones"] = [{"zone": "frontal", "area_cm2": 200}]
+    with pytest.raises(InputError, match=r"'injection\.zones\.frontal\.area_cm2' must be <= 67\.2"):
+        Protocol.from_dict(d)
 
 
 def test_run_to_dict_has_every_stage():

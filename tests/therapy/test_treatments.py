@@ -96,3 +96,22 @@ def test_package_does_not_read_the_shared_folder():
             assert "../shared" not in f.read_text(encoding="utf-8").replace(
                 "(copied from ../shared", ""
             ), f
+
+
+@pytest.mark.parametrize("treatment", standard_options(), ids=lambda t: t.key)
+def test_prior_draws_give_valid_and_varied_modulations(treatment):
+    rng = np.random.default_rng(1)
+    mods = [treatment.modulation(H, None, rng) for _ in range(5)]
+    median = treatment.modulation(H)
+    if treatment.key == "none":
+        assert all(m.n_epochs == 1 for m in mods)
+        return
+    first = mods[0]
+    varied = any(
+        not np.array_equal(m.latency_factor, first.latency_factor)
+        or not np.array_equal(m.progression_factor, first.progression_factor)
+        or [t.survival for t in m.transplants] != [t.survival for t in first.transplants]
+        for m in mods[1:]
+    )
+    assert varied
+    assert median.n_epochs >= 1

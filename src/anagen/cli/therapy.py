@@ -237,6 +237,10 @@ def simulate_cmd(
             help="Show the effect inside the injected area (as trials measure) instead of zone means.",
         ),
     ] = False,
+    draws: Annotated[
+        int,
+        typer.Option("--draws", help="Also run this many draws of the priors: a 90 % prior band."),
+    ] = 0,
 ) -> None:
     """Simulate the scalp treated vs untreated, per zone, over --years."""
     from anagen.therapy import (
@@ -253,6 +257,8 @@ def simulate_cmd(
     _check_years(years)
     if follicles < 500 or follicles > 200_000:
         raise InputError(field="--follicles", allowed="in [500, 200000]", got=follicles)
+    if not 0 <= draws <= 200:
+        raise InputError(field="--draws", allowed="in [0, 200]", got=draws)
     pat = _load_patient(patient)
     scalp = patient_scalp(pat, n_follicles=follicles, seed=seed)
     checks = []
@@ -274,9 +280,17 @@ def simulate_cmd(
             for c in run_protocol(proto, pat, seed=seed, living_fraction=alive).inject.checks
             if c.level != "ok"
         ]
-    run = simulate_treatment(
-        treatment, pat, years=years, seed=seed, n_follicles=follicles, scalp=scalp
-    )
+    with progress("prior draws", total=draws, enabled=draws > 0 and fmt == "table") as advance:
+        run = simulate_treatment(
+            treatment,
+            pat,
+            years=years,
+            seed=seed,
+            n_follicles=follicles,
+            scalp=scalp,
+            draws=draws,
+            advance=advance,
+        )
     if plot is not None:
         from anagen.therapy.plot import plot_run
 
@@ -298,14 +312,24 @@ def simulate_cmd(
     t.add_column("day 0", justify="right")
     for h in horizons:
         t.add_column(f"{h:g} y: treated / untreated (diff)", justify="right")
+    band = run.effect_band()
     for i, z in enumerate(run.zone_names):
         cells = [f"{run.treated[0, i]:.0f}"]
         for h in horizons:
             tr = run._at(run.treated, h)[i]
             un = run._at(run.untreated, h)[i]
-            cells.append(f"{tr:.0f} / {un:.0f} ({tr - un:+.1f})")
+            text = f"{tr:.0f} / {un:.0f} ({tr - un:+.1f})"
+            if band is not None:
+                text += f" [{run._at(band[0], h)[i]:+.1f}, {run._at(band[1], h)[i]:+.1f}]"
+            cells.append(text)
         t.add_row(z, *cells)
     console.print(t)
+    if band is not None:
+        console.print(
+            f"[brackets]: 90 % band of the difference over {draws} prior draws",
+            highlight=False,
+            markup=False,
+        )
     if sessions:
         console.print("sessions on days: " + ", ".join(f"{d:g}" for d in sessions), highlight=False)
     for c in checks:

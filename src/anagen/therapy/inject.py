@@ -25,19 +25,12 @@ from dataclasses import dataclass
 import numpy as np
 
 from anagen.errors import InputError
-from anagen.scalp import ZONE_NAMES, default_params
+from anagen.scalp import ZONE_NAMES
 from anagen.therapy.process import ProcessResult
-from anagen.therapy.protocol import Protocol
+from anagen.therapy.protocol import ZONE_AREA_CM2, Protocol
 
 __all__ = ["ZONE_AREA_CM2", "Check", "InjectionResult", "ZoneDose", "inject"]
 
-
-def _zone_areas() -> dict[str, float]:
-    return dict(zip(ZONE_NAMES, default_params().zones.area_cm2, strict=True))
-
-
-#: Zone areas of the scalp model, cm².
-ZONE_AREA_CM2: dict[str, float] = _zone_areas()
 
 #: Living share of a zone's follicles below which a treated zone gets a warning (assumption).
 FEW_LIVING = 0.05

@@ -30,10 +30,22 @@ def _footer(fig: Figure) -> None:
 
 
 def plot_run(run: TreatmentRun, session_days: tuple[float, ...] = ()) -> Figure:
-    """Density per zone over time, treated vs untreated (one panel per zone)."""
+    """Density per zone over time, treated (prior medians, and the prior band if the run has
+    draws) vs untreated, one panel per zone."""
     fig, axes = plt.subplots(2, 3, figsize=(11, 6.2), sharex=True, sharey=True)
     years = run.t_days / 365.25
+    band = run.effect_band()
     for ax, (i, zone) in zip(axes.ravel(), enumerate(run.zone_names), strict=True):
+        if band is not None:
+            ax.fill_between(
+                years,
+                run.untreated[:, i] + band[0][:, i],
+                run.untreated[:, i] + band[1][:, i],
+                color="#1971c2",
+                alpha=0.18,
+                lw=0,
+                label=f"90 % prior band ({len(run.effect_draws)} draws)",
+            )
         ax.plot(years, run.untreated[:, i], color="#868e96", lw=1.5, label="untreated")
         ax.plot(years, run.treated[:, i], color="#1971c2", lw=1.8, label="treated")
         for d in session_days:

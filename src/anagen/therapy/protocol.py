@@ -45,12 +45,13 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from anagen.errors import InputError
-from anagen.scalp import ZONE_NAMES
+from anagen.scalp import ZONE_NAMES, default_params
 from anagen.therapy._sources import SOURCES
 from anagen.therapy._validation import read_toml, validate_model
 from anagen.therapy.products import METHODS, PRODUCTS, SOURCES_OF_CELLS, Product
 
 __all__ = [
+    "ZONE_AREA_CM2",
     "Harvest",
     "Injection",
     "Processing",
@@ -60,6 +61,11 @@ __all__ = [
     "ZoneArea",
     "load_protocol",
 ]
+
+#: Zone areas of the scalp model, cm² (``anagen.scalp.default_params().zones.area_cm2``).
+ZONE_AREA_CM2: dict[str, float] = dict(
+    zip(ZONE_NAMES, default_params().zones.area_cm2, strict=True)
+)
 
 #: Largest volume per injection point accepted, mL (2 x 0.1 mL per site [T63]).
 MAX_VOLUME_PER_POINT_ML = 0.2
@@ -194,6 +200,13 @@ class Injection(_Strict):
         names = [z.zone for z in self.zones]
         if len(set(names)) != len(names):
             raise InputError(field="injection.zones", allowed="each zone listed once", got=names)
+        for z in self.zones:
+            if z.area_cm2 > ZONE_AREA_CM2[z.zone]:
+                raise InputError(
+                    field=f"injection.zones.{z.zone}.area_cm2",
+                    allowed=f"<= {ZONE_AREA_CM2[z.zone]:g} (the model's {z.zone} zone area in cm2)",
+                    got=z.area_cm2,
+                )
         return self
 
     @property

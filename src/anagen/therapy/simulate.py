@@ -9,7 +9,7 @@ a conversation with a specialist, not a diagnosis.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -123,6 +123,17 @@ class TreatmentRun:
     untreated: np.ndarray
     area_cm2: np.ndarray
     note: str = STATUS_NOTE
+    effect_draws: np.ndarray | None = None  # (draws, n_t, n_zones) prior-predictive effects
+
+    def effect_band(
+        self, q: tuple[float, float] = (0.05, 0.95)
+    ) -> tuple[np.ndarray, np.ndarray] | None:
+        """Quantiles over prior draws of treated − untreated, each ``(n_t, n_zones)``; ``None``
+        without draws."""
+        if self.effect_draws is None or len(self.effect_draws) == 0:
+            return None
+        lo, hi = np.quantile(self.effect_draws, q, axis=0)
+        return lo, hi
 
     def _at(self, arr: np.ndarray, years: float) -> np.ndarray:
         i = int(np.argmin(np.abs(self.t_days - years * 365.25)))
@@ -137,7 +148,7 @@ class TreatmentRun:
         return arr @ self.area_cm2 / self.area_cm2.sum()
 
     def to_dict(self) -> dict[str, object]:
-        return {
+        out: dict[str, object] = {
             "key": self.key,
             "name": self.name,
             "option": self.option,
@@ -146,6 +157,14 @@ class TreatmentRun:
             "density_per_cm2": {"treated": self.treated, "untreated": self.untreated},
             "note": self.note,
         }
+        band = self.effect_band()
+        if band is not None:
+            out["effect_prior_band_90"] = {
+                "draws": len(self.effect_draws),
+                "p05": band[0],
+                "p95": band[1],
+            }
+        return out
 
 
 def simulate_treatment(
@@ -158,8 +177,15 @@ def simulate_treatment(
     every: float = 30.0,
     engine: str = "stochastic",
     scalp: tuple[ScalpParams, ScalpState] | None = None,
+    draws: int = 0,
+    advance: Callable[[int], None] | None = None,
 ) -> TreatmentRun:
     """Simulate ``treatment`` for ``patient`` over ``years`` next to no treatment.
+
+    The treated run uses the prior medians. With ``draws > 0`` the treatment is also run with
+    that many independent draws of its priors (same scalp, same simulation seed), giving a
+    prior-predictive band of the effect (:meth:`TreatmentRun.effect_band`); ``advance`` is
+    called once per draw (progress bars).
 
     Raises
     ------
@@ -170,12 +196,23 @@ def simulate_treatment(
         raise InputError(field="--years", allowed="in (0, 30]", got=years)
     if n_follicles < 500:
         raise InputError(field="n_follicles", allowed=">= 500", got=n_follicles)
+    if not 0 <= draws <= 1000:
+        raise InputError(field="draws", allowed="in [0, 1000]", got=draws)
     params, state = scalp or patient_scalp(patient, n_follicles=n_follicles, seed=seed)
     days = years * 365.25
     mod = treatment.modulation(days, patient)
     kw = {"days": days, "every": every, "engine": engine}
     treated = scalp_simulate(params, state, seed=seed + 1, modulation=mod, **kw)
     untreated = scalp_simulate(params, state, seed=seed + 1, modulation=None, **kw)
+    effects = None
+    if draws:
+        effects = np.empty((draws, *np.shape(untreated.density_per_cm2)))
+        for i, ss in enumerate(np.random.SeedSequence([seed, 11]).spawn(draws)):
+            m = treatment.modulation(days, patient, np.random.default_rng(ss))
+            tr = scalp_simulate(params, state, seed=seed + 1, modulation=m, **kw)
+            effects[i] = np.asarray(tr.density_per_cm2) - np.asarray(untreated.density_per_cm2)
+            if advance is not None:
+                advance(1)
     return TreatmentRun(
         treatment.key,
         treatment.name,
@@ -185,6 +222,7 @@ def simulate_treatment(
         np.asarray(treated.density_per_cm2),
         np.asarray(untreated.density_per_cm2),
         np.asarray(params.zones.area_cm2, dtype=float),
+        effect_draws=effects,
     )
 
 

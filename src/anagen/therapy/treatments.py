@@ -122,12 +122,28 @@ class Treatment(ABC):
     option: str
 
     @abstractmethod
-    def modulation(self, horizon_days: float, patient: Patient | None = None) -> Modulation:
-        """The treatment's effect on the scalp over ``horizon_days`` (median priors)."""
+    def modulation(
+        self,
+        horizon_days: float,
+        patient: Patient | None = None,
+        rng: np.random.Generator | None = None,
+    ) -> Modulation:
+        """The treatment's effect on the scalp over ``horizon_days``.
+
+        With ``rng=None`` every prior is at its median; with a generator every prior is drawn
+        once (one prior-predictive sample).
+        """
 
     def priors(self) -> dict[str, Prior]:
         """The named priors behind :meth:`modulation`."""
         return {}
+
+    def prior_values(self, rng: np.random.Generator | None = None) -> dict[str, float]:
+        """The priors' medians, or one draw of each when ``rng`` is given."""
+        return {
+            k: (float(p.sample(rng)) if rng is not None else p.median)
+            for k, p in self.priors().items()
+        }
 
     def evidence(self) -> list[EvidencePrior]:
         return evidence_priors(self.option)
@@ -136,7 +152,12 @@ class Treatment(ABC):
 class NoTreatment(Treatment):
     key, name, option = "none", "No treatment", "none"
 
-    def modulation(self, horizon_days: float, patient: Patient | None = None) -> Modulation:
+    def modulation(
+        self,
+        horizon_days: float,
+        patient: Patient | None = None,
+        rng: np.random.Generator | None = None,
+    ) -> Modulation:
         return Modulation.none()
 
 
@@ -149,13 +170,18 @@ class _Continuous(Treatment):
     all_zones: bool = False
 
     @abstractmethod
-    def factors(self) -> dict[str, float]:
-        """Kinetic factors while the treatment is used (``Modulation`` field → value)."""
+    def factors(self, values: dict[str, float]) -> dict[str, float]:
+        """Kinetic factors while used (``Modulation`` field → value) from prior ``values``."""
 
-    def modulation(self, horizon_days: float, patient: Patient | None = None) -> Modulation:
+    def modulation(
+        self,
+        horizon_days: float,
+        patient: Patient | None = None,
+        rng: np.random.Generator | None = None,
+    ) -> Modulation:
         zones = ZONE_NAMES if self.all_zones else affected_zones(patient)
         mask = _zone_mask(zones)
-        f = self.factors()
+        f = self.factors(self.prior_values(rng))
         edges = [0.0, self.start_day] if self.start_day > 0 else [0.0]
         on = [False, True] if self.start_day > 0 else [True]
         if self.stop_day is not None and self.stop_day < horizon_days:
@@ -221,12 +247,11 @@ class Minoxidil(_Continuous):
             ),
         }
 
-    def factors(self) -> dict[str, float]:
-        p = self.priors()
-        k = 1.0 if self.strength_percent == 5.0 else p["potency_2_vs_5"].median
+    def factors(self, values: dict[str, float]) -> dict[str, float]:
+        k = 1.0 if self.strength_percent == 5.0 else values["potency_2_vs_5"]
         return {
-            "latency_factor": 1.0 - k * (1.0 - p["latency_factor"].median),
-            "anagen_factor": 1.0 + k * (p["anagen_factor"].median - 1.0),
+            "latency_factor": 1.0 - k * (1.0 - values["latency_factor"]),
+            "anagen_factor": 1.0 + k * (values["anagen_factor"] - 1.0),
         }
 
 
@@ -256,8 +281,8 @@ class Finasteride(_Continuous):
             ),
         }
 
-    def factors(self) -> dict[str, float]:
-        return {k: p.median for k, p in self.priors().items()}
+    def factors(self, values: dict[str, float]) -> dict[str, float]:
+        return dict(values)
 
 
 @dataclass
@@ -276,8 +301,8 @@ class LowLevelLaser(_Continuous):
             "anagen_factor": Prior("lllt.anagen_factor", 1.15, 1.0, 1.3, "1", "uniform", (), True),
         }
 
-    def factors(self) -> dict[str, float]:
-        return {k: p.median for k, p in self.priors().items()}
+    def factors(self, values: dict[str, float]) -> dict[str, float]:
+        return dict(values)
 
 
 @dataclass
@@ -306,15 +331,15 @@ class PRP(Treatment):
                 t += self.maintenance_interval_days
         return days
 
-    def modulation(self, horizon_days: float, patient: Patient | None = None) -> Modulation:
+    def modulation(
+        self,
+        horizon_days: float,
+        patient: Patient | None = None,
+        rng: np.random.Generator | None = None,
+    ) -> Modulation:
         mask = _zone_mask(affected_zones(patient))
-        return regenerate(
-            self.session_days(horizon_days),
-            mask,
-            mask,
-            self.regeneration.median(),
-            horizon_days=horizon_days,
-        )
+        p = self.regeneration.sample(rng) if rng is not None else self.regeneration.median()
+        return regenerate(self.session_days(horizon_days), mask, mask, p, horizon_days=horizon_days)
 
     def priors(self) -> dict[str, Prior]:
         return {
@@ -359,16 +384,21 @@ class HairTransplant(Treatment):
             return ("frontal", "mid_scalp")
         return ("frontal", "mid_scalp", "temporal")
 
-    def modulation(self, horizon_days: float, patient: Patient | None = None) -> Modulation:
+    def modulation(
+        self,
+        horizon_days: float,
+        patient: Patient | None = None,
+        rng: np.random.Generator | None = None,
+    ) -> Modulation:
         from anagen.therapy.inject import ZONE_AREA_CM2
 
-        p = self.priors()
+        p = self.prior_values(rng)
         zones = self.recipient_zones(patient)  # bald recipient zones are the point of a transplant
-        total = self.grafts * p["hairs_per_graft"].median
+        total = self.grafts * p["hairs_per_graft"]
         areas = np.array([ZONE_AREA_CM2[z] for z in zones])
         n = np.floor(total * areas / areas.sum()).astype(int)
         tps = tuple(
-            Transplant(self.day, self.donor_zone, z, int(k), p["survival"].median)
+            Transplant(self.day, self.donor_zone, z, int(k), p["survival"])
             for z, k in zip(zones, n, strict=True)
         )
         return Modulation(t_days=np.zeros(1), transplants=tps)
@@ -388,8 +418,14 @@ class CellTherapy(Treatment):
     def run(self, patient: Patient | None = None) -> ProtocolRun:
         return run_protocol(self.protocol, patient, seed=self.seed)
 
-    def modulation(self, horizon_days: float, patient: Patient | None = None) -> Modulation:
-        return self.run(patient).modulation(horizon_days, injected_area=self.injected_area)
+    def modulation(
+        self,
+        horizon_days: float,
+        patient: Patient | None = None,
+        rng: np.random.Generator | None = None,
+    ) -> Modulation:
+        params = DEFAULT_PRIORS.sample(rng) if rng is not None else None
+        return self.run(patient).modulation(horizon_days, params, injected_area=self.injected_area)
 
     def priors(self) -> dict[str, Prior]:
         r = DEFAULT_PRIORS
