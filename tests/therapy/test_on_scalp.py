@@ -125,3 +125,10 @@ def test_prior_band_brackets_a_plausible_range(patient_dict):
         simulate_treatment(Minoxidil(), pat, years=1, seed=1, n_follicles=5000).effect_band()
         is None
     )
+
+
+def test_measured_density_thins_the_zone(patient_dict):
+    pat = make_patient(patient_dict, follicles__measured_density_per_cm2={"frontal": 120.0})
+    params, state = patient_scalp(pat, n_follicles=20_000, seed=2)
+    traj = simulate(params, state, days=1, every=1, seed=3)
+    assert traj.density_per_cm2[0, ZONE_NAMES.index("frontal")] == pytest.approx(120.0, abs=8.0)

@@ -64,7 +64,8 @@ def patient_scalp(
     patient: Patient, *, n_follicles: int = 20_000, seed: int = 0, params: ScalpParams | None = None
 ) -> tuple[ScalpParams, ScalpState]:
     """Day-0 scalp of the patient: age, sex, stage; zones without living follicles marked dead;
-    a measured density lower than the model's thins that zone's living follicles to match.
+    a measured hair density lower than the model's thins that zone's living follicles at random
+    by the same proportion, so the expected hair density matches the measurement.
     """
     params = params or default_params()
     state = initial_scalp(
@@ -90,7 +91,8 @@ def patient_scalp(
     for z, dens in measured.items():
         zi = ZONE_NAMES.index(z)
         alive = np.flatnonzero((st.zone == zi) & (st.phase != _DEAD))
-        modelled = alive.size / (st.scale * area[zi])
+        # hairs present: follicles in anagen, catagen or telogen (codes 0-2; latency has none)
+        modelled = np.count_nonzero((st.zone == zi) & (st.phase <= 2)) / (st.scale * area[zi])
         if dens < modelled and alive.size:
             k = round(alive.size * (1.0 - dens / modelled))
             kill = rng.choice(alive, size=k, replace=False)
