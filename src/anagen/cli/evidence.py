@@ -139,6 +139,8 @@ def pool_cmd(
 
 
 def _print_summary(summary: Any, forest: Path | None, funnel: Path | None) -> None:
+    from anagen.evidence._summary import short_citation
+
     c = console
     c.print(f"[bold]{summary.question}[/]")
     c.print(f"[yellow]{summary.disclaimer}[/]\n", highlight=False, soft_wrap=True)
@@ -198,7 +200,7 @@ def _print_summary(summary: Any, forest: Path | None, funnel: Path | None) -> No
     for p in summary.published:
         c.print(
             f"  {p.treatment} {p.comparison}: {p.estimate:g} [{p.ci_low:g}, {p.ci_high:g}] "
-            f"({p.scale}) - {p.citation.split(';')[0][:90]}",
+            f"({p.scale}) - {short_citation(p.citation)}",
             highlight=False,
         )
     c.print("\n[bold]What this evidence cannot support[/]")

@@ -346,7 +346,8 @@ def judge_imprecision(
     n_text = "unknown" if not math.isfinite(n_total) else f"{n_total:g}"
     reasons = []
     if crosses:
-        reasons.append(f"confidence interval ({ci_low:.3g} to {ci_high:.3g}) includes no effect")
+        lo, hi = (0.0 if abs(x - null) <= tol else x for x in (ci_low, ci_high))
+        reasons.append(f"confidence interval ({lo:.3g} to {hi:.3g}) includes no effect")
     if small:
         reasons.append(f"{n_text} participants, below the optimal information size of {ois}")
     if not reasons:

@@ -71,6 +71,16 @@ _SCALES = {
     "MD": "mean difference in hair density (hairs/cm²)",
 }
 _UNITS = {"MD_pct": "percentage points", "MD": "hairs/cm²"}
+#: Plain names of the curated product groups, for the verdict sentences.
+_PLAIN = {
+    "ADSC": "adipose-derived stem-cell injections (ADSC)",
+    "ADSC-CE": "adipose stem-cell constituent extract (ADSC-CE, topical)",
+    "ADSC-CM": "adipose stem-cell conditioned medium (ADSC-CM)",
+    "SVF": "stromal vascular fraction (SVF)",
+    "HFSC-micrograft": "hair-follicle stem-cell micrografts (HFSC)",
+    "bone-marrow": "bone-marrow cells",
+    "DSC": "dermal sheath cup cells (DSC)",
+}
 _STATEMENT = {  # GRADE 26 informative statements [1]_
     "high": "{x} increases hair density",
     "moderate": "{x} probably increases hair density",
@@ -314,7 +324,7 @@ def _small_study_text(yi: np.ndarray, vi: np.ndarray) -> tuple[str, float | None
 def _statement(
     name: str, certainty: str, r: PoolResult, unit: str, n: float, studies: tuple[str, ...] = ()
 ) -> str:
-    lead = _STATEMENT[certainty].format(x=name)
+    lead = _STATEMENT[certainty].format(x=_PLAIN.get(name, name))
     lead = lead[0].upper() + lead[1:]
     who = f" ({', '.join(studies)})" if 0 < len(studies) <= 3 else ""
     return (
@@ -650,9 +660,10 @@ def summarise_evidence(*, method: str = "REML", r: float | None = None) -> Evide
     cannot = (
         f"the size of benefit to expect from any one stem-cell product: each has at most {max_k} "
         "usable controlled trial(s) on any one outcome scale",
-        "a ranking of stem-cell therapy against minoxidil, finasteride, PRP or laser: the "
-        f"head-to-head trials ({', '.join(_label(s) for s in active['study_id'])}) report no usable "
-        "numbers, and the other effects are on different scales or from different populations",
+        "a ranking of stem-cell therapy against minoxidil, finasteride, PRP or laser: no trial "
+        "compares them directly with usable numbers (the trials with an active comparator, "
+        f"{', '.join(_label(s) for s in active['study_id'])}, report none), and the other "
+        "effects are on different scales or from different populations",
         "how long any benefit lasts: the longest usable controlled follow-up is "
         f"{fu.max():.0f} weeks" + (" and no trial reports durability beyond it" if len(fu) else ""),
         "who benefits most (sex, age, Norwood/Ludwig stage): the bundled reports give no usable "
@@ -690,15 +701,20 @@ def _published_label(p: PublishedComparator) -> str:
     treatment = re.sub(r"\s*\(.*?\)", "", p.treatment).strip()
     people = re.search(r"\((men|women)[;)]", p.treatment)
     extra = re.search(r"(short|long) term", p.comparison)
-    first = re.split(r",|;| et al|\s(?:19|20)\d{2}\b", p.citation, maxsplit=1)[0]
-    author = " ".join(w for w in first.split() if not w.isupper())
-    year = re.search(r"\b(19|20)\d{2}\b", p.citation)
     parts = [treatment]
     if people:
         parts.append(people.group(1))
     if extra:
         parts.append(extra.group(0))
-    return ", ".join(parts) + f" ({author}{' ' + year.group(0) if year else ''})"
+    return ", ".join(parts) + f" ({short_citation(p.citation)})"
+
+
+def short_citation(citation: str) -> str:
+    """First author's surname and the year of a citation (``"Kieling 2024"``)."""
+    first = re.split(r",|;| et al|\s(?:19|20)\d{2}\b", citation, maxsplit=1)[0]
+    author = " ".join(w for w in first.split() if not w.isupper())
+    year = re.search(r"\b(19|20)\d{2}\b", citation)
+    return f"{author}{' ' + year.group(0) if year else ''}"
 
 
 def summary_forest_plot(summary: EvidenceSummary) -> Figure:
