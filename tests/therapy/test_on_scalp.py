@@ -41,14 +41,14 @@ def test_strong_regeneration_never_revives_dead_follicles(patient_dict):
         patient_dict, patient__stage="VI", follicles__no_living_follicles=["frontal"]
     )
     params, state = patient_scalp(pat, n_follicles=N, seed=1)
-    dead0 = state.phase == 4
+    dead0 = state.phase == PHASE_CODES["dead"]
     strong = RegenerationParams(120.0, 0.1, 1.0, 0.95, 1.0, 1.0)
     mod = run_protocol(load_protocol(protocol_paths()["gentile2019_micrografts"]), pat).modulation(
         730, strong, injected_area=True
     )
     traj = simulate(params, state, days=730, every=30, seed=2, modulation=mod)
     assert np.all(traj.density_per_cm2[:, ZONE_NAMES.index("frontal")] == 0.0)
-    assert int(np.count_nonzero(traj.final_state.phase[dead0] != 4)) == 0
+    assert int(np.count_nonzero(traj.final_state.phase[dead0] != PHASE_CODES["dead"])) == 0
 
 
 def test_regeneration_raises_density_where_injected(patient_dict):

@@ -18,6 +18,7 @@ from anagen.errors import InputError
 from anagen.scalp import ZONE_NAMES, ScalpState, default_params, initial_scalp
 from anagen.scalp import simulate as scalp_simulate
 from anagen.scalp.params import ScalpParams
+from anagen.scalp.state import PHASE_CODES
 from anagen.therapy.candidacy import Candidacy, assess
 from anagen.therapy.options import OptionInfo, option_info
 from anagen.therapy.patient import Patient
@@ -40,7 +41,8 @@ STATUS_NOTE = (
     "with a hair-loss specialist, not a diagnosis."
 )
 
-_DEAD = 4  # phase code of a dead follicle in anagen.scalp (ScalpState docstring)
+_DEAD = PHASE_CODES["dead"]
+_HAIR_PHASES = [PHASE_CODES[p] for p in ("anagen", "catagen", "telogen")]  # a hair is present
 _MEN = {"IIa": "II", "IIIa": "III", "III-vertex": "IIIv", "IVa": "IV", "Va": "V"}
 _WOMEN = {
     "I-1": "I",
@@ -91,8 +93,8 @@ def patient_scalp(
     for z, dens in measured.items():
         zi = ZONE_NAMES.index(z)
         alive = np.flatnonzero((st.zone == zi) & (st.phase != _DEAD))
-        # hairs present: follicles in anagen, catagen or telogen (codes 0-2; latency has none)
-        modelled = np.count_nonzero((st.zone == zi) & (st.phase <= 2)) / (st.scale * area[zi])
+        hairs = np.count_nonzero((st.zone == zi) & np.isin(st.phase, _HAIR_PHASES))
+        modelled = hairs / (st.scale * area[zi])
         if dens < modelled and alive.size:
             k = round(alive.size * (1.0 - dens / modelled))
             kill = rng.choice(alive, size=k, replace=False)
