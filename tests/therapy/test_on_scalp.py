@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from anagen.scalp import ZONE_NAMES, simulate
+from anagen.scalp.state import PHASE_CODES
 from anagen.therapy import (
     CellTherapy,
     Finasteride,
