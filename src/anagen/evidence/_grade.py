@@ -32,6 +32,9 @@ References
    BMJ 2011;343:d4002.
 .. [10] Cohen J. Statistical Power Analysis for the Behavioral Sciences, 2nd ed. 1988
    (d = 0.2 "small" standardised difference).
+.. [11] Zeng L, Brignardello-Petersen R, Hultcrantz M, et al. GRADE Guidance 34: update on
+   rating imprecision using a minimally contextualized approach. J Clin Epidemiol
+   2022;150:216-224.
 """
 
 from __future__ import annotations
@@ -319,7 +322,7 @@ def judge_imprecision(
     null: float = 0.0,
     ois: int | None = None,
 ) -> Judgement:
-    """Rate down for imprecision (GRADE 6 [3]_ and its 2022 update, GRADE 34).
+    """Rate down for imprecision (GRADE 6 [3]_ and its 2022 update, GRADE 34 [11]_).
 
     Two criteria: the confidence interval excludes no effect (an interval that ends exactly at
     it, as one rebuilt from "p < 0.05" does, does not exclude it), and the total sample reaches the
