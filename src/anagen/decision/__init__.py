@@ -1,0 +1,31 @@
+"""Decision: calibration of the model on the trials, virtual trials and power, and assessment.
+
+Public names are loaded lazily so the command line starts fast.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+# name -> private module that defines it. Each section is kept by the module's owner.
+_PUBLIC: dict[str, str] = {
+    # --- calibration (posterior of the regeneration/alternative priors, LOSO validation) --
+    # --- virtual trials and power ---------------------------------------------------------
+    # --- assessment of one person and its report -------------------------------------------
+}
+
+__all__ = sorted(_PUBLIC)
+
+
+def __getattr__(name: str) -> Any:
+    module = _PUBLIC.get(name)
+    if module is None:
+        raise AttributeError(f"module 'anagen.decision' has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"anagen.decision.{module}"), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_PUBLIC))
