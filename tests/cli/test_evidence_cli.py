@@ -159,3 +159,23 @@ def test_studies(capsys):
     assert rows and {"study_id", "citation", "direction", "quantified"} <= set(rows[0])
     assert main(["evidence", "studies"]) == 0
     assert "Citations" in capsys.readouterr().out
+
+
+def test_pool_convergence_failure_is_a_message_not_a_traceback(tmp_path, capsys, monkeypatch):
+    import anagen.evidence
+    from anagen.errors import ConvergenceError
+
+    def failing(*args, **kwargs):
+        raise ConvergenceError("REML Fisher scoring did not converge; try --method PM")
+
+    monkeypatch.setattr(anagen.evidence, "pool", failing)
+    assert main(["evidence", "pool", _csv(tmp_path, OK)]) == 2
+    err = capsys.readouterr().err
+    assert "did not converge" in err and "--method" in err and "Traceback" not in err
+
+
+def test_summary_svg_forest(tmp_path, capsys):
+    svg = tmp_path / "f.svg"
+    assert main(["evidence", "summary", "--forest", str(svg), "--method", "FE"]) == 0
+    assert b"<svg" in svg.read_bytes()
+    assert "VERY LOW" in capsys.readouterr().out

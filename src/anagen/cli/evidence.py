@@ -12,7 +12,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from anagen.cli._common import check_output_path, console, emit_json
-from anagen.errors import InputError
+from anagen.errors import ConvergenceError, InputError
 
 app = typer.Typer(
     help="Published trials of stem-cell hair therapies and their alternatives, pooled as R metafor would.",
@@ -89,7 +89,10 @@ def pool_cmd(
             allowed=f">= {need} data rows",
             got=data.k,
         )
-    res = pool(data.yi, data.vi, method=method, knha=knha, level=level)
+    try:
+        res = pool(data.yi, data.vi, method=method, knha=knha, level=level)
+    except ConvergenceError as exc:
+        raise InputError(str(exc), field="--method", file=str(file)) from None
     if forest is not None:
         from anagen.evidence import forest_plot, save_figure
 
