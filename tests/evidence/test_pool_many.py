@@ -9,11 +9,13 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from anagen.errors import ConvergenceError, InputError
 from anagen.evidence import METHODS, PoolManyResult, pool, pool_many
+from anagen.evidence import _pool_kernels as kernels
+from anagen.evidence._zeroin import R_UNIROOT_TOL
 
 REF = json.loads((Path(__file__).parent / "metafor" / "reference.json").read_text())
 ROW_FIELDS = [
@@ -90,3 +92,133 @@ def test_frame_and_validation():
         pool_many(yi[0], vi[0])
     with pytest.raises(InputError, match="'errors'"):
         pool_many(yi, np.abs(vi), errors="ignore")  # type: ignore[arg-type]
+
+
+# --------------------------------------------------------------------------------------------
+# the Numba Fisher-scoring kernel against a plain-Python transcription of metafor's algorithm
+
+
+def _acc(xs) -> float:
+    """Left-to-right sum (as the kernel; Python >= 3.12's sum() compensates)."""
+    total = 0.0
+    for x in xs:
+        total += x
+    return total
+
+
+def _rss(w: list[float], y: list[float]) -> float:
+    mu = _acc(wi * yi for wi, yi in zip(w, y, strict=True)) / _acc(w)
+    return _acc(wi * ((yi - mu) * (yi - mu)) for wi, yi in zip(w, y, strict=True))
+
+
+def _fisher_reference(
+    y: list[float], v: list[float], method: str, stepadj: float = 1.0
+) -> tuple[float, bool, bool]:
+    """metafor rma.uni Fisher scoring (REML, ML, EB), one analysis, no vectorisation."""
+    k = len(y)
+    mean = _acc(y) / k
+    he = (_acc((yi - mean) * (yi - mean) for yi in y) - _acc(v) * (1.0 - 1.0 / k)) / (k - 1)
+    t, it = max(0.0, he), 0
+    while True:
+        it += 1
+        w = [1.0 / (vi + t) for vi in v]
+        sw, sw2 = _acc(w), _acc(wi * wi for wi in w)
+        mu = _acc(wi * yi for wi, yi in zip(w, y, strict=True)) / sw
+        r2 = [(yi - mu) * (yi - mu) for yi in y]
+        if method == "EB":
+            adj = (_acc(wi * ri for wi, ri in zip(w, r2, strict=True)) * k / (k - 1) - k) / sw
+        else:
+            ypp = _acc((wi * wi) * ri for wi, ri in zip(w, r2, strict=True))
+            if method == "REML":
+                sw3 = _acc((wi * wi) * wi for wi in w)
+                tr_pp = sw2 - 2.0 * sw3 / sw + (sw2 * sw2) / (sw * sw)
+                adj = (ypp - (sw - sw2 / sw)) / tr_pp
+            else:
+                adj = (ypp - sw) / sw2
+        adj = 0.0 if math.isnan(adj) else adj * stepadj
+        if t + adj < 0.0:
+            if t <= 0.0:
+                adj = 0.0
+            while t + adj < 0.0:
+                adj /= 2.0
+        new = t + adj
+        change, t = abs(t - new), new
+        if it > 100:
+            return t, False, False
+        if change <= 1e-5:
+            break
+    if method != "EB" and t > 1e-5:
+        w0, wt = [1.0 / vi for vi in v], [1.0 / (vi + t) for vi in v]
+        prod = 1.0
+        for wi in w0:
+            prod *= wi * t + 1.0
+        log_ratio = (
+            math.log(prod) if 0.0 < prod < math.inf else _acc(math.log(wi * t + 1.0) for wi in w0)
+        )
+        diff = 0.5 * log_ratio - 0.5 * (_rss(w0, y) - _rss(wt, y))
+        if method == "REML":
+            diff -= 0.5 * math.log(_acc(w0) / _acc(wt))
+        if diff > R_UNIROOT_TOL:
+            return 0.0, True, True
+    return t, True, False
+
+
+analyses = st.integers(2, 25).flatmap(
+    lambda k: st.tuples(
+        st.lists(st.floats(-3.0, 3.0), min_size=k, max_size=k),
+        st.lists(st.floats(1e-3, 2.0), min_size=k, max_size=k),
+    )
+)
+
+
+# ML stops at a local maximum (tau2 reset to 0); default REML oscillates and fails
+LOCAL_MAX = ([-0.39, 2.9, -0.43], [2.525, 0.002, 1.918])
+OSCILLATING = (REF["oscillating"]["data"]["yi"], REF["oscillating"]["data"]["vi"])
+
+
+@pytest.mark.parametrize("method", ["REML", "ML", "EB"])
+@settings(max_examples=60, deadline=None)
+@given(analyses, st.sampled_from([1.0, 0.5]), st.integers(0, 2**32 - 1))
+@example(LOCAL_MAX, 1.0, 0)
+@example(OSCILLATING, 1.0, 0)
+@example(OSCILLATING, 0.5, 0)
+def test_fisher_kernel_takes_metafors_steps(method, data, stepadj, seed):
+    """Same tau2, convergence and local-maximum verdict as the reference, alone or in a batch
+    (an analysis gets the same bits whatever else is pooled with it)."""
+    y, v = data
+    want = _fisher_reference(y, v, method, stepadj)
+    code = {"REML": kernels.REML, "ML": kernels.ML, "EB": kernels.EB}[method]
+    batch_y, batch_v = _simulate(seed, 3, len(y))
+    batch_y[1], batch_v[1] = y, v
+    for Y, V, row in ((np.array([y]), np.array([v]), 0), (batch_y, batch_v, 1)):
+        tau2, conv, stuck = kernels.fisher_scoring(Y, V, code, stepadj, 1e-5, 100, R_UNIROOT_TOL)
+        assert (bool(conv[row]), bool(stuck[row])) == want[1:]
+        assert tau2[row] == want[0]
+
+
+@pytest.mark.parametrize("method", ["REML", "ML", "EB"])
+@settings(max_examples=25, deadline=None)
+@given(st.integers(0, 2**32 - 1), st.integers(2, 30))
+def test_iterative_pool_many_equals_pool_bit_for_bit(method: str, seed: int, k: int):
+    yi, vi = _simulate(seed, 4, k)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        many = pool_many(yi, vi, method, errors="nan", tau2_ci=False)
+        for i in range(4):
+            if many.converged[i]:
+                one = pool(yi[i], vi[i], method)
+                assert (many.tau2[i], many.estimate[i], many.se[i]) == (
+                    one.tau2,
+                    one.estimate,
+                    one.se,
+                )
+
+
+def test_local_maximum_warns_and_sets_tau2_to_zero():
+    assert _fisher_reference(*LOCAL_MAX, "ML")[1:] == (True, True)
+    with pytest.warns(RuntimeWarning, match="local maximum"):
+        res = pool(*LOCAL_MAX, "ML")
+    assert res.tau2 == 0.0
+    with pytest.warns(RuntimeWarning, match="local maximum"):
+        many = pool_many(np.array([LOCAL_MAX[0]] * 2), np.array([LOCAL_MAX[1]] * 2), "ML")
+    assert (many.tau2 == 0.0).all() and many.estimate[0] == res.estimate

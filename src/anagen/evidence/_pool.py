@@ -2,9 +2,12 @@
 
 The kernel works on 2-D arrays (one meta-analysis per row, all with the same ``k``) so that
 :func:`pool_many` pools thousands of analyses at once; :func:`pool` is the one-row case.
-Every estimator, its stopping rule and its root finder follow ``metafor::rma()`` with default
-settings, so results agree with R to floating-point accuracy rather than to the estimator's
-convergence tolerance (see ``docs/metafor-validation.md``).
+Fisher scoring and the per-analysis sums are Numba loops over analyses
+(:mod:`anagen.evidence._pool_kernels`); the closed-form estimators, Paule–Mandel and the
+Q-profile are NumPy, vectorised over analyses. Every estimator, its stopping rule and its root
+finder follow ``metafor::rma()`` with default settings, so results agree with R to
+floating-point accuracy rather than to the estimator's convergence tolerance (see
+``docs/metafor-validation.md``).
 
 Notation: ``yi`` effect sizes, ``vi`` sampling variances, ``wi = 1 / (vi + tau2)`` weights,
 ``k`` studies, ``Q`` Cochran's heterogeneity statistic with fixed-effect weights, and
@@ -46,6 +49,7 @@ import numpy as np
 from scipy import stats
 
 from anagen.errors import ConvergenceError, InputError
+from anagen.evidence import _pool_kernels as _kernels
 from anagen.evidence._zeroin import R_UNIROOT_TOL, zeroin
 
 if TYPE_CHECKING:
@@ -73,6 +77,8 @@ _MAXITER = 100  # Fisher scoring iterations and uniroot() iterations for PM
 _TAU2_MAX = 100.0  # upper end of the PM search interval: max(100, 10 * mad(yi)^2)
 _MAD_CONSTANT = 1.4826  # R's mad(): scales the median absolute deviation to an SD
 _CONFINT_MAXITER = 1000  # uniroot() iterations in confint()
+#: Estimators fitted by Fisher scoring, with their kernel codes.
+_FISHER = {"REML": _kernels.REML, "ML": _kernels.ML, "EB": _kernels.EB}
 
 
 @dataclass(frozen=True, slots=True)
@@ -299,24 +305,20 @@ def _check_k(k: int, method: str, knha: bool) -> None:
 
 
 # --------------------------------------------------------------------------------------------
-# kernels: Y, V are (k, n) float arrays, one analysis per *column* (study-major, so that the
-# sums over studies are additions of contiguous rows); everything is vectorised over columns
+# NumPy kernels (DL, HE, SJ, PM, Q-profile): Y, V are (k, n) float arrays, one analysis per
+# *column* (study-major, so that the sums over studies are additions of contiguous rows). NumPy
+# sums a lone column (pool()) pairwise instead, so pool() and pool_many() agree here to
+# rounding (~1e-15), and to the last bit only in the Numba kernels.
 
 
 def _colsum(x: np.ndarray) -> np.ndarray:
-    """Sum over studies (axis 0), added row by row in the same order for any number of columns
-    (so that pool() and pool_many() agree to the last bit; a BLAS product would not)."""
+    """Sum over studies (axis 0)."""
     return x.sum(axis=0)
-
-
-def _wmean(w: np.ndarray, Y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    sw = _colsum(w)
-    return _colsum(w * Y) / sw, sw
 
 
 def _rss(w: np.ndarray, Y: np.ndarray) -> np.ndarray:
     """Weighted residual sum of squares ``Y' P Y`` of the intercept-only model."""
-    mu, _ = _wmean(w, Y)
+    mu = _colsum(w * Y) / _colsum(w)
     return _colsum(w * (Y - mu) ** 2)
 
 
@@ -336,108 +338,6 @@ def _tau2_he(Y: np.ndarray, V: np.ndarray) -> np.ndarray:
     rss = ((Y - Y.mean(axis=0)) ** 2).sum(axis=0)
     tr_pv = V.sum(axis=0) * (1.0 - 1.0 / k)
     return (rss - tr_pv) / (k - 1)
-
-
-def _fisher_scoring(
-    Y: np.ndarray, V: np.ndarray, method: str, stepadj: float = 1.0
-) -> tuple[np.ndarray, np.ndarray]:
-    """ML, REML and EB by Fisher scoring with step-halving at tau2 = 0, as metafor.
-
-    Start at max(0, HE); stop when |change| <= 1e-5; fail after 100 iterations. For ML and
-    REML, if the likelihood at tau2 = 0 beats the converged value by more than
-    ``.Machine$double.eps^0.25`` (a local maximum), tau2 is set to 0 as metafor does.
-
-    The iterations are memory-bound, so work arrays are allocated once and only the columns
-    still iterating are carried on.
-    """
-    k, n = Y.shape
-    tau2 = np.maximum(0.0, _tau2_he(Y, V))
-    converged = np.ones(n, dtype=bool)
-    cols = np.arange(n)  # columns still iterating
-    y, v = Y, V
-    buf_w, buf_w2, buf_r, buf_tmp = (np.empty((k, n)) for _ in range(4))
-    it = 0
-    while cols.size:
-        it += 1
-        m = cols.size
-        w, w2, r2, tmp = buf_w[:, :m], buf_w2[:, :m], buf_r[:, :m], buf_tmp[:, :m]
-        t = tau2[cols]
-        np.add(v, t, out=w)
-        np.reciprocal(w, out=w)
-        sw = _colsum(w)
-        np.multiply(w, y, out=tmp)
-        mu = _colsum(tmp) / sw
-        np.subtract(y, mu, out=r2)
-        np.multiply(r2, r2, out=r2)  # squared residuals
-        if method == "EB":
-            np.multiply(w, r2, out=tmp)
-            adj = (_colsum(tmp) * k / (k - 1) - k) / sw
-        else:
-            np.multiply(w, w, out=w2)
-            sw2 = _colsum(w2)
-            np.multiply(w2, r2, out=tmp)
-            ypp = _colsum(tmp)  # Y'PPY
-            if method == "REML":
-                np.multiply(w2, w, out=tmp)
-                sum_pp = sw2 - 2.0 * _colsum(tmp) / sw + sw2**2 / sw**2  # tr(PP)
-                adj = (ypp - (sw - sw2 / sw)) / sum_pp
-            else:  # ML
-                adj = (ypp - sw) / sw2
-        adj = np.where(np.isnan(adj), 0.0, adj * stepadj)
-        # step-halving keeps tau2 >= 0; from exactly 0 a negative step halves to -0.0
-        neg = t + adj < 0.0
-        if neg.any():
-            adj[neg & (t <= 0.0)] = 0.0
-            idx = np.flatnonzero(neg & (t > 0.0))
-            a, ti = adj[idx], t[idx]
-            short = ti + a < 0.0
-            while short.any():
-                a[short] /= 2.0
-                short = ti + a < 0.0
-            adj[idx] = a
-        new = t + adj
-        tau2[cols] = new
-        if it > _MAXITER:
-            converged[cols] = False
-            break
-        go = np.abs(t - new) > _THRESHOLD
-        if not go.all():
-            cols = cols[go]
-            y, v = Y[:, cols], V[:, cols]
-    if method in ("ML", "REML"):
-        ok = np.flatnonzero(converged & (tau2 > _THRESHOLD))
-        if ok.size:
-            stuck = _ll0_minus_ll(Y[:, ok], V[:, ok], tau2[ok], method) > R_UNIROOT_TOL
-            if stuck.any():
-                warnings.warn(
-                    "Fisher scoring may have stopped at a local maximum; tau2 set to 0 "
-                    "(as metafor does). Check the profile likelihood.",
-                    RuntimeWarning,
-                    stacklevel=4,
-                )
-                tau2[ok[stuck]] = 0.0
-    return tau2, converged
-
-
-def _ll0_minus_ll(Y: np.ndarray, V: np.ndarray, tau2: np.ndarray, method: str) -> np.ndarray:
-    """(Restricted) log-likelihood at tau2 = 0 minus that at ``tau2`` (metafor's check).
-
-    ``ll(t) = c - sum(log(v + t)) / 2 - [REML] log(sum(w)) / 2 - RSS(t) / 2``, so the
-    difference needs ``sum(log(1 + t / v))``: the log of a product (one logarithm per analysis)
-    unless the product overflows.
-    """
-    w0 = 1.0 / V
-    wt = 1.0 / (V + tau2)
-    ratio = np.multiply(w0, tau2)
-    ratio += 1.0
-    log_ratio = np.log(np.prod(ratio, axis=0))
-    bad = ~np.isfinite(log_ratio)
-    if bad.any():
-        log_ratio[bad] = np.log(ratio[:, bad]).sum(axis=0)
-    diff = 0.5 * log_ratio - 0.5 * (_rss(w0, Y) - _rss(wt, Y))
-    if method == "REML":
-        diff -= 0.5 * np.log(_colsum(w0) / _colsum(wt))
-    return diff
 
 
 def _tau2_upper(Y: np.ndarray) -> np.ndarray:
@@ -481,15 +381,17 @@ def _paule_mandel(Y: np.ndarray, V: np.ndarray) -> tuple[np.ndarray, np.ndarray]
     return tau2, converged
 
 
-def _estimate_tau2(
-    Y: np.ndarray, V: np.ndarray, method: str, stepadj: float = 1.0
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Return (tau2 truncated at 0, its standard error, converged) for each column."""
+def _tau2_study_major(
+    Y: np.ndarray, V: np.ndarray, method: str
+) -> tuple[np.ndarray, np.ndarray | None, np.ndarray]:
+    """DL, HE, SJ and PM on study-major (k, n) arrays.
+
+    Returns (tau2 truncated at 0, its standard error, converged) for each column; the standard
+    error is None for PM, whose SE needs the final weights (computed by the summary kernel).
+    """
     k, n = Y.shape
     p = 1
     ok = np.ones(n, dtype=bool)
-    if method == "FE":
-        return np.zeros(n), np.full(n, np.nan), ok
     if method == "DL":
         w = 1.0 / V
         sw, sw2 = w.sum(axis=0), (w**2).sum(axis=0)
@@ -520,19 +422,8 @@ def _estimate_tau2(
             * (2.0 * pvpv + 4.0 * tau2 * pvp + 2.0 * tau2**2 * _sum_pp(w, sw, sw2))
         )
         return tau2, se, ok
-    if method in ("ML", "REML", "EB"):
-        tau2, ok = _fisher_scoring(Y, V, method, stepadj)
-    else:  # PM
-        tau2, ok = _paule_mandel(Y, V)
-    w = 1.0 / (V + tau2)
-    sw, sw2 = w.sum(axis=0), (w**2).sum(axis=0)
-    if method == "ML":
-        se = np.sqrt(2.0 / sw2)
-    elif method == "REML":
-        se = np.sqrt(2.0 / _sum_pp(w, sw, sw2))
-    else:  # EB, PM
-        se = np.sqrt(2.0 * k**2 / (k - p) / sw**2)
-    return tau2, se, ok
+    tau2, ok = _paule_mandel(Y, V)
+    return tau2, None, ok
 
 
 def _q_profile(
@@ -600,23 +491,50 @@ def _pool_kernel(
     tau2_ci: bool = True,
     stepadj: float = 1.0,
 ) -> dict[str, Any]:
-    """Pool each column of ``Y``/``V`` (k x n); return per-analysis arrays (PoolManyResult)."""
-    k, n = Y.shape
-    if tau2_fixed is not None:
-        tau2 = np.full(n, float(tau2_fixed))
+    """Pool each row of ``Y``/``V`` (n x k, C-contiguous); return per-analysis arrays.
+
+    Fisher scoring (ML, REML, EB) and every sum over studies run in the Numba kernels of
+    :mod:`anagen.evidence._pool_kernels`; DL, HE, SJ, PM and the Q-profile run vectorised on a
+    study-major copy, made only when one of them is needed.
+    """
+    n, k = Y.shape
+    study_major: tuple[np.ndarray, np.ndarray] | None = None
+
+    def transposed() -> tuple[np.ndarray, np.ndarray]:
+        nonlocal study_major
+        if study_major is None:
+            study_major = np.ascontiguousarray(Y.T), np.ascontiguousarray(V.T)
+        return study_major
+
+    tau2_se: np.ndarray | None
+    if tau2_fixed is not None or method == "FE":
+        tau2 = np.full(n, 0.0 if tau2_fixed is None else float(tau2_fixed))
         tau2_se = np.full(n, np.nan)
         conv = np.ones(n, dtype=bool)
+    elif method in _FISHER:
+        tau2, conv, stuck = _kernels.fisher_scoring(
+            Y, V, _FISHER[method], stepadj, _THRESHOLD, _MAXITER, R_UNIROOT_TOL
+        )
+        if stuck.any():
+            warnings.warn(
+                "Fisher scoring may have stopped at a local maximum; tau2 set to 0 "
+                "(as metafor does). Check the profile likelihood.",
+                RuntimeWarning,
+                stacklevel=3,
+            )
+        tau2_se = None
     else:
-        tau2, tau2_se, conv = _estimate_tau2(Y, V, method, stepadj)
+        tau2, tau2_se, conv = _tau2_study_major(*transposed(), method)
 
-    w = 1.0 / (V + tau2)
-    est, sw = _wmean(w, Y)
-    vb = 1.0 / sw
+    est, vb, sw, sw2, tr_pp, q, vt, weights = _kernels.summarise(Y, V, tau2, bool(knha))
+    if tau2_se is None:
+        if method == "ML":
+            tau2_se = np.sqrt(2.0 / sw2)
+        elif method == "REML":
+            tau2_se = np.sqrt(2.0 / tr_pp)
+        else:  # EB, PM
+            tau2_se = np.sqrt(2.0 * k**2 / (k - 1) / sw**2)
     alpha = 1.0 - level
-    if knha:
-        rss = (w * (Y - est) ** 2).sum(axis=0)
-        s2w = np.where(rss <= np.finfo(np.float64).eps, 0.0, rss / (k - 1))
-        vb = s2w * vb
     se = np.sqrt(vb)
     with np.errstate(divide="ignore", invalid="ignore"):
         zval = est / se
@@ -634,11 +552,7 @@ def _pool_kernel(
 
     # heterogeneity: Q with fixed-effect weights, typical within-study variance vt
     if k > 1:
-        wf = 1.0 / V
-        swf = wf.sum(axis=0)
-        q = np.maximum(0.0, _rss(wf, Y))
         q_p = stats.chi2.sf(q, k - 1)
-        vt = (k - 1) / (swf - (wf**2).sum(axis=0) / swf)
         if method == "FE" and tau2_fixed is None:
             with np.errstate(divide="ignore", invalid="ignore"):
                 i2 = np.maximum(0.0, np.nan_to_num(100.0 * (q - (k - 1)) / q, nan=0.0))
@@ -654,10 +568,11 @@ def _pool_kernel(
     t2lo, t2hi = nan.copy(), nan.copy()
     if method != "FE" and tau2_fixed is None and tau2_ci and k > 1:
         good = np.flatnonzero(conv)
+        Yt, Vt = transposed()
         if good.size == n:
-            t2lo, t2hi = _q_profile(Y, V, tau2, level)
+            t2lo, t2hi = _q_profile(Yt, Vt, tau2, level)
         elif good.size:
-            lo, hi = _q_profile(Y[:, good], V[:, good], tau2[good], level)
+            lo, hi = _q_profile(Yt[:, good], Vt[:, good], tau2[good], level)
             t2lo[good], t2hi[good] = lo, hi
     out = {
         "estimate": est,
@@ -681,7 +596,7 @@ def _pool_kernel(
         "i2_ci_high": 100.0 * t2hi / (vt + t2hi),
         "h2_ci_low": t2lo / vt + 1.0,
         "h2_ci_high": t2hi / vt + 1.0,
-        "weights": (100.0 * w / sw).T,
+        "weights": weights,
         "converged": conv,
         "df": df,
     }
@@ -782,7 +697,7 @@ def pool(
     fixed = None if (tau2 is None or method == "FE") else float(tau2)
     stepadj = _check_stepadj(stepadj)
     out = _pool_kernel(
-        y[:, None], v[:, None], method, knha, level, tau2_fixed=fixed, stepadj=stepadj
+        y[None, :], v[None, :], method, knha, level, tau2_fixed=fixed, stepadj=stepadj
     )
     if not out["converged"][0]:
         raise ConvergenceError(_convergence_message(method, np.array([], dtype=int)))
@@ -868,9 +783,8 @@ def pool_many(
         raise InputError(field="yi", allowed="at least one analysis (row)", got=Y.shape)
     _check_k(k, method, knha)
     stepadj = _check_stepadj(stepadj)
-    # study-major layout: sums over the k studies become additions of contiguous rows
-    Yt, Vt = np.ascontiguousarray(Y.T), np.ascontiguousarray(V.T)
-    out = _pool_kernel(Yt, Vt, method, knha, level, tau2_ci=tau2_ci, stepadj=stepadj)
+    Y, V = np.ascontiguousarray(Y), np.ascontiguousarray(V)
+    out = _pool_kernel(Y, V, method, knha, level, tau2_ci=tau2_ci, stepadj=stepadj)
     conv = out.pop("converged")
     if errors == "raise" and not conv.all():
         raise ConvergenceError(_convergence_message(method, np.flatnonzero(~conv)))
