@@ -591,7 +591,9 @@ def funnel_plot(
     ax.set_ylabel("Standard error", fontsize=9)
     for side in ("right", "top"):
         ax.spines[side].set_visible(False)
-    ax.legend(fontsize=8, frameon=False, loc="lower right")
+    ax.legend(
+        fontsize=8, frameon=False, loc="upper left", bbox_to_anchor=(1.01, 1.0), scatterpoints=1
+    )
     if title:
         ax.set_title(title, fontsize=10, loc="left")
     return ax

@@ -526,7 +526,7 @@ def summarise_evidence(*, method: str = "REML", r: float | None = None) -> Evide
         for product, g in sub.groupby("product_group", sort=True):
             analyses.append(stem_analysis(f"{product}", g))
 
-    # sensitivity to the assumed split-scalp correlation (Cochrane Handbook §23.2.7.3)
+    # sensitivity to the assumed split-scalp correlation (Cochrane Handbook §23.2.7)
     from anagen.evidence._convert import CORRELATION_RANGE
     from anagen.evidence._pool import pool
 
