@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import math
 
 import matplotlib.pyplot as plt
@@ -183,3 +184,19 @@ def test_all_products_counts_every_unusable_controlled_trial(summary):
         pb = next(j for j in a.certainty.judgements if j.domain == "publication bias")
         if missing:
             assert f"{missing} eligible stud" in pb.reason and pb.levels == 1
+
+
+def test_by_product_lists_every_study_once(summary):
+    from anagen.evidence import study_directions
+
+    d = study_directions()
+    text = "\n".join(summary.by_product)
+    for sid in d["study_id"]:
+        label = re.sub(r"^([A-Za-z]+?)(\d{4})", r"\1 \2", sid)
+        assert text.count(f"{label} vs") == 1, sid
+    assert len(summary.by_product) == d["product_group"].nunique()
+    usable = [line for line in summary.by_product if "Usable effect" in line]
+    assert len(usable) == len(
+        {a.name for a in summary.analyses if a.family == "stem-cell"}
+        - {"stem-cell therapy (all products)"}
+    )

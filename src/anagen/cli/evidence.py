@@ -196,8 +196,8 @@ def _print_summary(summary: Any, forest: Path | None, funnel: Path | None) -> No
         f"{summary.direction_uncontrolled.sentence()}.",
         highlight=False,
     )
-    c.print("\n[bold]Studies that could not give an effect[/]")
-    for line in summary.not_quantified:
+    c.print("\n[bold]By product: every study, its comparison and direction of effect[/]")
+    for line in summary.by_product:
         c.print(f"  {line}", highlight=False, markup=False)
     c.print("\n[bold]Published pooled estimates for established treatments (vs placebo)[/]")
     for p in summary.published:

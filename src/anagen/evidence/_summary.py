@@ -221,6 +221,9 @@ class EvidenceSummary:
         (against baseline or an active treatment), the latter not evidence of efficacy.
     not_quantified
         Studies that could not give an effect, with the reason.
+    by_product
+        One line per product group: every study of it, its comparison, direction of effect
+        and, if it gives no usable effect, why.
     verdict
         Headline lines.
     certainty
@@ -240,6 +243,7 @@ class EvidenceSummary:
     direction_controlled: DirectionSynthesis
     direction_uncontrolled: DirectionSynthesis
     not_quantified: tuple[str, ...]
+    by_product: tuple[str, ...]
     verdict: tuple[str, ...]
     certainty: str
     cannot_support: tuple[str, ...]
@@ -260,6 +264,7 @@ class EvidenceSummary:
                 "uncontrolled_or_active": self.direction_uncontrolled.to_dict(),
             },
             "not_quantified": list(self.not_quantified),
+            "by_product": list(self.by_product),
             "cannot_support": list(self.cannot_support),
             "method": self.method,
             "r": self.r,
@@ -679,12 +684,51 @@ def summarise_evidence(*, method: str = "REML", r: float | None = None) -> Evide
         direction_controlled=dc,
         direction_uncontrolled=du,
         not_quantified=not_q,
+        by_product=_by_product(directions, analyses),
         verdict=tuple(verdict),
         certainty=best,
         cannot_support=cannot,
         method=method,
         r=r,
     )
+
+
+_DIRECTION_WORDS = {
+    1.0: "favours treatment",
+    0.0: "no difference",
+    -1.0: "favours the comparison",
+}
+
+
+def _by_product(directions: pd.DataFrame, analyses: list[Analysis]) -> tuple[str, ...]:
+    """One line per product group over every study, usable or not (SWiM item 5: grouping)."""
+    from anagen.evidence._studies import PRODUCT_GROUPS
+
+    lines = []
+    for pg in PRODUCT_GROUPS:
+        g = directions[directions["product_group"] == pg]
+        if not len(g):
+            continue
+        items = []
+        for rec in g.itertuples(index=False):
+            word = _DIRECTION_WORDS.get(float(rec.direction), "direction not reported")
+            text = f"{_label(rec.study_id)} {rec.comparison}: {word}"
+            if not rec.quantified:
+                text += f" ({rec.reason})"
+            items.append(text)
+        usable = [a for a in analyses if a.family == "stem-cell" and a.name == pg]
+        tail = (
+            "usable effect: "
+            + "; ".join(
+                f"{a.result.estimate:+.1f} {_UNITS[a.measure]} "
+                f"[{a.result.ci_low:.1f}, {a.result.ci_high:.1f}], certainty {a.certainty.rating}"
+                for a in usable
+            )
+            if usable
+            else "no usable effect"
+        )
+        lines.append(f"{_PLAIN.get(pg, pg)}: {'; '.join(items)}. {tail[0].upper() + tail[1:]}.")
+    return tuple(lines)
 
 
 def _replace(a: Analysis, **changes: Any) -> Analysis:
