@@ -276,6 +276,9 @@ class EvidenceSummary:
 # risk of bias read from the curated design and notes columns
 
 
+_RANDOMISATION_FLAGS = ("non-randomised comparison", "randomisation not described")
+
+
 def _study_bias(
     design: str, notes: str, control_type: str
 ) -> tuple[bool, tuple[str, ...], tuple[str, ...], bool]:
@@ -505,6 +508,20 @@ def summarise_evidence(*, method: str = "REML", r: float | None = None) -> Evide
             )
             if i and t
         ]
+        randomised = all(rand for rand, _, _ in infos)
+        bias = [b for _, b, _ in infos]
+        if not randomised:
+            # starting at "low" already counts the missing randomisation (GRADE 3): do not
+            # count it again under risk of bias
+            bias = [
+                StudyBias(
+                    b.label,
+                    b.weight,
+                    tuple(x for x in b.serious if x not in _RANDOMISATION_FLAGS),
+                    tuple(x for x in b.concerns if x not in _RANDOMISATION_FLAGS),
+                )
+                for b in bias
+            ]
         return _analyse(
             name,
             "stem-cell",
@@ -512,8 +529,8 @@ def summarise_evidence(*, method: str = "REML", r: float | None = None) -> Evide
             label_col="label",
             n=float(frame["n"].sum()),
             method=method,
-            bias=[b for _, b, _ in infos],
-            randomised=all(rand for rand, _, _ in infos),
+            bias=bias,
+            randomised=randomised,
             indirect=indirect,
             unreported=unrep,
             industry=any(ind for _, _, ind in infos),
