@@ -200,3 +200,11 @@ def test_by_product_lists_every_study_once(summary):
         {a.name for a in summary.analyses if a.family == "stem-cell"}
         - {"stem-cell therapy (all products)"}
     )
+
+
+def test_missing_randomisation_counted_once(summary):
+    for a in summary.analyses:
+        rob = next(j for j in a.certainty.judgements if j.domain == "risk of bias")
+        if a.certainty.start == "low":
+            assert "randomisation not described" not in rob.reason
+            assert "non-randomised comparison" not in rob.reason
