@@ -179,3 +179,29 @@ def test_summary_svg_forest(tmp_path, capsys):
     assert main(["evidence", "summary", "--forest", str(svg), "--method", "FE"]) == 0
     assert b"<svg" in svg.read_bytes()
     assert "VERY LOW" in capsys.readouterr().out
+
+
+GROUPED = (
+    "study,group,yi,vi\nA,inj,0.1,0.01\nB,inj,0.3,0.02\nC,top,0.35,0.015\n"
+    "D,top,0.6,0.03\nE,top,0.5,0.02\n"
+)
+
+
+def test_pool_subgroups(tmp_path, capsys):
+    from anagen.evidence import subgroup_analysis
+
+    path = _csv(tmp_path, GROUPED)
+    png = tmp_path / "g.png"
+    assert main(["evidence", "pool", path, "--format", "json", "--forest", str(png)]) == 0
+    d = json.loads(capsys.readouterr().out)
+    ref = subgroup_analysis(
+        [0.1, 0.3, 0.35, 0.6, 0.5],
+        [0.01, 0.02, 0.015, 0.03, 0.02],
+        ["inj", "inj", "top", "top", "top"],
+    )
+    assert d["subgroups"]["groups"] == ["inj", "top"]
+    assert d["subgroups"]["qb"] == pytest.approx(ref.qb)
+    assert [s["group"] for s in d["studies"]] == ["inj", "inj", "top", "top", "top"]
+    assert png.stat().st_size > 20_000
+    assert main(["evidence", "pool", path]) == 0
+    assert "test for subgroup differences" in capsys.readouterr().out

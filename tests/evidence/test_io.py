@@ -78,3 +78,12 @@ def test_file_level_problems(tmp_path):
     with pytest.raises(InputError) as exc:
         read_effects(_write(tmp_path, "yi,vi\n1,1\n"), measure="OR")
     assert exc.value.field == "--measure"
+
+
+def test_group_column(tmp_path):
+    t = read_effects(_write(tmp_path, "study,group,yi,vi\nA,x,0.1,0.01\nB,y,0.3,0.02\n"))
+    assert t.groups == ("x", "y")
+    assert read_effects(_write(tmp_path, "yi,vi\n0.1,0.01\n", "n.csv")).groups is None
+    with pytest.raises(InputError) as exc:
+        read_effects(_write(tmp_path, "group,yi,vi\nx,0.1,0.01\n,0.3,0.02\n", "g.csv"))
+    assert exc.value.field == "group" and exc.value.row == 2

@@ -53,7 +53,7 @@ def pool_cmd(
     file: Annotated[
         Path,
         typer.Argument(
-            help="CSV with columns yi,vi or m1i,sd1i,n1i,m2i,sd2i,n2i (optional: study)."
+            help="CSV with columns yi,vi or m1i,sd1i,n1i,m2i,sd2i,n2i (optional: study, group)."
         ),
     ],
     measure: Annotated[
@@ -89,8 +89,15 @@ def pool_cmd(
             allowed=f">= {need} data rows",
             got=data.k,
         )
+    sub = None
     try:
         res = pool(data.yi, data.vi, method=method, knha=knha, level=level)
+        if data.groups is not None and len(set(data.groups)) >= 2:
+            from anagen.evidence import subgroup_analysis
+
+            sub = subgroup_analysis(
+                data.yi, data.vi, data.groups, method=method, knha=knha, level=level
+            )
     except ConvergenceError as exc:
         raise InputError(str(exc), field="--method", file=str(file)) from None
     if forest is not None:
@@ -100,16 +107,34 @@ def pool_cmd(
             _MEASURE_LABEL[measure] if data.layout == "arms" or measure != "MD" else "Effect size"
         )
         ax = forest_plot(
-            data.yi, data.vi, data.labels, result=res, level=level, method=method, xlabel=label
+            data.yi,
+            data.vi,
+            data.labels,
+            groups=data.groups,
+            result=res,
+            level=level,
+            method=method,
+            knha=knha,
+            xlabel=label,
         )
         save_figure(ax.figure, forest)
+    groups = data.groups or (None,) * data.k
     studies = [
         {"study": s, "yi": y, "vi": v, "se": math.sqrt(v), "weight": w}
-        for s, y, v, w in zip(data.labels, data.yi, data.vi, res.weights, strict=True)
+        | ({"group": g} if g is not None else {})
+        for s, y, v, w, g in zip(data.labels, data.yi, data.vi, res.weights, groups, strict=True)
     ]
     if fmt == "json":
         out: dict[str, Any] = res.to_dict()
         out.update(measure=data.measure, file=str(file), studies=studies)
+        if sub is not None:
+            out["subgroups"] = {
+                "groups": list(sub.groups),
+                "results": [r.to_dict() for r in sub.results],
+                "qb": sub.qb,
+                "qb_df": sub.qb_df,
+                "qb_p": sub.qb_p,
+            }
         emit_json(out)
         return
     pct = f"{level:.0%}"
@@ -137,6 +162,24 @@ def pool_cmd(
     for a, b in rows:
         s.add_row(a, b)
     console.print(s)
+    if sub is not None:
+        g = Table(title="Subgroups (each with its own tau²)")
+        for col in ("group", "k", f"estimate [{pct} CI]", "I²", "tau²"):
+            g.add_column(col, justify="left" if col == "group" else "right")
+        for name, r in zip(sub.groups, sub.results, strict=True):
+            g.add_row(
+                name,
+                str(r.k),
+                f"{r.estimate:.4g} [{r.ci_low:.4g}, {r.ci_high:.4g}]",
+                f"{r.i2:.3g}%" if r.k > 1 else "-",
+                f"{r.tau2:.4g}" if r.k > 1 else "-",
+            )
+        console.print(g)
+        console.print(
+            f"test for subgroup differences: Q = {sub.qb:.4g} on {sub.qb_df} df, "
+            f"p = {sub.qb_p:.3g}",
+            highlight=False,
+        )
     if forest is not None:
         console.print(f"forest plot written to {forest}")
 

@@ -7,6 +7,8 @@ column for labels):
 * ``m1i, sd1i, n1i, m2i, sd2i, n2i`` - per-arm means, SDs and sizes (treatment first), turned
   into effects with :func:`anagen.evidence.effect_sizes` for the chosen measure.
 
+An optional ``group`` column assigns studies to subgroups.
+
 Every problem raises :class:`anagen.errors.InputError` naming the file, the 1-based data row
 (header excluded) and the column, with what is allowed.
 """
@@ -26,7 +28,7 @@ __all__ = ["EffectTable", "read_effects"]
 
 _EFFECT_COLS = ("yi", "vi")
 _ARM_COLS = ("m1i", "sd1i", "n1i", "m2i", "sd2i", "n2i")
-_OPTIONAL = ("study",)
+_OPTIONAL = ("study", "group")
 _MEASURES = ("MD", "SMD", "ROM")
 
 
@@ -47,6 +49,8 @@ class EffectTable:
         ``"yi_vi"`` or ``"arms"``.
     file
         The path read.
+    groups
+        Subgroup label per study (the optional ``group`` column), or ``None``.
     """
 
     yi: np.ndarray
@@ -55,6 +59,7 @@ class EffectTable:
     measure: str | None
     layout: str
     file: str
+    groups: tuple[str, ...] | None = None
 
     @property
     def k(self) -> int:
@@ -81,7 +86,8 @@ def read_effects(path: str | Path, *, measure: str | None = None) -> EffectTable
     Parameters
     ----------
     path
-        CSV file with columns ``yi,vi`` or ``m1i,sd1i,n1i,m2i,sd2i,n2i`` (optional ``study``).
+        CSV file with columns ``yi,vi`` or ``m1i,sd1i,n1i,m2i,sd2i,n2i`` (optional ``study``
+        and ``group``).
     measure
         For arm data: ``"MD"`` (default), ``"SMD"`` or ``"ROM"``. For ``yi,vi`` data it only
         labels the scale.
@@ -127,7 +133,7 @@ def read_effects(path: str | Path, *, measure: str | None = None) -> EffectTable
         )
     header = [h.strip() for h in rows[0]]
     data = rows[1:]
-    allowed_cols = "columns yi,vi or m1i,sd1i,n1i,m2i,sd2i,n2i (plus optional study)"
+    allowed_cols = "columns yi,vi or m1i,sd1i,n1i,m2i,sd2i,n2i (plus optional study, group)"
     seen: set[str] = set()
     for h in header:
         if h in seen:
@@ -152,6 +158,7 @@ def read_effects(path: str | Path, *, measure: str | None = None) -> EffectTable
     index = {h: i for i, h in enumerate(header)}
     values: dict[str, list[float]] = {c: [] for c in layout_cols}
     labels: list[str] = []
+    groups: list[str] = []
     for r, cells in enumerate(data, start=1):
         if len(cells) != len(header):
             raise InputError(
@@ -178,6 +185,17 @@ def read_effects(path: str | Path, *, measure: str | None = None) -> EffectTable
             values[c].append(v)
         label = cells[index["study"]].strip() if "study" in index else ""
         labels.append(label or f"Study {r}")
+        if "group" in index:
+            group = cells[index["group"]].strip()
+            if not group:
+                raise InputError(
+                    field="group",
+                    row=r,
+                    file=file,
+                    allowed="a non-empty subgroup label",
+                    got="(empty)",
+                )
+            groups.append(group)
     if layout_cols == _EFFECT_COLS:
         return EffectTable(
             yi=np.asarray(values["yi"]),
@@ -186,6 +204,7 @@ def read_effects(path: str | Path, *, measure: str | None = None) -> EffectTable
             measure=measure,
             layout="yi_vi",
             file=file,
+            groups=tuple(groups) if groups else None,
         )
     from anagen.evidence._effect_sizes import effect_sizes
 
@@ -226,4 +245,12 @@ def read_effects(path: str | Path, *, measure: str | None = None) -> EffectTable
             file=file,
             field="m1i",
         )
-    return EffectTable(yi=yi, vi=vi, labels=tuple(labels), measure=m, layout="arms", file=file)
+    return EffectTable(
+        yi=yi,
+        vi=vi,
+        labels=tuple(labels),
+        measure=m,
+        layout="arms",
+        file=file,
+        groups=tuple(groups) if groups else None,
+    )

@@ -107,6 +107,7 @@ def forest_plot(
     result: PoolResult | None = None,
     method: str = "REML",
     level: float = 0.95,
+    knha: bool = False,
     overall: bool = True,
     published: Sequence[PublishedEstimate] = (),
     published_title: str = "Published pooled estimates",
@@ -134,6 +135,9 @@ def forest_plot(
         ``method`` when ``None`` and ``overall`` is true and ``k >= 2``.
     method, level
         Estimator and confidence level for any pooling done here.
+    knha
+        Knapp-Hartung adjustment for any pooling done here (subgroups, and the overall result
+        when it is computed here).
     overall
         Draw the overall diamond (set False when the studies must not be pooled together).
     published
@@ -184,7 +188,7 @@ def forest_plot(
     se = np.sqrt(v)
     lo_i, hi_i = y - z * se, y + z * se
     if result is None and overall and k >= 2:
-        result = pool(y, v, method=method, level=level)
+        result = pool(y, v, method=method, knha=knha, level=level)
     if not overall:
         result = None
 
@@ -198,7 +202,7 @@ def forest_plot(
             rows.append(("group", g))
         rows.extend(("study", i) for i in idx)
         if g is not None and len(idx) >= 2:
-            sub_results[g] = pool(y[idx], v[idx], method=method, level=level)
+            sub_results[g] = pool(y[idx], v[idx], method=method, knha=knha, level=level)
             rows.append(("subgroup", g))
         if g is not None:
             rows.append(("gap", None))
