@@ -194,8 +194,21 @@ def _print_summary(summary: Any, forest: Path | None, funnel: Path | None) -> No
     for line in summary.verdict:
         c.print(line, highlight=False, markup=False)
     c.print()
-    t = Table(title="Pooled analyses (density outcome)", box=box.SIMPLE_HEAD, pad_edge=False)
-    for col in ("analysis [scale]", "k", "N", "estimate [95% CI]", "I²", "95% PI", "certainty"):
+    t = Table(
+        title="Pooled analyses (density outcome)",
+        box=box.SIMPLE_HEAD,
+        pad_edge=False,
+        collapse_padding=True,
+    )
+    for col in (
+        "analysis [scale]",
+        "k",
+        "N",
+        "estimate [95% CI]",
+        "I², tau²",
+        "95% PI",
+        "certainty",
+    ):
         t.add_column(
             col,
             justify="left" if col in ("analysis [scale]", "certainty") else "right",
@@ -210,7 +223,7 @@ def _print_summary(summary: Any, forest: Path | None, funnel: Path | None) -> No
             str(a.k),
             f"{a.n:g}",
             f"{r.estimate:.1f} [{r.ci_low:.1f}, {r.ci_high:.1f}]",
-            f"{r.i2:.0f}%" if multi else "-",
+            f"{r.i2:.0f}%, {r.tau2:.3g}" if multi else "-",
             f"{r.pi_low:.1f}, {r.pi_high:.1f}" if multi else "-",
             a.certainty.rating,
         )
