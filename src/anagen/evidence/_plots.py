@@ -52,6 +52,8 @@ _POOLED = "#b22222"
 _SUB = "#555555"
 _PUBLISHED = "#2e7d32"
 _FIG_FORMATS = (".png", ".svg", ".pdf")
+# forest plot text columns, in axes fractions: x and horizontal alignment
+_COLUMNS = {"label": (-0.02, "right"), "estimate": (1.02, "left"), "weight": (1.62, "right")}
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,6 +76,11 @@ class PublishedEstimate:
 
 def _fmt(x: float, digits: int) -> str:
     return "NA" if not math.isfinite(x) else f"{x:.{digits}f}"
+
+
+def _interval(est: float, lo: float, hi: float, digits: int) -> str:
+    """``est [lo, hi]`` as printed in the forest plot's estimate column."""
+    return f"{_fmt(est, digits)} [{_fmt(lo, digits)}, {_fmt(hi, digits)}]"
 
 
 def _diamond(
@@ -254,40 +261,21 @@ def forest_plot(
 
     xs: list[float] = [null]
     ypos = n_rows
-    ci_text = f"Estimate [{level:.0%} CI]"
-    ax.text(
-        -0.02,
-        ypos + 0.9,
-        "Study",
-        transform=left,
-        ha="right",
-        va="center",
-        fontweight="bold",
-        fontsize=9,
-    )
-    ax.text(
-        1.02,
-        ypos + 0.9,
-        ci_text,
-        transform=left,
-        ha="left",
-        va="center",
-        fontweight="bold",
-        fontsize=9,
-    )
-    ax.text(
-        1.62,
-        ypos + 0.9,
-        "Weight",
-        transform=left,
-        ha="right",
-        va="center",
-        fontweight="bold",
-        fontsize=9,
-    )
+
+    def cell(column: str, at: float, text: str, **style: object) -> None:
+        """Text in one of the three columns: study label, estimate [CI], weight."""
+        x, ha = _COLUMNS[column]
+        ax.text(x, at, text, transform=left, ha=ha, va="center", **{"fontsize": 9, **style})
+
+    for column, heading in (
+        ("label", "Study"),
+        ("estimate", f"Estimate [{level:.0%} CI]"),
+        ("weight", "Weight"),
+    ):
+        cell(column, ypos + 0.9, heading, fontweight="bold")
     for kind, payload in rows:
         ypos -= 1
-        if kind == "group":
+        if kind in ("group", "pubhead"):
             ax.text(
                 -0.02 - 0.55,
                 ypos,
@@ -304,50 +292,19 @@ def forest_plot(
             ax.plot([lo_i[i], hi_i[i]], [ypos, ypos], color=_STUDY, lw=1.0, zorder=2)
             size = 4 + 8 * math.sqrt((weights[i] if math.isfinite(weights[i]) else wmax) / wmax)
             ax.plot([y[i]], [ypos], marker="s", ms=size, color=_STUDY, zorder=3, linestyle="none")
-            ax.text(-0.02, ypos, labs[i], transform=left, ha="right", va="center", fontsize=9)
-            ax.text(
-                1.02,
-                ypos,
-                f"{_fmt(y[i], digits)} [{_fmt(lo_i[i], digits)}, {_fmt(hi_i[i], digits)}]",
-                transform=left,
-                ha="left",
-                va="center",
-                fontsize=9,
-                family="monospace",
-            )
+            cell("label", ypos, labs[i])
+            cell("estimate", ypos, _interval(y[i], lo_i[i], hi_i[i], digits), family="monospace")
             if math.isfinite(weights[i]):
-                ax.text(
-                    1.62,
-                    ypos,
-                    f"{weights[i]:.1f}%",
-                    transform=left,
-                    ha="right",
-                    va="center",
-                    fontsize=9,
-                    family="monospace",
-                )
+                cell("weight", ypos, f"{weights[i]:.1f}%", family="monospace")
             xs += [lo_i[i], hi_i[i]]
         elif kind == "subgroup":
             r = sub_results[str(payload)]
             _diamond(ax, ypos, r.estimate, r.ci_low, r.ci_high, color=_SUB, h=0.28)
-            ax.text(
-                -0.02,
+            cell("label", ypos, f"Subtotal (k = {r.k}, I² = {r.i2:.0f}%)", style="italic")
+            cell(
+                "estimate",
                 ypos,
-                f"Subtotal (k = {r.k}, I² = {r.i2:.0f}%)",
-                transform=left,
-                ha="right",
-                va="center",
-                fontsize=9,
-                style="italic",
-            )
-            ax.text(
-                1.02,
-                ypos,
-                f"{_fmt(r.estimate, digits)} [{_fmt(r.ci_low, digits)}, {_fmt(r.ci_high, digits)}]",
-                transform=left,
-                ha="left",
-                va="center",
-                fontsize=9,
+                _interval(r.estimate, r.ci_low, r.ci_high, digits),
                 family="monospace",
                 style="italic",
             )
@@ -356,37 +313,15 @@ def forest_plot(
             ax.axhline(ypos + 0.6, color="black", lw=0.6)
             _diamond(ax, ypos, result.estimate, result.ci_low, result.ci_high, color=_POOLED)
             model = "Fixed-effect" if result.method == "FE" else f"Random-effects ({result.method})"
-            ax.text(
-                -0.02,
+            cell("label", ypos, f"{model} model, k = {result.k}", fontweight="bold")
+            cell(
+                "estimate",
                 ypos,
-                f"{model} model, k = {result.k}",
-                transform=left,
-                ha="right",
-                va="center",
-                fontsize=9,
-                fontweight="bold",
-            )
-            ax.text(
-                1.02,
-                ypos,
-                f"{_fmt(result.estimate, digits)} [{_fmt(result.ci_low, digits)}, {_fmt(result.ci_high, digits)}]",
-                transform=left,
-                ha="left",
-                va="center",
-                fontsize=9,
+                _interval(result.estimate, result.ci_low, result.ci_high, digits),
                 family="monospace",
                 fontweight="bold",
             )
-            ax.text(
-                1.62,
-                ypos,
-                "100%",
-                transform=left,
-                ha="right",
-                va="center",
-                fontsize=9,
-                family="monospace",
-            )
+            cell("weight", ypos, "100%", family="monospace")
             xs += [result.ci_low, result.ci_high]
         elif kind == "pi" and result is not None:
             ax.plot(
@@ -399,23 +334,11 @@ def forest_plot(
             )
             for xe in (result.pi_low, result.pi_high):
                 ax.plot([xe, xe], [ypos - 0.18, ypos + 0.18], color=_POOLED, lw=1.2, alpha=0.8)
-            ax.text(
-                -0.02,
-                ypos,
-                f"{level:.0%} prediction interval",
-                transform=left,
-                ha="right",
-                va="center",
-                fontsize=9,
-            )
-            ax.text(
-                1.02,
+            cell("label", ypos, f"{level:.0%} prediction interval")
+            cell(
+                "estimate",
                 ypos,
                 f"[{_fmt(result.pi_low, digits)}, {_fmt(result.pi_high, digits)}]",
-                transform=left,
-                ha="left",
-                va="center",
-                fontsize=9,
                 family="monospace",
             )
             xs += [result.pi_low, result.pi_high]
@@ -426,42 +349,17 @@ def forest_plot(
                 if result.k >= 2
                 else "heterogeneity not applicable (one study)"
             )
-            ax.text(
-                -0.02,
-                ypos,
-                het,
-                transform=left,
-                ha="right",
-                va="center",
-                fontsize=8,
-                color="#333333",
-            )
-        elif kind == "pubhead":
-            ax.text(
-                -0.02 - 0.55,
-                ypos,
-                str(payload),
-                transform=left,
-                ha="left",
-                va="center",
-                fontweight="bold",
-                fontsize=9,
-                bbox={"fc": "white", "ec": "none", "pad": 0.5},
-            )
+            cell("label", ypos, het, fontsize=8, color="#333333")
         elif kind == "published":
             p: PublishedEstimate = payload  # type: ignore[assignment]
             _diamond(
                 ax, ypos, p.estimate, p.ci_low, p.ci_high, color=_PUBLISHED, filled=False, h=0.28
             )
-            ax.text(-0.02, ypos, p.label, transform=left, ha="right", va="center", fontsize=9)
-            ax.text(
-                1.02,
+            cell("label", ypos, p.label)
+            cell(
+                "estimate",
                 ypos,
-                f"{_fmt(p.estimate, digits)} [{_fmt(p.ci_low, digits)}, {_fmt(p.ci_high, digits)}]",
-                transform=left,
-                ha="left",
-                va="center",
-                fontsize=9,
+                _interval(p.estimate, p.ci_low, p.ci_high, digits),
                 family="monospace",
             )
             xs += [p.ci_low, p.ci_high]
