@@ -117,6 +117,33 @@ class _Col:
             text = what + (" " + " and ".join(bounds) if bounds else "")
         return text if self.required else text + " (or empty)"
 
+    def parse(self, value: str) -> object:
+        """The stripped cell ``value`` as stored: text, a float, or None/NaN when empty.
+
+        Raises ValueError when the value breaks the rule :meth:`allowed` describes.
+        """
+        if value == "":
+            if self.required:
+                raise ValueError(value)
+            return None if self.kind in ("str", "choice") else math.nan
+        if self.kind == "str":
+            return value
+        if self.kind == "choice":
+            if value not in self.choices:
+                raise ValueError(value)
+            return value
+        number = float(value)
+        ok = math.isfinite(number)
+        if self.kind == "int" and ok:
+            ok = number == int(number)
+        if ok and self.low is not None:
+            ok = number > self.low if self.low_open else number >= self.low
+        if ok and self.high is not None:
+            ok = number <= self.high
+        if not ok:
+            raise ValueError(value)
+        return number
+
 
 def _num(
     low: float | None = None,
@@ -266,59 +293,28 @@ def _read(name: str, path: PathLike | None) -> tuple[pd.DataFrame, str]:
 
 
 def _validate(frame: pd.DataFrame, schema: dict[str, _Col], label: str) -> pd.DataFrame:
-    missing = [c for c in schema if c not in frame.columns]
-    if missing:
-        raise InputError(
-            f"missing column(s) {', '.join(missing)}",
-            field=missing[0],
-            file=label,
-            allowed="the columns listed in SCHEMA.md",
-        )
-    unknown = [c for c in frame.columns if c not in schema]
-    if unknown:
-        raise InputError(
-            f"unknown column(s) {', '.join(unknown)}",
-            field=unknown[0],
-            file=label,
-            allowed="the columns listed in SCHEMA.md",
-        )
+    for problem, cols in (
+        ("missing", [c for c in schema if c not in frame.columns]),
+        ("unknown", [c for c in frame.columns if c not in schema]),
+    ):
+        if cols:
+            raise InputError(
+                f"{problem} column(s) {', '.join(cols)}",
+                field=cols[0],
+                file=label,
+                allowed="the columns listed in SCHEMA.md",
+            )
     out: dict[str, list[object]] = {c: [] for c in schema}
     for i, rec in enumerate(frame.itertuples(index=False, name=None), start=1):
         for col, raw in zip(frame.columns, rec, strict=True):
             spec = schema[col]
             value = raw.strip()
-            if value == "":
-                if spec.required:
-                    raise InputError(field=col, row=i, file=label, allowed=spec.allowed(), got="")
-                out[col].append(None if spec.kind in ("str", "choice") else math.nan)
-                continue
-            if spec.kind == "str":
-                out[col].append(value)
-            elif spec.kind == "choice":
-                if value not in spec.choices:
-                    raise InputError(
-                        field=col, row=i, file=label, allowed=spec.allowed(), got=value
-                    )
-                out[col].append(value)
-            else:
-                try:
-                    number = float(value)
-                except ValueError:
-                    raise InputError(
-                        field=col, row=i, file=label, allowed=spec.allowed(), got=value
-                    ) from None
-                ok = math.isfinite(number)
-                if spec.kind == "int" and ok:
-                    ok = number == int(number)
-                if ok and spec.low is not None:
-                    ok = number > spec.low if spec.low_open else number >= spec.low
-                if ok and spec.high is not None:
-                    ok = number <= spec.high
-                if not ok:
-                    raise InputError(
-                        field=col, row=i, file=label, allowed=spec.allowed(), got=value
-                    )
-                out[col].append(number)
+            try:
+                out[col].append(spec.parse(value))
+            except ValueError:
+                raise InputError(
+                    field=col, row=i, file=label, allowed=spec.allowed(), got=value
+                ) from None
     result = pd.DataFrame(out, columns=list(schema))
     for col, spec in schema.items():
         if spec.kind == "int":
@@ -512,6 +508,13 @@ def _f(x: object) -> float:
     return math.nan if x is None or x is pd.NA else float(x)  # type: ignore[arg-type]
 
 
+def _check_outcome(outcome: str) -> None:
+    if outcome not in OUTCOME_DOMAINS:
+        raise InputError(
+            field="outcome", allowed=f"one of {', '.join(OUTCOME_DOMAINS)}", got=outcome
+        )
+
+
 def _citation(rec: object) -> str:
     return f"{rec.study_id} ({rec.year}); {rec.doi_or_pmid}; {rec.where_in_source}"  # type: ignore[attr-defined]
 
@@ -697,10 +700,7 @@ def study_effects(
     .. [1] Cochrane Handbook v6.4, §6.5.2.3, §23.2.7.
     .. [2] Furukawa TA, et al. J Clin Epidemiol 2006;59(1):7-10.
     """
-    if outcome not in OUTCOME_DOMAINS:
-        raise InputError(
-            field="outcome", allowed=f"one of {', '.join(OUTCOME_DOMAINS)}", got=outcome
-        )
+    _check_outcome(outcome)
     if missing_se not in ("p_bound", "borrow_sd"):
         raise InputError(field="missing_se", allowed="one of p_bound, borrow_sd", got=missing_se)
     if not -1 <= r <= 1:
@@ -801,10 +801,7 @@ def study_directions(
     ----------
     .. [1] Campbell M, et al. BMJ 2020;368:l6890 (SWiM).
     """
-    if outcome not in OUTCOME_DOMAINS:
-        raise InputError(
-            field="outcome", allowed=f"one of {', '.join(OUTCOME_DOMAINS)}", got=outcome
-        )
+    _check_outcome(outcome)
     df = load_studies() if studies is None else studies
     quantified = set(study_effects(outcome=outcome, studies=df)["study_id"])
     rows = df[(df["outcome_domain"] == outcome) & df["duplicate_of"].isna()]
