@@ -12,6 +12,16 @@ from typing import Any
 _PUBLIC: dict[str, str] = {
     # --- calibration (posterior of the regeneration/alternative priors, LOSO validation) --
     # --- virtual trials and power ---------------------------------------------------------
+    "TrialSpec": "_trial_file",
+    "Arm": "_trial_file",
+    "load_trial": "_trial_file",
+    "trial_from_dict": "_trial_file",
+    "trial_paths": "_trial_file",
+    "TrialResult": "_trial",
+    "PowerCurve": "_trial",
+    "simulate_trials": "_trial",
+    "power_curve": "_trial",
+    "sample_size": "_trial",
     # --- assessment of one person and its report -------------------------------------------
 }
 

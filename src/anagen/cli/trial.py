@@ -1,0 +1,187 @@
+"""``anagen trial``: virtual trials on the simulated scalp — effect distribution, power, sample size."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from anagen.cli._common import check_output_path, console, emit_json, progress
+from anagen.errors import InputError
+
+app = typer.Typer(
+    help=(
+        "Virtual trials on the simulated scalp (Dask): distribution of the estimated effect, "
+        "power, sample size. Effect sizes are model-based (uncalibrated priors)."
+    ),
+    no_args_is_help=True,
+)
+
+TrialArg = Annotated[
+    str,
+    typer.Argument(help="Trial TOML file, or the name of a shipped trial (e.g. adsc_vs_placebo)."),
+]
+TrialsOpt = Annotated[
+    int | None, typer.Option("--trials", help="Simulated trials (default: the file's).")
+]
+SeedOpt = Annotated[
+    int | None, typer.Option("--seed", help="Seed (default: the file's); same seed, same result.")
+]
+SchedulerOpt = Annotated[
+    str,
+    typer.Option(
+        "--scheduler",
+        help="local (a 2-worker Dask LocalCluster), synchronous (no cluster), or the address "
+        "of a running Dask scheduler (tcp://host:8786).",
+    ),
+]
+FormatOpt = Annotated[str, typer.Option("--format", help="table or json.")]
+PlotOpt = Annotated[
+    Path | None, typer.Option("--plot", help="Write a figure (.png, .svg or .pdf).")
+]
+
+
+def _check(fmt: str, plot: Path | None) -> None:
+    if fmt not in ("table", "json"):
+        raise InputError(field="--format", allowed="table or json", got=fmt)
+    check_output_path(plot)
+    if plot is not None and plot.suffix.lower() not in {".png", ".svg", ".pdf"}:
+        raise InputError(
+            field="--plot", allowed="a file ending in .png, .svg or .pdf", got=plot.suffix
+        )
+
+
+def _spec(trial: str, trials: int | None, seed: int | None):
+    from anagen.decision._trial_file import load_trial
+
+    if trials is not None and not 1 <= trials <= 100_000:
+        raise InputError(field="--trials", allowed="in [1, 100000]", got=trials)
+    if seed is not None and seed < 0:
+        raise InputError(field="--seed", allowed=">= 0", got=seed)
+    spec = load_trial(trial)
+    return spec.with_(
+        trials=spec.trials if trials is None else trials, seed=spec.seed if seed is None else seed
+    )
+
+
+def _num(x: float, digits: int = 1) -> str:
+    return "-" if not math.isfinite(x) else f"{x:+.{digits}f}"
+
+
+@app.command("simulate")
+def simulate_cmd(
+    trial: TrialArg,
+    trials: TrialsOpt = None,
+    seed: SeedOpt = None,
+    scheduler: SchedulerOpt = "local",
+    fmt: FormatOpt = "table",
+    plot: PlotOpt = None,
+) -> None:
+    """Run the virtual trials: distribution of the estimated effect and power."""
+    from anagen.decision._trial import simulate_trials
+
+    _check(fmt, plot)
+    spec = _spec(trial, trials, seed)
+    with progress("simulated trials", total=spec.trials, enabled=fmt == "table") as advance:
+        res = simulate_trials(spec, scheduler=scheduler, advance=advance)
+    if plot is not None:
+        from anagen.decision._trial_plot import plot_estimates
+
+        plot_estimates(res).savefig(plot, dpi=120)
+    if fmt == "json":
+        emit_json(res.to_dict())
+        return
+    s = res.summary()
+    q = s["quantiles_estimate"]
+    t = Table(title=f"{spec.name}", show_header=False)
+    t.add_column("", style="bold")
+    t.add_column("")
+    arms = " vs ".join(f"{a.name} (n = {a.n})" for a in spec.arms)
+    t.add_row("design", f"{spec.design}: {arms}")
+    t.add_row("outcome", f"{s['outcome']} (1 cm2 phototrichogram, reading CV 6.3 % [S62])")
+    t.add_row("treatment parameters", f"{spec.parameters} draws of the priors")
+    t.add_row("simulated trials", f"{s['simulated_trials']} (seed {spec.seed})")
+    t.add_row(
+        "mean outcome per arm",
+        " / ".join(_num(x) for x in s["mean_arm_outcome"]),
+    )
+    t.add_row(
+        "estimated effect (arm 1 - arm 2)",
+        f"mean {_num(s['mean_estimate'])}, SD {s['sd_estimate']:.1f}; "
+        f"median {_num(q['p50'])}, 90 % of trials in [{_num(q['p05'])}, {_num(q['p95'])}]",
+    )
+    lo, hi = s["power_ci95"]
+    t.add_row(
+        f"power (p < {spec.alpha:g}, two-sided)",
+        f"{s['power']:.2f} (95 % CI {lo:.2f}-{hi:.2f}); significant benefit "
+        f"{s['significant_benefit']:.2f}",
+    )
+    console.print(t)
+    console.print(f"[dim italic]{res.note}[/]")
+
+
+@app.command("power")
+def power_cmd(
+    trial: TrialArg,
+    target: Annotated[float, typer.Option("--target", help="Target power, in (0, 1).")] = 0.8,
+    max_n: Annotated[
+        int, typer.Option("--max-n", help="Largest n per arm to try (doubling search).")
+    ] = 200,
+    trials: TrialsOpt = None,
+    seed: SeedOpt = None,
+    scheduler: SchedulerOpt = "local",
+    fmt: FormatOpt = "table",
+    plot: PlotOpt = None,
+) -> None:
+    """Sample size: the smallest n per arm reaching --target power, and the power curve."""
+    from anagen.decision._trial import sample_size
+
+    _check(fmt, plot)
+    if not (isinstance(target, float | int) and 0 < target < 1):
+        raise InputError(field="--target", allowed="in (0, 1)", got=target)
+    if not 2 <= max_n <= 100_000:
+        raise InputError(field="--max-n", allowed="in [2, 100000]", got=max_n)
+    spec = _spec(trial, trials, seed)
+    batches = 1 + max(0, math.ceil(math.log2(max(max_n, 4) / 4)))
+    with progress(
+        "simulated trials x batches", total=spec.trials * batches, enabled=fmt == "table"
+    ) as advance:
+        curve = sample_size(spec, target, max_n=max_n, scheduler=scheduler, advance=advance)
+    if plot is not None:
+        from anagen.decision._trial_plot import plot_power
+
+        plot_power(curve).savefig(plot, dpi=120)
+    if fmt == "json":
+        emit_json(curve.to_dict())
+        return
+    t = Table(title=f"{spec.name}: power by n per arm ({spec.trials} simulated trials each)")
+    t.add_column("n per arm", justify="right")
+    t.add_column("power", justify="right")
+    t.add_column("mean estimated effect", justify="right")
+    n_all = curve.n
+    show = sorted(
+        {int(n) for n in n_all if n in (2, 4, 8, 16, 32, 64, 128) or n % 25 == 0}
+        | ({curve.sample_size} if curve.sample_size else set())
+        | {int(n_all[-1])}
+    )
+    for n in show:
+        i = int(n - n_all[0])
+        mark = " <- sample size" if n == curve.sample_size else ""
+        t.add_row(f"{n}", f"{curve.power[i]:.2f}{mark}", _num(curve.mean_estimate[i]))
+    console.print(t)
+    if curve.sample_size is not None:
+        console.print(
+            f"sample size: {curve.sample_size} per arm reach power {target:g} "
+            f"(alpha {spec.alpha:g}, {spec.design})",
+            highlight=False,
+        )
+    else:
+        console.print(
+            f"power {target:g} not reached with up to {curve.n[-1]} per arm "
+            f"(power {curve.power[-1]:.2f}); raise --max-n",
+            highlight=False,
+        )
+    console.print(f"[dim italic]{curve.note}[/]")

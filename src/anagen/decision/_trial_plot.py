@@ -1,0 +1,72 @@
+"""Figures of virtual trials: the distribution of the estimated effect, and the power curve."""
+
+from __future__ import annotations
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import matplotlib.pyplot as plt
+import numpy as np
+from matplotlib.figure import Figure
+
+from anagen.decision._trial import PowerCurve, TrialResult
+
+__all__ = ["plot_estimates", "plot_power"]
+
+_FOOT = "Model-based effect sizes (uncalibrated priors), not trial results."
+
+
+def plot_estimates(res: TrialResult) -> Figure:
+    """Histogram of the estimated effect over simulated trials, significant ones highlighted."""
+    e = res.estimates
+    ok = np.isfinite(e)
+    fig, ax = plt.subplots(figsize=(7.5, 4.2), constrained_layout=True)
+    bins = np.histogram_bin_edges(e[ok], bins="auto") if ok.any() else 10
+    sig = res.significant & ok
+    ax.hist(e[ok & ~sig], bins=bins, color="#9db4c0", label=f"p >= {res.spec.alpha:g}")
+    ax.hist(e[sig], bins=bins, color="#c2512f", alpha=0.85, label=f"p < {res.spec.alpha:g}")
+    ax.axvline(0.0, color="black", lw=0.8)
+    if ok.any():
+        ax.axvline(float(np.mean(e[ok])), color="#2d3142", ls="--", lw=1.2, label="mean estimate")
+    lo, hi = res.power_ci
+    a0, a1 = res.spec.arms
+    ax.set_title(
+        f"{a0.name} vs {a1.name}\n{res.spec.design}, n = {res.n_per_arm} per arm, "
+        f"{len(e)} simulated trials: power {res.power:.2f} ({lo:.2f}-{hi:.2f})",
+        fontsize=10,
+    )
+    ax.set_xlabel(
+        f"estimated effect ({res.unit}, {res.spec.zone}, {res.spec.follow_up_weeks:g} wk)"
+    )
+    ax.set_ylabel("simulated trials")
+    ax.legend(frameon=False, fontsize=8)
+    fig.text(0.01, 0.005, _FOOT, fontsize=7, color="#555555")
+    return fig
+
+
+def plot_power(curve: PowerCurve) -> Figure:
+    """Power against n per arm, with the target and the sample size."""
+    fig, ax = plt.subplots(figsize=(7.5, 4.2), constrained_layout=True)
+    ax.plot(curve.n, curve.power, color="#2d3142", lw=1.5)
+    ax.axhline(curve.target, color="#c2512f", ls="--", lw=1, label=f"target {curve.target:g}")
+    ax.axhline(curve.spec.alpha, color="grey", ls=":", lw=1, label=f"alpha {curve.spec.alpha:g}")
+    if curve.sample_size is not None:
+        ax.axvline(curve.sample_size, color="#c2512f", lw=1)
+        ax.annotate(
+            f"n = {curve.sample_size} per arm",
+            (curve.sample_size, curve.target),
+            xytext=(6, -16),
+            textcoords="offset points",
+            fontsize=9,
+        )
+    ax.set_ylim(0, 1)
+    ax.set_xlabel("patients per arm")
+    ax.set_ylabel("power (share of simulated trials with p < alpha)")
+    ax.set_title(
+        f"{curve.spec.name}\n{curve.spec.trials} simulated trials per n, common random numbers",
+        fontsize=10,
+    )
+    ax.legend(frameon=False, fontsize=8, loc="lower right")
+    fig.text(0.01, 0.005, _FOOT, fontsize=7, color="#555555")
+    return fig

@@ -1,0 +1,102 @@
+"""``anagen trial simulate | power``: output, plots, and bad input → exit 2, one line, no traceback."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from anagen.cli import main
+
+SMALL = """
+[trial]
+name = "small"
+design = "{design}"
+trials = 3
+seed = 5
+
+[population]
+age = [{age_lo}, 50]
+male_fraction = 1.0
+stages_male = ["III", "{stage}"]
+
+[[arms]]
+name = "minoxidil 5 %"
+treatment = "minoxidil_5"
+n = {n0}
+
+[[arms]]
+name = "placebo"
+treatment = "placebo"
+n = 3
+
+[outcome]
+zone = "frontal"
+follow_up_weeks = 12
+
+[model]
+follicles = 1000
+parameters = "median"
+"""
+
+
+def write(tmp_path, **kw):
+    values = {"design": "parallel", "age_lo": 30, "stage": "III", "n0": 3} | kw
+    p = tmp_path / "trial.toml"
+    p.write_text(SMALL.format(**values))
+    return str(p)
+
+
+def test_simulate_table_json_and_plot(capsys, tmp_path):
+    f = write(tmp_path)
+    out = tmp_path / "hist.png"
+    args = ["trial", "simulate", f, "--scheduler", "synchronous", "--plot", str(out)]
+    assert main(args) == 0
+    text = capsys.readouterr().out
+    assert "power" in text and "model-based" in text and "uncalibrated" in text
+    assert out.stat().st_size > 10_000
+    assert main(["trial", "simulate", f, "--scheduler", "synchronous", "--format", "json"]) == 0
+    d = json.loads(capsys.readouterr().out)
+    assert d["simulated_trials"] == 3 and len(d["estimates"]) == 3
+    assert 0 <= d["power"] <= 1 and "model-based" in d["note"]
+
+
+def test_power_json_and_plot(capsys, tmp_path):
+    f = write(tmp_path)
+    out = tmp_path / "curve.png"
+    args = ["trial", "power", f, "--target", "0.5", "--max-n", "4", "--trials", "3"]
+    assert main([*args, "--scheduler", "synchronous", "--plot", str(out)]) == 0
+    assert "model-based" in capsys.readouterr().out
+    assert out.stat().st_size > 10_000
+    assert main([*args, "--scheduler", "synchronous", "--format", "json"]) == 0
+    d = json.loads(capsys.readouterr().out)
+    assert [c["n_per_arm"] for c in d["curve"]] == [2, 3, 4]
+    assert d["target"] == 0.5 and "model-based" in d["note"]
+
+
+@pytest.mark.parametrize(
+    ("kw", "args", "field"),
+    [
+        ({"age_lo": 300}, [], "population.age[0]"),
+        ({"stage": "9"}, [], "population.stages_male[1]"),
+        ({"n0": -2}, [], "arms[0].n"),
+        ({"design": "split-scalp"}, [], "arms[1].n"),
+        ({}, ["--trials", "0"], "--trials"),
+        ({}, ["--format", "xml"], "--format"),
+        ({}, ["--plot", "out.txt"], "out.txt"),
+    ],
+)
+def test_bad_input_exit_2_one_line(capsys, tmp_path, kw, args, field):
+    f = write(tmp_path, **({"n0": 4} if kw.get("design") else {}) | kw)
+    assert main(["trial", "simulate", f, "--scheduler", "synchronous", *args]) == 2
+    err = capsys.readouterr().err
+    assert field in err and "Traceback" not in err
+    assert len(err.strip().splitlines()) == 1
+
+
+def test_missing_file_and_bad_target(capsys, tmp_path):
+    assert main(["trial", "simulate", str(tmp_path / "nope.toml")]) == 2
+    assert "TRIAL" in capsys.readouterr().err
+    f = write(tmp_path)
+    assert main(["trial", "power", f, "--target", "1.2", "--scheduler", "synchronous"]) == 2
+    assert "--target" in capsys.readouterr().err
