@@ -23,6 +23,14 @@ _PUBLIC: dict[str, str] = {
     "power_curve": "_trial",
     "sample_size": "_trial",
     # --- assessment of one person and its report -------------------------------------------
+    "assess_patient": "_assess",
+    "Assessment": "_assess",
+    "OptionAssessment": "_assess",
+    "Interval": "_assess",
+    "resolve_protocols": "_assess",
+    "render_report": "_report",
+    "write_report": "_report",
+    "report_figures": "_report",
 }
 
 __all__ = sorted(_PUBLIC)

@@ -1,0 +1,74 @@
+"""``anagen assess``: text, JSON and report on the example patient; bad input → exit 2, one
+line naming the field, nothing written."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from anagen.cli import main
+
+FAST = ["--draws", "6", "--follicles", "3000", "--protocol", "kim2021_svf"]
+
+
+def test_example_text_and_report(capsys, tmp_path):
+    out = tmp_path / "assessment.html"
+    assert main(["assess", "--example", *FAST, "--report", str(out)]) == 0
+    text = capsys.readouterr().out
+    assert "Verdict" in text and "not a diagnosis" in text and "Durability" in text
+    html = out.read_text(encoding="utf-8")
+    assert "data:image/png;base64," in html and "http://" not in html and "https://" not in html
+
+
+def test_json_with_patient_file(capsys, tmp_path):
+    from anagen.therapy import data_path
+
+    assert main(["assess", str(data_path("example_patient.toml")), *FAST, "--format", "json"]) == 0
+    d = json.loads(capsys.readouterr().out)
+    assert d["options"][-1]["key"] == "none"
+    assert d["parameter_source"]
+
+
+def _patient_file(tmp_path, age=45, stage="III", extra=""):
+    p = tmp_path / "p.toml"
+    p.write_text(
+        f'[patient]\nage = {age}\nsex = "M"\nstage = "{stage}"\nyears_since_onset = 3\n{extra}',
+        encoding="utf-8",
+    )
+    return p
+
+
+@pytest.mark.parametrize(
+    ("kind", "field"),
+    [
+        ("age", "age"),
+        ("stage", "stage"),
+        ("density", "measured_density_per_cm2"),
+        ("protocol", "--protocol"),
+        ("report", "--report"),
+        ("format", "--format"),
+    ],
+)
+def test_bad_input_exit_2_naming_field(capsys, tmp_path, kind, field):
+    args = ["assess", str(_patient_file(tmp_path)), *FAST[:4]]
+    if kind == "age":
+        args[1] = str(_patient_file(tmp_path, age=300))
+    elif kind == "stage":
+        args[1] = str(_patient_file(tmp_path, stage="9"))
+    elif kind == "density":
+        extra = "[follicles.measured_density_per_cm2]\nfrontal = -5\n"
+        args[1] = str(_patient_file(tmp_path, extra=extra))
+    elif kind == "protocol":
+        args += ["--protocol", "no_such_protocol"]
+    elif kind == "report":
+        args += ["--report", str(tmp_path / "no_dir" / "r.html")]
+    elif kind == "format":
+        args += ["--format", "yaml"]
+    report = tmp_path / "r.html"
+    if kind != "report":
+        args += ["--report", str(report)]
+    assert main(args) == 2
+    cap = capsys.readouterr()
+    assert field in cap.err and "Traceback" not in cap.err + cap.out
+    assert not report.exists()
