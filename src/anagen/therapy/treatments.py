@@ -60,6 +60,11 @@ def _zone_mask(zones: tuple[str, ...]) -> np.ndarray:
     return np.array([z in zones for z in ZONE_NAMES], dtype=float)
 
 
+def _regeneration_priors(r: RegenerationPriors) -> dict[str, Prior]:
+    """The growth-factor response priors, named ``regenerate.<field>``."""
+    return {f"regenerate.{k}": getattr(r, k) for k in r.__dataclass_fields__}
+
+
 @dataclass(frozen=True, slots=True)
 class EvidencePrior:
     """A published effect an option is to be calibrated against (copied with provenance)."""
@@ -169,9 +174,12 @@ class _Continuous(Treatment):
     stop_day: float | None = None
     all_zones: bool = False
 
-    @abstractmethod
     def factors(self, values: dict[str, float]) -> dict[str, float]:
-        """Kinetic factors while used (``Modulation`` field → value) from prior ``values``."""
+        """Kinetic factors while used (``Modulation`` field → value) from prior ``values``.
+
+        By default the priors are named after the factors and used as they are.
+        """
+        return dict(values)
 
     def modulation(
         self,
@@ -281,9 +289,6 @@ class Finasteride(_Continuous):
             ),
         }
 
-    def factors(self, values: dict[str, float]) -> dict[str, float]:
-        return dict(values)
-
 
 @dataclass
 class LowLevelLaser(_Continuous):
@@ -300,9 +305,6 @@ class LowLevelLaser(_Continuous):
             ),
             "anagen_factor": Prior("lllt.anagen_factor", 1.15, 1.0, 1.3, "1", "uniform", (), True),
         }
-
-    def factors(self, values: dict[str, float]) -> dict[str, float]:
-        return dict(values)
 
 
 @dataclass
@@ -342,10 +344,7 @@ class PRP(Treatment):
         return regenerate(self.session_days(horizon_days), mask, mask, p, horizon_days=horizon_days)
 
     def priors(self) -> dict[str, Prior]:
-        return {
-            f"regenerate.{k}": getattr(self.regeneration, k)
-            for k in self.regeneration.__dataclass_fields__
-        }
+        return _regeneration_priors(self.regeneration)
 
 
 @dataclass
@@ -428,8 +427,7 @@ class CellTherapy(Treatment):
         return self.run(patient).modulation(horizon_days, params, injected_area=self.injected_area)
 
     def priors(self) -> dict[str, Prior]:
-        r = DEFAULT_PRIORS
-        return {f"regenerate.{k}": getattr(r, k) for k in r.__dataclass_fields__}
+        return _regeneration_priors(DEFAULT_PRIORS)
 
 
 def standard_options() -> list[Treatment]:
