@@ -30,6 +30,23 @@ def _normal(
     return Prior(name, mean, mean - _Z * sd, mean + _Z * sd, unit, "normal", src, note=note)
 
 
+def _cell_free(method: str) -> tuple[Prior, Prior]:
+    """Recovery and viability of a cell-free method: fixed at 1 (the product volume is the dose)."""
+    return (
+        Prior(f"process.{method}.recovery", 1.0, 1.0, 1.0, "1", "uniform", ()),
+        Prior(
+            f"process.{method}.viability",
+            1.0,
+            1.0,
+            1.0,
+            "fraction",
+            "uniform",
+            (),
+            note="cell-free",
+        ),
+    )
+
+
 #: Per method: (recovery relative to the harvest yield, viable fraction).
 METHOD_PRIORS: dict[str, tuple[Prior, Prior]] = {
     "enzymatic": (
@@ -149,32 +166,8 @@ METHOD_PRIORS: dict[str, tuple[Prior, Prior]] = {
             note="not reported for mechanical micrografts; enzymatic preparation gave 96 % [T36]",
         ),
     ),
-    "conditioned_medium": (
-        Prior("process.conditioned_medium.recovery", 1.0, 1.0, 1.0, "1", "uniform", ()),
-        Prior(
-            "process.conditioned_medium.viability",
-            1.0,
-            1.0,
-            1.0,
-            "fraction",
-            "uniform",
-            (),
-            note="cell-free",
-        ),
-    ),
-    "exosome_isolation": (
-        Prior("process.exosome_isolation.recovery", 1.0, 1.0, 1.0, "1", "uniform", ()),
-        Prior(
-            "process.exosome_isolation.viability",
-            1.0,
-            1.0,
-            1.0,
-            "fraction",
-            "uniform",
-            (),
-            note="cell-free",
-        ),
-    ),
+    "conditioned_medium": _cell_free("conditioned_medium"),
+    "exosome_isolation": _cell_free("exosome_isolation"),
 }
 # the enzymatic hair-follicle preparation has its own viability (96 % [T36])
 _ENZYMATIC_FOLLICLE_VIABILITY = Prior(
