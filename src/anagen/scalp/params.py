@@ -18,6 +18,7 @@ from __future__ import annotations
 import itertools
 import math
 import tomllib
+from collections.abc import Callable
 from dataclasses import dataclass, fields
 from importlib import resources
 from pathlib import Path
@@ -241,6 +242,21 @@ def _zone_vector(section: str, key: str, value: Any, *, allowed: str, ok) -> tup
     )
 
 
+def _positive_zones(section: str, key: str, value: Any) -> tuple[float, ...]:
+    return _zone_vector(section, key, value, allowed="> 0", ok=lambda x: x > 0)
+
+
+def _nonneg_zones(section: str, key: str, value: Any) -> tuple[float, ...]:
+    return _zone_vector(section, key, value, allowed=">= 0", ok=lambda x: x >= 0)
+
+
+def _checked(
+    section: str, data: dict[str, Any], rules: dict[str, Callable[[str, str, Any], Any]]
+) -> dict[str, Any]:
+    """``data[key]`` checked by ``rules[key]`` for each key of ``rules``, in that order."""
+    return {key: check(section, key, data[key]) for key, check in rules.items()}
+
+
 def _check_keys(section: str, data: Any, allowed: set[str]) -> dict[str, Any]:
     if not isinstance(data, dict):
         raise InputError(field=section, allowed="a table", got=type(data).__name__)
@@ -317,13 +333,19 @@ def params_from_dict(data: dict[str, Any]) -> ScalpParams:
         )
     cycle = CycleParams(
         distribution=dist,
-        anagen_mean_days=_positive("cycle", "anagen_mean_days", c["anagen_mean_days"]),
-        anagen_cv=_positive("cycle", "anagen_cv", c["anagen_cv"]),
-        catagen_days=_nonneg("cycle", "catagen_days", c["catagen_days"]),
-        telogen_mean_days=_positive("cycle", "telogen_mean_days", c["telogen_mean_days"]),
-        telogen_cv=_positive("cycle", "telogen_cv", c["telogen_cv"]),
-        latency_mean_days=_positive("cycle", "latency_mean_days", c["latency_mean_days"]),
-        latency_cv=_positive("cycle", "latency_cv", c["latency_cv"]),
+        **_checked(
+            "cycle",
+            c,
+            {
+                "anagen_mean_days": _positive,
+                "anagen_cv": _positive,
+                "catagen_days": _nonneg,
+                "telogen_mean_days": _positive,
+                "telogen_cv": _positive,
+                "latency_mean_days": _positive,
+                "latency_cv": _positive,
+            },
+        ),
     )
     start = _check_keys("start", data["start"], {"state"})
     if start["state"] not in START_STATES:
@@ -333,45 +355,37 @@ def params_from_dict(data: dict[str, Any]) -> ScalpParams:
 
     z = _check_keys("zones", data["zones"], {f.name for f in fields(ZoneParams)})
     zones = ZoneParams(
-        area_cm2=_zone_vector(
-            "zones", "area_cm2", z["area_cm2"], allowed="> 0", ok=lambda x: x > 0
-        ),
-        hair_density_per_cm2=_zone_vector(
+        **_checked(
             "zones",
-            "hair_density_per_cm2",
-            z["hair_density_per_cm2"],
-            allowed="> 0",
-            ok=lambda x: x > 0,
-        ),
-        sensitivity_male=_zone_vector(
-            "zones", "sensitivity_male", z["sensitivity_male"], allowed=">= 0", ok=lambda x: x >= 0
-        ),
-        sensitivity_female=_zone_vector(
-            "zones",
-            "sensitivity_female",
-            z["sensitivity_female"],
-            allowed=">= 0",
-            ok=lambda x: x >= 0,
-        ),
+            z,
+            {
+                "area_cm2": _positive_zones,
+                "hair_density_per_cm2": _positive_zones,
+                "sensitivity_male": _nonneg_zones,
+                "sensitivity_female": _nonneg_zones,
+            },
+        )
     )
 
     g = _check_keys("aga", data["aga"], {f.name for f in fields(AGAParams)})
     aga = AGAParams(
-        pace_male=_nonneg("aga", "pace_male", g["pace_male"]),
-        pace_female=_nonneg("aga", "pace_female", g["pace_female"]),
-        cycles_to_vellus=_positive("aga", "cycles_to_vellus", g["cycles_to_vellus"]),
-        critical_cycles=_positive("aga", "critical_cycles", g["critical_cycles"]),
-        follicle_sensitivity_cv=_nonneg(
-            "aga", "follicle_sensitivity_cv", g["follicle_sensitivity_cv"]
-        ),
-        vellus_anagen_days=_positive("aga", "vellus_anagen_days", g["vellus_anagen_days"]),
-        vellus_latency_days=_positive("aga", "vellus_latency_days", g["vellus_latency_days"]),
-        terminal_diameter_um=_positive("aga", "terminal_diameter_um", g["terminal_diameter_um"]),
-        terminal_diameter_sd_um=_nonneg(
-            "aga", "terminal_diameter_sd_um", g["terminal_diameter_sd_um"]
-        ),
-        vellus_diameter_um=_positive("aga", "vellus_diameter_um", g["vellus_diameter_um"]),
-        vellus_threshold_um=_positive("aga", "vellus_threshold_um", g["vellus_threshold_um"]),
+        **_checked(
+            "aga",
+            g,
+            {
+                "pace_male": _nonneg,
+                "pace_female": _nonneg,
+                "cycles_to_vellus": _positive,
+                "critical_cycles": _positive,
+                "follicle_sensitivity_cv": _nonneg,
+                "vellus_anagen_days": _positive,
+                "vellus_latency_days": _positive,
+                "terminal_diameter_um": _positive,
+                "terminal_diameter_sd_um": _nonneg,
+                "vellus_diameter_um": _positive,
+                "vellus_threshold_um": _positive,
+            },
+        )
     )
     if aga.critical_cycles < aga.cycles_to_vellus:
         raise InputError(
@@ -414,8 +428,7 @@ def params_from_dict(data: dict[str, Any]) -> ScalpParams:
     prev = _check_keys("prevalence", data["prevalence"], {"male", "female"})
     ph = _check_keys("phototrichogram", data["phototrichogram"], {"count_cv", "area_cm2"})
     photo = PhototrichogramParams(
-        count_cv=_nonneg("phototrichogram", "count_cv", ph["count_cv"]),
-        area_cm2=_positive("phototrichogram", "area_cm2", ph["area_cm2"]),
+        **_checked("phototrichogram", ph, {"count_cv": _nonneg, "area_cm2": _positive})
     )
     return ScalpParams(
         cycle=cycle,
