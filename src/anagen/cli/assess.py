@@ -113,7 +113,7 @@ def assess(
     draws: Annotated[int, typer.Option("--draws", help="Parameter draws (5-2000).")] = 30,
     follicles: Annotated[
         int, typer.Option("--follicles", help="Follicles of the simulated scalp (2,000-200,000).")
-    ] = 10_000,
+    ] = 8_000,
 ) -> None:
     """Every option for one person: predicted density change at 6/12/24 months with 80 %
     intervals, chance of a visible improvement, durability, cost, downtime, side effects,

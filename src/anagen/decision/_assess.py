@@ -351,6 +351,37 @@ def _draws(post, n: int, seed: int) -> tuple[list[Any], list[Any]]:
 _JOB: dict[str, Any] = {}
 
 
+class _SizedNormalGenerator(np.random.Generator):
+    """A NumPy generator whose large ``standard_normal`` requests are capped at ``cap``.
+
+    The stochastic scalp engine pre-draws its lognormal normals in a fixed buffer of 2^18
+    values per call and refills it when it runs low (``anagen.scalp.engine``); for a scalp of a
+    few thousand follicles that buffer costs more than the simulation itself. Handing the
+    engine this generator as its seed makes each buffer about the size the run needs (the
+    engine refills as usual if it needs more), so results are exact samples of the same model;
+    only the random stream differs from the default generator's.
+    """
+
+    cap: int = 1 << 18
+
+    def standard_normal(self, size=None, dtype=np.float64, out=None):
+        if out is None and isinstance(size, int | np.integer) and size > self.cap:
+            size = self.cap
+        return super().standard_normal(size, dtype=dtype, out=out)
+
+
+def _sim_generator(seed: int, cap: int) -> np.random.Generator:
+    g = _SizedNormalGenerator(np.random.PCG64(np.random.SeedSequence(seed)))
+    g.cap = cap
+    return g
+
+
+def _buffer_cap(n_follicles: int, days: float) -> int:
+    """Normals a run needs: about 1.65 per follicle-year (measured), with a margin of 1.5."""
+    need = 2.5 * n_follicles * days / 365.25
+    return int(min(1 << 18, max(1 << 12, 1 << int(np.ceil(np.log2(need))))))
+
+
 def _modulation(spec: _Spec, patient, horizon_days: float, regen, rng, runs: dict, pdraw=None):
     """The option's modulation for one draw: ``regen`` = (cell, PRP) regeneration constants;
     ``pdraw`` a posterior draw for the calibrated alternatives (``None``: their priors)."""
@@ -390,14 +421,19 @@ def _run_draws(draws: Sequence[int]) -> tuple[list[int], np.ndarray, np.ndarray]
     for j, d in enumerate(draws):
         params, state = scalps[d % len(scalps)]
         sim_seed = int(np.random.SeedSequence([job["seed"], 1, d]).generate_state(1)[0])
-        kw = {"days": horizon, "every": every, "seed": sim_seed}
-        untreated[j] = simulate(params, state, **kw).terminal_density_per_cm2 @ w
+        kw = {"days": horizon, "every": every}
+        cap = job["cap"]
+        untreated[j] = (
+            simulate(
+                params, state, seed=_sim_generator(sim_seed, cap), **kw
+            ).terminal_density_per_cm2
+            @ w
+        )
         for i, spec in enumerate(specs):
             rng = np.random.default_rng(np.random.SeedSequence([job["seed"], 2, d, i]))
             mod = _modulation(spec, patient, horizon, regen[d], rng, runs, job["pdraws"][d])
-            treated[i, j] = (
-                simulate(params, state, modulation=mod, **kw).terminal_density_per_cm2 @ w
-            )
+            sim = simulate(params, state, modulation=mod, seed=_sim_generator(sim_seed, cap), **kw)
+            treated[i, j] = sim.terminal_density_per_cm2 @ w
     return list(draws), untreated, treated
 
 
@@ -671,7 +707,7 @@ def assess_patient(
     protocols: Sequence[Any] | None = None,
     seed: int = 0,
     n_draws: int = 30,
-    n_follicles: int = 10_000,
+    n_follicles: int = 8_000,
     n_scalps: int = 4,
     workers: int | None = None,
     with_evidence: bool = True,
@@ -705,16 +741,7 @@ def assess_patient(
     """
     import time
 
-    from anagen.scalp import ZONE_NAMES
-    from anagen.therapy import (
-        DEFAULT_PRIORS,
-        Patient,
-        load_patient,
-        option_info,
-        patient_scalp,
-    )
-    from anagen.therapy import assess as candidacy
-    from anagen.therapy.treatments import affected_zones
+    from anagen.therapy import Patient, load_patient
 
     t_start = time.perf_counter()
     if not isinstance(patient, Patient):
@@ -727,10 +754,36 @@ def assess_patient(
         )
     if not (isinstance(n_scalps, int) and 1 <= n_scalps <= n_draws):
         raise InputError(field="n_scalps", allowed=f"an integer in [1, {n_draws}]", got=n_scalps)
-    protos = resolve_protocols(protocols)
-    specs = _specs(protos)
     if workers is None:
         workers = max(1, min(2, os.cpu_count() or 1))
+    fork_ok = workers > 1 and "fork" in mp.get_all_start_methods()
+    # the evidence summary (mostly importing SciPy and pooling) runs in its own process from
+    # the start, alongside the preparation and the simulations
+    ev_pool = ProcessPoolExecutor(1, mp_context=mp.get_context("fork")) if fork_ok else None
+    fut_ev = ev_pool.submit(_evidence_summary) if ev_pool is not None and with_evidence else None
+    try:
+        return _assess(
+            patient, protocols, seed, n_draws, n_follicles, n_scalps, workers, fork_ok,
+            with_evidence, fut_ev, t_start,
+        )  # fmt: skip
+    finally:
+        if ev_pool is not None:
+            ev_pool.shutdown(wait=False, cancel_futures=True)
+
+
+def _assess(
+    patient, protocols, seed, n_draws, n_follicles, n_scalps, workers, fork_ok, with_evidence,
+    fut_ev, t_start,
+) -> Assessment:  # fmt: skip
+    import time
+
+    from anagen.scalp import ZONE_NAMES
+    from anagen.therapy import DEFAULT_PRIORS, option_info, patient_scalp
+    from anagen.therapy import assess as candidacy
+    from anagen.therapy.treatments import affected_zones
+
+    protos = resolve_protocols(protocols)
+    specs = _specs(protos)
 
     post, why_not = _load_posterior()
     regen, pdraws = _draws(post, n_draws, seed)
@@ -766,18 +819,18 @@ def assess_patient(
         every=_DAYS_PER_MONTH,
         n_t=months.size,
         seed=seed,
+        cap=_buffer_cap(n_follicles, horizon),
     )
     chunks = [list(range(i, n_draws, max(workers, 1) * 2)) for i in range(max(workers, 1) * 2)]
     chunks = [c for c in chunks if c]
-    summary = None
-    fork_ok = workers > 1 and "fork" in mp.get_all_start_methods()
     if fork_ok:
         with ProcessPoolExecutor(workers, mp_context=mp.get_context("fork")) as pool:
-            fut_ev = pool.submit(_evidence_summary) if with_evidence else None
             results = list(pool.map(_run_draws, chunks))
-            summary = fut_ev.result() if fut_ev is not None else None
     else:
         results = [_run_draws(c) for c in chunks]
+    if fut_ev is not None:
+        summary = fut_ev.result()
+    else:
         summary = _evidence_summary() if with_evidence else None
     _JOB.clear()
     t_sim = time.perf_counter()
