@@ -10,6 +10,7 @@ Run: ``python benchmarks/bench_assess.py`` (or ``python benchmarks/run.py assess
   draws, whole-scalp stochastic runs of 8,000 follicles over 48 months, one untreated run per
   draw shared by all options (common random numbers), draws split over 2 worker processes with
   the evidence summary computed alongside them.
+* **anagen, 1 process**: the same with ``workers=1`` (no parallelism: the gain of the design alone).
 * **baseline (warm)**: the naive way with the therapy API, in the same process and run: each
   option on its own with ``simulate_treatment(option, patient, years=4, draws=30,
   n_follicles=8_000)`` (its own scalp, its own untreated twin, serial), then
@@ -51,11 +52,11 @@ def cold_end_to_end() -> tuple[float, float]:
     return time.perf_counter() - t0, _cpu() - c0
 
 
-def anagen_warm(patient) -> tuple[float, float, dict]:
+def anagen_warm(patient, workers: int | None = None) -> tuple[float, float, dict]:
     from anagen.decision import assess_patient
 
     c0, t0 = _cpu(), time.perf_counter()
-    a = assess_patient(patient, n_draws=N_DRAWS, n_follicles=N_FOLLICLES)
+    a = assess_patient(patient, n_draws=N_DRAWS, n_follicles=N_FOLLICLES, workers=workers)
     return time.perf_counter() - t0, _cpu() - c0, a.timings_s
 
 
@@ -91,6 +92,7 @@ def main() -> None:
     assess_patient(patient, n_draws=5, n_follicles=2_000, with_evidence=True)  # warm-up
     base, base_cpu = baseline_warm(patient)
     warm, warm_cpu, parts = anagen_warm(patient)
+    serial, serial_cpu, _ = anagen_warm(patient, workers=1)
     print(f"example patient, 14 options, {N_DRAWS} draws, {N_FOLLICLES:,} follicles, 48 months")
     print(
         f"  cold end to end (fresh process, CLI, JSON): {cold:6.2f} s wall, {cold_cpu:6.2f} s CPU"
@@ -100,8 +102,13 @@ def main() -> None:
         "(" + ", ".join(f"{k} {v:.2f}" for k, v in parts.items()) + ")"
     )
     print(
+        f"  anagen warm, 1 process (workers=1):         {serial:6.2f} s wall, "
+        f"{serial_cpu:6.2f} s CPU"
+    )
+    print(
         f"  baseline warm (per option, serial):         {base:6.2f} s wall, {base_cpu:6.2f} s CPU"
     )
+    print(f"  ratio baseline / anagen 1 process: {base / serial:.2f}x wall")
     print(
         f"  ratio baseline / anagen (warm): {base / warm:.2f}x wall, {base_cpu / warm_cpu:.2f}x CPU"
     )

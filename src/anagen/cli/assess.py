@@ -21,6 +21,10 @@ def _interval(iv) -> str:
     return f"{iv.median:+.1f} [{iv.low:+.1f}, {iv.high:+.1f}]"
 
 
+def _money_range(low: float, high: float) -> str:
+    return f"${low:,.0f}" if round(low) == round(high) else f"${low:,.0f}-{high:,.0f}"
+
+
 def _cost(o) -> str:
     c = o.cost
     if c["low"] is None:
@@ -43,33 +47,44 @@ def _print_text(a) -> None:
     for line in a.verdict:
         console.print(f"- {line}", highlight=False, soft_wrap=True)
     console.print()
+    from rich import box
+
     t = Table(
         title=(
-            f"Change in terminal hairs/cm² vs no treatment (median [80% interval]), mean over "
+            f"Change in terminal hairs/cm² vs no treatment: median [80% interval], mean over "
             f"{', '.join(a.zones)}; today {a.baseline_density.median:.0f}/cm² "
             f"({p['age']:g} y, {p['sex']}, stage {p['stage']})"
         ),
-        show_lines=False,
+        box=box.SIMPLE_HEAD,
     )
-    for col, just in (
-        ("option", "left"),
-        ("6 mo", "right"),
-        ("12 mo", "right"),
-        ("24 mo", "right"),
-        ("P(visible) 12 mo", "right"),
-        (f"cost {a.settings['course_months']} mo (USD)", "right"),
-        ("evidence", "left"),
-        ("candidacy", "left"),
-    ):
-        t.add_column(col, justify=just, overflow="fold")
+    t.add_column("option", overflow="fold", min_width=20)
+    for col in ("6 months", "12 months", "24 months"):
+        t.add_column(col, justify="right")
+    t.add_column("P(visible)\n12 mo", justify="right")
     for o in a.options:
         t.add_row(
             o.name,
             *(_interval(o.effect_vs_none[m]) for m in (6, 12, 24)),
             f"{100 * o.p_visible[12]:.0f}%",
+        )
+    console.print(t)
+    t = Table(
+        title="Cost (cited price ranges), evidence certainty, candidacy",
+        box=box.SIMPLE_HEAD,
+    )
+    t.add_column("option", overflow="fold", min_width=20)
+    t.add_column(f"total cost {a.settings['course_months']} mo (USD)", overflow="fold")
+    t.add_column("per hair/cm² gained", overflow="fold")
+    t.add_column("evidence", overflow="fold")
+    t.add_column("candidacy", overflow="fold")
+    for o in a.options:
+        cph = o.cost_per_hair
+        t.add_row(
+            o.name,
             _cost(o),
+            _money_range(cph["low"], cph["high"]) if cph.get("low") is not None else "-",
             o.certainty["short"],
-            {"ask_specialist": "ask", "not_eligible": "NOT eligible"}.get(
+            {"ask_specialist": "ask a specialist", "not_eligible": "NOT eligible"}.get(
                 o.candidacy["status"], o.candidacy["status"]
             ),
         )

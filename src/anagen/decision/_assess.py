@@ -652,10 +652,17 @@ def _option_verdict(o: dict[str, Any], name: str, key: str) -> str:
 
 def _overall_verdict(patient, opts: list[OptionAssessment], parameter_source: str) -> list[str]:
     sex = "man" if patient.sex == "M" else "woman"
+    if parameter_source == MODEL_POSTERIOR:
+        params_text = (
+            "parameters calibrated to the published trials for the cell products, PRP, minoxidil, "
+            "finasteride and laser (the transplant keeps its uncalibrated prior)"
+        )
+    else:
+        params_text = "prior parameters, not calibrated to the trials"
     lines = [
         f"For a {patient.age:g}-year-old {sex} at stage {patient.stage}: predicted changes in "
-        f"terminal hair density come from the anagen scalp model with {parameter_source}, so "
-        "they show what the model implies, not measured results for this person."
+        f"terminal hair density come from the anagen scalp model with {params_text}, so they "
+        "show what the model implies, not measured results for this person."
     ]
     none = next(o for o in opts if o.key == "none")
     ch = none.change_vs_baseline[12]
@@ -673,7 +680,12 @@ def _overall_verdict(patient, opts: list[OptionAssessment], parameter_source: st
             f"Stem-cell options: the largest modelled 12-month gain is {best.name} "
             f"({e.median:+.1f} hairs/cm² vs no treatment, 80% interval {e.low:+.1f} to "
             f"{e.high:+.1f}; chance of a visible improvement {100 * best.p_visible[12]:.0f}%). "
-            f"The trial evidence behind it: {best.certainty['rating']}."
+            f"The trial evidence behind it: {best.certainty['rating']}"
+            + (
+                "; the calibration rests on the same few trials."
+                if parameter_source == MODEL_POSTERIOR
+                else "."
+            )
         )
     else:
         lines.append("Stem-cell options: none is open to this person on the candidacy rules.")

@@ -288,11 +288,12 @@ def render_report(assessment, figures: dict[str, str] | None = None) -> str:
     ]
     for o in a.options:
         cph = o.cost_per_hair
-        cph_t = (
-            f"{_money(cph['low'])}–{_money(cph['high'])}"
-            if cph.get("low") is not None
-            else cph.get("note", "—")
-        )
+        if cph.get("low") is None:
+            cph_t = cph.get("note", "—")
+        elif round(cph["low"]) == round(cph["high"]):
+            cph_t = _money(cph["low"])
+        else:
+            cph_t = f"{_money(cph['low'])}–{_money(cph['high'])}"
         pv = " / ".join(f"{100 * o.p_visible[m]:.0f}%" for m in (6, 12, 24))
         parts.append(
             f"<tr><td>{_e(o.name)}</td><td>{_e(o.option)} ({_e(o.kind)})</td>"
