@@ -14,6 +14,7 @@ import typer
 from anagen.cli import evidence, scalp, therapy
 from anagen.cli import assess
 from anagen.cli import trial
+from anagen.cli import calibrate
 from anagen.cli._common import err_console
 from anagen.errors import InputError
 
@@ -32,6 +33,7 @@ app.add_typer(evidence.app, name="evidence")
 app.add_typer(scalp.app, name="scalp")
 app.add_typer(therapy.app, name="therapy")
 app.command("assess")(assess.assess)
+app.add_typer(calibrate.app, name="calibrate")
 app.add_typer(trial.app, name="trial")
 
 

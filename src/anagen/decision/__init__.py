@@ -11,6 +11,19 @@ from typing import Any
 # name -> private module that defines it. Each section is kept by the module's owner.
 _PUBLIC: dict[str, str] = {
     # --- calibration (posterior of the regeneration/alternative priors, LOSO validation) --
+    "calibrate": "_calibrate",
+    "Calibration": "_calibrate",
+    "Posterior": "_calibrate",
+    "PosteriorDraw": "_calibrate",
+    "BlockFit": "_calibrate",
+    "load_posterior": "_calibrate",
+    "posterior_path": "_calibrate",
+    "leave_one_study_out": "_calibrate",
+    "LosoTable": "_calibrate",
+    "trial_effects": "_calibrate",
+    "VirtualTrial": "_calibrate_trials",
+    "VirtualPatient": "_calibrate_trials",
+    "curated_trials": "_calibrate_trials",
     # --- virtual trials and power ---------------------------------------------------------
     "TrialSpec": "_trial_file",
     "Arm": "_trial_file",

@@ -1,0 +1,196 @@
+"""Calibration: a synthetic case with a known answer, the shipped posterior, LOSO, bad input."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from anagen.decision import (
+    Calibration,
+    Posterior,
+    VirtualPatient,
+    VirtualTrial,
+    calibrate,
+    curated_trials,
+    leave_one_study_out,
+    load_posterior,
+    posterior_path,
+    trial_effects,
+)
+from anagen.errors import InputError
+from anagen.therapy import RegenerationParams
+
+N_FOLLICLES = 2000
+SEED = 3
+TRUTH = {"latency_factor": 0.35, "anagen_factor": 1.45}
+
+
+def _synthetic_trials(reported: np.ndarray | None = None) -> list[VirtualTrial]:
+    designs = [
+        ("syn_5_16wk", "minoxidil_5", 112.0, VirtualPatient(35, "M", "III")),
+        ("syn_5_48wk", "minoxidil_5", 336.0, VirtualPatient(45, "M", "IV")),
+        ("syn_2_48wk", "minoxidil_2", 336.0, VirtualPatient(40, "F", "II")),
+        ("syn_5_96wk", "minoxidil_5", 672.0, VirtualPatient(30, "M", "III")),
+    ]
+    out = []
+    for i, (sid, kind, days, vp) in enumerate(designs):
+        out.append(
+            VirtualTrial(
+                sid,
+                kind,
+                "MD",
+                0.0 if reported is None else float(reported[i]),
+                0.75,
+                days,
+                (vp,),
+                "untreated twin",
+                "synthetic",
+            )
+        )
+    return out
+
+
+@pytest.fixture(scope="module")
+def synthetic() -> tuple[Calibration, list[VirtualTrial]]:
+    draft = _synthetic_trials()
+    rep = trial_effects(draft, {"minoxidil": TRUTH}, n_follicles=N_FOLLICLES, seed=SEED)
+    trials = _synthetic_trials(rep)
+    cal = calibrate(trials, n_draws=400, quantile=0.1, seed=SEED, n_follicles=N_FOLLICLES)
+    return cal, trials
+
+
+def test_synthetic_posterior_covers_and_concentrates_on_truth(synthetic):
+    cal, _ = synthetic
+    post = cal.posterior
+    assert set(post.blocks) == {"minoxidil"}
+    d = post.draws["minoxidil"]
+    assert d.size == 40
+    for name in ("latency_factor",):
+        lo, med, hi = np.quantile(d[name], [0.05, 0.5, 0.95])
+        assert lo <= TRUTH[name] <= hi
+        assert abs(med - TRUTH[name]) < 0.1
+    summ = post.summary().set_index("parameter")
+    assert summ.loc["latency_factor", "width_ratio"] < 0.5
+    lo, hi = d["anagen_factor"].min(), d["anagen_factor"].max()
+    assert lo <= TRUTH["anagen_factor"] <= hi
+
+
+def test_save_load_roundtrip_and_provenance(synthetic, tmp_path):
+    cal, trials = synthetic
+    npz, js = cal.save(tmp_path / "post.npz")
+    post = load_posterior(npz)
+    meta = json.loads(js.read_text())
+    assert meta["seed"] == SEED and meta["n_draws_per_block"] == 400
+    assert meta["studies"] == [t.study_id for t in trials]
+    b = meta["blocks"]["minoxidil"]
+    assert b["n_accepted"] == post.draws["minoxidil"].size == 40
+    assert b["abc_tolerance"] == pytest.approx(post.blocks["minoxidil"].tolerance)
+    np.testing.assert_array_equal(post.draws["minoxidil"], cal.posterior.draws["minoxidil"])
+    # a changed array no longer matches its provenance
+    with np.load(npz) as z:
+        arrays = dict(z)
+    arrays["minoxidil__theta"][0, 0] += 1
+    np.savez_compressed(npz, **arrays)
+    with pytest.raises(InputError, match="provenance"):
+        load_posterior(npz)
+
+
+def test_loso_table_shape(synthetic):
+    cal, trials = synthetic
+    res = leave_one_study_out(cal)
+    assert list(res.rows["study_id"]) == [t.study_id for t in trials]
+    assert {"reported", "predicted", "lo80", "hi80", "covered", "fit_on"} <= set(res.rows.columns)
+    assert (res.rows["lo80"] <= res.rows["hi80"]).all()
+    assert 0.0 <= res.coverage_80 <= 1.0
+    assert res.coverage_80 == pytest.approx(res.rows["covered"].mean())
+
+
+def test_shipped_posterior_matches_provenance():
+    path = posterior_path()
+    assert path.stat().st_size + path.with_suffix(".json").stat().st_size < 1_000_000
+    post = load_posterior()
+    assert isinstance(post, Posterior)
+    meta = json.loads(path.with_suffix(".json").read_text())
+    assert meta["runtime_s"] < 30 * 60
+    assert meta["studies"] == [t.study_id for t in curated_trials()]
+    for k, b in meta["blocks"].items():
+        assert post.draws[k].size == b["n_accepted"]
+        assert b["acceptance_rate"] == pytest.approx(b["n_accepted"] / b["n_draws"])
+    draws = post.regeneration_draws()
+    assert draws and all(isinstance(p, RegenerationParams) for p in draws)
+    d = post.sample(np.random.default_rng(0))
+    assert isinstance(d.regeneration, RegenerationParams) and isinstance(d.prp, RegenerationParams)
+    assert set(d.values) == set(meta["blocks"])
+    res = leave_one_study_out(post)
+    assert len(res.rows) == len(meta["studies"])
+
+
+def test_curated_trials_mirror_the_studies():
+    trials = {t.study_id: t for t in curated_trials()}
+    assert trials["Gentile2020"].protocol == "gentile2019_micrografts"
+    assert trials["Gentile2017"].sessions == (2, 60.0)
+    assert trials["Tak2020"].measure == "MD_pct"
+    assert all(t.se > 0 for t in trials.values())
+
+
+def test_bad_input():
+    t = _synthetic_trials()
+    with pytest.raises(InputError, match="n_draws"):
+        calibrate(t, n_draws=5)
+    with pytest.raises(InputError, match="quantile"):
+        calibrate(t, n_draws=100, quantile=0)
+    with pytest.raises(InputError, match="studies"):
+        calibrate([], n_draws=100)
+    with pytest.raises(InputError, match="studies"):
+        calibrate([t[0], t[0]], n_draws=100)
+    with pytest.raises(InputError, match="se"):
+        VirtualTrial("x", "minoxidil_5", "MD", 1.0, 0.0, 100.0, t[0].population, "c", "s")
+    with pytest.raises(InputError, match="protocol"):
+        VirtualTrial(
+            "x", "protocol", "MD", 1.0, 1.0, 100.0, t[0].population, "c", "s", protocol="nope"
+        )
+    with pytest.raises(InputError, match="kind"):
+        VirtualTrial("x", "magic", "MD", 1.0, 1.0, 100.0, t[0].population, "c", "s")
+    with pytest.raises(InputError, match="not found"):
+        load_posterior("/nonexistent/posterior.npz")
+
+
+def test_posterior_draw_modulates_every_treatment(synthetic):
+    from anagen.scalp import Modulation
+    from anagen.therapy import (
+        PRP,
+        CellTherapy,
+        Finasteride,
+        LowLevelLaser,
+        Minoxidil,
+        NoTreatment,
+        Patient,
+        load_protocol,
+        protocol_paths,
+    )
+
+    cal, _ = synthetic
+    d = cal.posterior.sample(np.random.default_rng(1))
+    fixed = {
+        **d.values,
+        "regeneration": RegenerationParams(1.0, 0.5, 1.0, 0.7, 0.5, 0.15).to_dict(),
+        "prp": RegenerationParams(30.0, 0.5, 1.0, 0.7, 0.5, 0.15).to_dict(),
+        "finasteride": {"progression_factor": 0.3, "latency_factor": 0.8},
+        "lllt": {"latency_factor": 0.7, "anagen_factor": 1.1},
+    }
+    draw = type(d)(fixed)
+    pat = Patient.example()
+    proto = load_protocol(protocol_paths()["style_low_dose"])
+    for tr in (
+        CellTherapy(proto),
+        PRP(),
+        Minoxidil(),
+        Finasteride(),
+        LowLevelLaser(),
+        NoTreatment(),
+    ):
+        assert isinstance(draw.modulation(tr, 365.0, pat), Modulation)
+    m = draw.modulation(Minoxidil(), 365.0, pat)
+    assert float(np.min(m.latency_factor)) == pytest.approx(d.values["minoxidil"]["latency_factor"])

@@ -1,0 +1,43 @@
+"""``anagen calibrate run | loso``: output, files, and bad input → exit 2, one line."""
+
+from __future__ import annotations
+
+import json
+
+from anagen.cli import main
+
+
+def test_run_small_then_loso_json(capsys, tmp_path):
+    out = tmp_path / "post.npz"
+    args = ["calibrate", "run", "--draws", "20", "--quantile", "0.25", "--follicles", "1000"]
+    assert main([*args, "--out", str(out), "--format", "json"]) == 0
+    d = json.loads(capsys.readouterr().out)
+    assert d["posterior"] == str(out) and out.with_suffix(".json").is_file()
+    assert {r["block"] for r in d["summary"]} == {
+        "regeneration",
+        "prp",
+        "minoxidil",
+        "finasteride",
+        "lllt",
+    }
+    assert main(["calibrate", "loso", "--posterior", str(out), "--format", "json"]) == 0
+    loso = json.loads(capsys.readouterr().out)
+    assert loso["n_studies"] == len(loso["rows"]) == 14
+    assert 0 <= loso["coverage_80"] <= 1
+
+
+def test_loso_table_of_the_shipped_posterior(capsys):
+    assert main(["calibrate", "loso"]) == 0
+    text = capsys.readouterr().out
+    assert "coverage of the 80 % intervals" in text and "Gentile2020" in text
+
+
+def test_bad_input_exit_2(capsys, tmp_path):
+    assert main(["calibrate", "run", "--out", str(tmp_path / "x.txt")]) == 2
+    assert "--out" in capsys.readouterr().err
+    assert main(["calibrate", "run", "--draws", "3", "--out", str(tmp_path / "x.npz")]) == 2
+    assert "--draws" in capsys.readouterr().err
+    assert main(["calibrate", "loso", "--format", "xml"]) == 2
+    assert main(["calibrate", "loso", "--posterior", str(tmp_path / "none.npz")]) == 2
+    err = capsys.readouterr().err
+    assert "not found" in err and "Traceback" not in err
