@@ -679,8 +679,13 @@ def _overall_verdict(patient, opts: list[OptionAssessment], parameter_source: st
         lines.append(
             f"Stem-cell options: the largest modelled 12-month gain is {best.name} "
             f"({e.median:+.1f} hairs/cm² vs no treatment, 80% interval {e.low:+.1f} to "
-            f"{e.high:+.1f}; chance of a visible improvement {100 * best.p_visible[12]:.0f}%). "
-            f"The trial evidence behind it: {best.certainty['rating']}"
+            f"{e.high:+.1f}; chance of a visible improvement {100 * best.p_visible[12]:.0f}%)."
+            + (
+                f" Candidacy: {best.candidacy['status'].replace('_', ' ')}."
+                if best.candidacy["status"] != "eligible"
+                else ""
+            )
+            + f" The trial evidence behind it: {best.certainty['rating']}"
             + (
                 "; the calibration rests on the same few trials."
                 if parameter_source == MODEL_POSTERIOR

@@ -270,6 +270,9 @@ def render_report(assessment, figures: dict[str, str] | None = None) -> str:
             "stem-cell option of largest modelled effect (one run at the parameter medians).",
         )
     )
+    parts.append("<h3>Option by option</h3><ul>")
+    parts += [f"<li>{_e(o.verdict)}</li>" for o in a.options]
+    parts.append("</ul>")
     parts.append('<div class="plain"><ul>')
     parts.append(
         "<li>Before any procedure, ask the provider the questions listed in the clinician "
