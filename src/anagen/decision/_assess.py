@@ -771,6 +771,7 @@ def assess_patient(
         )
     if not (isinstance(n_scalps, int) and 1 <= n_scalps <= n_draws):
         raise InputError(field="n_scalps", allowed=f"an integer in [1, {n_draws}]", got=n_scalps)
+    protocols = resolve_protocols(protocols)  # validated before any process is started
     if workers is None:
         workers = max(1, min(2, os.cpu_count() or 1))
     fork_ok = workers > 1 and "fork" in mp.get_all_start_methods()
@@ -785,7 +786,7 @@ def assess_patient(
         )  # fmt: skip
     finally:
         if ev_pool is not None:
-            ev_pool.shutdown(wait=False, cancel_futures=True)
+            ev_pool.shutdown(wait=True, cancel_futures=True)
 
 
 def _assess(
