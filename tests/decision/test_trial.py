@@ -165,6 +165,18 @@ def test_sample_size_search_is_monotone_in_target():
         sample_size(spec, 1.5, scheduler="synchronous")
 
 
+def test_stable_sample_size_and_monte_carlo_se():
+    from anagen.decision import PowerCurve
+
+    spec = spec_with(**{"trial.trials": 100})
+    n = np.arange(2, 8)
+    curve = PowerCurve(spec, n, np.array([0.1, 0.5, 0.81, 0.79, 0.85, 0.9]), n * 0.0, 0.8, 4, 7)
+    assert curve.sample_size == 4 and curve.sample_size_stable == 6
+    np.testing.assert_allclose(curve.power_se[1], 0.05)
+    low = PowerCurve(spec, n, np.array([0.1, 0.5, 0.81, 0.79, 0.85, 0.7]), n * 0.0, 0.8, 4, 7)
+    assert low.sample_size_stable is None
+
+
 def test_local_cluster_matches_synchronous():
     spec = spec_with(**{"trial.trials": 3, "arms.0.n": 3, "arms.1.n": 3})
     sync = simulate_trials(spec, scheduler="synchronous")

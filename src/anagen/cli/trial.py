@@ -157,25 +157,38 @@ def power_cmd(
     if fmt == "json":
         emit_json(curve.to_dict())
         return
-    t = Table(title=f"{spec.name}: power by n per arm ({spec.trials} simulated trials each)")
-    t.add_column("n per arm", justify="right")
-    t.add_column("power", justify="right")
+    unit = "patients (both halves)" if spec.design == "split-scalp" else "n per arm"
+    t = Table(title=f"{spec.name}: power by {unit} ({spec.trials} simulated trials each)")
+    t.add_column(unit, justify="right")
+    t.add_column("power (MC SE)", justify="right")
     t.add_column("mean estimated effect", justify="right")
     n_all = curve.n
     show = sorted(
         {int(n) for n in n_all if n in (2, 4, 8, 16, 32, 64, 128) or n % 25 == 0}
         | ({curve.sample_size} if curve.sample_size else set())
+        | ({curve.sample_size_stable} if curve.sample_size_stable else set())
         | {int(n_all[-1])}
     )
     for n in show:
         i = int(n - n_all[0])
         mark = " <- sample size" if n == curve.sample_size else ""
-        t.add_row(f"{n}", f"{curve.power[i]:.2f}{mark}", _num(curve.mean_estimate[i]))
+        t.add_row(
+            f"{n}",
+            f"{curve.power[i]:.2f} ({curve.power_se[i]:.2f}){mark}",
+            _num(curve.mean_estimate[i]),
+        )
     console.print(t)
     if curve.sample_size is not None:
+        per = "patients" if spec.design == "split-scalp" else "per arm"
+        stable = curve.sample_size_stable
         console.print(
-            f"sample size: {curve.sample_size} per arm reach power {target:g} "
-            f"(alpha {spec.alpha:g}, {spec.design})",
+            f"sample size: {curve.sample_size} {per} first reach power {target:g} "
+            f"(alpha {spec.alpha:g}, {spec.design}); "
+            + (
+                f"power stays >= {target:g} from {stable} {per} up to {int(curve.n[-1])}"
+                if stable is not None
+                else f"power falls below {target:g} again by {int(curve.n[-1])}"
+            ),
             highlight=False,
         )
     else:

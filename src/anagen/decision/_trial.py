@@ -303,7 +303,7 @@ class _Runner:
                 n_workers=n,
                 threads_per_worker=1,
                 processes=True,
-                dashboard_address=None,
+                dashboard_address=":0",
                 silence_logs=logging.ERROR,
             )
             self._client = Client(self._cluster)
@@ -443,6 +443,22 @@ class PowerCurve:
     max_n: int
     note: str = MODEL_NOTE
 
+    @property
+    def sample_size_stable(self) -> int | None:
+        """Smallest n from which the power stays >= target up to the largest n evaluated (the
+        first crossing can be followed by Monte-Carlo dips below the target)."""
+        ok = np.asarray(self.power) >= self.target
+        if not ok.size or not ok[-1]:
+            return None
+        bad = np.flatnonzero(~ok)
+        return int(self.n[bad[-1] + 1]) if bad.size else int(self.n[0])
+
+    @property
+    def power_se(self) -> np.ndarray:
+        """Monte-Carlo standard error of each power estimate, sqrt(p(1 - p) / trials)."""
+        p = np.asarray(self.power, dtype=float)
+        return np.sqrt(p * (1 - p) / self.spec.trials)
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "trial": self.spec.name,
@@ -452,10 +468,18 @@ class PowerCurve:
             "parameters": self.spec.parameters,
             "target": self.target,
             "sample_size_per_arm": self.sample_size,
+            "sample_size_stable_per_arm": self.sample_size_stable,
             "max_n": self.max_n,
             "curve": [
-                {"n_per_arm": int(n), "power": float(p), "mean_estimate": float(m)}
-                for n, p, m in zip(self.n, self.power, self.mean_estimate, strict=True)
+                {
+                    "n_per_arm": int(n),
+                    "power": float(p),
+                    "power_se": float(se),
+                    "mean_estimate": float(m),
+                }
+                for n, p, se, m in zip(
+                    self.n, self.power, self.power_se, self.mean_estimate, strict=True
+                )
             ],
             "note": self.note,
         }

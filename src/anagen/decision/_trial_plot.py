@@ -24,8 +24,13 @@ def plot_estimates(res: TrialResult) -> Figure:
     fig, ax = plt.subplots(figsize=(7.5, 4.2), constrained_layout=True)
     bins = np.histogram_bin_edges(e[ok], bins="auto") if ok.any() else 10
     sig = res.significant & ok
-    ax.hist(e[ok & ~sig], bins=bins, color="#9db4c0", label=f"p >= {res.spec.alpha:g}")
-    ax.hist(e[sig], bins=bins, color="#c2512f", alpha=0.85, label=f"p < {res.spec.alpha:g}")
+    ax.hist(
+        [e[ok & ~sig], e[sig]],
+        bins=bins,
+        stacked=True,
+        color=["#9db4c0", "#c2512f"],
+        label=[f"p >= {res.spec.alpha:g}", f"p < {res.spec.alpha:g}"],
+    )
     ax.axvline(0.0, color="black", lw=0.8)
     if ok.any():
         ax.axvline(float(np.mean(e[ok])), color="#2d3142", ls="--", lw=1.2, label="mean estimate")
@@ -41,8 +46,12 @@ def plot_estimates(res: TrialResult) -> Figure:
     )
     ax.set_ylabel("simulated trials")
     ax.legend(frameon=False, fontsize=8)
-    fig.text(0.01, 0.005, _FOOT, fontsize=7, color="#555555")
+    _foot(ax)
     return fig
+
+
+def _foot(ax) -> None:
+    ax.text(0.01, 0.98, _FOOT, transform=ax.transAxes, fontsize=7, color="#555555", va="top")
 
 
 def plot_power(curve: PowerCurve) -> Figure:
@@ -67,6 +76,6 @@ def plot_power(curve: PowerCurve) -> Figure:
         f"{curve.spec.name}\n{curve.spec.trials} simulated trials per n, common random numbers",
         fontsize=10,
     )
-    ax.legend(frameon=False, fontsize=8, loc="lower right")
-    fig.text(0.01, 0.005, _FOOT, fontsize=7, color="#555555")
+    ax.legend(frameon=False, fontsize=8, loc="center right")
+    _foot(ax)
     return fig
