@@ -351,37 +351,6 @@ def _draws(post, n: int, seed: int) -> tuple[list[Any], list[Any]]:
 _JOB: dict[str, Any] = {}
 
 
-class _SizedNormalGenerator(np.random.Generator):
-    """A NumPy generator whose large ``standard_normal`` requests are capped at ``cap``.
-
-    The stochastic scalp engine pre-draws its lognormal normals in a fixed buffer of 2^18
-    values per call and refills it when it runs low (``anagen.scalp.engine``); for a scalp of a
-    few thousand follicles that buffer costs more than the simulation itself. Handing the
-    engine this generator as its seed makes each buffer about the size the run needs (the
-    engine refills as usual if it needs more), so results are exact samples of the same model;
-    only the random stream differs from the default generator's.
-    """
-
-    cap: int = 1 << 18
-
-    def standard_normal(self, size=None, dtype=np.float64, out=None):
-        if out is None and isinstance(size, int | np.integer) and size > self.cap:
-            size = self.cap
-        return super().standard_normal(size, dtype=dtype, out=out)
-
-
-def _sim_generator(seed: int, cap: int) -> np.random.Generator:
-    g = _SizedNormalGenerator(np.random.PCG64(np.random.SeedSequence(seed)))
-    g.cap = cap
-    return g
-
-
-def _buffer_cap(n_follicles: int, days: float) -> int:
-    """Normals a run needs: about 1.65 per follicle-year (measured), with a margin of 1.5."""
-    need = 2.5 * n_follicles * days / 365.25
-    return int(min(1 << 18, max(1 << 12, 1 << int(np.ceil(np.log2(need))))))
-
-
 def _modulation(spec: _Spec, patient, horizon_days: float, regen, rng, runs: dict, pdraw=None):
     """The option's modulation for one draw: ``regen`` = (cell, PRP) regeneration constants;
     ``pdraw`` a posterior draw for the calibrated alternatives (``None``: their priors)."""
@@ -422,17 +391,11 @@ def _run_draws(draws: Sequence[int]) -> tuple[list[int], np.ndarray, np.ndarray]
         params, state = scalps[d % len(scalps)]
         sim_seed = int(np.random.SeedSequence([job["seed"], 1, d]).generate_state(1)[0])
         kw = {"days": horizon, "every": every}
-        cap = job["cap"]
-        untreated[j] = (
-            simulate(
-                params, state, seed=_sim_generator(sim_seed, cap), **kw
-            ).terminal_density_per_cm2
-            @ w
-        )
+        untreated[j] = simulate(params, state, seed=sim_seed, **kw).terminal_density_per_cm2 @ w
         for i, spec in enumerate(specs):
             rng = np.random.default_rng(np.random.SeedSequence([job["seed"], 2, d, i]))
             mod = _modulation(spec, patient, horizon, regen[d], rng, runs, job["pdraws"][d])
-            sim = simulate(params, state, modulation=mod, seed=_sim_generator(sim_seed, cap), **kw)
+            sim = simulate(params, state, modulation=mod, seed=sim_seed, **kw)
             treated[i, j] = sim.terminal_density_per_cm2 @ w
     return list(draws), untreated, treated
 
@@ -837,7 +800,6 @@ def _assess(
         every=_DAYS_PER_MONTH,
         n_t=months.size,
         seed=seed,
-        cap=_buffer_cap(n_follicles, horizon),
     )
     chunks = [list(range(i, n_draws, max(workers, 1) * 2)) for i in range(max(workers, 1) * 2)]
     chunks = [c for c in chunks if c]

@@ -27,10 +27,15 @@ __all__ = ["CHUNK", "sample_days", "simulate", "simulate_replicates"]
 #: seed from the caller's generator, so results depend only on the seed and the population size.
 CHUNK = 1 << 16
 _DIST = {"lognormal": 0, "gamma": 1, "exponential": 2}
-#: Standard normals pre-drawn per kernel call (lognormal durations) and the number the kernel
-#: keeps in reserve before starting a follicle (beyond it, Numba's seeded generator is used).
+#: Most standard normals pre-drawn per kernel call (lognormal durations) and the number the
+#: kernel keeps in reserve before starting a follicle (beyond it, Numba's seeded generator is
+#: used). Smaller runs get a buffer sized to what they need (see :func:`_buffer_size`).
 _BUFFER = 1 << 18
 _RESERVE = 256
+#: Lognormal draws to budget per follicle-year: a normal scalp draws about 0.94 (18.8 M for
+#: 1 M follicles x 20 years in benchmarks/bench_scalp.py), a scalp with pattern hair loss
+#: (shorter cycles) about 1.65; 2.5 leaves a margin. A buffer that runs short is refilled.
+_DRAWS_PER_FOLLICLE_YEAR = 2.5
 _EMPTY = np.empty(0)
 
 
@@ -100,6 +105,12 @@ def _add_state(
     d_diam[k] += sign * np.bincount(z[hair], weights=diam[hair].astype(np.float64), minlength=nz)
 
 
+def _buffer_size(n_follicles: int, days: float) -> int:
+    """Normals to pre-draw for ``n_follicles`` over ``days``: what the run needs, capped."""
+    need = _DRAWS_PER_FOLLICLE_YEAR * n_follicles * max(days, 1.0) / 365.25 + 4 * _RESERVE
+    return int(min(_BUFFER, need))
+
+
 def _run_stochastic(
     params: ScalpParams,
     state: ScalpState,
@@ -137,8 +148,9 @@ def _run_stochastic(
         for (lo, hi), seed in zip(chunks, seeds, strict=True):
             seed_kernel(int(seed))
             i = 0
+            size = _buffer_size(hi - lo, t1 - t0)
             while i < hi - lo:
-                zbuf = rng.standard_normal(_BUFFER) if dist == 0 else _EMPTY
+                zbuf = rng.standard_normal(size) if dist == 0 else _EMPTY
                 zpos = np.zeros(1, dtype=np.int64)
                 n_draws, i = run_segment(
                     t0, t1, t,
