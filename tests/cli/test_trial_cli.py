@@ -83,6 +83,8 @@ def test_power_json_and_plot(capsys, tmp_path):
         ({"design": "split-scalp"}, [], "arms[1].n"),
         ({}, ["--trials", "0"], "--trials"),
         ({}, ["--format", "xml"], "--format"),
+        ({}, ["--source", "posterior"], "--source"),
+        ({}, ["--source", "oracle"], "--source"),
         ({}, ["--plot", "out.txt"], "out.txt"),
     ],
 )

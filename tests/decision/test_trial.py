@@ -72,6 +72,7 @@ def test_shipped_trials_load():
         ({"outcome.follow_up_weeks": 0}, "outcome.follow_up_weeks"),
         ({"population.male_fraction": 1.5}, "population.male_fraction"),
         ({"model.follicles": 10}, "model.follicles"),
+        ({"model.source": "oracle"}, "model.source"),
     ],
 )
 def test_bad_values_name_the_field(edit, field):
@@ -111,6 +112,19 @@ def test_same_seed_same_result_other_seed_other_result():
     c = simulate_trials(spec, seed=8, scheduler="synchronous")
     assert not np.array_equal(a.estimates, c.estimates)
     assert "model-based" in a.note and "uncalibrated" in a.note
+
+
+def test_posterior_source_uses_calibrated_draws():
+    prior = spec_with(**{"model.parameters": "per_patient", "trial.trials": 2})
+    post = spec_with(
+        **{"model.parameters": "per_patient", "model.source": "posterior", "trial.trials": 2}
+    )
+    a = simulate_trials(prior, scheduler="synchronous")
+    b = simulate_trials(post, scheduler="synchronous")
+    assert "posterior" in b.note and "calibrated" in b.note and b.summary()["source"] == "posterior"
+    assert not np.array_equal(a.estimates, b.estimates)
+    with pytest.raises(InputError, match=r"model\.parameters"):
+        spec_with(**{"model.source": "posterior"})  # median has no posterior meaning
 
 
 def test_split_scalp_runs_and_is_paired():

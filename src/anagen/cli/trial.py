@@ -38,6 +38,14 @@ SchedulerOpt = Annotated[
         "of a running Dask scheduler (tcp://host:8786).",
     ),
 ]
+SourceOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--source",
+        help="prior (the treatments' priors) or posterior (draws of the calibrated posterior); "
+        "default: the file's [model] source.",
+    ),
+]
 FormatOpt = Annotated[str, typer.Option("--format", help="table or json.")]
 PlotOpt = Annotated[
     Path | None, typer.Option("--plot", help="Write a figure (.png, .svg or .pdf).")
@@ -54,16 +62,26 @@ def _check(fmt: str, plot: Path | None) -> None:
         )
 
 
-def _spec(trial: str, trials: int | None, seed: int | None):
+def _spec(trial: str, trials: int | None, seed: int | None, source: str | None = None):
     from anagen.decision._trial_file import load_trial
 
     if trials is not None and not 1 <= trials <= 100_000:
         raise InputError(field="--trials", allowed="in [1, 100000]", got=trials)
     if seed is not None and seed < 0:
         raise InputError(field="--seed", allowed=">= 0", got=seed)
+    if source is not None and source not in ("prior", "posterior"):
+        raise InputError(field="--source", allowed="prior or posterior", got=source)
     spec = load_trial(trial)
+    if source == "posterior" and spec.parameters == "median":
+        raise InputError(
+            field="--source",
+            allowed="prior when the file's [model] parameters = 'median'",
+            got=source,
+        )
     return spec.with_(
-        trials=spec.trials if trials is None else trials, seed=spec.seed if seed is None else seed
+        trials=spec.trials if trials is None else trials,
+        seed=spec.seed if seed is None else seed,
+        source=spec.source if source is None else source,
     )
 
 
@@ -77,6 +95,7 @@ def simulate_cmd(
     trials: TrialsOpt = None,
     seed: SeedOpt = None,
     scheduler: SchedulerOpt = "local",
+    source: SourceOpt = None,
     fmt: FormatOpt = "table",
     plot: PlotOpt = None,
 ) -> None:
@@ -84,7 +103,7 @@ def simulate_cmd(
     from anagen.decision._trial import simulate_trials
 
     _check(fmt, plot)
-    spec = _spec(trial, trials, seed)
+    spec = _spec(trial, trials, seed, source)
     with progress("simulated trials", total=spec.trials, enabled=fmt == "table") as advance:
         res = simulate_trials(spec, scheduler=scheduler, advance=advance)
     if plot is not None:
@@ -102,7 +121,8 @@ def simulate_cmd(
     arms = " vs ".join(f"{a.name} (n = {a.n})" for a in spec.arms)
     t.add_row("design", f"{spec.design}: {arms}")
     t.add_row("outcome", f"{s['outcome']} (1 cm2 phototrichogram, reading CV 6.3 % [S62])")
-    t.add_row("treatment parameters", f"{spec.parameters} draws of the priors")
+    what = "calibrated posterior" if spec.source == "posterior" else "priors"
+    t.add_row("treatment parameters", f"{spec.parameters} draws of the {what}")
     t.add_row("simulated trials", f"{s['simulated_trials']} (seed {spec.seed})")
     t.add_row(
         "mean outcome per arm",
@@ -133,6 +153,7 @@ def power_cmd(
     trials: TrialsOpt = None,
     seed: SeedOpt = None,
     scheduler: SchedulerOpt = "local",
+    source: SourceOpt = None,
     fmt: FormatOpt = "table",
     plot: PlotOpt = None,
 ) -> None:
@@ -144,7 +165,7 @@ def power_cmd(
         raise InputError(field="--target", allowed="in (0, 1)", got=target)
     if not 2 <= max_n <= 100_000:
         raise InputError(field="--max-n", allowed="in [2, 100000]", got=max_n)
-    spec = _spec(trial, trials, seed)
+    spec = _spec(trial, trials, seed, source)
     batches = 1 + max(0, math.ceil(math.log2(max(max_n, 4) / 4)))
     with progress(
         "simulated trials x batches", total=spec.trials * batches, enabled=fmt == "table"

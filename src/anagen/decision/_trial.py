@@ -55,7 +55,25 @@ MODEL_NOTE = (
     "trial would find."
 )
 
+POSTERIOR_NOTE = (
+    "Effect sizes are model-based: the scalp model with posterior draws of the treatments' "
+    "parameters calibrated to the curated trials (anagen.decision.load_posterior). A virtual "
+    "trial shows what the calibrated model implies, not what a real trial would find."
+)
+
 Advance = Callable[[int], None]
+
+
+def _note(spec: TrialSpec) -> str:
+    return POSTERIOR_NOTE if spec.source == "posterior" else MODEL_NOTE
+
+
+@lru_cache(maxsize=1)
+def _posterior():
+    """The shipped calibrated posterior (loaded once per process)."""
+    from anagen.decision._calibrate import load_posterior
+
+    return load_posterior()
 
 
 # --- the arms ------------------------------------------------------------------------------------
@@ -162,6 +180,8 @@ def _modulation(spec: TrialSpec, arm: int, patient, rng_ss, trial_ss):
         rng = np.random.default_rng(_trial_param_seed(trial_ss, arm))
     else:
         rng = np.random.default_rng(rng_ss)
+    if spec.source == "posterior" and rng is not None:
+        return _posterior().sample(rng).modulation(t, spec.horizon_days, patient)
     return t.modulation(spec.horizon_days, patient, rng)
 
 
@@ -294,7 +314,7 @@ class _Runner:
         from distributed import Client, LocalCluster
 
         for name in ("distributed", "distributed.worker", "distributed.scheduler"):
-            logging.getLogger(name).setLevel(logging.ERROR)
+            logging.getLogger(name).setLevel(logging.CRITICAL)
         if self.scheduler == "local":
             import os
 
@@ -304,7 +324,7 @@ class _Runner:
                 threads_per_worker=1,
                 processes=True,
                 dashboard_address=":0",
-                silence_logs=logging.ERROR,
+                silence_logs=logging.CRITICAL,
             )
             self._client = Client(self._cluster)
         else:
@@ -409,6 +429,7 @@ class TrialResult:
             "simulated_trials": len(self.estimates),
             "outcome": f"{self.unit}, {self.spec.zone}, {self.spec.follow_up_weeks:g} weeks",
             "parameters": self.spec.parameters,
+            "source": self.spec.source,
             "alpha": self.spec.alpha,
             "mean_estimate": float(np.mean(e)) if e.size else math.nan,
             "sd_estimate": float(np.std(e, ddof=1)) if e.size > 1 else math.nan,
@@ -466,6 +487,7 @@ class PowerCurve:
             "simulated_trials": self.spec.trials,
             "alpha": self.spec.alpha,
             "parameters": self.spec.parameters,
+            "source": self.spec.source,
             "target": self.target,
             "sample_size_per_arm": self.sample_size,
             "sample_size_stable_per_arm": self.sample_size_stable,
@@ -493,7 +515,7 @@ def _result(spec: TrialSpec, a: np.ndarray, n: int) -> TrialResult:
     a0, a1 = a[:, 0, :n], a[:, 1, :n]
     est, p = _analyse(spec, a0, a1)
     means = np.stack([np.nanmean(a0, axis=1), np.nanmean(a1, axis=1)], axis=1)
-    return TrialResult(spec, n, est, p, means, _unit(spec))
+    return TrialResult(spec, n, est, p, means, _unit(spec), note=_note(spec))
 
 
 # --- public API ----------------------------------------------------------------------------------
@@ -565,7 +587,9 @@ def _curve(
         r = _result(spec.with_(n=n), store.a, n)
         pw.append(r.power)
         me.append(float(np.nanmean(r.estimates)))
-    return PowerCurve(spec, np.array(ns), np.array(pw), np.array(me), target, found, max_n)
+    return PowerCurve(
+        spec, np.array(ns), np.array(pw), np.array(me), target, found, max_n, note=_note(spec)
+    )
 
 
 def sample_size(
@@ -611,4 +635,6 @@ def sample_size(
     curve = _curve(spec, store, ns, target=target, found=None, max_n=max_n)
     hit = np.flatnonzero(curve.power >= target)
     found = int(curve.n[hit[0]]) if hit.size else None
-    return PowerCurve(spec, curve.n, curve.power, curve.mean_estimate, target, found, max_n)
+    return PowerCurve(
+        spec, curve.n, curve.power, curve.mean_estimate, target, found, max_n, note=_note(spec)
+    )

@@ -30,6 +30,7 @@ A trial is a TOML file (documented in ``docs/trials.md``; examples in
     [model]                        # optional
     follicles = 6000               # simulated follicles per virtual scalp, [1000, 100000]
     parameters = "per_patient"     # per_patient | per_trial | median
+    source = "prior"               # prior | posterior (the calibrated posterior draws)
 
 Every problem is an :class:`anagen.errors.InputError` naming the key
 (``'arms[1].n' must be >= 2, got 1``).
@@ -68,11 +69,12 @@ ALTERNATIVES = (
 _DESIGNS = ("parallel", "split-scalp")
 _MEASURES = ("change", "percent_change")
 _PARAMETERS = ("per_patient", "per_trial", "median")
+_SOURCES = ("prior", "posterior")
 _SECTIONS = {
     "trial": {"name", "design", "alpha", "trials", "seed", "notes", "sources"},
     "population": {"age", "male_fraction", "stages_male", "stages_female", "years_since_onset"},
     "outcome": {"zone", "measure", "follow_up_weeks"},
-    "model": {"follicles", "parameters"},
+    "model": {"follicles", "parameters", "source"},
 }
 _ARM_KEYS = {"name", "treatment", "n"}
 #: Default simulated follicles per virtual scalp (see docs/trials.md for the justification).
@@ -108,6 +110,7 @@ class TrialSpec:
     follow_up_weeks: float
     follicles: int = DEFAULT_FOLLICLES
     parameters: str = "per_patient"
+    source: str = "prior"  # prior | posterior (anagen.decision.load_posterior)
     notes: str = ""
     sources: tuple[str, ...] = ()
     base_dir: str = "."  # folder of the file, for relative protocol paths
@@ -369,6 +372,13 @@ def trial_from_dict(data: dict[str, Any], *, base_dir: str = ".") -> TrialSpec:
     mo = _section(data, "model", required=False)
     follicles = _integer(mo.get("follicles", DEFAULT_FOLLICLES), "model.follicles", 1000, 100_000)
     parameters = _string(mo.get("parameters", "per_patient"), "model.parameters", _PARAMETERS)
+    source = _string(mo.get("source", "prior"), "model.source", _SOURCES)
+    if source == "posterior" and parameters == "median":
+        raise InputError(
+            field="model.parameters",
+            allowed="per_patient or per_trial with source = 'posterior' (posterior draws)",
+            got=parameters,
+        )
 
     return TrialSpec(
         name=name,
@@ -387,6 +397,7 @@ def trial_from_dict(data: dict[str, Any], *, base_dir: str = ".") -> TrialSpec:
         follow_up_weeks=weeks,
         follicles=follicles,
         parameters=parameters,
+        source=source,
         notes=notes,
         sources=tuple(sources),
         base_dir=base_dir,
