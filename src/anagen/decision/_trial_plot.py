@@ -14,7 +14,13 @@ from anagen.decision._trial import PowerCurve, TrialResult
 
 __all__ = ["plot_estimates", "plot_power"]
 
-_FOOT = "Model-based effect sizes (uncalibrated priors), not trial results."
+_FOOT = "Model-based effect sizes ({}), not trial results."
+
+
+def _foot_text(spec) -> str:
+    return _FOOT.format(
+        "calibrated posterior" if spec.source == "posterior" else "uncalibrated priors"
+    )
 
 
 def plot_estimates(res: TrialResult) -> Figure:
@@ -46,16 +52,19 @@ def plot_estimates(res: TrialResult) -> Figure:
     )
     ax.set_ylabel("simulated trials")
     ax.legend(frameon=False, fontsize=8)
-    _foot(ax)
+    _foot(ax, res.spec)
     return fig
 
 
-def _foot(ax) -> None:
-    ax.text(0.01, 0.98, _FOOT, transform=ax.transAxes, fontsize=7, color="#555555", va="top")
+def _foot(ax, spec) -> None:
+    ax.text(
+        0.01, 0.98, _foot_text(spec), transform=ax.transAxes, fontsize=7, color="#555555", va="top"
+    )
 
 
 def plot_power(curve: PowerCurve) -> Figure:
     """Power against n per arm, with the target and the sample size."""
+    split = curve.spec.design == "split-scalp"
     fig, ax = plt.subplots(figsize=(7.5, 4.2), constrained_layout=True)
     ax.plot(curve.n, curve.power, color="#2d3142", lw=1.5)
     ax.axhline(curve.target, color="#c2512f", ls="--", lw=1, label=f"target {curve.target:g}")
@@ -63,19 +72,19 @@ def plot_power(curve: PowerCurve) -> Figure:
     if curve.sample_size is not None:
         ax.axvline(curve.sample_size, color="#c2512f", lw=1)
         ax.annotate(
-            f"n = {curve.sample_size} per arm",
+            f"n = {curve.sample_size} " + ("patients" if split else "per arm"),
             (curve.sample_size, curve.target),
             xytext=(6, -16),
             textcoords="offset points",
             fontsize=9,
         )
     ax.set_ylim(0, 1)
-    ax.set_xlabel("patients per arm")
+    ax.set_xlabel("patients (both halves)" if split else "patients per arm")
     ax.set_ylabel("power (share of simulated trials with p < alpha)")
     ax.set_title(
         f"{curve.spec.name}\n{curve.spec.trials} simulated trials per n, common random numbers",
         fontsize=10,
     )
     ax.legend(frameon=False, fontsize=8, loc="center right")
-    _foot(ax)
+    _foot(ax, curve.spec)
     return fig
