@@ -1,7 +1,7 @@
 """The ``anagen`` command line: a thin face over the library.
 
-Each domain has its own sub-command module (``evidence``, ``scalp``, ``therapy``); commands
-parse options, call the library, and print. Errors of input (:class:`anagen.InputError`) end
+Each domain has its own sub-command module (``evidence``, ``scalp``, ``therapy``, ``assess``,
+``calibrate``, ``trial``); commands parse options, call the library, and print. Errors of input (:class:`anagen.InputError`) end
 with a one-line message on stderr and exit code 2 — never a traceback.
 """
 
@@ -11,10 +11,7 @@ import sys
 
 import typer
 
-from anagen.cli import evidence, scalp, therapy
-from anagen.cli import assess
-from anagen.cli import trial
-from anagen.cli import calibrate
+from anagen.cli import assess, calibrate, evidence, scalp, therapy, trial
 from anagen.cli._common import err_console
 from anagen.errors import InputError
 
