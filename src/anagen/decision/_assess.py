@@ -650,7 +650,9 @@ def _overall_verdict(patient, opts: list[OptionAssessment], parameter_source: st
             )
             + f" The trial evidence behind it: {best.certainty['rating']}"
             + (
-                "; the calibration rests on the same few trials."
+                "; the calibration rests on the same few trials, and the calibrated model"
+                " falls short of the largest reported stem-cell effects (held-out check:"
+                " `anagen calibrate loso`)."
                 if parameter_source == MODEL_POSTERIOR
                 else "."
             )
