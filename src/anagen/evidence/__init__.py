@@ -6,8 +6,7 @@ module), so the command line starts fast and plotting code loads only when asked
 
 from __future__ import annotations
 
-import importlib
-from typing import Any
+from anagen._lazy import lazy_exports
 
 # name -> private module that defines it. Each section is kept by the module's owner.
 _PUBLIC: dict[str, str] = {
@@ -87,14 +86,4 @@ _PUBLIC: dict[str, str] = {
 __all__ = sorted(_PUBLIC)
 
 
-def __getattr__(name: str) -> Any:
-    module = _PUBLIC.get(name)
-    if module is None:
-        raise AttributeError(f"module 'anagen.evidence' has no attribute {name!r}")
-    value = getattr(importlib.import_module(f"anagen.evidence.{module}"), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(_PUBLIC))
+__getattr__, __dir__ = lazy_exports(__name__, _PUBLIC, globals())
