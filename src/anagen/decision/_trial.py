@@ -521,6 +521,16 @@ def _result(spec: TrialSpec, a: np.ndarray, n: int) -> TrialResult:
 # --- public API ----------------------------------------------------------------------------------
 
 
+def _overridden(spec: TrialSpec, trials: int | None, seed: int | None) -> TrialSpec:
+    """``spec`` with the number of simulated trials and the seed replaced where given."""
+    changes: dict[str, Any] = {}
+    if trials is not None:
+        changes["trials"] = trials
+    if seed is not None:
+        changes["seed"] = seed
+    return spec.with_(**changes)
+
+
 def simulate_trials(
     spec: TrialSpec,
     *,
@@ -535,12 +545,7 @@ def simulate_trials(
     ``"synchronous"`` (in this process) or the address of a running Dask scheduler. The same
     seed gives the same result whatever the scheduler. ``advance(1)`` is called per trial.
     """
-    changes: dict[str, Any] = {}
-    if trials is not None:
-        changes["trials"] = trials
-    if seed is not None:
-        changes["seed"] = seed
-    spec = spec.with_(**changes)
+    spec = _overridden(spec, trials, seed)
     n = spec.arms[0].n
     n1 = spec.arms[1].n
     store = _Store(spec)
@@ -567,12 +572,7 @@ def power_curve(
     ns = sorted({int(x) for x in n_values})
     if not ns or ns[0] < 2:
         raise InputError(field="n", allowed="integers >= 2", got=ns[0] if ns else None)
-    changes: dict[str, Any] = {}
-    if trials is not None:
-        changes["trials"] = trials
-    if seed is not None:
-        changes["seed"] = seed
-    spec = spec.with_(**changes)
+    spec = _overridden(spec, trials, seed)
     store = _Store(spec)
     with _runner(scheduler) as runner:
         _extend(store, ns[-1], runner, advance)
@@ -617,12 +617,7 @@ def sample_size(
         raise InputError(field="--max-n", allowed="an integer in [2, 100000]", got=max_n)
     if isinstance(start_n, bool) or not isinstance(start_n, int) or start_n < 2:
         raise InputError(field="start_n", allowed="an integer >= 2", got=start_n)
-    changes: dict[str, Any] = {}
-    if trials is not None:
-        changes["trials"] = trials
-    if seed is not None:
-        changes["seed"] = seed
-    spec = spec.with_(**changes)
+    spec = _overridden(spec, trials, seed)
     store = _Store(spec)
     n = min(start_n, max_n)
     with _runner(scheduler) as runner:
