@@ -96,6 +96,26 @@ def _ll0_minus_ll_row(y: np.ndarray, v: np.ndarray, tau2: float, reml: bool) -> 
 
 
 @njit(cache=True, error_model="numpy")
+def _weight_sums(
+    y: np.ndarray, v: np.ndarray, tau2: float, w: np.ndarray
+) -> tuple[float, float, float, float]:
+    """Fill ``w`` with 1 / (v + tau2); return sum(w), sum(w y), sum(w^2), sum(w^3)."""
+    sw = 0.0
+    swy = 0.0
+    sw2 = 0.0
+    sw3 = 0.0
+    for i in range(y.shape[0]):
+        wi = 1.0 / (v[i] + tau2)
+        w[i] = wi
+        sw += wi
+        swy += wi * y[i]
+        w2 = wi * wi
+        sw2 += w2
+        sw3 += w2 * wi
+    return sw, swy, sw2, sw3
+
+
+@njit(cache=True, error_model="numpy")
 def fisher_scoring(
     Y: np.ndarray,
     V: np.ndarray,
@@ -130,18 +150,7 @@ def fisher_scoring(
         it = 0
         while True:
             it += 1
-            sw = 0.0
-            swy = 0.0
-            sw2 = 0.0
-            sw3 = 0.0
-            for i in range(k):
-                wi = 1.0 / (v[i] + t)
-                w[i] = wi
-                sw += wi
-                swy += wi * y[i]
-                w2 = wi * wi
-                sw2 += w2
-                sw3 += w2 * wi
+            sw, swy, sw2, sw3 = _weight_sums(y, v, t, w)
             mu = swy / sw
             s = 0.0  # EB: sum(w r^2); ML, REML: Y'PPY = sum(w^2 r^2)
             if method == EB:
@@ -208,18 +217,7 @@ def summarise(Y: np.ndarray, V: np.ndarray, tau2: np.ndarray, knha: bool) -> tup
         v = V[j]
         t = tau2[j]
         wt = weights[j]  # holds w until scaled to percent
-        sw = 0.0
-        swy = 0.0
-        sw2 = 0.0
-        sw3 = 0.0
-        for i in range(k):
-            wi = 1.0 / (v[i] + t)
-            wt[i] = wi
-            sw += wi
-            swy += wi * y[i]
-            w2 = wi * wi
-            sw2 += w2
-            sw3 += w2 * wi
+        sw, swy, sw2, sw3 = _weight_sums(y, v, t, wt)
         mu = swy / sw
         b = 1.0 / sw
         if knha:
