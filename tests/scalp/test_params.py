@@ -93,7 +93,7 @@ def test_bad_values_name_the_key(tmp_path, text, key):
 def test_malformed_toml_names_the_file(tmp_path):
     p = tmp_path / "broken.toml"
     p.write_text("[cycle\nanagen_cv = ")
-    with pytest.raises(InputError, match=re.escape("broken.toml: malformed TOML")):
+    with pytest.raises(InputError, match=re.escape("broken.toml: not valid TOML")):
         load_params(p)
 
 

@@ -39,7 +39,6 @@ Every problem is an :class:`anagen.errors.InputError` naming the key
 from __future__ import annotations
 
 import math
-import tomllib
 from dataclasses import asdict, dataclass
 from importlib import resources
 from pathlib import Path
@@ -162,11 +161,9 @@ def load_trial(path_or_name: str | Path) -> TrialSpec:
                 allowed=f"an existing TOML file or a shipped trial ({', '.join(shipped)})",
                 got=str(path_or_name),
             )
-    try:
-        with p.open("rb") as fh:
-            data = tomllib.load(fh)
-    except tomllib.TOMLDecodeError as exc:
-        raise InputError(f"not valid TOML ({exc})", file=str(p)) from None
+    from anagen._io import read_toml_file
+
+    data = read_toml_file(p)
     try:
         return trial_from_dict(data, base_dir=str(p.parent))
     except InputError as exc:

@@ -221,12 +221,36 @@ def _number(section: str, key: str, value: Any, *, allowed: str, ok) -> float:
     return x
 
 
-def _positive(section: str, key: str, value: Any) -> float:
-    return _number(section, key, value, allowed="> 0", ok=lambda x: x > 0)
+def _within(lo: float, hi: float, *, lo_open: bool = True) -> Callable[[str, str, Any], float]:
+    """A check for a number in a usable range (``(lo, hi]``, or ``[lo, hi]`` if closed)."""
+    left = "(" if lo_open else "["
+    allowed = f"in {left}{lo:g}, {hi:g}]"
+
+    def check(section: str, key: str, value: Any) -> float:
+        return _number(
+            section,
+            key,
+            value,
+            allowed=allowed,
+            ok=(lambda x: lo < x <= hi) if lo_open else (lambda x: lo <= x <= hi),
+        )
+
+    return check
 
 
-def _nonneg(section: str, key: str, value: Any) -> float:
-    return _number(section, key, value, allowed=">= 0", ok=lambda x: x >= 0)
+def _zones_within(lo: float, hi: float, *, lo_open: bool = True):
+    left = "(" if lo_open else "["
+
+    def check(section: str, key: str, value: Any) -> tuple[float, ...]:
+        return _zone_vector(
+            section,
+            key,
+            value,
+            allowed=f"in {left}{lo:g}, {hi:g}]",
+            ok=(lambda x: lo < x <= hi) if lo_open else (lambda x: lo <= x <= hi),
+        )
+
+    return check
 
 
 def _zone_vector(section: str, key: str, value: Any, *, allowed: str, ok) -> tuple[float, ...]:
@@ -242,12 +266,18 @@ def _zone_vector(section: str, key: str, value: Any, *, allowed: str, ok) -> tup
     )
 
 
-def _positive_zones(section: str, key: str, value: Any) -> tuple[float, ...]:
-    return _zone_vector(section, key, value, allowed="> 0", ok=lambda x: x > 0)
-
-
-def _nonneg_zones(section: str, key: str, value: Any) -> tuple[float, ...]:
-    return _zone_vector(section, key, value, allowed=">= 0", ok=lambda x: x >= 0)
+# Usable ranges: beyond them the engine would overflow (a lognormal CV of 1e154 makes sigma
+# infinite), stall (phase means of a fraction of a day multiply the events) or describe no
+# human scalp (an adult scalp is ~450-700 cm2; the densest reported ~400 hairs/cm2).
+_DAYS = _within(1.0, 36_500.0, lo_open=False)  # phase means: 1 day to 100 years
+_CV = _within(0.0, 10.0)  # coefficient of variation of a phase duration
+_AREA = _zones_within(0.0, 2_000.0)  # cm2 per zone
+_DENSITY = _zones_within(0.0, 2_000.0)  # hairs/cm2
+_SENSITIVITY = _zones_within(0.0, 100.0, lo_open=False)
+_PACE = _within(0.0, 100.0, lo_open=False)
+_CYCLES = _within(0.0, 1_000.0)
+_MICRONS = _within(0.0, 1_000.0)
+_MICRONS_SD = _within(0.0, 1_000.0, lo_open=False)
 
 
 def _checked(
@@ -302,7 +332,10 @@ def _prevalence(sex: str, data: Any) -> PrevalenceTable:
             allowed="a list as long as age_years (at least 2 points)",
             got=frac,
         )
-    a = tuple(_nonneg(section, f"age_years[{i}]", v) for i, v in enumerate(ages))
+    a = tuple(
+        _within(0.0, 150.0, lo_open=False)(section, f"age_years[{i}]", v)
+        for i, v in enumerate(ages)
+    )
     f = tuple(
         _number(section, f"fraction[{i}]", v, allowed="in [0, 1)", ok=lambda x: 0 <= x < 1)
         for i, v in enumerate(frac)
@@ -337,13 +370,13 @@ def params_from_dict(data: dict[str, Any]) -> ScalpParams:
             "cycle",
             c,
             {
-                "anagen_mean_days": _positive,
-                "anagen_cv": _positive,
-                "catagen_days": _nonneg,
-                "telogen_mean_days": _positive,
-                "telogen_cv": _positive,
-                "latency_mean_days": _positive,
-                "latency_cv": _positive,
+                "anagen_mean_days": _DAYS,
+                "anagen_cv": _CV,
+                "catagen_days": _within(0.0, 365.0, lo_open=False),
+                "telogen_mean_days": _DAYS,
+                "telogen_cv": _CV,
+                "latency_mean_days": _DAYS,
+                "latency_cv": _CV,
             },
         ),
     )
@@ -359,10 +392,10 @@ def params_from_dict(data: dict[str, Any]) -> ScalpParams:
             "zones",
             z,
             {
-                "area_cm2": _positive_zones,
-                "hair_density_per_cm2": _positive_zones,
-                "sensitivity_male": _nonneg_zones,
-                "sensitivity_female": _nonneg_zones,
+                "area_cm2": _AREA,
+                "hair_density_per_cm2": _DENSITY,
+                "sensitivity_male": _SENSITIVITY,
+                "sensitivity_female": _SENSITIVITY,
             },
         )
     )
@@ -373,17 +406,17 @@ def params_from_dict(data: dict[str, Any]) -> ScalpParams:
             "aga",
             g,
             {
-                "pace_male": _nonneg,
-                "pace_female": _nonneg,
-                "cycles_to_vellus": _positive,
-                "critical_cycles": _positive,
-                "follicle_sensitivity_cv": _nonneg,
-                "vellus_anagen_days": _positive,
-                "vellus_latency_days": _positive,
-                "terminal_diameter_um": _positive,
-                "terminal_diameter_sd_um": _nonneg,
-                "vellus_diameter_um": _positive,
-                "vellus_threshold_um": _positive,
+                "pace_male": _PACE,
+                "pace_female": _PACE,
+                "cycles_to_vellus": _CYCLES,
+                "critical_cycles": _CYCLES,
+                "follicle_sensitivity_cv": _within(0.0, 10.0, lo_open=False),
+                "vellus_anagen_days": _DAYS,
+                "vellus_latency_days": _DAYS,
+                "terminal_diameter_um": _MICRONS,
+                "terminal_diameter_sd_um": _MICRONS_SD,
+                "vellus_diameter_um": _MICRONS,
+                "vellus_threshold_um": _MICRONS,
             },
         )
     )
@@ -428,7 +461,11 @@ def params_from_dict(data: dict[str, Any]) -> ScalpParams:
     prev = _check_keys("prevalence", data["prevalence"], {"male", "female"})
     ph = _check_keys("phototrichogram", data["phototrichogram"], {"count_cv", "area_cm2"})
     photo = PhototrichogramParams(
-        **_checked("phototrichogram", ph, {"count_cv": _nonneg, "area_cm2": _positive})
+        **_checked(
+            "phototrichogram",
+            ph,
+            {"count_cv": _within(0.0, 10.0, lo_open=False), "area_cm2": _within(0.0, 100.0)},
+        )
     )
     return ScalpParams(
         cycle=cycle,
@@ -495,15 +532,10 @@ def load_params(path: str | Path) -> ScalpParams:
         If the file is missing or not valid TOML, or a key is unknown or out of range; the
         message names the key (``'cycle.anagen_cv' must be > 0, got -1``).
     """
+    from anagen._io import read_toml_file
+
     p = Path(path)
-    if not p.is_file():
-        raise InputError("parameter file not found", file=str(p))
-    try:
-        user = tomllib.loads(p.read_text(encoding="utf-8"))
-    except tomllib.TOMLDecodeError as exc:
-        raise InputError(f"malformed TOML: {exc}", file=str(p)) from None
-    except UnicodeDecodeError:
-        raise InputError("not a UTF-8 text file", file=str(p)) from None
+    user = read_toml_file(p, what="parameter file")
     try:
         base = _default_dict()
         return params_from_dict(_merge(base, _zone_tables(user, base)))

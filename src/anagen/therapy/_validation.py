@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import tomllib
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -16,15 +15,10 @@ M = TypeVar("M", bound=BaseModel)
 
 
 def read_toml(path: str | Path) -> dict[str, Any]:
-    """Parse a TOML file; a missing file or a syntax error becomes an :class:`InputError`."""
-    p = Path(path)
-    if not p.is_file():
-        raise InputError("file not found", file=str(p))
-    try:
-        with p.open("rb") as fh:
-            return tomllib.load(fh)
-    except tomllib.TOMLDecodeError as exc:
-        raise InputError(f"not valid TOML ({exc})", file=str(p)) from None
+    """Parse a TOML file; a missing, unreadable, non-UTF-8 or malformed file is an InputError."""
+    from anagen._io import read_toml_file
+
+    return read_toml_file(Path(path))
 
 
 def _allowed(err: dict[str, Any], model: type[BaseModel]) -> str:

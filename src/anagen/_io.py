@@ -1,0 +1,223 @@
+"""File I/O at the edges: hardened readers and atomic writers shared by every command.
+
+Readers turn every way a user file can be broken (not UTF-8, too large, nested too deep,
+numbers no engine can use) into one :class:`~anagen.errors.InputError` naming the file and
+the key. Writers never leave a half-written file: output goes to a temporary file in the
+target folder and is renamed into place only after it was written completely; the temporary
+file is removed on any failure (a process killed by SIGKILL may leave a ``.anagen-*.tmp``
+file beside the target, never a truncated target).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import stat
+import tempfile
+import tomllib
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import IO, Any
+
+from anagen.errors import InputError
+
+__all__ = [
+    "MAX_INPUT_BYTES",
+    "atomic_path",
+    "atomic_write",
+    "check_output_path",
+    "clean_text",
+    "read_text_file",
+    "read_toml_file",
+    "save_figure",
+]
+
+#: Largest user input file read (bytes). The biggest shipped input is ~40 kB.
+MAX_INPUT_BYTES = 20_000_000
+#: Deepest nesting of tables/arrays accepted in a TOML input file (the shipped ones use 3).
+MAX_TOML_DEPTH = 16
+#: Largest integer magnitude accepted anywhere in a TOML input file (int64).
+MAX_TOML_INT = 2**63 - 1
+
+_FORBIDDEN_ROOTS = ("/proc", "/sys", "/dev")
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def clean_text(text: str) -> str:
+    """``text`` without control characters (terminal escape sequences lose their ESC)."""
+    return _CONTROL.sub("", text)
+
+
+def read_text_file(path: str | Path, *, what: str = "file") -> str:
+    """The text of a UTF-8 file (a leading BOM is dropped); every failure is an InputError."""
+    p = Path(path)
+    try:
+        if not p.is_file():
+            raise InputError(f"{what} not found (or not a regular file)", file=str(p))
+        size = p.stat().st_size
+        if size > MAX_INPUT_BYTES:
+            raise InputError(
+                f"{what} is {size:,} bytes; at most {MAX_INPUT_BYTES:,} are read", file=str(p)
+            )
+        raw = p.read_bytes()
+    except OSError as exc:
+        raise InputError(f"cannot read {what} ({exc.strerror or exc})", file=str(p)) from None
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise InputError(
+            f"not a UTF-8 text file (invalid byte at offset {exc.start})", file=str(p)
+        ) from None
+    return text.removeprefix("\ufeff")
+
+
+def _check_values(obj: Any, where: str, depth: int, file: str) -> None:
+    if depth > MAX_TOML_DEPTH:
+        raise InputError(
+            f"tables/arrays nested more than {MAX_TOML_DEPTH} deep",
+            field=where or "(file)",
+            file=file,
+        )
+    if isinstance(obj, dict):
+        for k, v in obj.items():
+            _check_values(v, f"{where}.{k}" if where else str(k), depth + 1, file)
+    elif isinstance(obj, list):
+        for i, v in enumerate(obj):
+            _check_values(v, f"{where}[{i}]", depth + 1, file)
+    elif isinstance(obj, int) and not isinstance(obj, bool) and abs(obj) > MAX_TOML_INT:
+        raise InputError(
+            field=where,
+            allowed=f"an integer within ±{MAX_TOML_INT:.3g}",
+            got="(a huge integer)",
+            file=file,
+        )
+
+
+def read_toml_file(path: str | Path, *, what: str = "file") -> dict[str, Any]:
+    """Parse a TOML file; any failure (encoding, syntax, size, depth, huge ints) is an InputError.
+
+    Errors name the file and, for values, the dotted key; they never echo more than the value.
+    """
+    p = Path(path)
+    text = read_text_file(p, what=what)
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise InputError(f"not valid TOML ({exc})", file=str(p)) from None
+    except RecursionError:
+        raise InputError("not valid TOML (nested too deep)", file=str(p)) from None
+    except ValueError as exc:  # e.g. an integer beyond Python's int-string limit
+        raise InputError(f"not valid TOML ({exc})", file=str(p)) from None
+    try:
+        _check_values(data, "", 0, str(p))
+    except RecursionError:
+        raise InputError("not valid TOML (nested too deep)", file=str(p)) from None
+    return data
+
+
+# --- output ------------------------------------------------------------------------------------
+
+
+def check_output_path(
+    path: str | Path, *, field: str, suffixes: tuple[str, ...] | None = None
+) -> Path:
+    """Refuse, before any work, an output path that cannot receive a regular file.
+
+    Refused: an unknown suffix, a directory, a path under /proc, /sys or /dev, a missing or
+    unwritable folder, an existing non-regular file. One :class:`InputError` naming ``field``.
+    """
+    p = Path(path)
+    if suffixes is not None and p.suffix.lower() not in suffixes:
+        raise InputError(
+            field=field,
+            allowed="a file ending in " + ", ".join(suffixes),
+            got=str(p),
+        )
+    try:
+        resolved = p.resolve()
+    except (OSError, RuntimeError):
+        raise InputError(field=field, allowed="a resolvable file path", got=str(p)) from None
+    if any(str(resolved) == r or str(resolved).startswith(r + "/") for r in _FORBIDDEN_ROOTS):
+        raise InputError(field=field, allowed="a path outside /proc, /sys and /dev", got=str(p))
+    parent = resolved.parent
+    try:
+        if resolved.exists() and not stat.S_ISREG(resolved.stat().st_mode):
+            raise InputError(
+                field=field,
+                allowed="a regular file path (this is a directory or device)",
+                got=str(p),
+            )
+        if not parent.is_dir():
+            raise InputError(field=field, allowed="a path in an existing folder", got=str(p))
+    except OSError:
+        raise InputError(field=field, allowed="an accessible file path", got=str(p)) from None
+    if not os.access(parent, os.W_OK | os.X_OK) or (
+        resolved.exists() and not os.access(resolved, os.W_OK)
+    ):
+        raise InputError(field=field, allowed="a writable location", got=str(p))
+    return p
+
+
+@contextmanager
+def atomic_path(path: str | Path, *, field: str = "output") -> Iterator[Path]:
+    """Yield a temporary path beside ``path``; rename it onto ``path`` if the block succeeds.
+
+    On any exception the temporary file is removed and nothing at ``path`` changes. An
+    ``OSError`` while writing (full disk, permissions) becomes an InputError naming ``field``.
+    """
+    target = Path(path)
+    folder = target.resolve().parent
+    try:
+        fd, tmp_name = tempfile.mkstemp(
+            prefix=".anagen-", suffix=".tmp" + target.suffix, dir=folder
+        )
+    except OSError as exc:
+        raise InputError(
+            f"cannot write there ({exc.strerror or exc})", field=field, file=str(target)
+        ) from None
+    os.close(fd)
+    tmp = Path(tmp_name)
+    try:
+        yield tmp
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)
+        os.replace(tmp, target)
+    except OSError as exc:
+        tmp.unlink(missing_ok=True)
+        raise InputError(
+            f"could not write the file ({exc.strerror or exc})", field=field, file=str(target)
+        ) from None
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+
+
+@contextmanager
+def atomic_write(
+    path: str | Path, mode: str = "w", *, field: str = "output", encoding: str | None = "utf-8"
+) -> Iterator[IO[Any]]:
+    """Open a temporary file beside ``path`` for writing; rename it into place on success."""
+    with atomic_path(path, field=field) as tmp:
+        enc = None if "b" in mode else encoding
+        with open(tmp, mode, encoding=enc) as fh:
+            yield fh
+            fh.flush()
+            os.fsync(fh.fileno())
+
+
+def save_figure(fig: Any, path: str | Path, *, field: str = "--plot", **kwargs: Any) -> Path:
+    """``fig.savefig`` atomically; the format comes from the target's suffix."""
+    p = Path(path)
+    fmt = kwargs.pop("format", None) or p.suffix.lstrip(".").lower() or None
+    with atomic_path(p, field=field) as tmp:
+        fig.savefig(tmp, format=fmt, **kwargs)
+    return p
+
+
+def write_with(path: str | Path, writer: Callable[[Path], Any], *, field: str = "output") -> Path:
+    """Call ``writer(tmp)`` and rename its output onto ``path`` (atomic)."""
+    with atomic_path(path, field=field) as tmp:
+        writer(tmp)
+    return Path(path)
