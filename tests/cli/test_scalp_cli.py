@@ -90,7 +90,7 @@ def test_bad_input_exits_2_naming_the_option(capsys, args, key):
         ("[cycle]\ntelogen_mean_days = 0\n", "cycle.telogen_mean_days"),
         ('[cycle]\ndistribution = "weibull"\n', "cycle.distribution"),
         ("[zones]\nsensitivity_male = [1, 1, 1, 1, 1]\n", "zones.sensitivity_male"),
-        ("[cycle\nanagen_cv = ", "malformed TOML"),
+        ("[cycle\nanagen_cv = ", "not valid TOML"),
     ],
 )
 def test_bad_parameter_file_exits_2_and_writes_nothing(capsys, tmp_path, text, key):
