@@ -65,6 +65,27 @@ def _resolve_days(days: float | None, years: float | None) -> float:
     return float(days) if days is not None else float(years) * DAYS_PER_YEAR
 
 
+def _explicit_days(at, days: float | None, years: float | None) -> np.ndarray:
+    t = np.asarray(at, dtype=np.float64)
+    if (
+        t.ndim != 1
+        or t.size < 1
+        or not np.all(np.isfinite(t))
+        or t[0] != 0.0
+        or np.any(np.diff(t) <= 0)
+    ):
+        raise InputError(
+            field="at", allowed="strictly increasing finite days starting at 0", got=t.tolist()
+        )
+    if t.size == 1:
+        raise InputError(field="at", allowed="at least one day after 0", got=t.tolist())
+    if days is not None or years is not None:
+        total = _resolve_days(days, years)
+        if total != t[-1]:
+            raise InputError(field="at", allowed=f"ending on the last day ({total})", got=t[-1])
+    return t
+
+
 def _modulation_arrays(mod: Modulation | None):
     mod = Modulation.none() if mod is None else mod
     return mod, (
@@ -218,6 +239,7 @@ def simulate(
     engine: str = "stochastic",
     modulation: Modulation | None = None,
     advance: Callable[[int], None] | None = None,
+    at: np.ndarray | list[float] | tuple[float, ...] | None = None,
 ) -> ScalpTrajectory:
     """Run the scalp ``state`` forward for ``days`` (or ``years``) and sample it every ``every`` days.
 
@@ -243,13 +265,19 @@ def simulate(
         are rescaled by epoch 0's ``latency_factor``. Dead follicles never return.
     advance
         Progress callback, called with the number of follicles processed.
+    at
+        Explicit sample days instead of ``every`` (strictly increasing, the first 0, the last
+        the end of the run): e.g. the visit days of a trial. ``days``/``years`` may then be
+        omitted.
 
     Returns
     -------
     ScalpTrajectory
     """
-    total = _resolve_days(days, years)
-    t = sample_days(total, every)
+    if at is not None:
+        t = _explicit_days(at, days, years)
+    else:
+        t = sample_days(_resolve_days(days, years), every)
     mod, arrays = _modulation_arrays(modulation)
     rng = as_generator(seed)
     if engine == "stochastic":
