@@ -12,7 +12,7 @@ import sys
 import typer
 
 from anagen.cli import assess, calibrate, evidence, scalp, therapy, trial
-from anagen.cli._common import err_console
+from anagen.cli._common import err_console, esc
 from anagen.errors import InputError
 
 app = typer.Typer(
@@ -60,7 +60,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         app(args=argv, standalone_mode=True)
     except InputError as exc:
-        err_console.print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)
+        err_console.print(f"[bold red]error:[/] {esc(exc)}", highlight=False, soft_wrap=True)
         return 2
     except SystemExit as exc:  # click's normal exit path
         code = exc.code

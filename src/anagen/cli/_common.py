@@ -20,10 +20,32 @@ from rich.progress import (
     TimeRemainingColumn,
 )
 
+from anagen._io import clean_text
 from anagen.errors import InputError
 
-console = Console()
-err_console = Console(stderr=True)
+
+class _SafeConsole(Console):
+    """A console that strips control characters (terminal escape sequences) from every string
+    it renders, table cells included; no emoji codes (``:smile:``) are expanded."""
+
+    def render_str(self, text: str, **kwargs: Any) -> Any:
+        return super().render_str(clean_text(text), **kwargs)
+
+
+console = _SafeConsole(emoji=False)
+err_console = _SafeConsole(stderr=True, emoji=False)
+
+
+def esc(text: Any) -> str:
+    """``text`` as literal console text: rich markup escaped, control characters removed.
+
+    Apply to every user-supplied string (labels, names, messages quoting user values) that is
+    printed through markup-enabled rich output, so ``[trial]`` stays visible and ``[/]`` cannot
+    break the printer.
+    """
+    from rich.markup import escape
+
+    return escape(clean_text(str(text)))
 
 
 def _jsonable(obj: Any) -> Any:

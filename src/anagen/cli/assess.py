@@ -11,7 +11,7 @@ from typing import Annotated
 
 import typer
 
-from anagen.cli._common import console, emit_json, require_file
+from anagen.cli._common import console, emit_json, esc, require_file
 from anagen.errors import InputError
 
 __all__ = ["assess"]
@@ -41,11 +41,11 @@ def _print_text(a) -> None:
     console.print(
         "[bold]Is stem-cell therapy for hair loss effective for this person?[/]", highlight=False
     )
-    console.print(a.disclaimer, highlight=False, soft_wrap=True)
+    console.print(esc(a.disclaimer), highlight=False, soft_wrap=True)
     console.print()
     console.print("[bold]Verdict[/]")
     for line in a.verdict:
-        console.print(f"- {line}", highlight=False, soft_wrap=True)
+        console.print(f"- {esc(line)}", highlight=False, soft_wrap=True)
     console.print()
     from rich import box
 
@@ -63,7 +63,7 @@ def _print_text(a) -> None:
     t.add_column("P(visible)\n12 mo", justify="right")
     for o in a.options:
         t.add_row(
-            o.name,
+            esc(o.name),
             *(_interval(o.effect_vs_none[m]) for m in (6, 12, 24)),
             f"{100 * o.p_visible[12]:.0f}%",
         )
@@ -80,7 +80,7 @@ def _print_text(a) -> None:
     for o in a.options:
         cph = o.cost_per_hair
         t.add_row(
-            o.name,
+            esc(o.name),
             _cost(o),
             _money_range(cph["low"], cph["high"]) if cph.get("low") is not None else "-",
             o.certainty["short"],
@@ -92,7 +92,7 @@ def _print_text(a) -> None:
     console.print("[bold]Durability[/] (after treatment stops)")
     for o in a.options:
         if o.key != "none":
-            console.print(f"- {o.name}: {o.durability['text']}", highlight=False)
+            console.print(f"- {esc(o.name)}: {esc(o.durability['text'])}", highlight=False)
     console.print()
     console.print(f"[dim]Visible improvement: {a.visible_definition}.[/]", highlight=False)
     console.print(f"[dim]Durability: {a.durability_definition}.[/]", highlight=False)

@@ -11,7 +11,7 @@ from rich import box
 from rich.markup import escape
 from rich.table import Table
 
-from anagen.cli._common import check_output_path, console, emit_json
+from anagen.cli._common import check_output_path, console, emit_json, esc
 from anagen.errors import ConvergenceError, InputError
 
 app = typer.Typer(
@@ -139,12 +139,12 @@ def pool_cmd(
         return
     pct = f"{level:.0%}"
     t = Table(
-        title=f"{file.name}: {data.k} studies, {res.method}{' + Knapp-Hartung' if knha else ''}"
+        title=f"{esc(file.name)}: {data.k} studies, {res.method}{' + Knapp-Hartung' if knha else ''}"
     )
     for col in ("study", "yi", "se", "weight %"):
         t.add_column(col, justify="left" if col == "study" else "right")
     for s in studies:
-        t.add_row(s["study"], f"{s['yi']:.4g}", f"{s['se']:.4g}", f"{s['weight']:.1f}")
+        t.add_row(esc(s["study"]), f"{s['yi']:.4g}", f"{s['se']:.4g}", f"{s['weight']:.1f}")
     console.print(t)
     s = Table(show_header=False, box=None)
     s.add_column(style="bold")
@@ -168,7 +168,7 @@ def pool_cmd(
             g.add_column(col, justify="left" if col == "group" else "right")
         for name, r in zip(sub.groups, sub.results, strict=True):
             g.add_row(
-                name,
+                esc(name),
                 str(r.k),
                 f"{r.estimate:.4g} [{r.ci_low:.4g}, {r.ci_high:.4g}]",
                 f"{r.i2:.3g}%" if r.k > 1 else "-",
@@ -181,7 +181,7 @@ def pool_cmd(
             highlight=False,
         )
     if forest is not None:
-        console.print(f"forest plot written to {forest}")
+        console.print(f"forest plot written to {esc(str(forest))}")
 
 
 def _print_summary(summary: Any, forest: Path | None, funnel: Path | None) -> None:

@@ -9,7 +9,14 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from anagen.cli._common import check_output_path, console, emit_json, progress, require_file
+from anagen.cli._common import (
+    check_output_path,
+    console,
+    emit_json,
+    esc,
+    progress,
+    require_file,
+)
 from anagen.errors import InputError
 
 app = typer.Typer(
@@ -134,7 +141,8 @@ def show_cmd(
         return
     p = data["protocol"]
     console.print(
-        f"[bold]{p['name']}[/]  ({p['product_name']}; {p['study']}; sources {', '.join(p['sources'])})"
+        f"[bold]{esc(p['name'])}[/]  ({esc(p['product_name'])}; {esc(p['study'])}; "
+        f"sources {esc(', '.join(p['sources']))})"
     )
     t = Table(title="Stages (median and 90 % interval over prior draws)")
     for col in ("stage", "quantity", "median", "5 %", "95 %", "unit"):
@@ -195,7 +203,9 @@ def show_cmd(
     console.print(z)
     for c in data["inject"]["checks"]:
         colour = {"ok": "green", "warning": "yellow", "error": "red"}[c["level"]]
-        console.print(f"[{colour}]{c['level']}[/] {c['field']}: {c['message']}", highlight=False)
+        console.print(
+            f"[{colour}]{c['level']}[/] {esc(c['field'])}: {esc(c['message'])}", highlight=False
+        )
     reg = data["regenerate"]
     r = Table(
         title="Regenerate: exposure and response in the injected area after the last session (prior medians)"
@@ -307,7 +317,7 @@ def simulate_cmd(
     horizons = [h for h in (0.5, 1, 2, 3, 5, 10, 20, 30) if h <= years]
     if years not in horizons:
         horizons.append(years)
-    t = Table(title=f"{run.name}: density (hairs/cm2) treated vs untreated, per zone")
+    t = Table(title=f"{esc(run.name)}: density (hairs/cm2) treated vs untreated, per zone")
     t.add_column("zone")
     t.add_column("day 0", justify="right")
     for h in horizons:
@@ -333,7 +343,7 @@ def simulate_cmd(
     if sessions:
         console.print("sessions on days: " + ", ".join(f"{d:g}" for d in sessions), highlight=False)
     for c in checks:
-        console.print(f"[yellow]{c.level}[/] {c.field}: {c.message}", highlight=False)
+        console.print(f"[yellow]{c.level}[/] {esc(c.field)}: {esc(c.message)}", highlight=False)
     _note()
 
 
@@ -403,7 +413,7 @@ def compare_cmd(
         colour = {"eligible": "green", "ask_specialist": "yellow", "not_eligible": "red"}[
             r.candidacy.status
         ]
-        t.add_row(r.run.name, *eff, ev, f"[{colour}]{r.candidacy.summary()}[/]")
+        t.add_row(esc(r.run.name), *eff, esc(ev), f"[{colour}]{r.candidacy.summary()}[/]")
         if r.info.key not in seen:
             seen.add(r.info.key)
             f.add_row(

@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from anagen.cli._common import check_output_path, console, emit_json, progress
+from anagen.cli._common import check_output_path, console, emit_json, esc, progress
 from anagen.errors import InputError
 
 app = typer.Typer(
@@ -115,10 +115,10 @@ def simulate_cmd(
         return
     s = res.summary()
     q = s["quantiles_estimate"]
-    t = Table(title=f"{spec.name}", show_header=False)
+    t = Table(title=esc(spec.name), show_header=False)
     t.add_column("", style="bold")
     t.add_column("")
-    arms = " vs ".join(f"{a.name} (n = {a.n})" for a in spec.arms)
+    arms = " vs ".join(f"{esc(a.name)} (n = {a.n})" for a in spec.arms)
     t.add_row("design", f"{spec.design}: {arms}")
     t.add_row("outcome", f"{s['outcome']} (1 cm2 phototrichogram, reading CV 6.3 % [S62])")
     what = "calibrated posterior" if spec.source == "posterior" else "priors"
@@ -179,7 +179,7 @@ def power_cmd(
         emit_json(curve.to_dict())
         return
     unit = "patients (both halves)" if spec.design == "split-scalp" else "n per arm"
-    t = Table(title=f"{spec.name}: power by {unit} ({spec.trials} simulated trials each)")
+    t = Table(title=f"{esc(spec.name)}: power by {unit} ({spec.trials} simulated trials each)")
     t.add_column(unit, justify="right")
     t.add_column("power (MC SE)", justify="right")
     t.add_column("mean estimated effect", justify="right")
