@@ -58,6 +58,8 @@ def _png(fig) -> str:
 def _fan_figure(a):
     import matplotlib.pyplot as plt
 
+    plt.rcParams["text.parse_math"] = False  # protocol names are text, never math
+
     opts = [o for o in a.options if o.key != "none"]
     none = a.option("none")
     ncol = 4
@@ -95,6 +97,8 @@ def _fan_figure(a):
 
 def _options_figure(a):
     import matplotlib.pyplot as plt
+
+    plt.rcParams["text.parse_math"] = False  # protocol names are text, never math
 
     opts = sorted(
         [o for o in a.options if o.key != "none"], key=lambda o: o.effect_vs_none[12].median
@@ -134,6 +138,8 @@ def _options_figure(a):
 
 def _map_figure(a):
     import matplotlib.pyplot as plt
+
+    plt.rcParams["text.parse_math"] = False  # protocol names are text, never math
 
     from anagen.scalp.plots import plot_scalp_map
 

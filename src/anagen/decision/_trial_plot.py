@@ -12,6 +12,9 @@ from matplotlib.figure import Figure
 
 from anagen.decision._trial import PowerCurve, TrialResult
 
+# user labels ($ in a study or protocol name) are text, never math: no mathtext parsing
+matplotlib.rcParams["text.parse_math"] = False
+
 __all__ = ["plot_estimates", "plot_power"]
 
 _FOOT = "Model-based effect sizes ({}), not trial results."

@@ -38,6 +38,9 @@ from scipy import stats
 
 from anagen.errors import InputError
 
+# user labels ($ in a study or protocol name) are text, never math: no mathtext parsing
+matplotlib.rcParams["text.parse_math"] = False
+
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure

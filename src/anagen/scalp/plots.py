@@ -15,6 +15,9 @@ from matplotlib.figure import Figure
 from anagen.scalp._modulation import ZONE_NAMES
 from anagen.scalp.trajectory import PHASES, ScalpTrajectory
 
+# user labels ($ in a study or protocol name) are text, never math: no mathtext parsing
+matplotlib.rcParams["text.parse_math"] = False
+
 __all__ = ["plot_densities", "plot_fractions", "plot_scalp_map", "plot_trajectory", "zone_map"]
 
 _DAYS_PER_YEAR = 365.25

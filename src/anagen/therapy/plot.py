@@ -18,6 +18,9 @@ from anagen.scalp import ZONE_NAMES
 from anagen.therapy.pipeline import ProtocolRun
 from anagen.therapy.simulate import STATUS_NOTE, Comparison, TreatmentRun
 
+# user labels ($ in a study or protocol name) are text, never math: no mathtext parsing
+matplotlib.rcParams["text.parse_math"] = False
+
 __all__ = ["plot_comparison", "plot_protocol", "plot_run"]
 
 _STATUS_COLOUR = {"eligible": "#2b8a3e", "ask_specialist": "#e67700", "not_eligible": "#c92a2a"}
