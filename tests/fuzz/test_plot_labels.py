@@ -13,7 +13,9 @@ BAD = r"$\frac{$ name"
 def _protocol(tmp_path: Path) -> Path:
     src = protocol_paths()["style_low_dose"].read_text(encoding="utf-8")
     p = tmp_path / "dollar.toml"
-    p.write_text(src.replace('name = "STYLE low-dose', f'name = "{BAD.replace(chr(92), 2 * chr(92))}', 1))
+    p.write_text(
+        src.replace('name = "STYLE low-dose', f'name = "{BAD.replace(chr(92), 2 * chr(92))}', 1)
+    )
     return p
 
 

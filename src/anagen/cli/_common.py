@@ -69,6 +69,17 @@ def emit_json(obj: Any) -> None:
     print(json.dumps(_jsonable(obj), indent=2, allow_nan=False))
 
 
+#: Largest seed accepted on the command line (seeds are numpy SeedSequence entropy; int64 keeps
+#: them printable, storable and usable by every engine).
+MAX_SEED = 2**63 - 1
+
+
+def check_seed(seed: int | None, option: str = "--seed") -> None:
+    """Refuse a negative or larger-than-int64 seed with one line naming the option."""
+    if seed is not None and not 0 <= seed <= MAX_SEED:
+        raise InputError(field=option, allowed=f"an integer in [0, {MAX_SEED}]", got=seed)
+
+
 def require_file(path: Path, *, what: str = "file") -> Path:
     """Return ``path`` if it is a readable file, else raise :class:`InputError`."""
     if not path.exists():

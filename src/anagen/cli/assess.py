@@ -11,7 +11,7 @@ from typing import Annotated
 
 import typer
 
-from anagen.cli._common import console, emit_json, esc, require_file
+from anagen.cli._common import check_seed, console, emit_json, esc, require_file
 from anagen.errors import InputError
 
 __all__ = ["assess"]
@@ -141,6 +141,7 @@ def assess(
         raise InputError(field="--format", allowed="text or json", got=fmt)
     if patient is not None and example:
         raise InputError(field="PATIENT", allowed="a patient file or --example, not both")
+    check_seed(seed)
     if not 5 <= draws <= 2000:
         raise InputError(field="--draws", allowed="in [5, 2000]", got=draws)
     if not 2_000 <= follicles <= 200_000:

@@ -9,7 +9,8 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from anagen.cli._common import console, emit_json, progress
+from anagen._io import check_output_path
+from anagen.cli._common import check_seed, console, emit_json, progress
 from anagen.errors import InputError
 
 app = typer.Typer(
@@ -46,12 +47,11 @@ def run(
     from anagen.decision._calibrate_trials import curated_trials
 
     _check_format(fmt)
-    if out.suffix != ".npz":
-        raise InputError(field="--out", allowed="a file ending in .npz", got=str(out))
-    if not out.resolve().parent.is_dir():
-        raise InputError("output directory does not exist", file=str(out.parent))
-    if draws < 20:
-        raise InputError(field="--draws", allowed="an integer >= 20", got=draws)
+    check_seed(seed)
+    check_output_path(out, field="--out", suffixes=(".npz",))
+    check_output_path(out.with_suffix(".json"), field="--out")
+    if not 20 <= draws <= 1_000_000:
+        raise InputError(field="--draws", allowed="an integer in [20, 1000000]", got=draws)
     trials = curated_trials()
     blocks = {t.block for t in trials}
     with progress("ABC draws", draws * len(blocks), enabled=fmt == "table") as advance:

@@ -10,7 +10,14 @@ import numpy as np
 import typer
 from rich.table import Table
 
-from anagen.cli._common import check_output_path, console, emit_json, progress, require_file
+from anagen.cli._common import (
+    check_output_path,
+    check_seed,
+    console,
+    emit_json,
+    progress,
+    require_file,
+)
 from anagen.errors import InputError
 
 app = typer.Typer(
@@ -89,8 +96,7 @@ def simulate_cmd(
             allowed=f"between 1 and {limit} (half the free memory)",
             got=follicles,
         )
-    if seed is not None and seed < 0:
-        raise InputError(field="--seed", allowed=">= 0", got=seed)
+    check_seed(seed)
     params = (
         load_params(require_file(params_file, what="parameter file"))
         if params_file

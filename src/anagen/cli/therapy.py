@@ -11,6 +11,7 @@ from rich.table import Table
 
 from anagen.cli._common import (
     check_output_path,
+    check_seed,
     console,
     emit_json,
     esc,
@@ -124,6 +125,7 @@ def show_cmd(
     from anagen.therapy import living_fraction_by_zone, patient_scalp, run_protocol
 
     _check_format(fmt)
+    check_seed(seed)
     _check_plot(plot)
     proto = _resolve_protocol(protocol)
     pat = _load_patient(patient)
@@ -263,6 +265,7 @@ def simulate_cmd(
     )
 
     _check_format(fmt)
+    check_seed(seed)
     _check_plot(plot)
     _check_years(years)
     if follicles < 500 or follicles > 200_000:
@@ -367,6 +370,7 @@ def compare_cmd(
     from anagen.therapy.protocol import load_protocol
 
     _check_format(fmt)
+    check_seed(seed)
     _check_plot(plot)
     _check_years(years)
     if follicles < 500 or follicles > 200_000:

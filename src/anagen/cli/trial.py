@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from anagen.cli._common import check_output_path, console, emit_json, esc, progress
+from anagen.cli._common import check_output_path, check_seed, console, emit_json, esc, progress
 from anagen.errors import InputError
 
 app = typer.Typer(
@@ -67,8 +67,7 @@ def _spec(trial: str, trials: int | None, seed: int | None, source: str | None =
 
     if trials is not None and not 1 <= trials <= 100_000:
         raise InputError(field="--trials", allowed="in [1, 100000]", got=trials)
-    if seed is not None and seed < 0:
-        raise InputError(field="--seed", allowed=">= 0", got=seed)
+    check_seed(seed)
     if source is not None and source not in ("prior", "posterior"):
         raise InputError(field="--source", allowed="prior or posterior", got=source)
     spec = load_trial(trial)
