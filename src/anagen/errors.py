@@ -21,6 +21,18 @@ class AnagenError(Exception):
     """Base class of all errors raised deliberately by anagen."""
 
 
+#: Longest echo of an offending value in a message (longer values are cut, with their length).
+MAX_ECHO = 80
+
+
+def _short(value: Any) -> str:
+    """The offending value for a one-line message: repr of strings, cut to :data:`MAX_ECHO`."""
+    text = repr(value) if isinstance(value, str) else str(value)
+    if len(text) > MAX_ECHO:
+        text = f"{text[: MAX_ECHO - 20]}... ({len(text):,} characters)"
+    return text
+
+
 class InputError(AnagenError, ValueError):
     """Invalid input, with the place it was found and what is allowed.
 
@@ -74,7 +86,7 @@ class InputError(AnagenError, ValueError):
         if self.field is not None and self.allowed is not None:
             text = f"'{self.field}' must be {self.allowed}"
             if self.got is not None:
-                text += f", got {self.got!r}" if isinstance(self.got, str) else f", got {self.got}"
+                text += f", got {_short(self.got)}"
             parts.append(text)
         elif self.field is not None and self.detail is None:
             parts.append(f"'{self.field}' is invalid")

@@ -119,13 +119,18 @@ def read_effects(path: str | Path, *, measure: str | None = None) -> EffectTable
         raise InputError("file not found", file=file)
     if not p.is_file():
         raise InputError("not a regular file", file=file)
+    from anagen._io import read_text_file
+
+    text = read_text_file(p)
+    rows = []
+    reader = csv.reader(text.splitlines())
     try:
-        text = p.read_text(encoding="utf-8-sig")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InputError(
-            f"cannot be read as UTF-8 text ({exc.__class__.__name__})", file=file
-        ) from None
-    rows = list(csv.reader(text.splitlines()))
+        for cells in reader:
+            rows.append(cells)
+    except csv.Error as exc:  # a cell over csv.field_size_limit(), a NUL byte, ...
+        limit = csv.field_size_limit()
+        why = f"a cell longer than {limit:,} characters" if "limit" in str(exc) else str(exc)
+        raise InputError(f"line {reader.line_num}: {why}", file=file) from None
     rows = [r for r in rows if any(c.strip() for c in r)]
     if not rows:
         raise InputError(
