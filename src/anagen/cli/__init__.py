@@ -11,7 +11,7 @@ import sys
 
 import typer
 
-from anagen.cli import assess, calibrate, evidence, scalp, therapy, trial
+from anagen.cli import assess, calibrate, evidence, scalp, serve, therapy, trial
 from anagen.cli._common import err_console, esc
 from anagen.errors import InputError
 
@@ -32,6 +32,7 @@ app.add_typer(therapy.app, name="therapy")
 app.command("assess")(assess.assess)
 app.add_typer(calibrate.app, name="calibrate")
 app.add_typer(trial.app, name="trial")
+app.command("serve")(serve.serve)
 
 
 def _print_version(value: bool) -> None:

@@ -1,0 +1,221 @@
+"""The one adapter between the assessment's data and the pages.
+
+The page shows ``Assessment.to_dict()`` (computed in a job by
+:func:`anagen.decision.assess_patient`): this module only picks, orders and words those values
+— the option grid, the icon arrays, the fan charts' data, the candidacy and the sources. The one
+computation it shows is the rule-of-three bound ``3/N`` for a share of 0 or 1 out of ``N``
+draws (Hanley & Lippman-Hand, JAMA 1983;249:1743), so no 0 % or 100 % is claimed from a finite
+sample.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+__all__ = ["assessment_view", "sources_for"]
+
+_MONTHS = ("6m", "12m", "24m")
+_STATUS = {
+    "eligible": "a candidate",
+    "ask_specialist": "ask a specialist",
+    "not_eligible": "NOT a candidate",
+}
+_COLOURS = (
+    "#1f4e9c",
+    "#a4262c",
+    "#2e7d32",
+    "#8a5a00",
+    "#6a1b9a",
+    "#00838f",
+    "#5d4037",
+    "#37474f",
+    "#c2185b",
+    "#455a64",
+    "#7b8b00",
+    "#283593",
+    "#bf360c",
+    "#004d40",
+)
+
+
+def _share(p: float | None, n: int) -> dict[str, Any]:
+    """``p`` out of 100 for an icon array, with the words for the extremes."""
+    if p is None:
+        return {"count": None, "text": "not computed"}
+    count = round(100 * p)
+    if p <= 0:
+        bound = min(100, -(-300 // n))  # ceil(100 * 3 / n)
+        text = f"fewer than {bound} in 100 (none of {n} simulated draws)"
+    elif p >= 1:
+        bound = max(0, 100 - -(-300 // n))
+        text = f"more than {bound} in 100 (all {n} simulated draws)"
+    else:
+        text = f"about {count} in 100"
+    return {"count": min(100, max(0, count)), "text": text}
+
+
+def _iv(d: dict[str, float] | None) -> str:
+    if not d:
+        return "-"
+    return f"{d['median']:+.1f} ({d['low_10']:+.1f} to {d['high_90']:+.1f})"
+
+
+def _money(c: dict[str, Any]) -> str:
+    lo, hi = c.get("low"), c.get("high")
+    if lo is None:
+        return "not computed"
+    return f"${lo:,.0f}" if round(lo) == round(hi) else f"${lo:,.0f} - ${hi:,.0f}"
+
+
+def sources_for(tags: list[str]) -> list[dict[str, str]]:
+    """Citation and link of each source tag (``anagen.therapy.SOURCES``)."""
+    from anagen.therapy import SOURCES
+
+    out = []
+    for t in dict.fromkeys(tags):
+        s = SOURCES.get(t)
+        out.append(
+            {
+                "tag": t,
+                "citation": s.citation if s else "",
+                "url": s.url if s else "",
+                "grade": s.grade if s else "",
+            }
+        )
+    return out
+
+
+def _fan(options: list[dict[str, Any]]) -> dict[str, Any]:
+    data: list[dict[str, Any]] = []
+    for i, o in enumerate(options):
+        tr = o.get("trajectory") or {}
+        if not tr.get("months"):
+            continue
+        col = _COLOURS[i % len(_COLOURS)]
+        group = f"g{i}"
+        visible = True if o["kind"] == "no treatment" or i < 3 else "legendonly"
+        x = tr["months"]
+        data.append(
+            {
+                "type": "scatter",
+                "mode": "lines",
+                "x": x,
+                "y": tr["terminal_density_p90"],
+                "line": {"width": 0},
+                "legendgroup": group,
+                "showlegend": False,
+                "hoverinfo": "skip",
+                "visible": visible,
+                "name": o["name"],
+            }
+        )
+        data.append(
+            {
+                "type": "scatter",
+                "mode": "lines",
+                "x": x,
+                "y": tr["terminal_density_p10"],
+                "fill": "tonexty",
+                "fillcolor": col + "33",
+                "line": {"width": 0},
+                "legendgroup": group,
+                "showlegend": False,
+                "hoverinfo": "skip",
+                "visible": visible,
+                "name": o["name"],
+            }
+        )
+        data.append(
+            {
+                "type": "scatter",
+                "mode": "lines",
+                "x": x,
+                "y": tr["terminal_density_p50"],
+                "line": {"color": col, "width": 2},
+                "legendgroup": group,
+                "name": o["name"],
+                "visible": visible,
+                "hovertemplate": "month %{x:.0f}: %{y:.1f} hairs/cm²<extra>"
+                + o["name"].replace("<", "")
+                + "</extra>",
+            }
+        )
+    return {
+        "data": data,
+        "layout": {
+            "title": {
+                "text": "Terminal hair density over time: median and 80% band",
+                "font": {"size": 14},
+            },
+            "xaxis": {"title": {"text": "months from today"}},
+            "yaxis": {"title": {"text": "terminal hairs/cm² (pattern-loss zones)"}},
+            "height": 460,
+            "margin": {"l": 60, "r": 10, "t": 40, "b": 50},
+            "legend": {"orientation": "h", "y": -0.2},
+        },
+    }
+
+
+def assessment_view(d: dict[str, Any]) -> dict[str, Any]:
+    """The page model of one assessment dict (``Assessment.to_dict()``)."""
+    n = int(d["settings"]["n_draws"])
+    opts = []
+    all_tags: list[str] = []
+    for o in d["options"]:
+        tags = list(o.get("sources") or [])
+        for se in o.get("side_effects") or []:
+            tags += list(se.get("sources") or [])
+        for r in (o.get("candidacy") or {}).get("reasons") or []:
+            tags += list(r.get("sources") or [])
+        tags += list((o.get("cost_usd") or {}).get("sources") or [])
+        all_tags += tags
+        cost = o.get("cost_usd") or {}
+        cph = o.get("cost_per_hair_per_cm2_usd") or {}
+        status = (o.get("candidacy") or {}).get("status", "")
+        opts.append(
+            {
+                "key": o["key"],
+                "name": o["name"],
+                "kind": o["kind"],
+                "verdict": o.get("verdict", ""),
+                "effect": {
+                    m: _iv(o["effect_vs_no_treatment_hairs_per_cm2"].get(m)) for m in _MONTHS
+                },
+                "change": {m: _iv(o["change_vs_baseline_hairs_per_cm2"].get(m)) for m in _MONTHS},
+                "visible": {m: _share(o["p_visible_improvement"].get(m), n) for m in _MONTHS},
+                "durability": (o.get("durability") or {}).get("text", ""),
+                "cost": _money(cost),
+                "cost_basis": cost.get("basis", ""),
+                "cost_per_hair": _money(cph) if cph.get("low") is not None else "-",
+                "cost_per_hair_note": cph.get("note", ""),
+                "downtime": o.get("downtime", ""),
+                "side_effects": o.get("side_effects") or [],
+                "regulatory": o.get("regulatory") or {},
+                "status": status,
+                "status_text": _STATUS.get(status, status),
+                "reasons": (o.get("candidacy") or {}).get("reasons") or [],
+                "certainty": o.get("certainty") or {},
+                "sources": sources_for(tags),
+            }
+        )
+    # safety first: options a person is not a candidate for go last, never first
+    opts.sort(key=lambda o: o["status"] == "not_eligible")
+    b = d["baseline_terminal_density_hairs_per_cm2"]
+    return {
+        "question": d["question"],
+        "disclaimer": d["disclaimer"],
+        "patient": d["patient"],
+        "verdict": d["verdict"],
+        "baseline": f"{b['median']:.0f} ({b['low_10']:.0f} to {b['high_90']:.0f})",
+        "outcome": d["outcome"],
+        "interval": d["interval"],
+        "visible_definition": d["visible_improvement_definition"],
+        "durability_definition": d["durability_definition"],
+        "parameter_source": d["parameter_source"],
+        "overall_certainty": d.get("evidence_overall_certainty"),
+        "settings": d["settings"],
+        "n_draws": n,
+        "options": opts,
+        "fan": _fan(d["options"]),
+        "sources": sources_for(all_tags),
+    }

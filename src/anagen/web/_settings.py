@@ -1,0 +1,40 @@
+"""Settings of the web app: passed to :func:`anagen.web.create_app`, never read at import."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+__all__ = ["Settings"]
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    """How one app instance runs.
+
+    Attributes
+    ----------
+    db_url
+        Registry database (SQLAlchemy URL); ``None`` uses the registry's default (SQLite).
+    workers
+        Processes that run background jobs (assessment, power, sample size).
+    assess_draws, assess_follicles
+        Size of each assessment (``anagen.decision.assess_patient``: ``n_draws``,
+        ``n_follicles``); the command line's defaults.
+    trial_max_trials
+        Largest number of simulated trials a power job may ask for.
+    max_upload_bytes
+        Largest accepted upload ("pool your own CSV") and request body.
+    max_jobs
+        Jobs kept in memory (oldest finished ones are forgotten first).
+    secure_cookies
+        Mark cookies ``Secure`` (on unless serving plain HTTP on a loopback address).
+    """
+
+    db_url: str | None = None
+    workers: int = 1
+    assess_draws: int = 30
+    assess_follicles: int = 8_000
+    trial_max_trials: int = 500
+    max_upload_bytes: int = 256 * 1024
+    max_jobs: int = 500
+    secure_cookies: bool = True

@@ -1,0 +1,106 @@
+"""The work done by background jobs, in worker processes: call the library, return plain data.
+
+Each task takes a validated payload (plain dict) and returns JSON-ready data built from the
+library's answer objects (``to_dict()``); no number is computed here. Progress goes to the
+queue given to :func:`init_worker` as ``(job_id, done, total)``.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+
+__all__ = ["init_worker", "run_task"]
+
+_QUEUE: Any = None
+
+
+def init_worker(queue: Any) -> None:
+    """Process-pool initializer: remember the progress queue."""
+    global _QUEUE
+    _QUEUE = queue
+
+
+def _progress(job_id: str, done: float, total: float) -> None:
+    if _QUEUE is not None:
+        try:
+            _QUEUE.put_nowait((job_id, float(done), float(total)))
+        except Exception:  # pragma: no cover - a full or closed queue only loses progress
+            pass
+
+
+def _plain(x: Any) -> Any:
+    """Numpy arrays/scalars to lists/floats; non-finite floats to None (valid JSON)."""
+    if isinstance(x, dict):
+        return {str(k): _plain(v) for k, v in x.items()}
+    if isinstance(x, list | tuple):
+        return [_plain(v) for v in x]
+    if isinstance(x, np.ndarray):
+        return [_plain(v) for v in x.tolist()]
+    if isinstance(x, np.generic):
+        return _plain(x.item())
+    if isinstance(x, float) and not math.isfinite(x):
+        return None
+    return x
+
+
+def _assessment(job_id: str, payload: dict[str, Any]) -> dict[str, Any]:
+    from anagen.decision import assess_patient, render_report
+    from anagen.therapy import Patient
+
+    patient = Patient.from_dict(payload["patient"])
+    _progress(job_id, 0, 1)
+    a = assess_patient(
+        patient,
+        protocols=payload.get("protocols") or None,
+        seed=int(payload.get("seed", 0)),
+        n_draws=int(payload["n_draws"]),
+        n_follicles=int(payload["n_follicles"]),
+        workers=1,
+    )
+    _progress(job_id, 1, 1)
+    return {"assessment": _plain(a.to_dict()), "report_html": render_report(a)}
+
+
+def _power(job_id: str, payload: dict[str, Any]) -> dict[str, Any]:
+    from anagen.decision import power_curve, sample_size, trial_from_dict
+
+    spec = trial_from_dict(payload["trial"])
+    state = {"done": 0}
+    if payload["mode"] == "curve":
+        ns = sorted(set(payload["n_values"]))
+        total = spec.trials
+
+        def advance(k: int) -> None:
+            state["done"] += k
+            _progress(job_id, min(state["done"], total), total)
+
+        curve = power_curve(spec, ns, scheduler="synchronous", advance=advance)
+    else:
+        # doubling batches: the number of batches is not known in advance; progress counts
+        # trials simulated in batches so far against one batch per doubling up to max_n
+        max_n = int(payload["max_n"])
+        batches = max(1, math.ceil(math.log2(max(max_n, 4) / 4)) + 1)
+        total = spec.trials * batches
+
+        def advance(k: int) -> None:
+            state["done"] += k
+            _progress(job_id, min(state["done"], total), total)
+
+        curve = sample_size(
+            spec, float(payload["target"]), max_n=max_n, scheduler="synchronous", advance=advance
+        )
+    _progress(job_id, 1, 1)
+    from anagen.decision._trial import _unit
+
+    return {"power": _plain(curve.to_dict()), "unit": _unit(spec)}
+
+
+_TASKS = {"assessment": _assessment, "power": _power}
+
+
+def run_task(kind: str, job_id: str, payload: dict[str, Any]) -> dict[str, Any]:
+    """Run one job; :class:`anagen.InputError` propagates (the job fails with its message)."""
+    return _TASKS[kind](job_id, payload)

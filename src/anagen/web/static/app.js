@@ -1,0 +1,90 @@
+// anagen web: the project's own script (no inline script anywhere; CSP script-src 'self').
+// 1. Draw plotly figures from <script type="application/json"> data blocks.
+// 2. Poll a background job and reload the page when it is done.
+// 3. Small form helpers: stage list follows the sex, stage description, print button.
+"use strict";
+
+(function () {
+  var cache = {};
+  function figures(id) {
+    if (!(id in cache)) {
+      var el = document.getElementById(id);
+      cache[id] = el ? JSON.parse(el.textContent) : [];
+    }
+    return cache[id];
+  }
+
+  function drawPlots() {
+    if (typeof window.Plotly === "undefined") { return; }
+    var nodes = document.querySelectorAll("[data-figure]");
+    Array.prototype.forEach.call(nodes, function (node) {
+      var figs = figures(node.getAttribute("data-figure"));
+      var fig = (figs[+node.getAttribute("data-index")] || {})[node.getAttribute("data-key")];
+      if (!fig) { return; }
+      window.Plotly.newPlot(node, fig.data, fig.layout,
+        { responsive: true, displaylogo: false });
+    });
+  }
+
+  function pollJob() {
+    var box = document.getElementById("job");
+    if (!box) { return; }
+    var url = box.getAttribute("data-job-url");
+    var status = document.getElementById("job-status");
+    var bar = document.getElementById("job-progress");
+    function tick() {
+      fetch(url, { headers: { "Accept": "application/json" }, credentials: "same-origin" })
+        .then(function (r) { return r.json(); })
+        .then(function (job) {
+          if (job.status === "done" || job.status === "failed") {
+            window.location.reload();
+            return;
+          }
+          var pct = job.progress === null ? "" : " (" + Math.round(100 * job.progress) + "%)";
+          status.textContent = "Status: " + job.status + pct;
+          if (job.progress !== null) { bar.value = job.progress; }
+          window.setTimeout(tick, 700);
+        })
+        .catch(function () { window.setTimeout(tick, 2000); });
+    }
+    window.setTimeout(tick, 500);
+  }
+
+  function stageForm() {
+    var sex = document.getElementById("a-sex");
+    var stage = document.getElementById("a-stage");
+    var desc = document.getElementById("stage-desc");
+    var dataEl = document.getElementById("stage-data");
+    if (!sex || !stage || !desc || !dataEl) { return; }
+    var text = JSON.parse(dataEl.textContent);
+    function sync(changedSex) {
+      var s = sex.value;
+      Array.prototype.forEach.call(stage.querySelectorAll("optgroup"), function (g) {
+        var on = g.getAttribute("data-sex") === s;
+        g.hidden = !on;
+        g.disabled = !on;
+      });
+      var opt = stage.options[stage.selectedIndex];
+      if (changedSex || !opt || opt.getAttribute("data-sex") !== s) {
+        var first = stage.querySelector("option[data-sex='" + s + "']");
+        if (first) { first.selected = true; }
+      }
+      desc.textContent = (text[s] || {})[stage.value] || "";
+    }
+    sex.addEventListener("change", function () { sync(true); });
+    stage.addEventListener("change", function () { sync(false); });
+    sync(false);
+  }
+
+  function printButton() {
+    var b = document.getElementById("print-button");
+    if (b) { b.addEventListener("click", function () { window.print(); }); }
+  }
+
+  document.addEventListener("DOMContentLoaded", function () {
+    drawPlots();
+    pollJob();
+    stageForm();
+    printButton();
+  });
+}());

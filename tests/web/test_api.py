@@ -1,0 +1,194 @@
+"""The app in-process: pages, security headers, 422s naming the field, uploads, jobs."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+PAGES = ["/", "/assess", "/evidence", "/evidence/pool", "/trials", "/sources", "/api"]
+PERSON = {"age": 45, "sex": "M", "stage": "III", "years_since_onset": 6}
+
+
+@pytest.mark.parametrize("url", PAGES)
+def test_pages_render_with_security_headers_and_no_inline_script(client, url):
+    r = client.get(url)
+    assert r.status_code == 200
+    h = r.headers
+    assert "script-src 'self';" in h["content-security-policy"]
+    assert "frame-ancestors 'none'" in h["content-security-policy"]
+    assert h["x-content-type-options"] == "nosniff"
+    assert h["x-frame-options"] == "DENY"
+    for tag in re.findall(r"<script[^>]*>", r.text):
+        assert "src=" in tag or 'type="application/json"' in tag, tag
+    assert " on" + "click=" not in r.text and "javascript:" not in r.text
+
+
+def test_csrf_cookie_is_httponly_samesite(client):
+    client.cookies.clear()
+    r = client.get("/assess")
+    cookie = r.headers["set-cookie"].lower()
+    assert "httponly" in cookie and "samesite=strict" in cookie
+
+
+def test_form_post_without_csrf_token_is_refused(client):
+    r = client.post("/assess", data={**PERSON, "csrf": "forged"})
+    assert r.status_code == 403
+    assert "Traceback" not in r.text
+
+
+@pytest.mark.parametrize(
+    ("payload", "field"),
+    [
+        ({**PERSON, "age": 200}, "age"),
+        ({**PERSON, "sex": "X"}, "sex"),
+        ({**PERSON, "sex": "F", "stage": "VII"}, "patient.stage"),
+        ({**PERSON, "years_since_onset": 50}, "patient.years_since_onset"),
+        ({**PERSON, "protocols": ["/etc/passwd"]}, "protocols.0"),
+        ({**PERSON, "measured_density_per_cm2": {"moon": 3}}, "measured_density_per_cm2.moon"),
+        ({**PERSON, "health": {"pregnant": "perhaps"}}, "health.pregnant"),
+        ({k: v for k, v in PERSON.items() if k != "age"}, "age"),
+    ],
+)
+def test_bad_assessment_payload_is_422_naming_the_field(client, payload, field):
+    r = client.post("/api/v1/assessments", json=payload)
+    assert r.status_code == 422
+    body = r.json()
+    assert f"'{field}'" in body["message"]
+    assert body["detail"][0]["loc"][-1] == field.split(".")[-1] or field in body["message"]
+
+
+@pytest.mark.parametrize(
+    ("payload", "field"),
+    [
+        ({"trials": 5}, "trials"),
+        ({"trials": 1000}, "trials"),  # over this server's limit
+        ({"treated": "../../protocol.toml"}, "treated"),
+        ({"age_min": 60, "age_max": 30}, "age_max"),
+        ({"stages_male": ["VII", "III"]}, "population.stages_male"),
+        ({"n_values": [1]}, "n_values.0"),
+    ],
+)
+def test_bad_trial_payload_is_422_naming_the_field(client, payload, field):
+    r = client.post("/api/v1/trials/power", json=payload)
+    assert r.status_code == 422, r.text
+    assert f"'{field}'" in r.json()["message"]
+
+
+def test_malformed_json_is_422_not_500(client):
+    r = client.post(
+        "/api/v1/assessments", content=b"{not json", headers={"content-type": "application/json"}
+    )
+    assert r.status_code == 422
+
+
+def test_unknown_job_is_404(client):
+    assert client.get("/api/v1/jobs/nope").status_code == 404
+    assert client.get("/assess/result/nope").status_code == 404
+
+
+def test_studies_filter_and_csv(client):
+    from anagen.evidence import load_studies
+
+    df = load_studies()
+    r = client.get("/api/v1/evidence/studies", params={"product": "SVF"})
+    assert r.status_code == 200
+    assert r.json()["count"] == int((df["product_group"] == "SVF").sum()) > 0
+    assert all(s["product_group"] == "SVF" for s in r.json()["studies"])
+    r = client.get("/api/v1/evidence/studies", params={"design": "nonsense"})
+    assert r.status_code == 422 and "'design'" in r.json()["message"]
+    r = client.get("/api/v1/evidence/studies.csv", params={"year_min": 2020})
+    assert r.headers["content-type"].startswith("text/csv")
+    lines = r.text.strip().splitlines()
+    assert len(lines) - 1 == int((df["year"] >= 2020).sum())
+
+
+def test_studies_show_what_was_imputed(client):
+    from anagen.evidence import study_effects
+
+    eff = study_effects()
+    rows = {s["row_id"]: s for s in client.get("/api/v1/evidence/studies").json()["studies"]}
+    for rec in eff.itertuples():
+        assert rows[rec.row_id]["imputed"] == rec.imputation
+
+
+def test_pool_upload_equals_library(client, tmp_path):
+    from anagen.evidence import pool
+
+    csv = b"study,yi,vi\nA,0.10,0.010\nB,0.30,0.020\nC,0.25,0.015\nD,-0.05,0.030\n"
+    r = client.post(
+        "/api/v1/evidence/pool",
+        files={"file": ("mine.csv", csv, "text/csv")},
+        data={"method": "DL", "knha": "true"},
+    )
+    assert r.status_code == 200
+    ref = pool([0.10, 0.30, 0.25, -0.05], [0.010, 0.020, 0.015, 0.030], method="DL", knha=True)
+    got = r.json()["pool"]
+    assert got["estimate"] == ref.estimate and got["ci_low"] == ref.ci_low
+    assert got["tau2"] == ref.tau2
+
+
+def test_pool_upload_bad_row_names_row_and_column_without_server_path(client):
+    csv = b"yi,vi\n0.1,0.01\n0.2,abc\n"
+    r = client.post("/api/v1/evidence/pool", files={"file": ("x.csv", csv, "text/csv")})
+    assert r.status_code == 422
+    msg = r.json()["message"]
+    assert "row 2" in msg and "'vi'" in msg and "uploaded CSV" in msg
+    assert "/tmp" not in msg and "anagen-upload" not in msg
+
+
+@pytest.mark.parametrize(
+    "content", [b"\xff\xfe\x00garbage", b"", b"a,b\n1,2\n", b"yi,vi\n" + b"1e400,1\n"]
+)
+def test_pool_upload_junk_is_422(client, content):
+    r = client.post("/api/v1/evidence/pool", files={"file": ("x.csv", content, "text/csv")})
+    assert r.status_code == 422, r.text
+
+
+def test_oversized_upload_is_413(client, app):
+    big = b"yi,vi\n" + b"0.1,0.01\n" * (app.state.settings.max_upload_bytes // 9 + 10)
+    r = client.post("/api/v1/evidence/pool", files={"file": ("big.csv", big, "text/csv")})
+    assert r.status_code == 413
+
+
+def test_power_job_runs_and_reports_progress_and_monte_carlo_error(client, app):
+    r = client.post(
+        "/api/v1/trials/power",
+        json={"trials": 20, "n_values": [4, 8], "follicles": 1000, "seed": 3},
+    )
+    assert r.status_code == 202
+    job = r.json()
+    assert job["status"] in ("queued", "running")
+    done = app.state.jobs.wait(job["id"], 600)
+    assert done.status == "done", done.error
+    body = client.get(job["status_url"]).json()
+    curve = body["result"]["power"]["curve"]
+    assert [c["n_per_arm"] for c in curve] == [4, 8]
+    for c in curve:
+        p = c["power"]
+        assert c["power_se"] == pytest.approx((p * (1 - p) / 20) ** 0.5)
+    page = client.get(job["page_url"])
+    assert page.status_code == 200 and "Monte-Carlo SE" in page.text
+    # the same design again is the same job (one seed, one answer)
+    again = client.post(
+        "/api/v1/trials/power",
+        json={"trials": 20, "n_values": [4, 8], "follicles": 1000, "seed": 3},
+    )
+    assert again.json()["id"] == job["id"]
+
+
+def test_assessment_job_page_shows_the_library_numbers(client, app):
+    r = client.post("/api/v1/assessments", json={**PERSON, "protocols": ["kim2021_svf"]})
+    assert r.status_code == 202
+    job = app.state.jobs.wait(r.json()["id"], 600)
+    assert job.status == "done", job.error
+    a = job.result["assessment"]
+    page = client.get(r.json()["page_url"]).text
+    for o in a["options"]:
+        e = o["effect_vs_no_treatment_hairs_per_cm2"]["12m"]
+        assert f"{e['median']:+.1f} ({e['low_10']:+.1f} to {e['high_90']:+.1f})" in page
+    # the share-able link holds no personal data; the printable view and report exist
+    assert "45" not in r.json()["page_url"]
+    assert client.get(r.json()["page_url"] + "/print").status_code == 200
+    rep = client.get(r.json()["page_url"] + "/report.html")
+    assert rep.status_code == 200 and "attachment" in rep.headers["content-disposition"]
