@@ -184,12 +184,22 @@ def pool_cmd(
         console.print(f"forest plot written to {esc(str(forest))}")
 
 
-def _print_summary(summary: Any, forest: Path | None, funnel: Path | None) -> None:
+def _print_summary(
+    summary: Any, forest: Path | None, funnel: Path | None, prepost_plot: Path | None = None
+) -> None:
+    from anagen.cli._evidence_sections import (
+        print_evidence_date,
+        print_extensions,
+        print_other_outcomes,
+        print_prepost,
+    )
     from anagen.evidence._summary import short_citation
 
     c = console
     c.print(f"[bold]{summary.question}[/]")
-    c.print(f"[yellow]{summary.disclaimer}[/]\n", highlight=False, soft_wrap=True)
+    c.print(f"[yellow]{summary.disclaimer}[/]", highlight=False, soft_wrap=True)
+    print_evidence_date(summary.evidence_date)
+    c.print()
     c.print("[bold]Verdict[/]")
     for line in summary.verdict:
         c.print(line, highlight=False, markup=False)
@@ -243,6 +253,9 @@ def _print_summary(summary: Any, forest: Path | None, funnel: Path | None) -> No
             )
         for note in a.imputation:
             c.print(f"  imputed/assumed - {note}", highlight=False, markup=False)
+    print_other_outcomes(summary)
+    print_prepost(summary, prepost_plot)
+    print_extensions(summary)
     c.print("\n[bold]Synthesis without meta-analysis (direction of effect, SWiM)[/]")
     c.print(
         f"vs control: {summary.direction_controlled.sentence()}.", highlight=False, markup=False
@@ -290,9 +303,20 @@ def summary_cmd(
             "--r", help="Assumed correlation between the two halves of split-scalp trials."
         ),
     ] = 0.5,
+    prepost_plot: Annotated[
+        Path | None,
+        typer.Option("--prepost-plot", help="Write the pre-post (within-arm) plot."),
+    ] = None,
+    data: Annotated[
+        str,
+        typer.Option(
+            "--data", help="Which study rows: all (bundled + user-added), bundled, or user."
+        ),
+    ] = "all",
 ) -> None:
     """Is stem-cell therapy for hair loss effective? The bundled trials, pooled and rated."""
     from anagen.evidence import METHODS
+    from anagen.evidence._store import DATA_CHOICES, evidence_studies
 
     _choice(fmt, "--format", ("text", "json"))
     _choice(method, "--method", tuple(METHODS))
@@ -300,6 +324,8 @@ def summary_cmd(
         raise InputError(field="--r", allowed="a correlation in [-1, 1]", got=r)
     _plot_path(forest, "--forest")
     _plot_path(funnel, "--funnel")
+    _plot_path(prepost_plot, "--prepost-plot")
+    _choice(data, "--data", DATA_CHOICES)
     from anagen.evidence import (
         save_figure,
         summarise_evidence,
@@ -307,7 +333,11 @@ def summary_cmd(
         summary_funnel_plot,
     )
 
-    summary = summarise_evidence(method=method, r=r)
+    summary = summarise_evidence(method=method, r=r, studies=evidence_studies(data))
+    if prepost_plot is not None and summary.pre_post is not None:
+        from anagen.evidence._prepost import prepost_plot as _pp_plot
+
+        save_figure(_pp_plot(summary.pre_post), prepost_plot)
     if forest is not None:
         save_figure(summary_forest_plot(summary), forest)
     if funnel is not None:
@@ -315,7 +345,7 @@ def summary_cmd(
     if fmt == "json":
         emit_json(summary.to_dict())
         return
-    _print_summary(summary, forest, funnel)
+    _print_summary(summary, forest, funnel, prepost_plot)
 
 
 @app.command("studies")
@@ -360,3 +390,33 @@ def studies_cmd(
     console.print("[bold]Citations[/]")
     for rec in d.itertuples(index=False):
         console.print(f"  {rec.study_id}: {rec.citation}", highlight=False, markup=False)
+
+
+@app.command("add")
+def add_cmd(
+    file: Annotated[
+        Path, typer.Argument(help="CSV of new study rows with the studies.csv columns.")
+    ],
+    fmt: Annotated[str, typer.Option("--format", help="text or json.")] = "text",
+) -> None:
+    """Validate new study rows and store them in the user evidence folder (living evidence).
+
+    The folder is $ANAGEN_EVIDENCE_DIR, else $XDG_DATA_HOME/anagen/evidence, else
+    ~/.local/share/anagen/evidence. Nothing is written unless every row passes.
+    """
+    from anagen.evidence._store import add_study_rows, evidence_date, evidence_studies
+
+    _choice(fmt, "--format", ("text", "json"))
+    res = add_study_rows(file)
+    date = evidence_date(evidence_studies("all"))
+    if fmt == "json":
+        emit_json({**res.to_dict(), "evidence_date": date})
+        return
+    console.print(
+        f"added {len(res.added)} row(s) ({', '.join(res.added)}) to {res.directory / 'studies.csv'}; "
+        f"{res.total_user_rows} user row(s) in total; provenance in "
+        f"{res.directory / 'provenance.csv'} (sha256 {res.source_sha256[:12]}...)",
+        highlight=False,
+        markup=False,
+    )
+    console.print(f"Evidence: {date}", highlight=False, markup=False)

@@ -65,6 +65,7 @@ PRODUCT_GROUPS: tuple[str, ...] = (
     "ADSC",
     "ADSC-CE",
     "ADSC-CM",
+    "MSC-CM",
     "SVF",
     "HFSC-micrograft",
     "bone-marrow",
@@ -705,7 +706,9 @@ def study_effects(
         raise InputError(field="missing_se", allowed="one of p_bound, borrow_sd", got=missing_se)
     if not -1 <= r <= 1:
         raise InputError(field="r", allowed="in [-1, 1]", got=r)
-    df = load_studies() if studies is None else studies
+    from anagen.evidence._store import default_studies
+
+    df = default_studies() if studies is None else studies
     rows = df[
         (df["outcome_domain"] == outcome)
         & df["duplicate_of"].isna()
@@ -802,7 +805,9 @@ def study_directions(
     .. [1] Campbell M, et al. BMJ 2020;368:l6890 (SWiM).
     """
     _check_outcome(outcome)
-    df = load_studies() if studies is None else studies
+    from anagen.evidence._store import default_studies
+
+    df = default_studies() if studies is None else studies
     quantified = set(study_effects(outcome=outcome, studies=df)["study_id"])
     rows = df[(df["outcome_domain"] == outcome) & df["duplicate_of"].isna()]
     basis_rank = {"control": 0, "active": 1, "baseline": 2}

@@ -49,6 +49,7 @@ if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
     from anagen.evidence._pool import PoolResult
+    from anagen.evidence._prepost import PrePostSynthesis
 
 __all__ = [
     "DISCLAIMER",
@@ -76,6 +77,7 @@ _PLAIN = {
     "ADSC": "adipose-derived stem-cell injections (ADSC)",
     "ADSC-CE": "adipose stem-cell constituent extract (ADSC-CE, topical)",
     "ADSC-CM": "adipose stem-cell conditioned medium (ADSC-CM)",
+    "MSC-CM": "umbilical-cord stem-cell conditioned medium (MSC-CM)",
     "SVF": "stromal vascular fraction (SVF)",
     "HFSC-micrograft": "hair-follicle stem-cell micrografts (HFSC)",
     "bone-marrow": "bone-marrow cells",
@@ -235,6 +237,17 @@ class EvidenceSummary:
         Estimator and assumed split-scalp correlation used.
     disclaimer
         Always shown.
+    other_outcomes
+        Controlled analyses of the other outcome domains (hair thickness), each on its own
+        scale.
+    pre_post
+        Within-arm changes from baseline pooled per product (:mod:`._prepost`), with the
+        minoxidil yardstick; never mixed with the controlled analyses.
+    extensions
+        Further named results with ``to_dict`` (common scale, indirect comparisons,
+        coverage of published reviews).
+    evidence_date
+        "studies up to YYYY-MM, N trials": how current the evidence is.
     """
 
     question: str
@@ -250,10 +263,18 @@ class EvidenceSummary:
     method: str
     r: float
     disclaimer: str = field(default=DISCLAIMER)
+    other_outcomes: tuple[Analysis, ...] = ()
+    pre_post: PrePostSynthesis | None = None
+    extensions: dict[str, Any] = field(default_factory=dict)
+    evidence_date: str = ""
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready dict (NaN where not available)."""
         return {
+            "evidence_date": self.evidence_date,
+            "other_outcomes": [a.to_dict() for a in self.other_outcomes],
+            "pre_post": None if self.pre_post is None else self.pre_post.to_dict(),
+            **{k: v.to_dict() if hasattr(v, "to_dict") else v for k, v in self.extensions.items()},
             "question": self.question,
             "verdict": list(self.verdict),
             "certainty": self.certainty,
@@ -423,7 +444,9 @@ def _analyse(
     )
 
 
-def summarise_evidence(*, method: str = "REML", r: float | None = None) -> EvidenceSummary:
+def summarise_evidence(
+    *, method: str = "REML", r: float | None = None, studies: pd.DataFrame | None = None
+) -> EvidenceSummary:
     """Answer the question from the bundled trials: pooled effects, certainty and a verdict.
 
     Parameters
@@ -434,6 +457,9 @@ def summarise_evidence(*, method: str = "REML", r: float | None = None) -> Evide
     r
         Assumed correlation between the halves of split-scalp trials (default
         :data:`anagen.evidence.CORRELATION_DEFAULT`).
+    studies
+        Study table to use (e.g. bundled plus the user's rows from
+        :func:`anagen.evidence.evidence_studies`); ``None`` uses the bundled one.
 
     Returns
     -------
@@ -455,7 +481,6 @@ def summarise_evidence(*, method: str = "REML", r: float | None = None) -> Evide
     from anagen.evidence._studies import (
         comparator_effects,
         comparator_pooled,
-        load_studies,
         study_directions,
         study_effects,
     )
@@ -463,7 +488,9 @@ def summarise_evidence(*, method: str = "REML", r: float | None = None) -> Evide
     if method not in METHODS:
         raise InputError(field="--method", allowed=f"one of {', '.join(METHODS)}", got=method)
     r = CORRELATION_DEFAULT if r is None else float(r)
-    studies = load_studies()
+    from anagen.evidence._store import default_studies
+
+    studies = default_studies() if studies is None else studies
     outcome = "density"  # the question's outcome; the verdicts are worded for it
     eff = study_effects(outcome=outcome, r=r, studies=studies)
     directions = study_directions(outcome=outcome, studies=studies)
@@ -547,6 +574,29 @@ def summarise_evidence(*, method: str = "REML", r: float | None = None) -> Evide
             )
         for product, g in sub.groupby("product_group", sort=True):
             analyses.append(stem_analysis(f"{product}", g))
+
+    # other outcome domains, each on its own scale (never pooled with density)
+    other_out: list[Analysis] = []
+    for dom in ("thickness",):
+        e2 = study_effects(outcome=dom, r=r, studies=studies)
+        if not len(e2):
+            continue
+        e2 = e2.assign(
+            label=[f"{_label(s)} ({d})" for s, d in zip(e2["study_id"], e2["design"], strict=True)]
+        )
+        e2["n"] = np.where(
+            e2["design"] == "split-scalp", e2["n_treated"], e2["n_treated"] + e2["n_control"]
+        )
+        for _measure, sub in e2.groupby("measure", sort=False):
+            for product, g in sub.groupby("product_group", sort=True):
+                a = stem_analysis(f"{product}", g)
+                other_out.append(
+                    _replace(
+                        a,
+                        name=f"{product} [{dom}]",
+                        verdict=a.verdict.replace("hair density", f"hair {dom}"),
+                    )
+                )
 
     # sensitivity to the assumed split-scalp correlation (Cochrane Handbook §23.2.7)
     from anagen.evidence._convert import CORRELATION_RANGE
@@ -694,7 +744,13 @@ def summarise_evidence(*, method: str = "REML", r: float | None = None) -> Evide
         "a test for publication bias or small-study effects: every stem-cell analysis has far "
         f"fewer than {EGGER_MIN_K} studies",
     )
+    from anagen.evidence._prepost import prepost_synthesis
+    from anagen.evidence._store import evidence_date
+
     return EvidenceSummary(
+        other_outcomes=tuple(other_out),
+        pre_post=prepost_synthesis(studies=studies, method=method, r=r),
+        evidence_date=evidence_date(studies),
         question=QUESTION,
         analyses=tuple(analyses),
         published=published,

@@ -1,0 +1,114 @@
+"""Living evidence: user rows validated, stored atomically, and used by the analyses."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from importlib import resources
+
+import pytest
+
+from anagen.cli import main
+from anagen.errors import InputError
+from anagen.evidence._store import (
+    add_study_rows,
+    default_studies,
+    evidence_date,
+    evidence_dir,
+    evidence_studies,
+    use_evidence,
+)
+
+
+def _bundled_rows() -> list[dict[str, str]]:
+    text = resources.files("anagen.evidence").joinpath("data/studies.csv").read_text("utf-8")
+    return list(csv.DictReader(io.StringIO(text)))
+
+
+def _write(path, rows):
+    with path.open("w", newline="", encoding="utf-8") as fh:
+        w = csv.DictWriter(fh, fieldnames=list(rows[0]), lineterminator="\n")
+        w.writeheader()
+        w.writerows(rows)
+    return path
+
+
+def _new_row(row_id="U01", study="Newtrial2026"):
+    r = dict(next(x for x in _bundled_rows() if x["row_id"] == "S10"))  # Shin 2015 shape
+    r.update(
+        row_id=row_id,
+        study_id=study,
+        year="2026",
+        treated_baseline_mean="100",
+        treated_followup_mean="112",
+        verification="2026-12-02 test row",
+    )
+    return r
+
+
+@pytest.fixture
+def store(tmp_path, monkeypatch):
+    d = tmp_path / "ev"
+    monkeypatch.setenv("ANAGEN_EVIDENCE_DIR", str(d))
+    return d
+
+
+def test_default_folder_follows_xdg(monkeypatch, tmp_path):
+    monkeypatch.delenv("ANAGEN_EVIDENCE_DIR", raising=False)
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path))
+    assert evidence_dir() == tmp_path / "anagen" / "evidence"
+
+
+def test_add_stores_rows_with_provenance_and_analyses_use_them(store, tmp_path):
+    src = _write(tmp_path / "new.csv", [_new_row()])
+    res = add_study_rows(src)
+    assert res.added == ("U01",) and res.total_user_rows == 1
+    prov = list(csv.DictReader((store / "provenance.csv").open(encoding="utf-8")))
+    assert prov[0]["row_id"] == "U01" and len(prov[0]["source_sha256"]) == 64
+    all_rows = evidence_studies("all")
+    assert "Newtrial2026" in set(all_rows["study_id"])
+    assert set(evidence_studies("user")["study_id"]) == {"Newtrial2026"}
+    assert "Newtrial2026" not in set(evidence_studies("bundled")["study_id"])
+    assert "Newtrial2026" not in set(default_studies()["study_id"])
+    with use_evidence("all"):
+        assert "Newtrial2026" in set(default_studies()["study_id"])
+    assert "newest publication 2026" in evidence_date(all_rows)
+    # a second add appends
+    add_study_rows(_write(tmp_path / "n2.csv", [_new_row("U02", "Other2026")]))
+    assert len(evidence_studies("user")) == 2
+
+
+def test_bad_rows_exit_2_and_write_nothing(store, tmp_path, capsys):
+    bad = _new_row()
+    bad["n_treated"] = "nineteen"
+    src = _write(tmp_path / "bad.csv", [_new_row("U05"), bad | {"row_id": "U06"}])
+    assert main(["evidence", "add", str(src)]) == 2
+    err = capsys.readouterr().err
+    assert "row 2" in err and "n_treated" in err
+    assert not (store / "studies.csv").exists()
+    clash = _write(tmp_path / "clash.csv", [_new_row("S01")])
+    with pytest.raises(InputError, match="row_id"):
+        add_study_rows(clash)
+    assert not (store / "studies.csv").exists()
+
+
+def test_user_selection_without_rows_is_an_input_error(store):
+    with pytest.raises(InputError, match="no user rows"):
+        evidence_studies("user")
+    with pytest.raises(InputError, match="--data"):
+        evidence_studies("mine")
+
+
+def test_cli_add_then_summary_prints_the_date(store, tmp_path, capsys):
+    src = _write(tmp_path / "new.csv", [_new_row()])
+    assert main(["evidence", "add", str(src), "--format", "json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["added"] == ["U01"] and "trials" in out["evidence_date"]
+    assert main(["evidence", "summary", "--format", "json", "--data", "all"]) == 0
+    d = json.loads(capsys.readouterr().out)
+    assert "newest publication 2026" in d["evidence_date"]
+    assert any("Newtrial 2026" in a["studies"] for a in d["pre_post"]["analyses"])
+    assert main(["evidence", "summary", "--format", "json", "--data", "bundled"]) == 0
+    d = json.loads(capsys.readouterr().out)
+    assert "newest publication 2024" in d["evidence_date"]
