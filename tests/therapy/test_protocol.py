@@ -76,7 +76,7 @@ _DELETE = object()
             "injection.zones.0.area_cm2",
             "> 0",
         ),
-        ("injection.grid_spacing_cm", 0.0, "injection.grid_spacing_cm", "> 0"),
+        ("injection.grid_spacing_cm", 0.0, "injection.grid_spacing_cm", ">= 0.1"),
         ("sessions.count", 0, "sessions.count", ">= 1"),
         ("sessions.count", 3, "sessions.interval_days", "> 0 when"),
         ("protocol.sources", ["T999"], "protocol.sources", "tags listed"),

@@ -92,9 +92,9 @@ class Health(_Strict):
     diabetes_uncontrolled: bool = False
     immunosuppressed: bool = False
     hypertension: bool = False
-    months_since_minoxidil: float | None = Field(default=None, ge=0)
-    months_since_finasteride: float | None = Field(default=None, ge=0)
-    months_since_scalp_procedure: float | None = Field(default=None, ge=0)
+    months_since_minoxidil: float | None = Field(default=None, ge=0, le=1440)
+    months_since_finasteride: float | None = Field(default=None, ge=0, le=1440)
+    months_since_scalp_procedure: float | None = Field(default=None, ge=0, le=1440)
 
 
 class Follicles(_Strict):

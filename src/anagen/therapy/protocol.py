@@ -189,10 +189,11 @@ class Injection(_Strict):
     """``[injection]``: where and how the product goes into the scalp."""
 
     delivery: Literal["intradermal", "subcutaneous"] = "intradermal"
-    grid_spacing_cm: float = Field(gt=0, le=3.0)
+    # 1 mm to 3 cm: a finer grid is not an injection pattern (and would make millions of points)
+    grid_spacing_cm: float = Field(ge=0.1, le=3.0)
     volume_per_point_ml: float = Field(gt=0, le=MAX_VOLUME_PER_POINT_ML)
     depth_mm: float = Field(gt=0, le=10.0)
-    cells_per_cm2: float | None = Field(default=None, gt=0)
+    cells_per_cm2: float | None = Field(default=None, gt=0, le=1e10)
     zones: tuple[ZoneArea, ...] = Field(min_length=1)
 
     @model_validator(mode="after")
