@@ -108,6 +108,9 @@ def run_segment(
     fl: np.ndarray,
     fp: np.ndarray,
     rev: np.ndarray,
+    hold: np.ndarray,
+    fade: np.ndarray,
+    lag: float,
     d_count: np.ndarray,
     d_term: np.ndarray,
     d_vel: np.ndarray,
@@ -135,8 +138,14 @@ def run_segment(
         follicle multiplies it by its own ``sens``.
     aga_start
         Day from which completed cycles add miniaturisation.
-    ep_t, fa, fl, fp, rev
-        Modulation epochs and per-zone factors (see :class:`anagen.scalp.Modulation`).
+    ep_t, fa, fl, fp, rev, hold, fade
+        Modulation epochs and per-zone factors (see :class:`anagen.scalp.Modulation`). Where
+        ``hold`` is finite the treatment's gains fade: reversal thickens the current hair only
+        (the follicle keeps its miniaturisation) and the part of an anagen the treatment adds
+        beyond the untreated duration ends at ``hold + Exp(fade)`` at the latest.
+    lag
+        Emergence lag (days): a hair that enters anagen is counted once its shaft has grown
+        past the method's detection length, ``lag`` days later (or when its anagen ends).
     d_count, d_term, d_vel, d_diam, shed
         Delta tables, row ``k`` = first sample time >= the event (``len(sample_t)`` = later).
     zbuf, zpos
@@ -219,10 +228,13 @@ def run_segment(
                 )
                 draws += 1
             else:  # LATENCY -> next anagen: one completed cycle
-                qq = q[i] * (1.0 - rev[e, z])
-                if te >= aga_start:
-                    qq += inc[origin[i]] * sens[i] * fp[e, z]
-                q[i] = qq
+                gain = inc[origin[i]] * sens[i] * fp[e, z] if te >= aga_start else 0.0
+                qq = q[i] * (1.0 - rev[e, z]) + gain
+                transient = hold[e, z] < np.inf
+                # a fading treatment's reversal thickens this hair only: the follicle keeps
+                # its own miniaturisation for the next cycle
+                q_true = q[i] + gain if transient else qq
+                q[i] = q_true
                 if qq >= crit:
                     new = DEAD
                     ne = np.inf
@@ -231,17 +243,28 @@ def run_segment(
                     mm = min(qq / ctv, 1.0)
                     d = d0[i] * (1.0 - mm) + dv * mm
                     diam[i] = d
-                    if d >= thr:
-                        d_term[k, z] += 1.0
-                    else:
-                        d_vel[k, z] += 1.0
-                    d_diam[k, z] += d
-                    ne = (
-                        te
-                        + _draw_buffered(dist, m_a * math.exp(lr_a * mm), cv_a, sg_a, zbuf, zpos)
-                        * fa[e, z]
-                    )
+                    dur = _draw_buffered(dist, m_a * math.exp(lr_a * mm), cv_a, sg_a, zbuf, zpos)
                     draws += 1
+                    treated = dur * fa[e, z]
+                    if transient:
+                        # same draw at the untreated mean; the treatment's extra anagen lasts
+                        # until the hold ends plus an exponential fade at most
+                        mm_u = min(q_true / ctv, 1.0)
+                        untreated = dur * math.exp(lr_a * (mm_u - mm))
+                        cap = max(hold[e, z] - te, 0.0)
+                        if fade[e, z] > 0.0:
+                            cap += np.random.exponential(fade[e, z])
+                        treated = max(untreated, min(treated, cap))
+                    ne = te + treated
+                    # the hair is counted once it has emerged past the detection length
+                    kv = k
+                    if lag > 0.0:
+                        kv = np.searchsorted(sample_t, min(te + lag, ne), side="left")
+                    if d >= thr:
+                        d_term[kv, z] += 1.0
+                    else:
+                        d_vel[kv, z] += 1.0
+                    d_diam[kv, z] += d
             d_count[k, z, ph] -= 1.0
             d_count[k, z, new] += 1.0
             ph = new

@@ -62,7 +62,9 @@ class Transplant:
             raise InputError(field="survival", allowed="in [0, 1]", got=self.survival)
 
 
-def _as_epochs(name: str, value: np.ndarray, m: int, default: float) -> np.ndarray:
+def _as_epochs(
+    name: str, value: np.ndarray, m: int, default: float, *, inf_ok: bool = False
+) -> np.ndarray:
     arr = np.asarray(value, dtype=np.float64)
     if arr.size == 0:
         return np.full((m, len(ZONE_NAMES)), default)
@@ -70,7 +72,8 @@ def _as_epochs(name: str, value: np.ndarray, m: int, default: float) -> np.ndarr
         raise InputError(
             field=name, allowed=f"an array of shape ({m}, {len(ZONE_NAMES)})", got=arr.shape
         )
-    if not np.all(np.isfinite(arr)):
+    bad = np.isnan(arr) if inf_ok else ~np.isfinite(arr)
+    if np.any(bad):
         raise InputError(field=name, allowed="finite numbers", got="NaN or inf")
     return arr
 
@@ -98,6 +101,15 @@ class Modulation:
     reversal
         ``(m, n_zones)``, in [0, 1]. Fraction of a living follicle's accumulated miniaturisation
         undone each time it enters anagen during the epoch. Dead follicles are untouched.
+    hold_end_day
+        ``(m, n_zones)``, default ``inf`` (gains kept). Where finite, the treatment's gains
+        *fade*: for a follicle entering anagen during the epoch, the reversal thickens that
+        hair only (the follicle keeps its miniaturisation for later cycles), and the part of
+        the anagen that the treatment adds beyond the untreated duration (same random draw)
+        ends at ``hold_end_day + Exp(fade_days)`` at the latest. A treatment never makes an
+        anagen shorter than untreated this way.
+    fade_days
+        ``(m, n_zones)``, >= 0, default 0: mean of that exponential fade (days).
     transplants
         Follicle relocations (hair transplant), applied on their day.
     """
@@ -107,6 +119,8 @@ class Modulation:
     latency_factor: np.ndarray = field(default_factory=lambda: np.empty(0))
     progression_factor: np.ndarray = field(default_factory=lambda: np.empty(0))
     reversal: np.ndarray = field(default_factory=lambda: np.empty(0))
+    hold_end_day: np.ndarray = field(default_factory=lambda: np.empty(0))
+    fade_days: np.ndarray = field(default_factory=lambda: np.empty(0))
     transplants: tuple[Transplant, ...] = ()
 
     def __post_init__(self) -> None:
@@ -122,12 +136,18 @@ class Modulation:
             "latency_factor": _as_epochs("latency_factor", self.latency_factor, m, 1.0),
             "progression_factor": _as_epochs("progression_factor", self.progression_factor, m, 1.0),
             "reversal": _as_epochs("reversal", self.reversal, m, 0.0),
+            "hold_end_day": _as_epochs("hold_end_day", self.hold_end_day, m, np.inf, inf_ok=True),
+            "fade_days": _as_epochs("fade_days", self.fade_days, m, 0.0),
         }
         for name in ("anagen_factor", "latency_factor"):
             if np.any(arrays[name] <= 0):
                 raise InputError(field=name, allowed="> 0 in every epoch and zone")
         if np.any(arrays["progression_factor"] < 0):
             raise InputError(field="progression_factor", allowed=">= 0 in every epoch and zone")
+        if np.any(arrays["fade_days"] < 0):
+            raise InputError(field="fade_days", allowed=">= 0 in every epoch and zone")
+        if np.any(np.isnan(arrays["hold_end_day"])):
+            raise InputError(field="hold_end_day", allowed="a day or inf")
         if np.any((arrays["reversal"] < 0) | (arrays["reversal"] > 1)):
             raise InputError(field="reversal", allowed="in [0, 1] in every epoch and zone")
         for name, arr in arrays.items():
@@ -139,6 +159,11 @@ class Modulation:
     def none(cls) -> Modulation:
         """No treatment: every factor 1, no reversal, no transplant."""
         return cls(t_days=np.zeros(1))
+
+    @property
+    def fades(self) -> bool:
+        """True when some epoch's gains fade (a finite ``hold_end_day``)."""
+        return bool(np.any(np.isfinite(self.hold_end_day)))
 
     @property
     def n_epochs(self) -> int:

@@ -94,6 +94,8 @@ def _modulation_arrays(mod: Modulation | None):
         np.ascontiguousarray(mod.latency_factor),
         np.ascontiguousarray(mod.progression_factor),
         np.ascontiguousarray(mod.reversal),
+        np.ascontiguousarray(mod.hold_end_day),
+        np.ascontiguousarray(mod.fade_days),
     )
 
 
@@ -143,7 +145,8 @@ def _run_stochastic(
 ) -> ScalpTrajectory:
     st = state.copy()
     days = float(t[-1])
-    ep_t, fa, fl, fp, rev = arrays
+    ep_t, fa, fl, fp, rev, hold, fade = arrays
+    lag = params.phototrichogram.lag_days
     dist, means, cvs, vellus, aga, inc = _kernel_params(params, state.sex)
     thr = params.aga.vellus_threshold_um
     ns, nz = t.size, len(ZONE_NAMES)
@@ -157,6 +160,8 @@ def _run_stochastic(
     lat = st.phase == LATENCY
     st.t_exit[lat] *= fl[0, st.zone[lat]]
     _add_state(st, 0, 1.0, d_count, d_term, d_vel, d_diam, thr)
+    if lag > 0:
+        _hide_recent_anagen(st, params, t, rng, lag, d_term, d_vel, d_diam, thr)
 
     transplants = sorted((tp for tp in mod.transplants if tp.day <= days), key=lambda tp: tp.day)
     bounds = [tp.day for tp in transplants] + [days]
@@ -178,7 +183,7 @@ def _run_stochastic(
                     st.phase[lo:hi], st.t_exit[lo:hi], st.q[lo:hi], st.d0[lo:hi], st.diam[lo:hi],
                     st.zone[lo:hi], st.origin[lo:hi], st.sens[lo:hi],
                     dist, means, cvs, vellus, aga, inc, state.aga_start_day,
-                    ep_t, fa, fl, fp, rev,
+                    ep_t, fa, fl, fp, rev, hold, fade, lag,
                     d_count, d_term, d_vel, d_diam, shed,
                     zbuf, zpos, i, _RESERVE if dist == 0 else -1,
                 )  # fmt: skip
@@ -207,6 +212,38 @@ def _run_stochastic(
         n_draws=draws,
         final_state=st.shifted(days),
     )
+
+
+def _hide_recent_anagen(st, params, t, rng, lag, d_term, d_vel, d_diam, thr) -> None:
+    """Day 0: hairs that entered anagen less than ``lag`` days ago have not emerged yet.
+
+    The state does not record when an anagen began; at (near) stationarity a follicle in anagen
+    began it less than ``lag`` days ago with probability ``lag / mean anagen`` (renewal theory:
+    the age density of the current phase is ``(1 - F(a)) / mean``, ~``1 / mean`` near 0), its age
+    then about uniform on ``(0, lag)``. Such hairs are counted from ``lag - age`` days on (or
+    when their anagen ends, if sooner).
+    """
+    a, c = params.aga, params.cycle
+    idx = np.flatnonzero(st.phase == 0)
+    if idx.size == 0:
+        return
+    mm = np.minimum(st.q[idx] / a.cycles_to_vellus, 1.0)
+    mean = c.anagen_mean_days * np.exp(np.log(a.vellus_anagen_days / c.anagen_mean_days) * mm)
+    u = rng.random((2, idx.size))
+    hidden = u[0] < np.minimum(lag / mean, 1.0)
+    i = idx[hidden]
+    if i.size == 0:
+        return
+    show = np.minimum(u[1][hidden] * lag, st.t_exit[i])
+    k = np.searchsorted(t, show, side="left")
+    z = st.zone[i].astype(np.int64)
+    d = st.diam[i].astype(np.float64)
+    term = d >= thr
+    for table, sel in ((d_term, term), (d_vel, ~term)):
+        np.add.at(table, (0, z[sel]), -1.0)
+        np.add.at(table, (k[sel], z[sel]), 1.0)
+    np.add.at(d_diam, (0, z), -d)
+    np.add.at(d_diam, (k, z), d)
 
 
 def _transplant(st: ScalpState, tp, t, rng, d_count, d_term, d_vel, d_diam, thr) -> None:

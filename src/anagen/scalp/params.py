@@ -161,6 +161,13 @@ class PhototrichogramParams:
 
     count_cv: float = 0.063
     area_cm2: float = 1.0
+    growth_mm_per_day: float = 0.35
+    emergence_length_mm: float = 4.7
+
+    @property
+    def lag_days(self) -> float:
+        """Days from anagen onset until a new hair is counted: shaft path / growth rate."""
+        return self.emergence_length_mm / self.growth_mm_per_day
 
 
 @dataclass(frozen=True, slots=True)
@@ -459,12 +466,19 @@ def params_from_dict(data: dict[str, Any]) -> ScalpParams:
         )
 
     prev = _check_keys("prevalence", data["prevalence"], {"male", "female"})
-    ph = _check_keys("phototrichogram", data["phototrichogram"], {"count_cv", "area_cm2"})
+    ph = _check_keys(
+        "phototrichogram", data["phototrichogram"], {f.name for f in fields(PhototrichogramParams)}
+    )
     photo = PhototrichogramParams(
         **_checked(
             "phototrichogram",
             ph,
-            {"count_cv": _within(0.0, 10.0, lo_open=False), "area_cm2": _within(0.0, 100.0)},
+            {
+                "count_cv": _within(0.0, 10.0, lo_open=False),
+                "area_cm2": _within(0.0, 100.0),
+                "growth_mm_per_day": _within(0.0, 5.0),
+                "emergence_length_mm": _within(0.0, 100.0, lo_open=False),
+            },
         )
     )
     return ScalpParams(

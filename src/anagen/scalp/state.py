@@ -138,14 +138,19 @@ class ScalpState:
 
 
 def real_follicles_by_zone(params: ScalpParams) -> np.ndarray:
-    """Real follicles per zone: area x hair density / (1 - stationary latency fraction).
+    """Real follicles per zone: area x hair density / (1 - p_latency - p_emerging).
 
-    Hairs are present in anagen, catagen and telogen only, so the follicle density that gives
-    the baseline hair density at equilibrium is ``density / (1 - p_latency)`` (derived).
+    Hairs are counted in anagen, catagen and telogen only, and a new anagen hair only once it
+    has emerged (``phototrichogram.lag_days`` after onset), so the follicle density that gives
+    the baseline hair density at equilibrium is ``density / (1 - p_latency - lag / cycle)``
+    (renewal theory: the stationary share of follicles less than ``lag`` days into anagen is
+    ``lag / mean cycle``; derived).
     """
-    p_lat = params.cycle.stationary_fractions()["latency"]
+    c = params.cycle
+    p_lat = c.stationary_fractions()["latency"]
+    p_new = min(params.phototrichogram.lag_days, c.anagen_mean_days) / c.cycle_mean_days
     z = params.zones
-    return np.asarray(z.area_cm2) * np.asarray(z.hair_density_per_cm2) / (1.0 - p_lat)
+    return np.asarray(z.area_cm2) * np.asarray(z.hair_density_per_cm2) / (1.0 - p_lat - p_new)
 
 
 def allocate_zones(params: ScalpParams, n: int) -> np.ndarray:

@@ -516,6 +516,30 @@ _RAW: tuple[tuple[str, str, str, str], ...] = (
         "A",
     ),
     (
+        "KUKA20",
+        "Kuka G, Epstein J, Aronowitz J, et al. Cell enriched autologous fat grafts to follicular niche improves hair regrowth in early androgenetic alopecia. Aesthet Surg J 2020;40(6):NP328-NP339 (curated rows S30-S31)",
+        "http://www.puppy-med.com/xunxi/7031.html",
+        "A",
+    ),
+    (
+        "GEN19",
+        "Gentile P, et al. Autologous micrografts containing hair follicle stem cells in AGA. Int J Mol Sci 2019;20:3446, doi:10.3390/ijms20143446 (curated rows S03-S04)",
+        "https://pmc.ncbi.nlm.nih.gov/articles/PMC6678214",
+        "A",
+    ),
+    (
+        "PRICE99",
+        "Price VH, Menefee E, Strauss PC. Changes in hair weight and hair count in men with AGA after 5% and 2% topical minoxidil, placebo, or no treatment. J Am Acad Dermatol 1999;41:717-721 (PMID 10534633): counts back to placebo levels 24 weeks after stopping at week 96",
+        "https://pubmed.ncbi.nlm.nih.gov/10534633/",
+        "A",
+    ),
+    (
+        "PRICE06",
+        "Price VH, et al. Changes in hair weight in men with AGA after finasteride 1 mg daily: three- and 4-year results. J Am Acad Dermatol 2006;55:71-74 (PMID 16781295): week 192 hair count finasteride +7.2 %, placebo -13.0 % from baseline",
+        "https://www.unboundmedicine.com/medline/citation/16781295",
+        "A",
+    ),
+    (
         "C1",
         "Kieling L, Konzen AT, Zanella RK, Valente DS. Is autologous PRP capable of increasing hair density in AGA? Meta-analysis of RCTs. An Bras Dermatol 2024;99(6):847-862",
         "https://clinics.elsevier.es/pt-is-autologous-platelet-rich-plasma-capable-articulo-S0365059624001363",

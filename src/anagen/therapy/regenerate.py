@@ -20,6 +20,12 @@ Model (pure functions, no scalp engine needed):
 
    evaluated as epoch means on a weekly grid, then one neutral epoch once the response has
    faded. Dead follicles are untouched: :class:`anagen.scalp.Modulation` cannot revive them.
+4. **Fading.** The gains are not permanent: reversed miniaturisation thickens only the hair
+   grown during the stimulus (the follicle keeps its own miniaturisation), and the anagen time
+   the stimulus adds beyond the untreated duration ends one exposure half-life after the last
+   session plus an exponential fade of mean ``fade_days`` (prior 60 d, 15-240 d; fitted by
+   calibration to the follow-up visits of Kuka 2020 [KUKA20], Gentile 2019 [GEN19] and the
+   12-month loss of effect in [DSC20]). See :class:`anagen.scalp.Modulation` ``hold_end_day``.
 
 Every constant is a :class:`~anagen.therapy.Prior` in :data:`DEFAULT_PRIORS`; the *direction* of
 each effect is sourced, the *sizes* are assumptions with wide ranges, to be fitted to trials by
@@ -41,7 +47,7 @@ effect. Fitting these priors to the trials is the calibration step's job.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass, fields
+from dataclasses import asdict, dataclass, field, fields
 
 import numpy as np
 
@@ -69,6 +75,7 @@ class RegenerationParams:
     emax_latency: float
     emax_anagen: float
     emax_reversal: float
+    fade_days: float = 60.0
 
     def __post_init__(self) -> None:
         for name in ("half_life_days", "ec50", "hill"):
@@ -80,6 +87,8 @@ class RegenerationParams:
             raise InputError(field="emax_anagen", allowed=">= 0", got=self.emax_anagen)
         if not 0 <= self.emax_reversal <= 1:
             raise InputError(field="emax_reversal", allowed="in [0, 1]", got=self.emax_reversal)
+        if not self.fade_days >= 0:
+            raise InputError(field="fade_days", allowed=">= 0", got=self.fade_days)
 
     def to_dict(self) -> dict[str, float]:
         return asdict(self)
@@ -95,6 +104,24 @@ class RegenerationPriors:
     emax_latency: Prior
     emax_anagen: Prior
     emax_reversal: Prior
+    fade_days: Prior = field(
+        default_factory=lambda: Prior(
+            "regenerate.fade_days",
+            60.0,
+            15.0,
+            240.0,
+            "days",
+            "lognormal",
+            ("KUKA20", "DSC20", "GEN19"),
+            assumption=True,
+            note=(
+                "mean time an anagen that the treatment added outlasts the stimulus (the last"
+                " session + one exposure half-life); Kuka 2020 NH3 low dose +16.6 at 24 wk,"
+                " +2.8 at 52 wk (1 session); DSC20 effect gone by 12 months; Gentile 2019"
+                " +33 % at 23 wk and +27 % at 44 wk after the last of 3 sessions"
+            ),
+        )
+    )
 
     def median(self) -> RegenerationParams:
         """The prior medians as parameters."""
@@ -106,6 +133,7 @@ class RegenerationPriors:
         v["emax_latency"] = min(max(v["emax_latency"], 0.0), 0.99)
         v["emax_reversal"] = min(max(v["emax_reversal"], 0.0), 1.0)
         v["emax_anagen"] = max(v["emax_anagen"], 0.0)
+        v["fade_days"] = max(v["fade_days"], 0.0)
         return RegenerationParams(**v)
 
     def to_dict(self) -> dict[str, dict[str, object]]:
@@ -300,4 +328,15 @@ def regenerate(
         lat = np.vstack([lat, np.ones(nz)])
         ana = np.vstack([ana, np.ones(nz)])
         rev = np.vstack([rev, np.zeros(nz)])
-    return Modulation(t_days=t_days, anagen_factor=ana, latency_factor=lat, reversal=rev)
+    # gains fade: what the stimulus adds to an anagen lasts until one exposure half-life after
+    # the last session, then an exponential fade of mean fade_days (Modulation.hold_end_day)
+    hold = np.full(lat.shape, sd.max() + params.half_life_days)
+    fade = np.full(lat.shape, params.fade_days)
+    return Modulation(
+        t_days=t_days,
+        anagen_factor=ana,
+        latency_factor=lat,
+        reversal=rev,
+        hold_end_day=hold,
+        fade_days=fade,
+    )

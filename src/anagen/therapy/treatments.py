@@ -189,7 +189,8 @@ class _Continuous(Treatment):
     ) -> Modulation:
         zones = ZONE_NAMES if self.all_zones else affected_zones(patient)
         mask = _zone_mask(zones)
-        f = self.factors(self.prior_values(rng))
+        values = self.prior_values(rng)
+        f = self.factors(values)
         edges = [0.0, self.start_day] if self.start_day > 0 else [0.0]
         on = [False, True] if self.start_day > 0 else [True]
         if self.stop_day is not None and self.stop_day < horizon_days:
@@ -208,7 +209,17 @@ class _Continuous(Treatment):
             for k, base in neutral.items():
                 v = f.get(k, base) if active else base
                 rows[k].append(base + (v - base) * mask)
-        return Modulation(t_days=np.array(edges), **{k: np.array(v) for k, v in rows.items()})
+        extra: dict[str, np.ndarray] = {}
+        if self.stop_day is not None and self.stop_day < horizon_days and "fade_days" in values:
+            # the effect persists while used and fades after stopping (Modulation.hold_end_day)
+            shape = (len(edges), len(ZONE_NAMES))
+            extra = {
+                "hold_end_day": np.full(shape, float(self.stop_day)),
+                "fade_days": np.full(shape, max(values["fade_days"], 0.0)),
+            }
+        return Modulation(
+            t_days=np.array(edges), **{k: np.array(v) for k, v in rows.items()}, **extra
+        )
 
 
 @dataclass
@@ -253,6 +264,21 @@ class Minoxidil(_Continuous):
                 ("C4",),
                 note="(12.7 - 3.9) / (18.6 - 3.9), Olsen 2002 48-week changes",
             ),
+            "fade_days": Prior(
+                "minoxidil.fade_days",
+                30.0,
+                10.0,
+                90.0,
+                "days",
+                "lognormal",
+                ("PRICE99",),
+                True,
+                note=(
+                    "counts back to placebo levels 24 weeks after stopping [PRICE99]: the"
+                    " extended anagens end within ~1 month, then the hairs stay through"
+                    " catagen and telogen (14 + 120 d) before they are shed (168 - 134 = 34 d)"
+                ),
+            ),
         }
 
     def factors(self, values: dict[str, float]) -> dict[str, float]:
@@ -287,6 +313,21 @@ class Finasteride(_Continuous):
             "latency_factor": Prior(
                 "finasteride.latency_factor", 0.8, 0.6, 1.0, "1", "uniform", ("S19",), True
             ),
+            "fade_days": Prior(
+                "finasteride.fade_days",
+                60.0,
+                20.0,
+                180.0,
+                "days",
+                "lognormal",
+                ("PRICE06",),
+                True,
+                note=(
+                    "no stopping data in the curated sources; the effect is durable while used"
+                    " for 4 years [PRICE06]. Only the anagen gain fades after stopping: the"
+                    " pattern loss slowed while used is not made up (model limit)"
+                ),
+            ),
         }
 
 
@@ -304,6 +345,17 @@ class LowLevelLaser(_Continuous):
                 "lllt.latency_factor", 0.7, 0.4, 1.0, "1", "uniform", ("C2", "T111"), True
             ),
             "anagen_factor": Prior("lllt.anagen_factor", 1.15, 1.0, 1.3, "1", "uniform", (), True),
+            "fade_days": Prior(
+                "lllt.fade_days",
+                30.0,
+                10.0,
+                90.0,
+                "days",
+                "lognormal",
+                ("PRICE99",),
+                True,
+                note="no stopping data for lasers: the minoxidil prior, as the mechanism is alike",
+            ),
         }
 
 
