@@ -24,3 +24,37 @@ SEED_COMMANDS = [
 def test_seed_out_of_range(cmd, seed, capsys):
     assert run_cli([*cmd, "--seed", seed]) == 2
     assert "'--seed' must be an integer in [0, " in capsys.readouterr().err
+
+
+SCALP = ["scalp", "simulate", "--follicles", "2000"]
+
+
+@pytest.mark.parametrize(
+    "args, flag",
+    [
+        (["--days", "1e308"], "--days"),
+        (["--years", "1", "--every", "1e-9"], "--every"),
+        (["--years", "1e6"], "--years"),
+        (["--years", "inf"], "--years"),
+        (["--years", "1", "--age", "1e308"], "--age"),
+    ],
+)
+def test_scalp_run_lengths_are_usable(args, flag, capsys):
+    assert run_cli([*SCALP, *args], seconds=20) == 2
+    assert f"'{flag}' must be" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    "text, key",
+    [
+        ("[phototrichogram]\narea_cm2 = 1e308\n", "phototrichogram.area_cm2"),
+        ("[zones.vertex]\narea_cm2 = 1e308\n", "zones.area_cm2[2]"),
+        ("[cycle]\nanagen_cv = 1e200\n", "cycle.anagen_cv"),
+        ("[cycle]\ntelogen_mean_days = 1e-300\n", "cycle.telogen_mean_days"),
+    ],
+)
+def test_scalp_parameters_are_usable(tmp_path, text, key, capsys):
+    p = tmp_path / "p.toml"
+    p.write_text(text)
+    assert run_cli([*SCALP, "--years", "1", "--params", str(p)], seconds=20) == 2
+    assert f"'{key}' must be in" in capsys.readouterr().err

@@ -26,6 +26,10 @@ app = typer.Typer(
 )
 
 _PLOT_SUFFIXES = {".png", ".svg", ".pdf"}
+#: Longest run (years): a human lifetime; the model describes nothing beyond it.
+MAX_YEARS = 150.0
+#: Most sample times per run (each holds zones x phases counts; the plot and tables read them).
+MAX_SAMPLES = 100_000
 #: Runs with at least this many follicle-years show a progress bar.
 _PROGRESS_FOLLICLE_YEARS = 2_000_000
 
@@ -85,6 +89,23 @@ def simulate_cmd(
     _positive("--years", years)
     _positive("--days", days)
     _positive("--every", every)
+    if years is not None and years > MAX_YEARS:
+        raise InputError(field="--years", allowed=f"in (0, {MAX_YEARS:g}] (a lifetime)", got=years)
+    if days is not None and days > MAX_YEARS * 365.25:
+        raise InputError(
+            field="--days",
+            allowed=f"in (0, {MAX_YEARS * 365.25:g}] ({MAX_YEARS:g} years)",
+            got=days,
+        )
+    run_days = days if days is not None else years * 365.25
+    if run_days / every > MAX_SAMPLES:
+        raise InputError(
+            field="--every",
+            allowed=f">= {run_days / MAX_SAMPLES:.3g} days (at most {MAX_SAMPLES:,} samples per run)",
+            got=every,
+        )
+    if age is not None and (not math.isfinite(age) or not 0 <= age <= 120):
+        raise InputError(field="--age", allowed="in [0, 120] years", got=age)
     if engine not in ("stochastic", "meanfield"):
         raise InputError(field="--engine", allowed="one of stochastic, meanfield", got=engine)
     if fmt not in ("table", "json"):
