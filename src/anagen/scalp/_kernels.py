@@ -158,7 +158,8 @@ def run_segment(
     -------
     (int, int)
         Number of random durations drawn, and the index of the next follicle to process
-        (``len(phase)`` when all are done).
+        (``len(phase)`` when all are done); ``-1 - i`` if follicle ``i`` could not advance (a
+        duration was NaN or negative), which the caller turns into an error.
     """
     n = phase.size
     m_a, catagen, m_t, m_l = means[0], means[1], means[2], means[3]
@@ -265,6 +266,10 @@ def run_segment(
                     else:
                         d_vel[kv, z] += 1.0
                     d_diam[kv, z] += d
+            if not ne >= te:  # NaN or time running backwards: the state cannot advance
+                phase[i] = ph
+                t_exit[i] = te
+                return draws, -1 - i
             d_count[k, z, ph] -= 1.0
             d_count[k, z, new] += 1.0
             ph = new

@@ -176,6 +176,7 @@ def _run_stochastic(
             i = 0
             size = _buffer_size(hi - lo, t1 - t0)
             while i < hi - lo:
+                i_before = i
                 zbuf = rng.standard_normal(size) if dist == 0 else _EMPTY
                 zpos = np.zeros(1, dtype=np.int64)
                 n_draws, i = run_segment(
@@ -188,6 +189,11 @@ def _run_stochastic(
                     zbuf, zpos, i, _RESERVE if dist == 0 else -1,
                 )  # fmt: skip
                 draws += n_draws
+                if i < 0 or (i == i_before and i < hi - lo):
+                    raise InputError(
+                        "the scalp engine cannot advance (a phase duration is not a finite "
+                        "positive number); check the cycle parameters and the treatment factors"
+                    )
             if advance is not None:
                 advance(hi - lo)
         if seg < len(transplants):
