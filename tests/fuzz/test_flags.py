@@ -36,7 +36,7 @@ SCALP = ["scalp", "simulate", "--follicles", "2000"]
         (["--years", "1", "--every", "1e-9"], "--every"),
         (["--years", "1e6"], "--years"),
         (["--years", "inf"], "--years"),
-        (["--years", "1", "--age", "1e308"], "--age"),
+        (["--years", "1", "--age", "1e308"], "age"),
     ],
 )
 def test_scalp_run_lengths_are_usable(args, flag, capsys):

@@ -104,8 +104,6 @@ def simulate_cmd(
             allowed=f">= {run_days / MAX_SAMPLES:.3g} days (at most {MAX_SAMPLES:,} samples per run)",
             got=every,
         )
-    if age is not None and (not math.isfinite(age) or not 0 <= age <= 120):
-        raise InputError(field="--age", allowed="in [0, 120] years", got=age)
     if engine not in ("stochastic", "meanfield"):
         raise InputError(field="--engine", allowed="one of stochastic, meanfield", got=engine)
     if fmt not in ("table", "json"):
