@@ -330,7 +330,8 @@ class _Runner:
         else:
             try:
                 self._client = Client(self.scheduler, timeout="3s")
-            except (OSError, TimeoutError, ValueError) as exc:
+            except Exception as exc:  # a service that is not Dask fails in many ways
+                # (malformed frames, absurd allocation sizes, timeouts); all mean "not a scheduler"
                 raise InputError(
                     field="--scheduler",
                     allowed="local, synchronous, or the address of a running Dask scheduler",
