@@ -148,10 +148,10 @@ def _fan(options: list[dict[str, Any]]) -> dict[str, Any]:
                 "font": {"size": 14},
             },
             "xaxis": {"title": {"text": "months from today"}},
-            "yaxis": {"title": {"text": "terminal hairs/cm² (pattern-loss zones)"}},
-            "height": 460,
-            "margin": {"l": 60, "r": 10, "t": 40, "b": 50},
-            "legend": {"orientation": "h", "y": -0.2},
+            "yaxis": {"title": {"text": "terminal hairs/cm²"}},
+            "height": 600,
+            "margin": {"l": 60, "r": 10, "t": 40, "b": 40},
+            "legend": {"orientation": "h", "y": -0.12, "yanchor": "top"},
         },
     }
 

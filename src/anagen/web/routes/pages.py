@@ -81,15 +81,29 @@ def home(request: Request) -> Response:
 # -- evidence --------------------------------------------------------------------------------
 
 
+def _year(value: str | None, field: str) -> int | None:
+    if value is None or not value.strip():
+        return None
+    try:
+        y = int(value)
+    except ValueError:
+        raise InputError(field=field, allowed="a year such as 2019", got=value) from None
+    if not 1900 <= y <= 2100:
+        raise InputError(field=field, allowed="in [1900, 2100]", got=y)
+    return y
+
+
 @router.get("/evidence", response_class=HTMLResponse)
 def evidence(
     request: Request,
     product: Annotated[str | None, Query(max_length=60)] = None,
     design: Annotated[str | None, Query(max_length=60)] = None,
     outcome: Annotated[str | None, Query(max_length=60)] = None,
-    year_min: Annotated[int | None, Query(ge=1900, le=2100)] = None,
-    year_max: Annotated[int | None, Query(ge=1900, le=2100)] = None,
+    year_min: Annotated[str | None, Query(max_length=10)] = None,
+    year_max: Annotated[str | None, Query(max_length=10)] = None,
 ) -> Response:
+    # the filter form sends empty fields as "": they mean "any"
+    year_min, year_max = _year(year_min, "year_min"), _year(year_max, "year_max")
     filters = {
         "product": product or "",
         "design": design or "",

@@ -21,6 +21,8 @@
       var figs = figures(node.getAttribute("data-figure"));
       var fig = (figs[+node.getAttribute("data-index")] || {})[node.getAttribute("data-key")];
       if (!fig) { return; }
+      // the box takes the figure's height, so the page flows around the drawn plot
+      if (fig.layout && fig.layout.height) { node.style.height = fig.layout.height + "px"; }
       window.Plotly.newPlot(node, fig.data, fig.layout,
         { responsive: true, displaylogo: false });
     });
