@@ -42,7 +42,7 @@ def _write(tmp_path: Path, name: str, rows: list[list[str]]) -> Path:
 
 def test_bundled_tables_load_and_validate() -> None:
     s, c, t = load_studies(), load_comparators(), load_comparator_trials()
-    assert len(s) == len(_rows("studies.csv")) - 1 == 35
+    assert len(s) == len(_rows("studies.csv")) - 1 == 36
     assert len(c) == 16 and len(t) == 8
     assert s["row_id"].is_unique and set(s["product_group"]) <= set(PRODUCT_GROUPS)
     assert s["doi_or_pmid"].str.len().min() > 0 and s["verification"].str.len().min() > 0
@@ -103,7 +103,7 @@ def test_corrupted_headers_and_files(tmp_path) -> None:
     with pytest.raises(InputError, match="file not found"):
         load_studies(tmp_path / "nope.csv")
     dup = [*rows, rows[1]]
-    with pytest.raises(InputError, match="row 36: 'row_id' must be unique"):
+    with pytest.raises(InputError, match="row 37: 'row_id' must be unique"):
         load_studies(_write(tmp_path, "c.csv", dup))
 
 

@@ -103,6 +103,11 @@ def print_extensions(summary: Any) -> None:
         console.print("\n[bold]Indirect comparison with minoxidil (Bucher, via placebo)[/]")
         for line in ind.lines():
             console.print(f"  {line}", highlight=False, markup=False)
+    rep = ext.get("published_vs_anagen")
+    if rep is not None:
+        console.print("\n[bold]Published vs anagen (reproduced where the inputs are held)[/]")
+        for line in rep.lines():
+            console.print(f"  {line}", highlight=False, markup=False)
     cov = ext.get("coverage")
     if cov is not None:
         console.print("\n[bold]Coverage of published reviews[/]")

@@ -744,12 +744,22 @@ def summarise_evidence(
         "a test for publication bias or small-study effects: every stem-cell analysis has far "
         f"fewer than {EGGER_MIN_K} studies",
     )
+    from anagen.evidence._common_scale import common_scale, indirect_vs_minoxidil
     from anagen.evidence._prepost import prepost_synthesis
+    from anagen.evidence._reviews import coverage, published_vs_anagen
     from anagen.evidence._store import evidence_date
 
+    pre_post = prepost_synthesis(studies=studies, method=method, r=r)
+    extensions: dict[str, Any] = {}
+    if len(eff):
+        extensions["common_scale"] = common_scale(eff, studies, method=method)
+        extensions["indirect"] = indirect_vs_minoxidil(eff, studies, method=method)
+    extensions["coverage"] = coverage(studies)
+    extensions["published_vs_anagen"] = published_vs_anagen(pre_post, method=method)
     return EvidenceSummary(
         other_outcomes=tuple(other_out),
-        pre_post=prepost_synthesis(studies=studies, method=method, r=r),
+        pre_post=pre_post,
+        extensions=extensions,
         evidence_date=evidence_date(studies),
         question=QUESTION,
         analyses=tuple(analyses),
