@@ -11,96 +11,79 @@ from typing import Annotated
 
 import typer
 
-from anagen.cli._common import check_seed, console, emit_json, esc, require_file
+from anagen.cli._assessment import (
+    DrawsOpt,
+    FolliclesOpt,
+    SeedOpt,
+    SourceOpt,
+    WorkersOpt,
+    check_settings,
+    cli_protocols,
+    default_workers,
+    print_effects,
+    print_source_banner,
+    run_assessment,
+)
+from anagen.cli._common import console, emit_json, esc, require_file
 from anagen.errors import InputError
 
 __all__ = ["assess"]
 
 
-def _interval(iv) -> str:
-    return f"{iv.median:+.1f} [{iv.low:+.1f}, {iv.high:+.1f}]"
-
-
-def _money_range(low: float, high: float) -> str:
-    return f"${low:,.0f}" if round(low) == round(high) else f"${low:,.0f}-{high:,.0f}"
-
-
-def _cost(o) -> str:
-    c = o.cost
-    if c["low"] is None:
-        return "not computed"
-    if c["low"] == c["high"]:
-        return f"${c['low']:,.0f}"
-    return f"${c['low']:,.0f}-{c['high']:,.0f}"
-
-
 def _print_text(a) -> None:
+    from rich import box
     from rich.table import Table
 
-    p = a.patient
     console.print(
         "[bold]Is stem-cell therapy for hair loss effective for this person?[/]", highlight=False
     )
     console.print(esc(a.disclaimer), highlight=False, soft_wrap=True)
+    print_source_banner(a)
     console.print()
     console.print("[bold]Verdict[/]")
     for line in a.verdict:
         console.print(f"- {esc(line)}", highlight=False, soft_wrap=True)
     console.print()
-    from rich import box
-
-    t = Table(
-        title=(
-            f"Change in terminal hairs/cm² vs no treatment: median [80% interval], mean over "
-            f"{', '.join(a.zones)}; today {a.baseline_density.median:.0f}/cm² "
-            f"({p['age']:g} y, {p['sex']}, stage {p['stage']})"
-        ),
-        box=box.SIMPLE_HEAD,
-    )
+    print_effects(a)
+    t = Table(title="Cost (cited price ranges), evidence certainty", box=box.SIMPLE_HEAD)
     t.add_column("option", overflow="fold", min_width=20)
-    for col in ("6 months", "12 months", "24 months"):
-        t.add_column(col, justify="right")
-    t.add_column("P(visible)\n12 mo", justify="right")
-    for o in a.options:
-        t.add_row(
-            esc(o.name),
-            *(_interval(o.effect_vs_none[m]) for m in (6, 12, 24)),
-            f"{100 * o.p_visible[12]:.0f}%",
-        )
-    console.print(t)
-    t = Table(
-        title="Cost (cited price ranges), evidence certainty, candidacy",
-        box=box.SIMPLE_HEAD,
+    t.add_column(
+        f"total cost over {a.provenance.course_months} months (US dollars)", overflow="fold"
     )
-    t.add_column("option", overflow="fold", min_width=20)
-    t.add_column(f"total cost {a.settings['course_months']} mo (USD)", overflow="fold")
-    t.add_column("per hair/cm² gained", overflow="fold")
+    t.add_column("dollars per hair per cm² gained", overflow="fold")
     t.add_column("evidence", overflow="fold")
-    t.add_column("candidacy", overflow="fold")
     for o in a.options:
-        cph = o.cost_per_hair
-        t.add_row(
-            esc(o.name),
-            _cost(o),
-            _money_range(cph["low"], cph["high"]) if cph.get("low") is not None else "-",
-            o.certainty["short"],
-            {"ask_specialist": "ask a specialist", "not_eligible": "NOT eligible"}.get(
-                o.candidacy["status"], o.candidacy["status"]
-            ),
+        c = o.cost
+        per = (
+            "-"
+            if c.per_hair_low is None or c.per_hair_high is None
+            else (
+                f"${c.per_hair_low:,.0f}"
+                if round(c.per_hair_low) == round(c.per_hair_high)
+                else f"${c.per_hair_low:,.0f}-{c.per_hair_high:,.0f}"
+            )
         )
+        t.add_row(esc(o.name), c.text(), per, esc(o.certainty.short))
     console.print(t)
     console.print("[bold]Durability[/] (after treatment stops)")
     for o in a.options:
         if o.key != "none":
-            console.print(f"- {esc(o.name)}: {esc(o.durability['text'])}", highlight=False)
+            console.print(
+                f"- {esc(o.name)}: {esc(o.durability.text)}", highlight=False, soft_wrap=True
+            )
+    if a.not_modelled:
+        console.print()
+        console.print("[bold]What you told us that the model does not use[/]")
+        for line in a.not_modelled:
+            console.print(f"- {esc(line)}", highlight=False, soft_wrap=True)
     console.print()
-    console.print(f"[dim]Visible improvement: {a.visible_definition}.[/]", highlight=False)
-    console.print(f"[dim]Durability: {a.durability_definition}.[/]", highlight=False)
-    s = a.settings
+    console.print(f"[dim]Visible improvement: {esc(a.visible_definition)}.[/]", highlight=False)
+    console.print(f"[dim]Durability: {esc(a.durability_definition)}.[/]", highlight=False)
+    s = a.provenance
     console.print(
-        f"[dim]Model parameters: {a.parameter_source}. {s['n_draws']} draws x whole-scalp "
-        f"stochastic runs of {s['n_follicles']:,} follicles, seed {s['seed']}; computed in "
-        f"{a.timings_s['total']:.1f} s.[/]",
+        f"[dim]Model parameters: {s.parameter_source_text}. {s.n_draws} draws x whole-scalp "
+        f"stochastic runs of {s.n_follicles:,} follicles, seed {s.seed}, anagen "
+        f"{s.model_version}.[/]",
         highlight=False,
     )
 
@@ -124,16 +107,15 @@ def assess(
     report: Annotated[
         Path | None, typer.Option("--report", help="Write a self-contained HTML report.")
     ] = None,
-    seed: Annotated[int, typer.Option("--seed", help="Same seed, same answer.")] = 0,
-    draws: Annotated[int, typer.Option("--draws", help="Parameter draws (5-2000).")] = 30,
-    follicles: Annotated[
-        int, typer.Option("--follicles", help="Follicles of the simulated scalp (2,000-200,000).")
-    ] = 8_000,
+    seed: SeedOpt = 0,
+    draws: DrawsOpt = 30,
+    follicles: FolliclesOpt = 8_000,
+    source: SourceOpt = "posterior",
+    workers: WorkersOpt = 0,
 ) -> None:
     """Every option for one person: predicted density change at 6/12/24 months with 80 %
     intervals, chance of a visible improvement, durability, cost, downtime, side effects,
     candidacy and the certainty of the evidence. Decision support, not a diagnosis."""
-    from anagen.decision._assess import assess_patient, resolve_protocols
     from anagen.decision._report import check_report_path, write_report
     from anagen.therapy import data_path, load_patient
 
@@ -141,21 +123,22 @@ def assess(
         raise InputError(field="--format", allowed="text or json", got=fmt)
     if patient is not None and example:
         raise InputError(field="PATIENT", allowed="a patient file or --example, not both")
-    check_seed(seed)
-    if not 5 <= draws <= 2000:
-        raise InputError(field="--draws", allowed="in [5, 2000]", got=draws)
-    if not 2_000 <= follicles <= 200_000:
-        raise InputError(field="--follicles", allowed="in [2000, 200000]", got=follicles)
+    workers = workers or default_workers()
+    check_settings(seed=seed, n_draws=draws, n_follicles=follicles, source=source, workers=workers)
     if report is not None:
         check_report_path(report)
     path = data_path("example_patient.toml") if patient is None else patient
     pat = load_patient(require_file(Path(path), what="patient file"))
-    protos = resolve_protocols(protocol or None)
+    protos = cli_protocols(protocol)
 
-    a = assess_patient(pat, protocols=protos, seed=seed, n_draws=draws, n_follicles=follicles)
+    a = run_assessment(
+        pat, workers=workers, protocols=protos, seed=seed, n_draws=draws, n_follicles=follicles,
+        source=source,
+    )  # fmt: skip
     if report is not None:
         write_report(a, report)
     if fmt == "json":
+        print_source_banner(a, stdout=False)
         data = a.to_dict()
         if report is not None:
             data["report"] = str(report)

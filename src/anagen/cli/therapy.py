@@ -9,15 +9,20 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from anagen.cli._common import (
-    check_output_path,
-    check_seed,
-    console,
-    emit_json,
-    esc,
-    progress,
-    require_file,
+from anagen.cli._assessment import (
+    DrawsOpt,
+    SeedOpt,
+    SourceOpt,
+    WorkersOpt,
+    check_settings,
+    cli_protocols,
+    default_workers,
+    print_effects,
+    print_source_banner,
+    run_assessment,
 )
+from anagen.cli._assessment import FolliclesOpt as AssessFolliclesOpt
+from anagen.cli._common import check_output_path, check_seed, console, emit_json, esc, require_file
 from anagen.errors import InputError
 
 app = typer.Typer(
@@ -46,12 +51,6 @@ FormatOpt = Annotated[str, typer.Option("--format", help="table or json.")]
 PlotOpt = Annotated[
     Path | None, typer.Option("--plot", help="Write a figure (.png, .svg or .pdf).")
 ]
-SeedOpt = Annotated[int, typer.Option("--seed", help="Seed: the same seed gives the same output.")]
-YearsOpt = Annotated[float, typer.Option("--years", help="Horizon in years.")]
-FolliclesOpt = Annotated[
-    int, typer.Option("--follicles", help="Simulated follicles (a scalp has ~100,000).")
-]
-_DEFAULT_FOLLICLES = 100_000
 
 
 def _check_format(fmt: str) -> None:
@@ -65,11 +64,6 @@ def _check_plot(plot: Path | None) -> None:
         raise InputError(
             field="--plot", allowed="a file ending in .png, .svg or .pdf", got=plot.suffix
         )
-
-
-def _check_years(years: float) -> None:
-    if not math.isfinite(years) or not 0 < years <= 30:
-        raise InputError(field="--years", allowed="in (0, 30]", got=years)
 
 
 def _resolve_protocol(name: str):
@@ -97,10 +91,18 @@ def _load_patient(path: Path | None):
     return load_patient(require_file(path, what="patient file"))
 
 
-def _note() -> None:
-    from anagen.therapy import STATUS_NOTE
-
-    console.print(f"[dim italic]{STATUS_NOTE}[/]")
+def _note(a=None) -> None:
+    if a is None:
+        console.print(
+            "[dim italic]Stage by stage at the prior medians (what the protocol delivers); a "
+            "person's predictions: anagen assess. Decision support, not a diagnosis.[/]"
+        )
+        return
+    console.print(
+        f"[dim italic]Model parameters: {a.parameter_source}; seed {a.provenance.seed}, "
+        f"{a.provenance.n_draws} draws. {a.disclaimer}[/]",
+        highlight=False,
+    )
 
 
 def _fmt(x: float) -> str:
@@ -124,8 +126,8 @@ def show_cmd(
     """Show a protocol stage by stage: harvest, process, inject (coverage, checks), regenerate."""
     from anagen.therapy import living_fraction_by_zone, patient_scalp, run_protocol
 
-    _check_format(fmt)
     check_seed(seed)
+    _check_format(fmt)
     _check_plot(plot)
     proto = _resolve_protocol(protocol)
     pat = _load_patient(patient)
@@ -226,138 +228,117 @@ def show_cmd(
     _note()
 
 
+def _alternative_or_protocol(name: str):
+    """``(alternative key, None)`` or ``(None, Protocol)`` for the PROTOCOL argument."""
+    from anagen.decision._assess_plan import ALTERNATIVES
+
+    if name in ALTERNATIVES and not Path(name).exists():
+        return name, None
+    if name == "none":
+        raise InputError(
+            field="PROTOCOL",
+            allowed="a protocol or an alternative (no treatment is always shown as comparator)",
+            got=name,
+        )
+    return None, _resolve_protocol(name)
+
+
 @app.command("simulate")
 def simulate_cmd(
     protocol: Annotated[
         str,
         typer.Argument(
             help="Protocol TOML file, a shipped protocol name, or an alternative: "
-            + ", ".join(_ALTERNATIVES)
+            + ", ".join(a for a in _ALTERNATIVES if a != "none")
             + "."
         ),
     ],
     patient: Annotated[Path, typer.Option("--patient", help="Patient TOML file (required).")],
-    years: YearsOpt = 3.0,
     seed: SeedOpt = 0,
     plot: PlotOpt = None,
     fmt: FormatOpt = "table",
-    follicles: FolliclesOpt = _DEFAULT_FOLLICLES,
-    injected_area: Annotated[
-        bool,
-        typer.Option(
-            "--injected-area",
-            help="Show the effect inside the injected area (as trials measure) instead of zone means.",
-        ),
-    ] = False,
-    draws: Annotated[
-        int,
-        typer.Option("--draws", help="Also run this many draws of the priors: a 90 % prior band."),
-    ] = 0,
+    draws: DrawsOpt = 30,
+    follicles: AssessFolliclesOpt = 8_000,
+    source: SourceOpt = "posterior",
+    workers: WorkersOpt = 0,
 ) -> None:
-    """Simulate the scalp treated vs untreated, per zone, over --years."""
-    from anagen.therapy import (
-        CellTherapy,
-        living_fraction_by_zone,
-        patient_scalp,
-        run_protocol,
-        simulate_treatment,
-        standard_options,
-    )
+    """One option for one person, treated vs untreated over 48 months: the same computation
+    and numbers as ``anagen assess`` for that option (same seed, draws and source)."""
+    from anagen.therapy import living_fraction_by_zone, patient_scalp, run_protocol
 
     _check_format(fmt)
-    check_seed(seed)
     _check_plot(plot)
-    _check_years(years)
-    if follicles < 500 or follicles > 200_000:
-        raise InputError(field="--follicles", allowed="in [500, 200000]", got=follicles)
-    if not 0 <= draws <= 200:
-        raise InputError(field="--draws", allowed="in [0, 200]", got=draws)
+    workers = workers or default_workers()
+    check_settings(seed=seed, n_draws=draws, n_follicles=follicles, source=source, workers=workers)
     pat = _load_patient(patient)
-    scalp = patient_scalp(pat, n_follicles=follicles, seed=seed)
+    alt, proto = _alternative_or_protocol(protocol)
+    a = run_assessment(
+        pat, workers=workers, protocols=[proto] if proto is not None else [],
+        options=[alt] if alt else [], seed=seed, n_draws=draws, n_follicles=follicles,
+        source=source, with_evidence=False, with_maps=False,
+    )  # fmt: skip
+    o, none = a.options[0], a.option("none")
     checks = []
-    alts = {t.key: t for t in standard_options()}
-    if protocol in alts and not Path(protocol).exists():
-        treatment = alts[protocol]
-        sessions: tuple[float, ...] = (
-            tuple(treatment.session_days(years * 365.25))
-            if hasattr(treatment, "session_days")
-            else ()
-        )
-    else:
-        proto = _resolve_protocol(protocol)
-        treatment = CellTherapy(proto, seed=seed, injected_area=injected_area)
-        sessions = proto.sessions.days
-        alive = living_fraction_by_zone(scalp[1])
+    sessions: tuple[float, ...] = ()
+    if proto is not None:
+        sessions = tuple(proto.sessions.days)
+        alive = living_fraction_by_zone(patient_scalp(pat, n_follicles=follicles, seed=seed)[1])
         checks = [
             c
             for c in run_protocol(proto, pat, seed=seed, living_fraction=alive).inject.checks
             if c.level != "ok"
         ]
-    with progress("prior draws", total=draws, enabled=draws > 0 and fmt == "table") as advance:
-        run = simulate_treatment(
-            treatment,
-            pat,
-            years=years,
-            seed=seed,
-            n_follicles=follicles,
-            scalp=scalp,
-            draws=draws,
-            advance=advance,
-        )
     if plot is not None:
-        from anagen.therapy.plot import plot_run
+        from anagen.decision._report import fan_figure
 
-        plot_run(run, sessions).savefig(plot, dpi=120)
+        fan_figure(a).savefig(plot, dpi=120)
     if fmt == "json":
-        extra = {
-            "session_days": list(sessions),
-            "years": years,
-            "seed": seed,
-            "checks": [c.to_dict() for c in checks],
-        }
-        emit_json(run.to_dict() | extra)
-        return
-    horizons = [h for h in (0.5, 1, 2, 3, 5, 10, 20, 30) if h <= years]
-    if years not in horizons:
-        horizons.append(years)
-    t = Table(title=f"{esc(run.name)}: density (hairs/cm2) treated vs untreated, per zone")
-    t.add_column("zone")
-    t.add_column("day 0", justify="right")
-    for h in horizons:
-        t.add_column(f"{h:g} y: treated / untreated (diff)", justify="right")
-    band = run.effect_band()
-    for i, z in enumerate(run.zone_names):
-        cells = [f"{run.treated[0, i]:.0f}"]
-        for h in horizons:
-            tr = run._at(run.treated, h)[i]
-            un = run._at(run.untreated, h)[i]
-            text = f"{tr:.0f} / {un:.0f} ({tr - un:+.1f})"
-            if band is not None:
-                text += f" [{run._at(band[0], h)[i]:+.1f}, {run._at(band[1], h)[i]:+.1f}]"
-            cells.append(text)
-        t.add_row(z, *cells)
-    console.print(t)
-    if band is not None:
-        console.print(
-            f"[brackets]: 90 % band of the difference over {draws} prior draws",
-            highlight=False,
-            markup=False,
+        from anagen.decision._codec import to_plain
+
+        emit_json(
+            {
+                "option": to_plain(o),
+                "no_treatment": to_plain(none),
+                "outcome": a.outcome,
+                "unit": a.unit,
+                "provenance": to_plain(a.provenance),
+                "session_days": list(sessions),
+                "checks": [c.to_dict() for c in checks],
+            }
         )
+        return
+    print_source_banner(a)
+    print_effects(a, [o, none])
+    t = Table(title=f"{a.outcome} ({a.unit}): median [80% interval] over {draws} draws")
+    t.add_column("month", justify="right")
+    t.add_column(esc(o.name), justify="right")
+    t.add_column("no treatment", justify="right")
+    tr, un = o.trajectory, none.trajectory
+    for m in (0, 6, 12, 24, 36, 48):
+        t.add_row(
+            str(m),
+            f"{tr.p50[m]:.1f} [{tr.p10[m]:.1f}, {tr.p90[m]:.1f}]",
+            f"{un.p50[m]:.1f} [{un.p10[m]:.1f}, {un.p90[m]:.1f}]",
+        )
+    console.print(t)
+    console.print(f"Durability: {esc(o.durability.text)}", highlight=False, soft_wrap=True)
     if sessions:
         console.print("sessions on days: " + ", ".join(f"{d:g}" for d in sessions), highlight=False)
     for c in checks:
         console.print(f"[yellow]{c.level}[/] {esc(c.field)}: {esc(c.message)}", highlight=False)
-    _note()
+    _note(a)
 
 
 @app.command("compare")
 def compare_cmd(
     patient: Annotated[Path, typer.Option("--patient", help="Patient TOML file (required).")],
-    years: YearsOpt = 3.0,
     seed: SeedOpt = 0,
     fmt: FormatOpt = "table",
     plot: PlotOpt = None,
-    follicles: FolliclesOpt = _DEFAULT_FOLLICLES,
+    draws: DrawsOpt = 30,
+    follicles: AssessFolliclesOpt = 8_000,
+    source: SourceOpt = "posterior",
+    workers: WorkersOpt = 0,
     protocol: Annotated[
         list[str] | None,
         typer.Option(
@@ -365,73 +346,40 @@ def compare_cmd(
         ),
     ] = None,
 ) -> None:
-    """All options side by side: density change, cost, downtime, invasiveness, risks, regulation, candidacy."""
-    from anagen.therapy import compare_options, protocol_paths, provider_questions
-    from anagen.therapy.protocol import load_protocol
+    """All options side by side for one person (the assessment of ``anagen assess``, shown as
+    effect, cost, downtime, invasiveness, regulation and candidacy)."""
+    from anagen.therapy import option_info, provider_questions
 
     _check_format(fmt)
-    check_seed(seed)
     _check_plot(plot)
-    _check_years(years)
-    if follicles < 500 or follicles > 200_000:
-        raise InputError(field="--follicles", allowed="in [500, 200000]", got=follicles)
+    workers = workers or default_workers()
+    check_settings(seed=seed, n_draws=draws, n_follicles=follicles, source=source, workers=workers)
     pat = _load_patient(patient)
-    protos = (
-        [_resolve_protocol(p) for p in protocol]
-        if protocol
-        else [load_protocol(p) for p in protocol_paths().values()]
-    )
-    with progress("simulating options", total=7 + len(protos), enabled=fmt == "table") as advance:
-        comp = compare_options(
-            pat, protocols=protos, years=years, seed=seed, n_follicles=follicles, advance=advance
-        )
+    protos = cli_protocols(protocol)
+    a = run_assessment(
+        pat, workers=workers, protocols=protos, seed=seed, n_draws=draws, n_follicles=follicles,
+        source=source, with_maps=False,
+    )  # fmt: skip
     if plot is not None:
-        from anagen.therapy.plot import plot_comparison
+        from anagen.decision._report import options_figure
 
-        plot_comparison(comp).savefig(plot, dpi=120)
+        options_figure(a).savefig(plot, dpi=120)
     if fmt == "json":
-        data = comp.to_dict()
-        for o in data["options"]:
-            o["questions_for_the_provider"] = [q for q, _ in provider_questions(o["option"])]
-        emit_json(data)
+        emit_json(a.to_dict())
         return
-    t = Table(
-        title=f"Modelled change vs no treatment (hairs/cm2, mean over {', '.join(comp.zones)}) and candidacy",
-        show_lines=True,
-    )
-    t.add_column("option", overflow="fold")
-    for h in comp.horizons_years:
-        t.add_column(f"{h:g} y", justify="right")
-    t.add_column("published effect (calibration target)", overflow="fold")
-    t.add_column("candidacy", overflow="fold")
+    print_source_banner(a)
+    print_effects(a)
     f = Table(
         title="Cost, downtime, invasiveness, regulatory status (cited; see docs/therapy.md)",
         show_lines=True,
     )
-    for col in ("option", "cost (USD)", "downtime", "invasiveness", "regulatory (US)"):
+    for col in ("option", "total cost (US dollars)", "downtime", "invasiveness", "regulatory (US)"):
         f.add_column(col, overflow="fold")
-    seen = set()
-    for r in comp.rows:
-        eff = [f"{r.target_effect(h, comp.zones):+.1f}" for h in comp.horizons_years]
-        ev = r.evidence[0] if r.evidence else "no numeric effect in sources"
-        colour = {"eligible": "green", "ask_specialist": "yellow", "not_eligible": "red"}[
-            r.candidacy.status
-        ]
-        t.add_row(esc(r.run.name), *eff, esc(ev), f"[{colour}]{r.candidacy.summary()}[/]")
-        if r.info.key not in seen:
-            seen.add(r.info.key)
-            f.add_row(
-                r.info.name,
-                r.info.cost_text(),
-                r.info.downtime,
-                r.info.invasiveness,
-                r.info.regulatory_us,
-            )
-    console.print(t)
+    for o in a.options:
+        info = option_info(o.option)
+        f.add_row(esc(o.name), o.cost.text(), o.downtime, info.invasiveness, o.regulatory_us)
     console.print(f)
-    console.print(
-        "Side effects and full candidacy reasons: --format json. Questions to ask a provider of a cell therapy:"
-    )
+    console.print("Questions to ask a provider of a cell therapy:")
     for q, src in provider_questions("adipose_cells"):
         console.print(f"  - {q} [{']['.join(src)}]", highlight=False, markup=False)
-    _note()
+    _note(a)

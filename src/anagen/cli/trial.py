@@ -15,7 +15,8 @@ from anagen.errors import InputError
 app = typer.Typer(
     help=(
         "Virtual trials on the simulated scalp (Dask): distribution of the estimated effect, "
-        "power, sample size. Effect sizes are model-based (uncalibrated priors)."
+        "power, sample size. Effect sizes are model-based (set by the trial file: "
+        "prior or the calibrated posterior)."
     ),
     no_args_is_help=True,
 )

@@ -18,7 +18,14 @@ import numpy as np
 
 from anagen.errors import InputError
 
-__all__ = ["check_report_path", "render_report", "report_figures", "write_report"]
+__all__ = [
+    "check_report_path",
+    "fan_figure",
+    "options_figure",
+    "render_report",
+    "report_figures",
+    "write_report",
+]
 
 _CSS = """
 body{font-family:system-ui,-apple-system,Segoe UI,Roboto,Helvetica,Arial,sans-serif;
@@ -55,7 +62,8 @@ def _png(fig) -> str:
 # --------------------------------------------------------------------------- figures
 
 
-def _fan_figure(a):
+def fan_figure(a):
+    """Fan charts: each option (median, 80% band) against no treatment over the horizon."""
     import matplotlib.pyplot as plt
 
     plt.rcParams["text.parse_math"] = False  # protocol names are text, never math
@@ -66,14 +74,14 @@ def _fan_figure(a):
     nrow = -(-len(opts) // ncol)
     fig, axes = plt.subplots(nrow, ncol, figsize=(14, 2.9 * nrow), sharex=True, sharey=True)
     axes = np.atleast_1d(axes).ravel()
-    m = none.fan_months
+    m = none.trajectory.months
     for ax, o in zip(axes, opts, strict=False):
-        ax.fill_between(m, none.fan_density[0], none.fan_density[2], color="0.85", lw=0)
-        ax.plot(m, none.fan_density[1], color="0.4", ls="--", lw=1.2, label="no treatment")
+        ax.fill_between(m, none.trajectory.p10, none.trajectory.p90, color="0.85", lw=0)
+        ax.plot(m, none.trajectory.p50, color="0.4", ls="--", lw=1.2, label="no treatment")
         col = "#2d6cdf" if o.kind == "stem-cell" else "#d9822b"
-        ax.fill_between(m, o.fan_density[0], o.fan_density[2], color=col, alpha=0.3, lw=0)
-        ax.plot(m, o.fan_density[1], color=col, lw=1.8, label="with this option")
-        stop = o.durability["treatment_stops_month"]
+        ax.fill_between(m, o.trajectory.p10, o.trajectory.p90, color=col, alpha=0.3, lw=0)
+        ax.plot(m, o.trajectory.p50, color=col, lw=1.8, label="with this option")
+        stop = o.durability.treatment_stops_month
         if stop > 0:
             ax.axvline(stop, color="0.5", lw=0.8, ls=":")
         title = o.name if len(o.name) <= 38 else o.name[:36] + "…"
@@ -82,7 +90,7 @@ def _fan_figure(a):
     for ax in axes[len(opts) :]:
         ax.set_axis_off()
     for ax in axes[::ncol]:
-        ax.set_ylabel("terminal hairs/cm²")
+        ax.set_ylabel("terminal hairs per cm²")
     for ax in axes[-ncol:]:
         ax.set_xlabel("months from today")
     axes[0].legend(fontsize=7, loc="lower left")
@@ -95,13 +103,14 @@ def _fan_figure(a):
     return fig
 
 
-def _options_figure(a):
+def options_figure(a):
+    """Each option's effect against no treatment at 12 and 24 months (median, 80% interval)."""
     import matplotlib.pyplot as plt
 
     plt.rcParams["text.parse_math"] = False  # protocol names are text, never math
 
     opts = sorted(
-        [o for o in a.options if o.key != "none"], key=lambda o: o.effect_vs_none[12].median
+        [o for o in a.options if o.key != "none"], key=lambda o: o.at(12).effect_vs_none.median
     )
     fig, ax = plt.subplots(figsize=(10, 0.42 * len(opts) + 1.4))
     y = np.arange(len(opts))
@@ -119,16 +128,16 @@ def _options_figure(a):
             capsize=3,
             label=f"{m} months",
         )
-    thr = a.baseline_density.median * float(a.settings.get("visible_fraction", 0.1))
+    thr = a.visible_threshold
     ax.axvline(0, color="k", lw=0.8)
     ax.axvline(thr, color="green", lw=0.8, ls="--", label=f"'visible' threshold (~{thr:.0f})")
     labels = []
     for o in opts:
-        mark = {"not_eligible": " ✗", "ask_specialist": " ?"}.get(o.candidacy["status"], "")
+        mark = {"not_eligible": " ✗", "ask_specialist": " ?"}.get(o.candidacy.status, "")
         nm = o.name if len(o.name) <= 46 else o.name[:44] + "…"
         labels.append(nm + mark)
     ax.set_yticks(y, labels, fontsize=8)
-    ax.set_xlabel("change vs no treatment, terminal hairs/cm² (median, 80% interval)")
+    ax.set_xlabel("change vs no treatment, terminal hairs per cm² (median, 80% interval)")
     ax.grid(axis="x", alpha=0.3)
     ax.legend(fontsize=8, loc="lower right")
     ax.set_title("Options side by side (✗ not eligible, ? ask a specialist)", fontsize=10)
@@ -154,7 +163,7 @@ def _map_figure(a):
         plot_scalp_map(tr, i, ax=ax)
         t = title if len(title) <= 50 else title[:48] + "…"
         ax.set_title(f"{t}\nstage {tr.stage(i)}", fontsize=9)
-    fig.suptitle("Terminal hairs/cm² by zone (front at top), one run at the parameter medians")
+    fig.suptitle("Terminal hairs per cm² by zone (front at top), one run at the parameter medians")
     fig.tight_layout()
     return fig
 
@@ -164,7 +173,7 @@ def report_figures(assessment) -> dict[str, str]:
     import matplotlib
 
     matplotlib.use("Agg", force=False)
-    out = {"fan": _png(_fan_figure(assessment)), "options": _png(_options_figure(assessment))}
+    out = {"fan": _png(fan_figure(assessment)), "options": _png(options_figure(assessment))}
     fig = _map_figure(assessment)
     if fig is not None:
         out["map"] = _png(fig)
@@ -187,12 +196,7 @@ def _money(x: float | None) -> str:
 
 
 def _cost_text(o) -> str:
-    c = o.cost
-    if c["low"] is None:
-        return "not computed"
-    if c["low"] == c["high"]:
-        return _money(c["low"])
-    return f"{_money(c['low'])}–{_money(c['high'])}"
+    return o.cost.text()
 
 
 def _fig(b64: str | None, alt: str, caption: str) -> str:
@@ -215,8 +219,8 @@ def render_report(assessment, figures: dict[str, str] | None = None) -> str:
     a = assessment
     figs = report_figures(a) if figures is None else figures
     p = a.patient
-    sex = "man" if p["sex"] == "M" else "woman"
-    age, years = f"{p['age']:g}", f"{p['years_since_onset']:g}"
+    sex = "man" if p.sex == "M" else "woman"
+    age, years = f"{p.age:g}", f"{p.patient.years_since_onset:g}"
     parts: list[str] = [
         "<!DOCTYPE html>",
         '<html lang="en"><head><meta charset="utf-8">',
@@ -224,7 +228,7 @@ def render_report(assessment, figures: dict[str, str] | None = None) -> str:
         "<title>anagen assessment</title>",
         f"<style>{_CSS}</style></head><body>",
         "<h1>Hair-loss options: what the evidence and the model say for this person</h1>",
-        f'<p class="small">{_e(age)}-year-old {sex}, stage {_e(p["stage"])}, '
+        f'<p class="small">{_e(age)}-year-old {sex}, stage {_e(p.stage)}, '
         f"hair loss for {_e(years)} years. Generated by anagen.</p>",
         f'<div class="note"><strong>{_e(a.disclaimer)}</strong> Numbers are predictions of a '
         f"computer model, not measurements, and not a promise of results. Model parameters: "
@@ -236,20 +240,20 @@ def render_report(assessment, figures: dict[str, str] | None = None) -> str:
         "<h2>Your options at a glance</h2>",
         '<p class="small">Change in terminal hairs per cm² in the thinning zones '
         f"({_e(', '.join(a.zones))}) compared with no treatment after 12 months: median and 80% "
-        f"interval. Today's modelled density there: {a.baseline_density.median:.0f} hairs/cm². "
+        f"interval. Today's modelled density there: {a.baseline_density.median:.0f} hairs per cm². "
         f"A change is called visible when it is {_e(a.visible_definition)}.</p>",
         "<table><tr><th>option</th><th>can I have it?</th><th>12 months vs no treatment</th>"
         "<th>chance of a visible improvement</th><th>how long it lasts</th>"
-        f"<th>total cost ({a.settings['course_months']} months, USD)</th>"
+        f"<th>total cost ({a.provenance.course_months} months, US dollars)</th>"
         "<th>how sure is the evidence?</th></tr>",
     ]
     for o in a.options:
         parts.append(
-            f"<tr><td>{_e(o.name)}</td><td>{_status(o.candidacy['status'])}</td>"
+            f"<tr><td>{_e(o.name)}</td><td>{_status(o.candidacy.status)}</td>"
             f'<td class="num">{_e(_iv(o.effect_vs_none[12]))}</td>'
-            f'<td class="num">{100 * o.p_visible[12]:.0f}%</td>'
-            f"<td>{_e(o.durability['text'])}</td><td>{_e(_cost_text(o))}</td>"
-            f"<td>{_e(o.certainty['rating'])}</td></tr>"
+            f'<td class="num">{o.at(12).p_visible.text()}</td>'
+            f"<td>{_e(o.durability.text)}</td><td>{_e(_cost_text(o))}</td>"
+            f"<td>{_e(o.certainty.rating)}</td></tr>"
         )
     parts.append("</table>")
     parts.append(
@@ -289,22 +293,22 @@ def render_report(assessment, figures: dict[str, str] | None = None) -> str:
     # ---------------------------------------------------------------- clinician section
     parts += [
         "<h2>For the clinician</h2>",
-        "<h3>Predicted change (hairs/cm², median and 80% interval)</h3>",
+        "<h3>Predicted change (hairs per cm², median and 80% interval)</h3>",
         "<table><tr><th>option</th><th>product / kind</th>",
         *[f"<th>{m} mo vs no treatment</th>" for m in (6, 12, 24)],
         *[f"<th>{m} mo vs baseline</th>" for m in (6, 12, 24)],
-        "<th>P(visible) 6/12/24 mo</th><th>cost per hair/cm² gained (24 mo)</th>"
+        "<th>P(visible) 6/12/24 mo</th><th>dollars per hair per cm² gained (24 months)</th>"
         "<th>model numbers</th></tr>",
     ]
     for o in a.options:
-        cph = o.cost_per_hair
-        if cph.get("low") is None:
-            cph_t = cph.get("note", "—")
-        elif round(cph["low"]) == round(cph["high"]):
-            cph_t = _money(cph["low"])
+        c = o.cost
+        if c.per_hair_low is None or c.per_hair_high is None:
+            cph_t = c.per_hair_note
+        elif round(c.per_hair_low) == round(c.per_hair_high):
+            cph_t = _money(c.per_hair_low)
         else:
-            cph_t = f"{_money(cph['low'])}–{_money(cph['high'])}"
-        pv = " / ".join(f"{100 * o.p_visible[m]:.0f}%" for m in (6, 12, 24))
+            cph_t = f"{_money(c.per_hair_low)}–{_money(c.per_hair_high)}"
+        pv = " / ".join(o.at(m).p_visible.text() for m in (6, 12, 24))
         parts.append(
             f"<tr><td>{_e(o.name)}</td><td>{_e(o.option)} ({_e(o.kind)})</td>"
             + "".join(f'<td class="num">{_e(_iv(o.effect_vs_none[m]))}</td>' for m in (6, 12, 24))
@@ -312,7 +316,7 @@ def render_report(assessment, figures: dict[str, str] | None = None) -> str:
                 f'<td class="num">{_e(_iv(o.change_vs_baseline[m]))}</td>' for m in (6, 12, 24)
             )
             + f'<td class="num">{_e(pv)}</td><td>{_e(cph_t)}</td>'
-            f"<td>{_e(o.certainty['model_numbers'])}</td></tr>"
+            f"<td>{_e(o.certainty.model_numbers)}</td></tr>"
         )
     parts.append("</table>")
     parts += [
@@ -324,22 +328,21 @@ def render_report(assessment, figures: dict[str, str] | None = None) -> str:
     for o in a.options:
         reasons = (
             "<br>".join(
-                f"{_e(r['effect'].replace('_', ' '))}: {_e(r['text'])} "
-                f"[{_e(', '.join(r['sources']))}]"
-                for r in o.candidacy["reasons"]
+                f"{_e(r.effect.replace('_', ' '))}: {_e(r.text)} [{_e(', '.join(r.sources))}]"
+                for r in o.candidacy.reasons
             )
             or "no finding"
         )
         se = "<br>".join(
-            f"{_e(s['effect'])} ({_e(s['frequency'])})"
-            + (f" [{_e(', '.join(s['sources']))}]" if s["sources"] else "")
+            f"{_e(s.effect)} ({_e(s.frequency)})"
+            + (f" [{_e(', '.join(s.sources))}]" if s.sources else "")
             for s in o.side_effects
         )
         parts.append(
-            f"<tr><td>{_e(o.name)}</td><td>{_status(o.candidacy['status'])}<br>{reasons}</td>"
-            f"<td>{_e(_cost_text(o))}<br><span class='small'>{_e(o.cost['basis'])}</span></td>"
+            f"<tr><td>{_e(o.name)}</td><td>{_status(o.candidacy.status)}<br>{reasons}</td>"
+            f"<td>{_e(_cost_text(o))}<br><span class='small'>{_e(o.cost.basis)}</span></td>"
             f"<td>{_e(o.downtime)}</td><td>{se}</td>"
-            f"<td>US: {_e(o.regulatory['us'])}<br>EU: {_e(o.regulatory['eu'])}</td>"
+            f"<td>US: {_e(o.regulatory_us)}<br>EU: {_e(o.regulatory_eu)}</td>"
             f"<td class='small'>{_e(', '.join(o.sources))}</td></tr>"
         )
     parts.append("</table>")
@@ -350,17 +353,17 @@ def render_report(assessment, figures: dict[str, str] | None = None) -> str:
     ]
     for o in a.options:
         c = o.certainty
-        items = [f"{_e(r['statement'])}" for r in c.get("evidence", [])]
+        items = [_e(r.statement) for r in c.evidence]
         items += [
-            f"{_e(q['treatment'])} {_e(q['comparison'])}: {q['estimate']:+g} "
-            f"({_e(q['ci_low'])} to {_e(q['ci_high'])}) [{_e(q['scale'])}] — {_e(q['citation'])}"
-            for q in c.get("published_estimates", [])
+            f"{_e(q.treatment)} {_e(q.comparison)}: {q.estimate:+g} "
+            f"({_e(q.ci_low)} to {_e(q.ci_high)}) [{_e(q.scale)}] — {_e(q.citation)}"
+            for q in c.published
         ]
-        items += [_e(s) for s in c.get("studies_by_product", [])]
-        if c.get("note"):
-            items.append("Note: " + _e(c["note"]))
+        items += [_e(s) for s in c.studies_by_product]
+        if c.note:
+            items.append("Note: " + _e(c.note))
         parts.append(
-            f"<tr><td>{_e(o.name)}</td><td>{_e(c['rating'])}</td>"
+            f"<tr><td>{_e(o.name)}</td><td>{_e(c.rating)}</td>"
             f"<td>{'<br>'.join(items) or '—'}</td></tr>"
         )
     parts.append("</table>")
@@ -383,20 +386,20 @@ def render_report(assessment, figures: dict[str, str] | None = None) -> str:
             parts.append(f"<p><strong>{_e(title)}</strong></p><ul>")
             parts += [f"<li>{_e(q)} [{_e(', '.join(t))}]</li>" for q, t in qs]
             parts.append("</ul>")
-    s = a.settings
+    s = a.provenance
     parts += [
         "<h3>Assumptions and method</h3><ul>",
         f"<li>Model parameters: {_e(a.parameter_source)}.</li>",
         f"<li>Visible improvement: {_e(a.visible_definition)}.</li>",
         f"<li>Durability: {_e(a.durability_definition)}.</li>",
-        f"<li>Costs: {_e(a.options[0].cost['certainty'])}; totals cover the "
-        f"{_e(s['course_months'])}-month course.</li>",
-        f"<li>Simulation: {_e(s['n_draws'])} joint parameter draws, each with its own "
-        f"stochastic run of a whole scalp of {_e(s['n_follicles'])} follicles "
-        f"({_e(s['n_scalps'])} simulated day-0 scalps of this person); one untreated run per "
+        f"<li>Costs: {_e(a.options[0].cost.certainty)}; totals cover the "
+        f"{_e(s.course_months)}-month course.</li>",
+        f"<li>Simulation: {_e(s.n_draws)} joint parameter draws, each with its own "
+        f"stochastic run of a whole scalp of {_e(s.n_follicles)} follicles "
+        f"({_e(s.n_scalps)} simulated day-0 scalps of this person); one untreated run per "
         "draw shared by all options (common random numbers); seed "
-        f"{_e(s['seed'])}; horizon {_e(s['horizon_months'])} months.</li>",
-        f"<li>Outcome: {_e(a.to_dict()['outcome'])}.</li>",
+        f"{_e(s.seed)}; horizon {_e(s.horizon_months)} months.</li>",
+        f"<li>Outcome: {_e(a.outcome)} ({_e(a.unit)}).</li>",
         "</ul>",
         "<h3>Sources</h3>",
         '<p class="small">Tags as in anagen\'s source list (docs/therapy.md, '

@@ -8,11 +8,11 @@ Public API::
     run.to_dict()                                        # every stage's quantities
     mod = run.modulation(horizon_days=3 * 365)           # regenerate → anagen.scalp.Modulation
     simulate_treatment(CellTherapy(protocol), patient, years=3)   # treated vs untreated
-    compare_options(patient, protocols=[protocol])       # all options side by side
     assess(patient, "adipose_cells")                     # eligible / ask_specialist / not_eligible
 
-All effect sizes are priors (:class:`Prior`) not yet calibrated to trials; outputs are decision
-support for a conversation with a specialist, not a diagnosis. See ``docs/therapy.md``.
+Effect sizes here are the priors (:class:`Prior`); the calibrated posterior and a person's
+predictions live in :mod:`anagen.decision` (``assess_patient``). Outputs are decision support for
+a conversation with a specialist, not a diagnosis. See ``docs/therapy.md``.
 """
 
 from anagen.therapy._priors import Prior
@@ -37,9 +37,7 @@ from anagen.therapy.regenerate import (
 )
 from anagen.therapy.simulate import (
     STATUS_NOTE,
-    Comparison,
     TreatmentRun,
-    compare_options,
     living_fraction_by_zone,
     patient_scalp,
     simulate_treatment,
@@ -69,7 +67,6 @@ __all__ = [
     "Candidacy",
     "CellTherapy",
     "Check",
-    "Comparison",
     "Donor",
     "EvidencePrior",
     "Finasteride",
@@ -96,7 +93,6 @@ __all__ = [
     "ZoneDose",
     "assess",
     "cite",
-    "compare_options",
     "data_path",
     "evidence_priors",
     "exposure",

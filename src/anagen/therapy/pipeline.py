@@ -132,7 +132,8 @@ class ProtocolRun:
                 },
                 "priors": self.priors.to_dict(),
             },
-            "status": "model-based priors, not yet calibrated to trials; decision support, not a diagnosis",
+            "status": "stages at the prior medians (what the protocol delivers); a person's "
+            "calibrated predictions: anagen assess. Decision support, not a diagnosis",
         }
 
 

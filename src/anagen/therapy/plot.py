@@ -1,7 +1,7 @@
-"""Figures: a treated-vs-untreated scalp trajectory, an option comparison, a protocol's stages.
+"""Figures: a treated-vs-untreated model run at the prior medians, and a protocol's stages.
 
 Each function draws on a new figure and returns it (save with ``fig.savefig``); every figure
-carries the reminder that the numbers are uncalibrated model priors.
+carries a footer saying what the numbers are (a person's predictions: ``anagen assess``).
 """
 
 from __future__ import annotations
@@ -16,14 +16,12 @@ from matplotlib.figure import Figure
 
 from anagen.scalp import ZONE_NAMES
 from anagen.therapy.pipeline import ProtocolRun
-from anagen.therapy.simulate import STATUS_NOTE, Comparison, TreatmentRun
+from anagen.therapy.simulate import STATUS_NOTE, TreatmentRun
 
 # user labels ($ in a study or protocol name) are text, never math: no mathtext parsing
 matplotlib.rcParams["text.parse_math"] = False
 
-__all__ = ["plot_comparison", "plot_protocol", "plot_run"]
-
-_STATUS_COLOUR = {"eligible": "#2b8a3e", "ask_specialist": "#e67700", "not_eligible": "#c92a2a"}
+__all__ = ["plot_protocol", "plot_run"]
 
 
 def _footer(fig: Figure) -> None:
@@ -62,39 +60,6 @@ def plot_run(run: TreatmentRun, session_days: tuple[float, ...] = ()) -> Figure:
     axes[0, 0].legend(fontsize=8, loc="lower left")
     fig.suptitle(f"{run.name}: scalp density, treated vs untreated (model)", fontsize=12)
     fig.tight_layout(rect=(0, 0.04, 1, 0.96))
-    _footer(fig)
-    return fig
-
-
-def plot_comparison(comp: Comparison) -> Figure:
-    """Modelled effect at each horizon per option; bars coloured by candidacy."""
-    rows = comp.rows
-    n, hz = len(rows), comp.horizons_years
-    fig, ax = plt.subplots(figsize=(10, 0.45 * n + 2.2))
-    height = 0.8 / len(hz)
-    alphas = np.linspace(0.45, 1.0, len(hz))
-    for j, h in enumerate(hz):
-        vals = [r.target_effect(h, comp.zones) for r in rows]
-        cols = [_STATUS_COLOUR[r.candidacy.status] for r in rows]
-        y = np.arange(n) + (j - (len(hz) - 1) / 2) * height
-        ax.barh(y, vals, height=height, color=cols, alpha=float(alphas[j]), label=f"{h:g} y")
-    ax.set_yticks(np.arange(n), [r.run.name[:48] for r in rows], fontsize=8)
-    ax.invert_yaxis()
-    ax.axvline(0, color="black", lw=0.8)
-    ax.set_xlabel("modelled change vs no treatment, hairs/cm² (mean over pattern-loss zones)")
-    ax.grid(axis="x", alpha=0.3)
-    handles = [plt.Rectangle((0, 0), 1, 1, color=c) for c in _STATUS_COLOUR.values()]
-    leg1 = ax.legend(
-        handles,
-        [s.replace("_", " ") for s in _STATUS_COLOUR],
-        loc="lower right",
-        fontsize=8,
-        title="candidacy",
-    )
-    ax.add_artist(leg1)
-    ax.legend(loc="upper right", fontsize=8, title="horizon (shade)")
-    ax.set_title("All options side by side (uncalibrated model priors)")
-    fig.tight_layout(rect=(0, 0.04, 1, 1))
     _footer(fig)
     return fig
 

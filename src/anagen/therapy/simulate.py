@@ -3,14 +3,15 @@
 Treated and untreated runs share the initial scalp and the random seed (common random numbers),
 so the difference between them is the treatment's modelled effect, not sampling noise.
 
-Outputs are **model-based priors not yet calibrated to trials**; they are decision support for
-a conversation with a specialist, not a diagnosis.
+These are model-level runs at the treatments' prior medians (a tool to explore the model). A
+person's predictions, with the calibrated posterior, intervals, safety and candidacy, come from
+one function, :func:`anagen.decision.assess_patient`; the commands only render it.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -19,17 +20,12 @@ from anagen.scalp import ZONE_NAMES, ScalpState, default_params, initial_scalp
 from anagen.scalp import simulate as scalp_simulate
 from anagen.scalp.params import ScalpParams
 from anagen.scalp.state import PHASE_CODES
-from anagen.therapy.candidacy import Candidacy, assess
-from anagen.therapy.options import OptionInfo, option_info
 from anagen.therapy.patient import Patient
-from anagen.therapy.treatments import CellTherapy, Treatment, evidence_priors, standard_options
+from anagen.therapy.treatments import Treatment
 
 __all__ = [
     "STATUS_NOTE",
-    "Comparison",
-    "ComparisonRow",
     "TreatmentRun",
-    "compare_options",
     "living_fraction_by_zone",
     "patient_scalp",
     "scalp_stage_of",
@@ -37,8 +33,8 @@ __all__ = [
 ]
 
 STATUS_NOTE = (
-    "Model-based priors, not yet calibrated to trials. Decision support for a conversation "
-    "with a hair-loss specialist, not a diagnosis."
+    "Model run at the treatments' prior medians (a model explorer); a person's predictions, "
+    "calibrated to the trials: anagen assess. Decision support, not a diagnosis."
 )
 
 _DEAD = PHASE_CODES["dead"]
@@ -228,101 +224,3 @@ def simulate_treatment(
         np.asarray(params.zones.area_cm2, dtype=float),
         effect_draws=effects,
     )
-
-
-@dataclass(frozen=True)
-class ComparisonRow:
-    """One option in a comparison."""
-
-    run: TreatmentRun
-    info: OptionInfo
-    candidacy: Candidacy
-    horizons_years: tuple[float, ...]
-    evidence: tuple[str, ...] = field(default=())
-
-    def target_effect(self, years: float, zones: Sequence[str]) -> float:
-        """Mean modelled effect (hairs/cm²) over ``zones`` at ``years``."""
-        idx = [ZONE_NAMES.index(z) for z in zones]
-        return float(np.mean(self.run.effect_at(years)[idx]))
-
-    def to_dict(self, zones: Sequence[str]) -> dict[str, object]:
-        return {
-            "key": self.run.key,
-            "name": self.run.name,
-            "option": self.info.key,
-            "model_effect_hairs_per_cm2": {
-                f"{h:g}y": self.target_effect(h, zones) for h in self.horizons_years
-            },
-            "published_effect": list(self.evidence),
-            "cost": self.info.cost_text(),
-            "downtime": self.info.downtime,
-            "invasiveness": self.info.invasiveness,
-            "origin": self.info.origin,
-            "side_effects": [s.effect + f" ({s.frequency})" for s in self.info.side_effects],
-            "regulatory_us": self.info.regulatory_us,
-            "regulatory_eu": self.info.regulatory_eu,
-            "candidacy": self.candidacy.to_dict(),
-        }
-
-
-@dataclass(frozen=True)
-class Comparison:
-    """All options side by side for one patient."""
-
-    rows: tuple[ComparisonRow, ...]
-    zones: tuple[str, ...]
-    horizons_years: tuple[float, ...]
-    years: float
-    note: str = STATUS_NOTE
-
-    def to_dict(self) -> dict[str, object]:
-        return {
-            "note": self.note,
-            "effect_definition": "treated minus untreated density (hairs/cm2), mean over the pattern-loss zones: "
-            + ", ".join(self.zones),
-            "horizons_years": list(self.horizons_years),
-            "options": [r.to_dict(self.zones) for r in self.rows],
-        }
-
-
-def compare_options(
-    patient: Patient,
-    *,
-    protocols: Sequence = (),
-    years: float = 3.0,
-    seed: int = 0,
-    n_follicles: int = 20_000,
-    horizons_years: Sequence[float] | None = None,
-    advance=None,
-) -> Comparison:
-    """Every option for ``patient``: modelled effect at horizons, cost, risks, regulation, candidacy.
-
-    Parameters
-    ----------
-    protocols
-        Cell-therapy :class:`~anagen.therapy.Protocol` objects to include (the shipped ones by
-        default in the CLI).
-    advance
-        Optional progress callback, called once per option.
-    """
-    from anagen.therapy.treatments import affected_zones
-
-    if not 0 < years <= 30:
-        raise InputError(field="--years", allowed="in (0, 30]", got=years)
-    hz = (
-        tuple(horizons_years)
-        if horizons_years
-        else tuple(h for h in (0.5, 1.0, 2.0, 3.0, 5.0) if h <= years) or (years,)
-    )
-    scalp = patient_scalp(patient, n_follicles=n_follicles, seed=seed)
-    treatments: list[Treatment] = [*standard_options(), *(CellTherapy(p) for p in protocols)]
-    rows = []
-    for tr in treatments:
-        run = simulate_treatment(
-            tr, patient, years=years, seed=seed, n_follicles=n_follicles, scalp=scalp
-        )
-        ev = tuple(e.text() for e in evidence_priors(tr.option))
-        rows.append(ComparisonRow(run, option_info(tr.option), assess(patient, tr.option), hz, ev))
-        if advance is not None:
-            advance(1)
-    return Comparison(tuple(rows), affected_zones(patient), hz, years)

@@ -1,0 +1,146 @@
+"""The assessment as the commands show it: shared options, one call, and the tables.
+
+``anagen assess``, ``anagen therapy simulate`` and ``anagen therapy compare`` all compute the
+answer with :func:`anagen.decision.assess_patient` through :func:`run_assessment` and render it
+here, so they print the same numbers for the same patient, option, seed and source.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Annotated, Any
+
+import typer
+
+from anagen.cli._common import console, err_console, esc
+
+__all__ = [
+    "DrawsOpt",
+    "FolliclesOpt",
+    "SeedOpt",
+    "SourceOpt",
+    "WorkersOpt",
+    "print_effects",
+    "print_source_banner",
+    "run_assessment",
+]
+
+SeedOpt = Annotated[int, typer.Option("--seed", help="Same seed, same answer (0 to 2^63-1).")]
+DrawsOpt = Annotated[int, typer.Option("--draws", help="Parameter draws (5-2000).")]
+FolliclesOpt = Annotated[
+    int, typer.Option("--follicles", help="Follicles of the simulated scalp (2,000-200,000).")
+]
+SourceOpt = Annotated[
+    str,
+    typer.Option(
+        "--source",
+        help="Model parameters: 'posterior' (calibrated to the trials; default) or 'prior' "
+        "(uncalibrated, for comparison only).",
+    ),
+]
+WorkersOpt = Annotated[
+    int,
+    typer.Option(
+        "--workers",
+        help="Worker processes for the draws (0: up to 2; 1: none). Numbers do not change.",
+    ),
+]
+#: CLI flag of each assess_patient parameter (errors name the flag the user typed).
+FLAGS = {"seed": "--seed", "n_draws": "--draws", "n_follicles": "--follicles", "source": "--source"}
+
+
+def default_workers() -> int:
+    return max(1, min(2, os.cpu_count() or 1))
+
+
+def check_settings(**values: Any) -> None:
+    """Check CLI settings against ``assess_patient.constraints``, naming the flags."""
+    from anagen.decision._assess import ASSESS_CONSTRAINTS
+    from anagen.decision._constraints import check
+    from anagen.errors import InputError
+
+    for k, v in values.items():
+        if k == "workers":
+            if not 1 <= v <= 64:
+                raise InputError(field="--workers", allowed="an integer in [1, 64]", got=v)
+            continue
+        check(ASSESS_CONSTRAINTS, k, v, name=FLAGS[k])
+
+
+def run_assessment(patient, *, workers: int, **kw):
+    """:func:`assess_patient` with a process pool of ``workers`` (the platform's default start
+    method) when ``workers > 1``."""
+    from concurrent.futures import ProcessPoolExecutor
+
+    from anagen.decision import assess_patient
+
+    n = min(workers, 2 * (kw.get("n_draws") or 30))
+    if n <= 1:
+        return assess_patient(patient, **kw)
+    with ProcessPoolExecutor(n) as ex:
+        return assess_patient(patient, executor=ex, **kw)
+
+
+def cli_protocols(protocol: list[str] | None):
+    """Protocols named on the command line (``--protocol``; none given: all shipped)."""
+    from anagen.decision import resolve_protocols
+    from anagen.errors import InputError
+
+    try:
+        return resolve_protocols(protocol or None)
+    except InputError as exc:
+        if exc.field != "protocols":
+            raise
+        raise InputError(field="--protocol", allowed=exc.allowed, got=exc.got) from None
+
+
+def print_source_banner(a, *, stdout: bool = True) -> None:
+    """Loud line (stderr, and stdout for text output) when the numbers come from the
+    uncalibrated priors."""
+    if a.provenance.parameter_source == "prior":
+        err_console.print(
+            "[bold yellow]WARNING: --source prior: these numbers use the model's PRIOR "
+            "parameters, NOT calibrated to the trials. Use the default (posterior) for advice.[/]",
+            highlight=False,
+        )
+        if stdout:
+            console.print(
+                "[bold yellow]Parameters: PRIOR (not calibrated to the trials).[/]", highlight=False
+            )
+
+
+def _iv(iv) -> str:
+    return f"{iv.median:+.1f} [{iv.low:+.1f}, {iv.high:+.1f}]"
+
+
+def print_effects(a, options=None, *, title: str | None = None) -> None:
+    """The effect table: change vs no treatment at 6, 12, 24 months and chance of a visible
+    improvement at 12 months."""
+    from rich import box
+    from rich.table import Table
+
+    p = a.patient
+    t = Table(
+        title=title
+        or (
+            f"Change vs no treatment, {a.unit}: median [80% interval]. Outcome: {a.outcome} "
+            f"({', '.join(a.zones)}); today {a.baseline_density.median:.0f} {a.unit} "
+            f"({p.age:g} years, {'man' if p.sex == 'M' else 'woman'}, stage {p.stage})"
+        ),
+        box=box.SIMPLE_HEAD,
+    )
+    t.add_column("option", overflow="fold", min_width=20)
+    for m in (6, 12, 24):
+        t.add_column(f"{m} months", justify="right")
+    t.add_column("chance of a\nvisible gain,\n12 months", justify="right")
+    t.add_column("candidacy", overflow="fold")
+    for o in options if options is not None else a.options:
+        t.add_row(
+            esc(o.name),
+            *(_iv(o.at(m).effect_vs_none) for m in (6, 12, 24)),
+            o.at(12).p_visible.text(),
+            {"ask_specialist": "ask a specialist", "not_eligible": "NOT eligible"}.get(
+                o.candidacy.status, o.candidacy.status
+            ),
+        )
+    console.print(t)

@@ -1,0 +1,119 @@
+"""Step 2 of an assessment: simulate every draw — the untreated scalp and every option.
+
+One untreated run per draw is shared by every option, and each option's run uses the same
+scalp and simulation seed (common random numbers), so the difference is the option's effect,
+not sampling noise. Draws are independent tasks: the caller's executor (a
+``concurrent.futures`` executor or a Dask client) runs them anywhere; each task carries its own
+inputs (:class:`DrawJob`), there is no module state, and every random stream is derived from the
+seed, the draw index and the option key, so the numbers do not depend on the executor, the
+number of workers or which other options are assessed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from anagen.decision._assess_plan import (
+    COURSE_MONTHS,
+    DAYS_PER_MONTH,
+    OptionSpec,
+    option_seed,
+)
+
+__all__ = ["DrawJob", "run_draws", "simulate_all"]
+
+
+@dataclass(frozen=True)
+class DrawJob:
+    """Everything a worker needs (picklable)."""
+
+    specs: tuple[OptionSpec, ...]
+    patient: Any
+    scalps: tuple[Any, ...]  # (ScalpParams, ScalpState) per distinct day-0 scalp
+    regen: tuple[Any, ...]  # per draw: (cell, PRP) regeneration constants
+    pdraws: tuple[Any, ...]  # per draw: posterior draw or None
+    weights: np.ndarray  # zone weights of the outcome
+    horizon_days: float
+    n_t: int
+    seed: int
+
+
+def modulation(spec: OptionSpec, patient, horizon_days: float, regen, rng, runs: dict, pdraw=None):
+    """The option's modulation for one draw: ``regen`` = (cell, PRP) regeneration constants;
+    ``pdraw`` a posterior draw for the calibrated alternatives (``None``: their priors)."""
+    from anagen.scalp import ZONE_NAMES
+    from anagen.therapy import regenerate, run_protocol
+    from anagen.therapy.treatments import affected_zones
+
+    if spec.protocol is not None:
+        run = runs.get(spec.key)
+        if run is None:
+            run = runs[spec.key] = run_protocol(spec.protocol, patient, seed=0)
+        return run.modulation(horizon_days, regen[0])
+    t = spec.treatment
+    if t.key == "prp":
+        mask = np.array([z in affected_zones(patient) for z in ZONE_NAMES], dtype=float)
+        days = t.session_days(COURSE_MONTHS * DAYS_PER_MONTH)
+        return regenerate(days, mask, mask, regen[1], horizon_days=horizon_days)
+    if pdraw is not None and spec.calibrated:
+        return pdraw.modulation(t, horizon_days, patient)
+    return t.modulation(horizon_days, patient, rng)
+
+
+def run_draws(job: DrawJob, draws: Sequence[int]) -> tuple[list[int], np.ndarray, np.ndarray]:
+    """Simulate the untreated scalp and every option for the given draw indices.
+
+    Returns the indices, the untreated outcome ``(len, n_t)`` and the treated ``(n_opt, len,
+    n_t)``.
+    """
+    from anagen.scalp import simulate
+
+    runs: dict[str, Any] = {}
+    untreated = np.empty((len(draws), job.n_t))
+    treated = np.empty((len(job.specs), len(draws), job.n_t))
+    kw = {"days": job.horizon_days, "every": DAYS_PER_MONTH}
+    for j, d in enumerate(draws):
+        params, state = job.scalps[d % len(job.scalps)]
+        sim_seed = int(np.random.SeedSequence([job.seed, 1, d]).generate_state(1)[0])
+        untreated[j] = (
+            simulate(params, state, seed=sim_seed, **kw).terminal_density_per_cm2 @ job.weights
+        )
+        for i, spec in enumerate(job.specs):
+            rng = np.random.default_rng(
+                np.random.SeedSequence([job.seed, 2, d, option_seed(spec.key)])
+            )
+            mod = modulation(
+                spec, job.patient, job.horizon_days, job.regen[d], rng, runs, job.pdraws[d]
+            )
+            sim = simulate(params, state, modulation=mod, seed=sim_seed, **kw)
+            treated[i, j] = sim.terminal_density_per_cm2 @ job.weights
+    return list(draws), untreated, treated
+
+
+def _submit_map(executor: Any, job: DrawJob, chunks: list[list[int]]) -> list[Any]:
+    """Run ``run_draws`` over the chunks with a ``concurrent.futures`` executor or a Dask
+    client (anything with ``submit`` returning futures with ``result()``)."""
+    if executor is None:
+        return [run_draws(job, c) for c in chunks]
+    if hasattr(executor, "get_executor"):  # a dask.distributed Client
+        executor = executor.get_executor()
+    futs = [executor.submit(run_draws, job, c) for c in chunks]
+    return [f.result() for f in futs]
+
+
+def simulate_all(
+    job: DrawJob, n_draws: int, executor: Any = None, n_chunks: int = 4
+) -> tuple[np.ndarray, np.ndarray]:
+    """Untreated ``(n_draws, n_t)`` and treated ``(n_opt, n_draws, n_t)`` outcomes."""
+    k = max(1, min(n_chunks, n_draws))
+    chunks = [list(range(i, n_draws, k)) for i in range(k)]
+    untreated = np.empty((n_draws, job.n_t))
+    treated = np.empty((len(job.specs), n_draws, job.n_t))
+    for idx, u, tr in _submit_map(executor, job, chunks):
+        untreated[idx] = u
+        treated[:, idx] = tr
+    return untreated, treated
