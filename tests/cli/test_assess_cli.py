@@ -9,7 +9,7 @@ import pytest
 
 from anagen.cli import main
 
-FAST = ["--draws", "6", "--follicles", "3000", "--protocol", "kim2021_svf"]
+FAST = ["--draws", "6", "--follicles", "3000", "--protocol", "kim2021_svf", "--workers", "1"]
 
 
 def test_example_text_and_report(capsys, tmp_path):
@@ -27,7 +27,7 @@ def test_json_with_patient_file(capsys, tmp_path):
     assert main(["assess", str(data_path("example_patient.toml")), *FAST, "--format", "json"]) == 0
     d = json.loads(capsys.readouterr().out)
     assert d["options"][-1]["key"] == "none"
-    assert d["parameter_source"]
+    assert d["provenance"]["parameter_source"] == "posterior"
 
 
 def _patient_file(tmp_path, age=45, stage="III", extra=""):

@@ -24,90 +24,45 @@ def test_show_table_and_plot(capsys, tmp_path):
     out = tmp_path / "stages.png"
     assert main(["therapy", "show", "style_low_dose", "--plot", str(out)]) == 0
     text = capsys.readouterr().out
-    assert "viable cells" in text and "coverage" in text and "not yet calibrated" in text
+    assert "viable cells" in text and "coverage" in text and "prior medians" in text
     assert out.stat().st_size > 10_000
+
+
+FAST = ["--draws", "6", "--follicles", "2000", "--workers", "1"]
 
 
 def test_simulate_protocol_table_json_and_plot(capsys, tmp_path):
     out = tmp_path / "traj.png"
-    args = [
-        "therapy",
-        "simulate",
-        "kim2021_svf",
-        "--patient",
-        PATIENT,
-        "--years",
-        "1",
-        "--follicles",
-        "2000",
-        "--seed",
-        "3",
-    ]
+    args = ["therapy", "simulate", "kim2021_svf", "--patient", PATIENT, *FAST, "--seed", "3"]
     assert main([*args, "--plot", str(out)]) == 0
-    assert "treated / untreated" in capsys.readouterr().out
+    text = capsys.readouterr().out
+    assert "no treatment" in text and "Durability" in text and "hairs per cm²" in text
     assert out.stat().st_size > 10_000
     assert main([*args, "--format", "json"]) == 0
     d = json.loads(capsys.readouterr().out)
-    assert (
-        len(d["density_per_cm2"]["treated"]) == len(d["t_days"]) and d["zone_names"][0] == "frontal"
-    )
+    assert [h["month"] for h in d["option"]["horizons"]] == [6, 12, 24]
+    assert d["provenance"]["seed"] == 3 and d["no_treatment"]["key"] == "none"
     assert main([*args, "--format", "json"]) == 0
     assert json.loads(capsys.readouterr().out) == d  # one seed, one answer
 
 
-def test_simulate_with_prior_draws(capsys):
-    args = [
-        "therapy",
-        "simulate",
-        "prp",
-        "--patient",
-        PATIENT,
-        "--years",
-        "1",
-        "--follicles",
-        "2000",
-        "--draws",
-        "3",
-    ]
+def test_simulate_prior_is_said_loudly(capsys):
+    args = ["therapy", "simulate", "prp", "--patient", PATIENT, *FAST, "--source", "prior"]
     assert main(args) == 0
-    assert "90 % band" in capsys.readouterr().out
-    assert main([*args[:-1], "-2"]) == 2
+    cap = capsys.readouterr()
+    assert "NOT calibrated" in " ".join(cap.err.split()) and "PRIOR" in cap.out
+    assert main([*args[:-1], "uncalibrated"]) == 2
+    assert "--source" in capsys.readouterr().err
 
 
 def test_simulate_an_alternative(capsys):
-    assert (
-        main(
-            [
-                "therapy",
-                "simulate",
-                "finasteride_1mg",
-                "--patient",
-                PATIENT,
-                "--years",
-                "1",
-                "--follicles",
-                "2000",
-            ]
-        )
-        == 0
-    )
+    assert main(["therapy", "simulate", "finasteride_1mg", "--patient", PATIENT, *FAST]) == 0
     assert "Oral finasteride 1 mg" in capsys.readouterr().out
 
 
 def test_compare_json_and_plot(capsys, tmp_path):
     out = tmp_path / "cmp.png"
-    args = [
-        "therapy",
-        "compare",
-        "--patient",
-        PATIENT,
-        "--years",
-        "1",
-        "--follicles",
-        "2000",
-        "--protocol",
-        "style_low_dose",
-    ]
+    args = ["therapy", "compare", "--patient", PATIENT, *FAST, "--protocol", "style_low_dose"]
     assert main([*args, "--format", "json", "--plot", str(out)]) == 0
     d = json.loads(capsys.readouterr().out)
     opts = {o["option"] for o in d["options"]}
@@ -120,19 +75,30 @@ def test_compare_json_and_plot(capsys, tmp_path):
         "transplant",
         "adipose_cells",
     } <= opts
-    row = d["options"][-1]
-    assert {
-        "cost",
-        "downtime",
-        "invasiveness",
-        "side_effects",
-        "regulatory_us",
-        "candidacy",
-        "questions_for_the_provider",
-    } <= set(row)
+    assert {"cost", "downtime", "side_effects", "regulatory_us", "candidacy"} <= set(
+        d["options"][-1]
+    )
     assert out.stat().st_size > 10_000
     assert main(args) == 0
-    assert "candidacy" in capsys.readouterr().out
+    text = capsys.readouterr().out
+    assert "eligible" in text
+    assert text.count("Questions to ask a provider") == 1
+
+
+def test_every_command_gives_the_same_numbers(capsys):
+    """One answer: assess, therapy simulate and therapy compare render one computation."""
+    common = [*FAST, "--seed", "4", "--format", "json"]
+    assert main(["assess", PATIENT, *common, "--protocol", "gentile2019_micrografts"]) == 0
+    a = {o["key"]: o["horizons"] for o in json.loads(capsys.readouterr().out)["options"]}
+    assert main(["therapy", "compare", "--patient", PATIENT, *common, "--protocol",
+                 "gentile2019_micrografts"]) == 0  # fmt: skip
+    c = {o["key"]: o["horizons"] for o in json.loads(capsys.readouterr().out)["options"]}
+    assert a == c
+    for name in ("gentile2019_micrografts", "minoxidil_5", "finasteride_1mg"):
+        assert main(["therapy", "simulate", name, "--patient", PATIENT, *common]) == 0
+        d = json.loads(capsys.readouterr().out)
+        assert d["option"]["horizons"] == a[d["option"]["key"]]
+        assert d["no_treatment"]["horizons"] == a["none"]
 
 
 @pytest.mark.parametrize(
@@ -167,7 +133,8 @@ def test_bad_protocol_exits_2_with_one_line(capsys, tmp_path, edit, needle):
         ["therapy", "show", "no_such_protocol"],
         ["therapy", "show", "style_low_dose", "--format", "xml"],
         ["therapy", "show", "style_low_dose", "--plot", "out.txt"],
-        ["therapy", "simulate", "style_low_dose", "--patient", PATIENT, "--years", "-1"],
+        ["therapy", "simulate", "style_low_dose", "--patient", PATIENT, "--draws", "1"],
+        ["therapy", "simulate", "none", "--patient", PATIENT],
         ["therapy", "simulate", "style_low_dose", "--patient", "missing.toml"],
         ["therapy", "compare", "--patient", PATIENT, "--follicles", "10"],
     ],

@@ -3,16 +3,27 @@ certainty labels, the posterior hook, and a self-contained report."""
 
 from __future__ import annotations
 
+import json
 import re
 
 import numpy as np
 import pytest
 
-from anagen.decision import Assessment, _assess, assess_patient, render_report, write_report
+from anagen.decision import (
+    ASSESS_CONSTRAINTS,
+    SCHEMA_VERSION,
+    Assessment,
+    Chance,
+    Interval,
+    _assess_summary,
+    assess_patient,
+    render_report,
+    write_report,
+)
 from anagen.errors import InputError
 from anagen.therapy import Patient
 
-FAST = {"n_draws": 8, "n_follicles": 3000, "n_scalps": 2, "workers": 1}
+FAST = {"n_draws": 8, "n_follicles": 3000, "n_scalps": 2}
 
 
 def _patient(**health) -> Patient:
@@ -38,63 +49,84 @@ def test_structure_and_keys(assessment):
     assert {"minoxidil_5", "minoxidil_2", "finasteride_1mg", "prp", "lllt", "transplant"} <= set(
         keys
     )
-    d = a.to_dict()
-    assert {
-        "verdict",
-        "options",
-        "parameter_source",
-        "visible_improvement_definition",
-        "durability_definition",
-        "disclaimer",
-        "settings",
-        "timings_s",
-    } <= set(d)
-    o = d["options"][0]
-    assert {
-        "effect_vs_no_treatment_hairs_per_cm2",
-        "change_vs_baseline_hairs_per_cm2",
-        "p_visible_improvement",
-        "durability",
-        "cost_usd",
-        "cost_per_hair_per_cm2_usd",
-        "downtime",
-        "side_effects",
-        "candidacy",
-        "certainty",
-        "verdict",
-    } <= set(o)
-    assert set(o["effect_vs_no_treatment_hairs_per_cm2"]) == {"6m", "12m", "24m"}
+    for o in a.options:
+        assert [h.month for h in o.horizons] == [6, 12, 24]
     assert "not a diagnosis" in a.verdict[-1]
+    assert a.unit == "hairs per cm²" and "terminal hair density" in a.outcome
+    d = a.to_dict()
+    assert d["schema_version"] == SCHEMA_VERSION and "timings_s" not in d
+    assert "evidence" not in d and "map_runs" not in d  # attachments, not part of the answer
+
+
+def test_round_trip_is_exact(assessment):
+    d = json.loads(json.dumps(assessment.to_dict()))
+    b = Assessment.from_dict(d)
+    assert b == assessment and b.to_dict() == assessment.to_dict()
+    assert isinstance(b.option("prp").at(12).effect_vs_none, Interval)
+
+
+def test_from_dict_names_the_bad_field(assessment):
+    d = assessment.to_dict()
+    with pytest.raises(InputError, match="schema_version"):
+        Assessment.from_dict({**d, "schema_version": SCHEMA_VERSION + 1})
+    bad = json.loads(json.dumps(d))
+    bad["options"][0]["horizons"][1]["effect_vs_none"]["median"] = "x"
+    with pytest.raises(InputError, match=r"options\[0\]\.horizons\[1\]\.effect_vs_none\.median"):
+        Assessment.from_dict(bad)
+
+
+def test_provenance_reproduces_bit_for_bit(assessment):
+    pv = assessment.provenance
+    assert pv.parameter_source == "posterior" and pv.model_version
+    names = dict(pv.data_checksums)
+    assert "posterior:draws" in names and "therapy/data/options.toml" in names
+    assert all(len(h) == 64 for h in names.values())
+    again = assess_patient(
+        assessment.patient, protocols=list(pv.protocols) and ["style_low_dose"], seed=pv.seed,
+        n_draws=pv.n_draws, n_follicles=pv.n_follicles, n_scalps=pv.n_scalps,
+        source=pv.parameter_source, options=pv.options, evidence=assessment.evidence,
+        with_maps=False,
+    )  # fmt: skip
+    assert again.to_dict() == assessment.to_dict()
 
 
 def test_intervals_ordered_and_probabilities(assessment):
     for o in assessment.options:
-        for ivs in (o.effect_vs_none, o.change_vs_baseline):
-            for iv in ivs.values():
+        for h in o.horizons:
+            for iv in (h.effect_vs_none, h.change_vs_today):
                 assert iv.low <= iv.median <= iv.high
-        assert all(0.0 <= p <= 1.0 for p in o.p_visible.values())
-        assert np.all(np.diff(o.fan_density, axis=0) >= 0)
+            assert 0.0 <= h.p_visible.p <= 1.0
+            assert h.p_visible.text() not in ("0%", "100%")
+        t = o.trajectory
+        assert all(a <= b <= c for a, b, c in zip(t.p10, t.p50, t.p90, strict=True))
+
+
+def test_chance_text_never_certain():
+    assert Chance(0.0, 30).text() == "<5%" and Chance(1.0, 30).text() == ">95%"
+    assert Chance(0.5, 30).text() == "50%"
+    assert Chance(0.0, 30).out_of_100() == 1 and Chance(1.0, 30).out_of_100() == 99
 
 
 def test_no_treatment_is_zero_against_itself(assessment):
     none = assessment.option("none")
-    for iv in none.effect_vs_none.values():
+    for h in none.horizons:
+        iv = h.effect_vs_none
         assert iv.median == iv.low == iv.high == 0.0
-    assert none.p_visible[12] == 0.0
-    assert none.cost["low"] == 0 and none.cost["high"] == 0
+    assert none.at(12).p_visible.p == 0.0
+    assert none.cost.low == 0 and none.cost.high == 0
 
 
 def test_certainty_labels_and_costs(assessment):
     a = assessment
-    assert a.parameter_source.startswith(("model prior, not calibrated", "model calibrated"))
+    assert a.parameter_source == _assess_summary.MODEL_POSTERIOR
     style = next(o for o in a.options if o.kind == "stem-cell")
-    assert style.certainty["model_numbers"] in (_assess.MODEL_PRIOR, _assess.MODEL_POSTERIOR)
-    assert a.option("minoxidil_5").certainty["rating"] == "high"
-    assert a.option("transplant").certainty["model_numbers"] == _assess.MODEL_PRIOR
+    assert style.certainty.model_numbers == _assess_summary.MODEL_POSTERIOR
+    assert a.option("minoxidil_5").certainty.rating == "high"
+    assert a.option("transplant").certainty.model_numbers == _assess_summary.MODEL_PRIOR
     # STYLE: one session at $3,000-7,000 (options data, T86)
-    assert (style.cost["low"], style.cost["high"]) == (3000, 7000)
+    assert (style.cost.low, style.cost.high) == (3000, 7000)
     # minoxidil 2 % is priced per bottle: no total is invented
-    assert a.option("minoxidil_2").cost["low"] is None
+    assert a.option("minoxidil_2").cost.low is None
 
 
 def test_pregnant_patient_not_eligible_for_procedures():
@@ -103,23 +135,40 @@ def test_pregnant_patient_not_eligible_for_procedures():
     )
     for o in a.options:
         if o.kind == "stem-cell" or o.key == "prp":
-            assert o.candidacy["status"] == "not_eligible"
-            assert any("pregnan" in r["text"] for r in o.candidacy["reasons"])
+            assert o.candidacy.status == "not_eligible"
+            assert any("pregnan" in r.text for r in o.candidacy.reasons)
             assert "not eligible" in o.verdict
+            assert o.key not in a.headline
     assert any("Not open to this person" in line for line in a.verdict)
 
 
-def test_same_seed_same_answer():
-    kw = {**FAST, "protocols": ["kim2021_svf"], "with_evidence": False}
-    a, b = assess_patient(_patient(), **kw), assess_patient(_patient(), **kw)
-    assert a.option("prp").effect_vs_none == b.option("prp").effect_vs_none
+def test_same_answer_whatever_the_executor_and_the_other_options():
+    from concurrent.futures import ThreadPoolExecutor
+
+    kw = {**FAST, "with_evidence": False, "with_maps": False}
+    a = assess_patient(_patient(), protocols=["kim2021_svf"], **kw)
+    with ThreadPoolExecutor(2) as ex:
+        b = assess_patient(_patient(), protocols=["kim2021_svf"], executor=ex, **kw)
+    assert a.to_dict() == b.to_dict()
+    c = assess_patient(_patient(), protocols=[], options=["prp"], **kw)
+    assert c.option("prp") == a.option("prp") and c.option("none") == a.option("none")
 
 
-def test_bad_settings_and_protocol():
-    with pytest.raises(InputError, match="n_draws"):
-        assess_patient(_patient(), n_draws=1)
-    with pytest.raises(InputError, match="--protocol"):
+@pytest.mark.parametrize(
+    ("param", "bad"),
+    [(k, v) for k, c in ASSESS_CONSTRAINTS.items() for v in c.invalid()],
+)
+def test_constraint_table_is_enforced(param, bad):
+    assert assess_patient.constraints is ASSESS_CONSTRAINTS
+    with pytest.raises(InputError, match=f"'{param}'"):
+        assess_patient(_patient(), **{**FAST, param: bad})
+
+
+def test_bad_protocol_and_option_name_the_parameter():
+    with pytest.raises(InputError, match="'protocols'"):
         assess_patient(_patient(), protocols=["no_such_protocol"], **FAST)
+    with pytest.raises(InputError, match="'options'"):
+        assess_patient(_patient(), options=["homeopathy"], **FAST)
 
 
 class _FakeDraw:
@@ -132,6 +181,9 @@ class _FakeDraw:
 
 
 class _FakePosterior:
+    def __init__(self):
+        self.draws = {"regeneration": np.zeros(3)}
+
     def sample(self, rng):
         from anagen.therapy import DEFAULT_PRIORS
 
@@ -143,13 +195,15 @@ class _FakePosterior:
         return _FakeDraw(DEFAULT_PRIORS.median())
 
 
-def test_posterior_is_used_and_said(monkeypatch):
-    monkeypatch.setattr(_assess, "_load_posterior", lambda: (_FakePosterior(), None))
-    a = assess_patient(_patient(), protocols=["kim2021_svf"], with_evidence=False, **FAST)
-    assert a.parameter_source == _assess.MODEL_POSTERIOR
-    assert a.settings["posterior"] == "used"
-    assert a.option("prp").certainty["model_numbers"] == _assess.MODEL_POSTERIOR
-    assert a.option("transplant").certainty["model_numbers"] == _assess.MODEL_PRIOR
+def test_caller_posterior_is_used_and_prior_is_said():
+    kw = {**FAST, "protocols": [], "options": ["prp"], "with_evidence": False}
+    a = assess_patient(_patient(), posterior=_FakePosterior(), **kw)
+    assert a.provenance.parameter_source == "posterior"
+    assert a.option("prp").certainty.model_numbers == _assess_summary.MODEL_POSTERIOR
+    p = assess_patient(_patient(), source="prior", **kw)
+    assert p.provenance.parameter_source == "prior"
+    assert "NOT calibrated" in p.parameter_source and "NOT calibrated" in p.verdict[0]
+    assert "posterior:draws" not in dict(p.provenance.data_checksums)
 
 
 def test_report_is_self_contained_and_escaped(assessment, tmp_path):

@@ -15,7 +15,6 @@ from anagen.therapy import (
     NoTreatment,
     Patient,
     RegenerationParams,
-    compare_options,
     load_protocol,
     patient_scalp,
     protocol_paths,
@@ -84,26 +83,6 @@ def test_transplant_moves_density_from_donor_to_recipient(patient_dict):
     eff = run.effect_at(1)
     assert eff[ZONE_NAMES.index("occipital")] < -20  # 4,400 follicles leave 89.6 cm2
     assert eff[ZONE_NAMES.index("frontal")] > 10
-
-
-def test_compare_lists_every_option(patient_dict):
-    pat = Patient.from_dict(patient_dict)
-    proto = load_protocol(protocol_paths()["style_low_dose"])
-    comp = compare_options(pat, protocols=[proto], years=1, n_follicles=2000)
-    keys = [r.run.key for r in comp.rows]
-    assert keys[:7] == [
-        "none",
-        "minoxidil_2",
-        "minoxidil_5",
-        "finasteride_1mg",
-        "prp",
-        "lllt",
-        "transplant",
-    ]
-    assert keys[-1] == "svf_enriched_fat"
-    d = comp.to_dict()
-    assert "not yet calibrated" in d["note"] and d["horizons_years"] == [0.5, 1.0]
-    assert d["options"][0]["model_effect_hairs_per_cm2"]["1y"] == pytest.approx(0.0)
 
 
 def test_living_fraction_from_the_simulated_scalp(patient_dict):

@@ -127,7 +127,7 @@ def test_injection_checks(style_dict):
 def test_run_to_dict_has_every_stage():
     d = run_protocol(load_protocol(protocol_paths()["kim2021_svf"])).to_dict()
     assert {"harvest", "process", "inject", "sessions", "regenerate", "status"} <= set(d)
-    assert "not yet calibrated" in d["status"]
+    assert "prior medians" in d["status"]
 
 
 def test_living_fraction_checks(style_dict):

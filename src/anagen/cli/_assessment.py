@@ -121,20 +121,25 @@ def print_effects(a, options=None, *, title: str | None = None) -> None:
 
     p = a.patient
     t = Table(
-        title=title
-        or (
-            f"Change vs no treatment, {a.unit}: median [80% interval]. Outcome: {a.outcome} "
-            f"({', '.join(a.zones)}); today {a.baseline_density.median:.0f} {a.unit} "
-            f"({p.age:g} years, {'man' if p.sex == 'M' else 'woman'}, stage {p.stage})"
+        title=title or f"Change vs no treatment, {a.unit}: median [80% interval]",
+        caption=(
+            f"Outcome: {a.outcome} ({', '.join(a.zones)}); today {a.baseline_density.median:.0f} "
+            f"{a.unit} ({p.age:g} years, {'man' if p.sex == 'M' else 'woman'}, stage {p.stage}). "
+            f"Visible gain: {a.visible_definition}."
         ),
         box=box.SIMPLE_HEAD,
+        padding=(0, 1),
+        collapse_padding=True,
     )
-    t.add_column("option", overflow="fold", min_width=20)
+    t.add_column("option", overflow="fold", ratio=2)
     for m in (6, 12, 24):
-        t.add_column(f"{m} months", justify="right")
-    t.add_column("chance of a\nvisible gain,\n12 months", justify="right")
-    t.add_column("candidacy", overflow="fold")
+        t.add_column(f"{m} months", justify="right", overflow="fold")
+    t.add_column("chance of a visible gain at 12 months", justify="right", overflow="fold")
+    t.add_column("can I have it?", overflow="fold")
     for o in options if options is not None else a.options:
+        if o.key == "none":
+            t.add_row(o.name, "comparator", "", "", "", "")
+            continue
         t.add_row(
             esc(o.name),
             *(_iv(o.at(m).effect_vs_none) for m in (6, 12, 24)),
