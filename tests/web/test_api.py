@@ -185,8 +185,8 @@ def test_assessment_job_page_shows_the_library_numbers(client, app):
     a = job.result["assessment"]
     page = client.get(r.json()["page_url"]).text
     for o in a["options"]:
-        e = o["effect_vs_no_treatment_hairs_per_cm2"]["12m"]
-        assert f"{e['median']:+.1f} ({e['low_10']:+.1f} to {e['high_90']:+.1f})" in page
+        e = next(h for h in o["horizons"] if h["month"] == 12)["effect_vs_none"]
+        assert f"{e['median']:+.1f} ({e['low']:+.1f} to {e['high']:+.1f})" in page
     # the share-able link holds no personal data; the printable view and report exist
     assert "45" not in r.json()["page_url"]
     assert client.get(r.json()["page_url"] + "/print").status_code == 200

@@ -285,6 +285,7 @@ def _assess(
         headline=headline(opts),
         verdict=verdict,
         not_modelled=(),
+        evidence_certainty="not assessed" if summary is None else str(summary.certainty),
         visible_definition=(
             f"a gain over no treatment of at least {threshold:.1f} {UNIT} "
             f"({100 * VISIBLE_FRACTION:.0f}% of today's median {base_iv.median:.0f} {UNIT})"

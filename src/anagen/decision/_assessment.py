@@ -281,6 +281,7 @@ class Assessment:
     headline: tuple[str, ...]  # option keys named in the verdict, safest-first rule
     verdict: tuple[str, ...]
     not_modelled: tuple[str, ...]
+    evidence_certainty: str  # overall GRADE certainty for stem-cell therapy ("not assessed")
     visible_definition: str
     visible_threshold: float  # hairs per cm²
     durability_definition: str

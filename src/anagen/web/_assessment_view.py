@@ -57,12 +57,11 @@ def _share(p: float | None, n: int) -> dict[str, Any]:
 def _iv(d: dict[str, float] | None) -> str:
     if not d:
         return "-"
-    return f"{d['median']:+.1f} ({d['low_10']:+.1f} to {d['high_90']:+.1f})"
+    return f"{d['median']:+.1f} ({d['low']:+.1f} to {d['high']:+.1f})"
 
 
-def _money(c: dict[str, Any]) -> str:
-    lo, hi = c.get("low"), c.get("high")
-    if lo is None:
+def _money(lo: float | None, hi: float | None) -> str:
+    if lo is None or hi is None:
         return "not computed"
     return f"${lo:,.0f}" if round(lo) == round(hi) else f"${lo:,.0f} - ${hi:,.0f}"
 
@@ -100,7 +99,7 @@ def _fan(options: list[dict[str, Any]]) -> dict[str, Any]:
                 "type": "scatter",
                 "mode": "lines",
                 "x": x,
-                "y": tr["terminal_density_p90"],
+                "y": tr["p90"],
                 "line": {"width": 0},
                 "legendgroup": group,
                 "showlegend": False,
@@ -114,7 +113,7 @@ def _fan(options: list[dict[str, Any]]) -> dict[str, Any]:
                 "type": "scatter",
                 "mode": "lines",
                 "x": x,
-                "y": tr["terminal_density_p10"],
+                "y": tr["p10"],
                 "fill": "tonexty",
                 "fillcolor": col + "33",
                 "line": {"width": 0},
@@ -130,7 +129,7 @@ def _fan(options: list[dict[str, Any]]) -> dict[str, Any]:
                 "type": "scatter",
                 "mode": "lines",
                 "x": x,
-                "y": tr["terminal_density_p50"],
+                "y": tr["p50"],
                 "line": {"color": col, "width": 2},
                 "legendgroup": group,
                 "name": o["name"],
@@ -158,7 +157,8 @@ def _fan(options: list[dict[str, Any]]) -> dict[str, Any]:
 
 def assessment_view(d: dict[str, Any]) -> dict[str, Any]:
     """The page model of one assessment dict (``Assessment.to_dict()``)."""
-    n = int(d["settings"]["n_draws"])
+    prov = d["provenance"]
+    n = int(prov["n_draws"])
     opts = []
     all_tags: list[str] = []
     for o in d["options"]:
@@ -167,30 +167,32 @@ def assessment_view(d: dict[str, Any]) -> dict[str, Any]:
             tags += list(se.get("sources") or [])
         for r in (o.get("candidacy") or {}).get("reasons") or []:
             tags += list(r.get("sources") or [])
-        tags += list((o.get("cost_usd") or {}).get("sources") or [])
+        cost = o.get("cost") or {}
+        tags += list(cost.get("sources") or [])
         all_tags += tags
-        cost = o.get("cost_usd") or {}
-        cph = o.get("cost_per_hair_per_cm2_usd") or {}
         status = (o.get("candidacy") or {}).get("status", "")
+        hz = {f"{h['month']}m": h for h in o["horizons"]}
         opts.append(
             {
                 "key": o["key"],
                 "name": o["name"],
                 "kind": o["kind"],
                 "verdict": o.get("verdict", ""),
-                "effect": {
-                    m: _iv(o["effect_vs_no_treatment_hairs_per_cm2"].get(m)) for m in _MONTHS
+                "effect": {m: _iv((hz.get(m) or {}).get("effect_vs_none")) for m in _MONTHS},
+                "change": {m: _iv((hz.get(m) or {}).get("change_vs_today")) for m in _MONTHS},
+                "visible": {
+                    m: _share(hz[m]["p_visible"]["p"] if m in hz else None, n) for m in _MONTHS
                 },
-                "change": {m: _iv(o["change_vs_baseline_hairs_per_cm2"].get(m)) for m in _MONTHS},
-                "visible": {m: _share(o["p_visible_improvement"].get(m), n) for m in _MONTHS},
                 "durability": (o.get("durability") or {}).get("text", ""),
-                "cost": _money(cost),
+                "cost": _money(cost.get("low"), cost.get("high")),
                 "cost_basis": cost.get("basis", ""),
-                "cost_per_hair": _money(cph) if cph.get("low") is not None else "-",
-                "cost_per_hair_note": cph.get("note", ""),
+                "cost_per_hair": _money(cost.get("per_hair_low"), cost.get("per_hair_high"))
+                if cost.get("per_hair_low") is not None
+                else "-",
+                "cost_per_hair_note": cost.get("per_hair_note", ""),
                 "downtime": o.get("downtime", ""),
                 "side_effects": o.get("side_effects") or [],
-                "regulatory": o.get("regulatory") or {},
+                "regulatory": {"us": o.get("regulatory_us", ""), "eu": o.get("regulatory_eu", "")},
                 "status": status,
                 "status_text": _STATUS.get(status, status),
                 "reasons": (o.get("candidacy") or {}).get("reasons") or [],
@@ -200,20 +202,22 @@ def assessment_view(d: dict[str, Any]) -> dict[str, Any]:
         )
     # safety first: options a person is not a candidate for go last, never first
     opts.sort(key=lambda o: o["status"] == "not_eligible")
-    b = d["baseline_terminal_density_hairs_per_cm2"]
+    b = d["baseline_density"]
+    pat = d["patient"]["patient"]
     return {
-        "question": d["question"],
+        "question": "Is stem-cell therapy for hair loss effective for this person - by how much, "
+        "for how long, at what cost, compared with what?",
         "disclaimer": d["disclaimer"],
-        "patient": d["patient"],
+        "patient": pat,
         "verdict": d["verdict"],
-        "baseline": f"{b['median']:.0f} ({b['low_10']:.0f} to {b['high_90']:.0f})",
+        "baseline": f"{b['median']:.0f} ({b['low']:.0f} to {b['high']:.0f})",
         "outcome": d["outcome"],
-        "interval": d["interval"],
-        "visible_definition": d["visible_improvement_definition"],
+        "interval": "80 % (10th to 90th percentile over parameter draws x stochastic simulation)",
+        "visible_definition": d["visible_definition"],
         "durability_definition": d["durability_definition"],
-        "parameter_source": d["parameter_source"],
-        "overall_certainty": d.get("evidence_overall_certainty"),
-        "settings": d["settings"],
+        "parameter_source": prov["parameter_source_text"],
+        "overall_certainty": d.get("evidence_certainty"),
+        "settings": prov,
         "n_draws": n,
         "options": opts,
         "fan": _fan(d["options"]),

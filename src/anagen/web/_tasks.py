@@ -58,7 +58,6 @@ def _assessment(job_id: str, payload: dict[str, Any]) -> dict[str, Any]:
         seed=int(payload.get("seed", 0)),
         n_draws=int(payload["n_draws"]),
         n_follicles=int(payload["n_follicles"]),
-        workers=1,
     )
     _progress(job_id, 1, 1)
     return {"assessment": _plain(a.to_dict()), "report_html": render_report(a)}
