@@ -41,7 +41,7 @@ def _plotly_js() -> Path:
 
 def field_error(field: str, msg: str, kind: str = "value_error") -> dict[str, Any]:
     """The 422 body for one bad field."""
-    return {"detail": [{"loc": ["body", field], "msg": msg, "type": kind}], "message": msg}
+    return {"detail": [{"loc": [field], "msg": msg, "type": kind}], "message": msg}
 
 
 def _wants_html(request: Request) -> bool:

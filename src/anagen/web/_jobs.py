@@ -112,7 +112,11 @@ class JobManager:
         """Stop the pool (running jobs are abandoned)."""
         self._closed = True
         if self._pool is not None:
+            procs = list((getattr(self._pool, "_processes", None) or {}).values())
             self._pool.shutdown(wait=False, cancel_futures=True)
+            for p in procs:  # the pool's own workers: a running job is abandoned, not awaited
+                if p.is_alive():
+                    p.terminate()
             try:
                 self._queue.put_nowait(None)
             except Exception:  # pragma: no cover

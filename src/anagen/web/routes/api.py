@@ -6,7 +6,7 @@ import math
 from typing import Annotated, Any
 
 from fastapi import APIRouter, File, Form, HTTPException, Path, Query, Request, UploadFile
-from fastapi.responses import PlainTextResponse
+from fastapi.responses import Response
 
 from anagen.web import _evidence
 from anagen.web.routes._deps import JobsDep, SettingsDep, assessment_payload, power_payload
@@ -83,8 +83,13 @@ def evidence_studies(
 @router.get(
     "/evidence/studies.csv",
     summary="The curated stem-cell studies as CSV (same filters)",
-    response_class=PlainTextResponse,
-    responses={200: {"content": {"text/csv": {}}}},
+    response_class=Response,
+    responses={
+        200: {
+            "content": {"text/csv": {"schema": {"type": "string"}}},
+            "description": "CSV, one row per study row",
+        }
+    },
 )
 def evidence_studies_csv(
     product: Annotated[str | None, Query(max_length=60)] = None,
@@ -92,11 +97,11 @@ def evidence_studies_csv(
     outcome: Annotated[str | None, Query(max_length=60)] = None,
     year_min: Annotated[int | None, Query(ge=1900, le=2100)] = None,
     year_max: Annotated[int | None, Query(ge=1900, le=2100)] = None,
-) -> PlainTextResponse:
+) -> Response:
     rows = _evidence.studies(
         product=product, design=design, outcome=outcome, year_min=year_min, year_max=year_max
     )
-    return PlainTextResponse(
+    return Response(
         _evidence.studies_csv(rows),
         media_type="text/csv",
         headers={"content-disposition": 'attachment; filename="anagen-studies.csv"'},
