@@ -112,3 +112,12 @@ def test_cli_add_then_summary_prints_the_date(store, tmp_path, capsys):
     assert main(["evidence", "summary", "--format", "json", "--data", "bundled"]) == 0
     d = json.loads(capsys.readouterr().out)
     assert "newest publication 2024" in d["evidence_date"]
+
+
+def test_calibrate_and_assess_take_data_option(store, tmp_path, capsys):
+    assert main(["assess", "--example", "--data", "mine"]) == 2
+    assert "--data" in capsys.readouterr().err
+    out = tmp_path / "post.npz"
+    assert main(["calibrate", "run", "--data", "user", "--out", str(out), "--draws", "20"]) == 2
+    assert "no user rows" in capsys.readouterr().err
+    assert not out.exists()

@@ -112,6 +112,10 @@ def assess(
     follicles: FolliclesOpt = 8_000,
     source: SourceOpt = "posterior",
     workers: WorkersOpt = 0,
+    data: Annotated[
+        str,
+        typer.Option("--data", help="Study rows: all (bundled + user-added), bundled, or user."),
+    ] = "all",
 ) -> None:
     """Every option for one person: predicted density change at 6/12/24 months with 80 %
     intervals, chance of a visible improvement, durability, cost, downtime, side effects,
@@ -131,19 +135,25 @@ def assess(
     pat = load_patient(require_file(Path(path), what="patient file"))
     protos = cli_protocols(protocol)
 
-    a = run_assessment(
-        pat, workers=workers, protocols=protos, seed=seed, n_draws=draws, n_follicles=follicles,
-        source=source,
-    )  # fmt: skip
+    from anagen.evidence._store import evidence_date, evidence_studies, use_evidence
+
+    date = evidence_date(evidence_studies(data))
+    with use_evidence(data):
+        a = run_assessment(
+            pat, workers=workers, protocols=protos, seed=seed, n_draws=draws,
+            n_follicles=follicles, source=source,
+        )  # fmt: skip
     if report is not None:
         write_report(a, report)
     if fmt == "json":
         print_source_banner(a, stdout=False)
-        data = a.to_dict()
+        out = a.to_dict()
+        out["evidence_date"] = date
         if report is not None:
-            data["report"] = str(report)
-        emit_json(data)
+            out["report"] = str(report)
+        emit_json(out)
         return
     _print_text(a)
+    console.print(f"Evidence: {date}", highlight=False, markup=False)
     if report is not None:
         console.print(f"Report written to {report}", highlight=False)

@@ -41,6 +41,10 @@ def run(
         int, typer.Option("--follicles", help="Simulated follicles per model patient.")
     ] = 20_000,
     fmt: Annotated[str, typer.Option("--format", help="table or json.")] = "table",
+    data: Annotated[
+        str,
+        typer.Option("--data", help="Study rows: all (bundled + user-added), bundled, or user."),
+    ] = "all",
 ) -> None:
     """Run the ABC calibration on the curated trials and write the posterior."""
     from anagen.decision._calibrate import calibrate
@@ -52,7 +56,11 @@ def run(
     check_output_path(out.with_suffix(".json"), field="--out")
     if not 20 <= draws <= 1_000_000:
         raise InputError(field="--draws", allowed="an integer in [20, 1000000]", got=draws)
-    trials = curated_trials()
+    from anagen.evidence._store import evidence_date, evidence_studies, use_evidence
+
+    with use_evidence(data):
+        trials = curated_trials()
+    date = evidence_date(evidence_studies(data))
     blocks = {t.block for t in trials}
     with progress("ABC draws", draws * len(blocks), enabled=fmt == "table") as advance:
         cal = calibrate(
@@ -71,6 +79,7 @@ def run(
                 "posterior": str(npz),
                 "provenance": str(js),
                 "runtime_s": cal.runtime_s,
+                "evidence_date": date,
                 "summary": post.summary().to_dict("records"),
             }
         )
@@ -96,6 +105,7 @@ def run(
         )
     console.print(t)
     console.print(f"wrote {npz} and {js}; runtime {cal.runtime_s:.0f} s")
+    console.print(f"Evidence: {date}", highlight=False, markup=False)
 
 
 @app.command("loso")

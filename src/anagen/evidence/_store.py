@@ -11,8 +11,9 @@ line per added row: when, from which file, its SHA-256). Both are written to a t
 and renamed into place, so a failed ``add`` leaves the folder as it was.
 
 Which rows an analysis uses is a *selection* (:data:`DATA_CHOICES`): ``bundled``, ``user``
-or ``all`` (bundled plus user). :func:`use_evidence` sets it for the process (the CLI's
-``--data`` option); :func:`default_studies` is what analyses load when no table is passed.
+or ``all`` (bundled plus user). :func:`use_evidence` sets it for the process and its workers
+(the CLI's ``--data`` option; the environment variable ``ANAGEN_EVIDENCE_DATA`` is the
+setting behind it); :func:`default_studies` is what analyses load when no table is passed.
 """
 
 from __future__ import annotations
@@ -45,7 +46,8 @@ __all__ = [
 ]
 
 DATA_CHOICES: tuple[str, ...] = ("all", "bundled", "user")
-_ACTIVE: list[str] = ["bundled"]
+#: Environment variable holding the active selection (inherited by worker processes).
+DATA_ENV = "ANAGEN_EVIDENCE_DATA"
 _PROVENANCE_COLUMNS = ["row_id", "study_id", "added_utc", "source_file", "source_sha256"]
 
 
@@ -106,16 +108,27 @@ def use_evidence(data: str) -> Iterator[None]:
     """Make ``data`` the selection analyses use while the block runs."""
     if data not in DATA_CHOICES:
         raise InputError(field="--data", allowed=f"one of {', '.join(DATA_CHOICES)}", got=data)
-    _ACTIVE.append(data)
+    old = os.environ.get(DATA_ENV)
+    os.environ[DATA_ENV] = data  # an environment variable, so worker processes see it too
     try:
         yield
     finally:
-        _ACTIVE.pop()
+        if old is None:
+            os.environ.pop(DATA_ENV, None)
+        else:
+            os.environ[DATA_ENV] = old
 
 
 def default_studies() -> pd.DataFrame:
-    """The table analyses use when none is passed: the active selection (default bundled)."""
-    return evidence_studies(_ACTIVE[-1])
+    """The table analyses use when none is passed: the active selection.
+
+    The selection is ``$ANAGEN_EVIDENCE_DATA`` (set by :func:`use_evidence`, or by the user),
+    default ``bundled``.
+    """
+    data = os.environ.get(DATA_ENV) or "bundled"
+    if data not in DATA_CHOICES:
+        raise InputError(field=DATA_ENV, allowed=f"one of {', '.join(DATA_CHOICES)}", got=data)
+    return evidence_studies(data)
 
 
 _DATE = re.compile(r"\b(20\d\d)-(\d\d)-\d\d\b")
