@@ -121,3 +121,14 @@ def test_calibrate_and_assess_take_data_option(store, tmp_path, capsys):
     assert main(["calibrate", "run", "--data", "user", "--out", str(out), "--draws", "20"]) == 2
     assert "no user rows" in capsys.readouterr().err
     assert not out.exists()
+
+
+def test_coverage_command(store, capsys):
+    assert main(["evidence", "coverage", "--format", "json"]) == 0
+    d = json.loads(capsys.readouterr().out)
+    assert [r["review_id"] for r in d["rows"]][0] == "Gasteratos2024"
+    assert "trials" in d["evidence_date"]
+    assert main(["evidence", "coverage"]) == 0
+    out = capsys.readouterr().out
+    assert "Gasteratos2024" in out and "Evidence: studies up to" in out
+    assert main(["evidence", "coverage", "--data", "nope"]) == 2

@@ -356,10 +356,13 @@ def studies_cmd(
     from anagen.evidence import study_directions
 
     _choice(fmt, "--format", ("table", "json"))
+    from anagen.evidence._store import evidence_date
+
     d = study_directions()
     if fmt == "json":
         emit_json(d.to_dict(orient="records"))
         return
+    console.print(f"Evidence: {evidence_date()}", highlight=False, markup=False)
     t = Table(
         title=f"Bundled stem-cell studies (density outcome, {len(d)} studies)",
         box=box.SIMPLE_HEAD,
@@ -420,3 +423,52 @@ def add_cmd(
         markup=False,
     )
     console.print(f"Evidence: {date}", highlight=False, markup=False)
+
+
+@app.command("coverage")
+def coverage_cmd(
+    fmt: Annotated[str, typer.Option("--format", help="table or json.")] = "table",
+    data: Annotated[
+        str,
+        typer.Option("--data", help="Study rows: all (bundled + user-added), bundled, or user."),
+    ] = "all",
+) -> None:
+    """The published systematic reviews vs the trials anagen holds, and what each trial gives."""
+    from anagen.evidence._reviews import coverage
+    from anagen.evidence._store import DATA_CHOICES, evidence_date, evidence_studies
+
+    _choice(fmt, "--format", ("table", "json"))
+    _choice(data, "--data", DATA_CHOICES)
+    studies = evidence_studies(data)
+    cov = coverage(studies)
+    date = evidence_date(studies)
+    if fmt == "json":
+        emit_json({**cov.to_dict(), "evidence_date": date})
+        return
+    console.print(f"Evidence: {date}", highlight=False, markup=False)
+    t = Table(title="Published reviews vs anagen", box=box.SIMPLE_HEAD, pad_edge=False)
+    for col in ("review", "review k/N", "anagen k/N", "vs ctrl", "pre-post", "none"):
+        t.add_column(col, no_wrap=True, min_width=21 if col == "review" else None)
+    for r in cov.rows:
+        t.add_row(
+            escape(r.review_id),
+            f"{r.k_review or '?'} / {(r.n_review or '?').split(' ')[0]}",
+            f"{r.k_anagen} / {r.n_anagen:g}",
+            str(r.k_controlled),
+            str(r.k_prepost_only),
+            str(r.k_no_number),
+        )
+    console.print(t)
+    console.print(
+        "anagen k / N: bundled trials inside the review's scope (products, and randomised only "
+        "where the review is); the reviews' own lists of included trials are not in the stored "
+        "abstracts.",
+        highlight=False,
+    )
+    seen: dict[str, str] = {}
+    for r in cov.rows:
+        for sid, use in r.studies:
+            seen.setdefault(sid, use)
+    console.print("[bold]What each trial in these scopes gives[/]")
+    for sid, use in sorted(seen.items()):
+        console.print(f"  {sid}: {use}", highlight=False, markup=False)
