@@ -126,7 +126,7 @@ def test_calibrate_and_assess_take_data_option(store, tmp_path, capsys):
 def test_coverage_command(store, capsys):
     assert main(["evidence", "coverage", "--format", "json"]) == 0
     d = json.loads(capsys.readouterr().out)
-    assert [r["review_id"] for r in d["rows"]][0] == "Gasteratos2024"
+    assert d["rows"][0]["review_id"] == "Gasteratos2024"
     assert "trials" in d["evidence_date"]
     assert main(["evidence", "coverage"]) == 0
     out = capsys.readouterr().out
