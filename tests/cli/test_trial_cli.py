@@ -35,13 +35,14 @@ zone = "frontal"
 follow_up_weeks = 12
 
 [model]
-follicles = 1000
 parameters = "median"
-"""
+source = "prior"
+max_pool = 64
+{extra}"""
 
 
 def write(tmp_path, **kw):
-    values = {"design": "parallel", "age_lo": 30, "stage": "III", "n0": 3} | kw
+    values = {"design": "parallel", "age_lo": 30, "stage": "III", "n0": 3, "extra": ""} | kw
     p = tmp_path / "trial.toml"
     p.write_text(SMALL.format(**values))
     return str(p)
@@ -53,7 +54,8 @@ def test_simulate_table_json_and_plot(capsys, tmp_path):
     args = ["trial", "simulate", f, "--scheduler", "synchronous", "--plot", str(out)]
     assert main(args) == 0
     text = capsys.readouterr().out
-    assert "power" in text and "model-based" in text and "uncalibrated" in text
+    assert "power" in text and "model-based" in text and "UNCALIBRATED" in text
+    assert "WARNING: source = prior" in text and "Every arm vs placebo" in text
     assert out.stat().st_size > 10_000
     assert main(["trial", "simulate", f, "--scheduler", "synchronous", "--format", "json"]) == 0
     d = json.loads(capsys.readouterr().out)
@@ -86,6 +88,8 @@ def test_power_json_and_plot(capsys, tmp_path):
         ({}, ["--source", "posterior"], "--source"),
         ({}, ["--source", "oracle"], "--source"),
         ({}, ["--plot", "out.txt"], "out.txt"),
+        ({"extra": "folicles = 3\n"}, [], "model.folicles"),
+        ({}, ["--se", "0"], "--se"),
     ],
 )
 def test_bad_input_exit_2_one_line(capsys, tmp_path, kw, args, field):

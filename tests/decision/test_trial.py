@@ -20,16 +20,16 @@ from anagen.decision import (
 from anagen.decision._trial import paired_test, welch_test
 from anagen.errors import InputError
 
-# A small, fast trial: 1,000 simulated follicles, men at Norwood III, prior medians.
+# A small, fast trial: men at Norwood III, prior medians, a pool of at most 64 patients.
 BASE = {
-    "trial": {"name": "test", "design": "parallel", "alpha": 0.05, "trials": 4, "seed": 7},
+    "trial": {"name": "test", "design": "parallel", "alpha": 0.05, "trials": 20, "seed": 7},
     "population": {"age": [30, 50], "male_fraction": 1.0, "stages_male": ["III", "III"]},
     "arms": [
         {"name": "minoxidil 5 %", "treatment": "minoxidil_5", "n": 4},
         {"name": "placebo", "treatment": "placebo", "n": 4},
     ],
     "outcome": {"zone": "frontal", "measure": "change", "follow_up_weeks": 48},
-    "model": {"follicles": 1000, "parameters": "median"},
+    "model": {"parameters": "median", "source": "prior", "max_pool": 64},
 }
 
 
@@ -111,14 +111,16 @@ def test_same_seed_same_result_other_seed_other_result():
     np.testing.assert_array_equal(a.p_values, b.p_values)
     c = simulate_trials(spec, seed=8, scheduler="synchronous")
     assert not np.array_equal(a.estimates, c.estimates)
-    assert "model-based" in a.note and "uncalibrated" in a.note
+    assert "model-based" in a.note and "UNCALIBRATED" in a.note
+    assert a.pool_size == 64 and a.estimates.shape == (20, 1, 1)
 
 
-def test_posterior_source_uses_calibrated_draws():
-    prior = spec_with(**{"model.parameters": "per_patient", "trial.trials": 2})
-    post = spec_with(
-        **{"model.parameters": "per_patient", "model.source": "posterior", "trial.trials": 2}
-    )
+def test_posterior_is_the_default_source():
+    d = copy.deepcopy(BASE)
+    d["model"] = {"max_pool": 64}
+    post = trial_from_dict(d)
+    assert post.source == "posterior" and post.parameters == "per_patient"
+    prior = spec_with(**{"model.parameters": "per_patient"})
     a = simulate_trials(prior, scheduler="synchronous")
     b = simulate_trials(post, scheduler="synchronous")
     assert "posterior" in b.note and "calibrated" in b.note and b.summary()["source"] == "posterior"
@@ -130,8 +132,25 @@ def test_posterior_source_uses_calibrated_draws():
 def test_split_scalp_runs_and_is_paired():
     spec = spec_with(**{"trial.design": "split-scalp", "trial.trials": 3})
     r = simulate_trials(spec, scheduler="synchronous")
-    assert r.estimates.shape == (3,) and np.all(np.isfinite(r.estimates))
-    np.testing.assert_allclose(r.estimates, r.arm_means[:, 0] - r.arm_means[:, 1])
+    assert r.estimates.shape == (3, 1, 1) and np.all(np.isfinite(r.estimates))
+    np.testing.assert_allclose(r.estimates[:, 0, 0], r.arm_means[:, 0, 0] - r.arm_means[:, 1, 0])
+
+
+def test_target_area_is_re_found_at_every_visit():
+    """The same follicles are read at every visit: without treatment and over a short gap the
+    true count barely moves, so the change is small next to a new random area's spread."""
+    from anagen.decision._trial import _params
+    from anagen.decision._trial_area import area_state, run_area
+
+    params = _params()
+    rng = np.random.default_rng(3)
+    st = area_state(params, sex="M", age=40.0, stage="III", zone="frontal", rng=rng)
+    from anagen.scalp import ZONE_NAMES
+
+    assert set(np.unique(st.zone)) == {ZONE_NAMES.index("frontal")} and 100 < st.n_follicles < 400
+    a, t, _v = run_area(params, st, np.array([7.0, 14.0]), None, np.random.SeedSequence(1))
+    hairs = a + t
+    assert abs(hairs[1] - hairs[0]) < 0.1 * hairs[0]
 
 
 def test_placebo_vs_placebo_rejects_at_about_alpha():
@@ -142,6 +161,7 @@ def test_placebo_vs_placebo_rejects_at_about_alpha():
             "arms.1.n": 4,
             "trial.trials": 120,
             "outcome.follow_up_weeks": 8,
+            "model.max_pool": 256,
         }
     )
     r = simulate_trials(spec, scheduler="synchronous")
@@ -152,10 +172,10 @@ def test_placebo_vs_placebo_rejects_at_about_alpha():
 
 
 def test_power_increases_with_n_and_with_effect_common_random_numbers():
-    spec = spec_with(**{"trial.trials": 12})
+    spec = spec_with()
     strong = power_curve(spec, [4, 24], scheduler="synchronous")
     assert strong.power[1] > strong.power[0]
-    weak_spec = spec_with(**{"trial.trials": 12, "arms.0.treatment": "minoxidil_2"})
+    weak_spec = spec_with(**{"arms.0.treatment": "minoxidil_2"})
     weak = power_curve(weak_spec, [24], scheduler="synchronous")
     assert strong.mean_estimate[1] > weak.mean_estimate[0]
     assert strong.power[1] >= weak.power[0]
@@ -165,9 +185,9 @@ def test_power_increases_with_n_and_with_effect_common_random_numbers():
 
 
 def test_sample_size_search_is_monotone_in_target():
-    spec = spec_with(**{"trial.trials": 10})
+    spec = spec_with()
     curve = sample_size(spec, 0.3, max_n=32, scheduler="synchronous")
-    assert list(curve.n) == list(range(2, curve.n[-1] + 1))
+    assert list(curve.n) == list(range(2, 33))
     first = {
         t: next((int(n) for n, p in zip(curve.n, curve.power, strict=True) if p >= t), None)
         for t in (0.1, 0.2, 0.3)
@@ -175,8 +195,62 @@ def test_sample_size_search_is_monotone_in_target():
     assert curve.sample_size == first[0.3]
     found = [first[t] for t in (0.1, 0.2, 0.3) if first[t] is not None]
     assert found == sorted(found)
+    assert np.isfinite(curve.se_at_answer) and curve.se_at_answer > 0
     with pytest.raises(InputError, match="--target"):
         sample_size(spec, 1.5, scheduler="synchronous")
+
+
+def test_multi_arm_visits_subgroups_and_topical_concentration():
+    d = copy.deepcopy(BASE)
+    d["population"].update(male_fraction=0.5, stages_female=["I-1", "II-2"])
+    d["arms"] = [
+        {"name": "topical x10", "treatment": "topical", "concentration": 10.0, "n": 6},
+        {"name": "topical x0.01", "treatment": "topical", "concentration": 0.01, "n": 6},
+        {"name": "minoxidil 8 wk", "treatment": "minoxidil_5", "use_weeks": 8, "n": 6},
+        {"name": "vehicle", "treatment": "placebo", "n": 6},
+    ]
+    d["trial"]["control"] = "vehicle"
+    d["outcome"].update(follow_up_weeks=16, visits_weeks=[8, 16, 24])
+    d["analysis"] = {"subgroups": ["sex", "stage"]}
+    spec = trial_from_dict(d)
+    assert spec.control == 3 and spec.compared == (0, 1, 2) and spec.visits_weeks == (8, 16, 24)
+    r = simulate_trials(spec, scheduler="synchronous")
+    assert r.estimates.shape == (20, 3, 3) and r.arm_means.shape == (20, 4, 3)
+    rows = r.comparisons()
+    assert len(rows) == 9 and {x["arm"] for x in rows} == {a.name for a in spec.arms[:3]}
+    eff = {(x["arm"], x["week"]): x["mean_estimate"] for x in rows}
+    # twins with prior medians: a higher concentration gives a larger mean effect
+    assert eff[("topical x10", 16)] > eff[("topical x0.01", 16)]
+    levels = {(g["subgroup"], g["level"]) for g in r.subgroups}
+    assert ("sex", "M") in levels and ("sex", "F") in levels
+    assert any(g == "stage" for g, _ in levels)
+    assert len(r.time_course()) == 12
+
+
+@pytest.mark.parametrize(
+    ("edit", "field"),
+    [
+        ({"arms": [{"treatment": "placebo", "n": 4}] * 5}, "arms"),
+        ({"trial.control": "nobody"}, "trial.control"),
+        ({"arms.0.concentration": 2.0}, "arms[0].concentration"),
+        ({"arms.1.use_weeks": 4}, "arms[1].use_weeks"),
+        ({"arms.0.use_weeks": 99}, "arms[0].use_weeks"),
+        ({"arms.0.treatmnet": "placebo"}, "arms[0].treatmnet"),
+        ({"outcome.visits_weeks": [4, -1]}, "outcome.visits_weeks[1]"),
+        ({"analysis": {"subgroups": ["age"]}}, "analysis.subgroups[0]"),
+        ({"model.max_pool": 3}, "model.max_pool"),
+    ],
+)
+def test_new_keys_are_validated(edit, field):
+    with pytest.raises(InputError) as exc:
+        spec_with(**edit)
+    assert exc.value.field == field
+
+
+def test_per_trial_parameters_simulate_every_trial():
+    spec = spec_with(**{"model.parameters": "per_trial", "trial.trials": 3})
+    r = simulate_trials(spec, scheduler="synchronous")
+    assert r.estimates.shape == (3, 1, 1) and r.pool_size == 3 * 8
 
 
 def test_stable_sample_size_and_monte_carlo_se():
@@ -191,14 +265,18 @@ def test_stable_sample_size_and_monte_carlo_se():
     assert low.sample_size_stable is None
 
 
-def test_local_cluster_matches_synchronous():
-    spec = spec_with(**{"trial.trials": 3, "arms.0.n": 3, "arms.1.n": 3})
+@pytest.mark.slow
+def test_one_and_two_workers_give_the_same_trials():
+    from anagen.decision._trial import _Runner
+
+    spec = spec_with(**{"model.parameters": "per_patient"})
     sync = simulate_trials(spec, scheduler="synchronous")
     ticks = []
-    dist = simulate_trials(spec, scheduler="local", advance=ticks.append)
+    with _Runner("local", n_workers=2) as two:
+        dist = simulate_trials(spec, scheduler=two, advance=ticks.append)
     np.testing.assert_array_equal(sync.estimates, dist.estimates)
     np.testing.assert_array_equal(sync.p_values, dist.p_values)
-    assert sum(ticks) == 3
+    assert sum(ticks) == 64
 
 
 def test_bad_scheduler_address_is_an_input_error():

@@ -14,9 +14,9 @@ from anagen.errors import InputError
 
 app = typer.Typer(
     help=(
-        "Virtual trials on the simulated scalp (Dask): distribution of the estimated effect, "
-        "power, sample size. Effect sizes are model-based (set by the trial file: "
-        "prior or the calibrated posterior)."
+        "Virtual trials on the simulated scalp (Dask): distribution of the estimated effects, "
+        "power, sample size, time course per arm, subgroups. Effect sizes are model-based "
+        "(the calibrated posterior by default)."
     ),
     no_args_is_help=True,
 )
@@ -43,8 +43,16 @@ SourceOpt = Annotated[
     str | None,
     typer.Option(
         "--source",
-        help="prior (the treatments' priors) or posterior (draws of the calibrated posterior); "
-        "default: the file's [model] source.",
+        help="posterior (draws of the calibrated posterior) or prior (the treatments' "
+        "uncalibrated priors); default: the file's [model] source, itself posterior by default.",
+    ),
+]
+SeOpt = Annotated[
+    float,
+    typer.Option(
+        "--se",
+        help="Largest Monte-Carlo SE of the power: patients are added until it is reached "
+        "(or [model] max_pool).",
     ),
 ]
 FormatOpt = Annotated[str, typer.Option("--format", help="table or json.")]
@@ -89,6 +97,21 @@ def _num(x: float, digits: int = 1) -> str:
     return "-" if not math.isfinite(x) else f"{x:+.{digits}f}"
 
 
+def _warn_prior(spec) -> None:
+    if spec.source == "prior":
+        console.print(
+            "[bold red]WARNING: source = prior — the treatments' UNCALIBRATED priors, not the "
+            "posterior fitted to the trials. Use --source posterior (the default) for "
+            "calibrated effects.[/]"
+        )
+
+
+def _bar(spec):
+    what = "patients" if spec.parameters != "per_trial" else "patients (per-trial draws)"
+    total = spec.max_pool if spec.parameters != "per_trial" else None
+    return what, total
+
+
 @app.command("simulate")
 def simulate_cmd(
     trial: TrialArg,
@@ -96,16 +119,22 @@ def simulate_cmd(
     seed: SeedOpt = None,
     scheduler: SchedulerOpt = "local",
     source: SourceOpt = None,
+    se: SeOpt = 0.02,
     fmt: FormatOpt = "table",
     plot: PlotOpt = None,
 ) -> None:
-    """Run the virtual trials: distribution of the estimated effect and power."""
+    """Run the virtual trials: every arm vs the control at every visit, power, subgroups."""
     from anagen.decision._trial import simulate_trials
 
     _check(fmt, plot)
     spec = _spec(trial, trials, seed, source)
-    with progress("simulated trials", total=spec.trials, enabled=fmt == "table") as advance:
-        res = simulate_trials(spec, scheduler=scheduler, advance=advance)
+    if fmt == "table":
+        _warn_prior(spec)
+    what, total = _bar(spec)
+    if total is None:
+        total = spec.trials * sum(a.n for a in spec.arms)
+    with progress(f"{what} simulated", total=total, enabled=fmt == "table") as advance:
+        res = simulate_trials(spec, scheduler=scheduler, advance=advance, se_target=se)
     if plot is not None:
         from anagen.decision._trial_plot import plot_estimates
 
@@ -115,31 +144,66 @@ def simulate_cmd(
         return
     s = res.summary()
     q = s["quantiles_estimate"]
+    ctrl = spec.arms[spec.control].name
     t = Table(title=esc(spec.name), show_header=False)
     t.add_column("", style="bold")
     t.add_column("")
-    arms = " vs ".join(f"{esc(a.name)} (n = {a.n})" for a in spec.arms)
-    t.add_row("design", f"{spec.design}: {arms}")
-    t.add_row("outcome", f"{s['outcome']} (1 cm2 phototrichogram, reading CV 6.3 % [S62])")
-    what = "calibrated posterior" if spec.source == "posterior" else "priors"
-    t.add_row("treatment parameters", f"{spec.parameters} draws of the {what}")
-    t.add_row("simulated trials", f"{s['simulated_trials']} (seed {spec.seed})")
+    arms = ", ".join(f"{esc(a.name)} (n = {a.n})" for a in spec.arms)
+    t.add_row("design", f"{spec.design}: {arms}; control: {esc(ctrl)}")
     t.add_row(
-        "mean outcome per arm",
-        " / ".join(_num(x) for x in s["mean_arm_outcome"]),
+        "outcome",
+        f"{s['outcome']} (re-found 1 cm2 target area, reading CV 6.3 % [S62]); "
+        f"visits at week {', '.join(f'{w:g}' for w in spec.visits_weeks)}",
+    )
+    what = "calibrated posterior" if spec.source == "posterior" else "UNCALIBRATED priors"
+    t.add_row("treatment parameters", f"{spec.parameters} draws of the {what}")
+    t.add_row(
+        "simulated trials",
+        f"{s['simulated_trials']} (seed {spec.seed}), drawn from {s['simulated_patients']} "
+        "simulated patients",
     )
     t.add_row(
-        "estimated effect (arm 1 - arm 2)",
+        f"estimated effect ({esc(spec.arms[spec.compared[0]].name)} - {esc(ctrl)}, "
+        f"week {spec.follow_up_weeks:g})",
         f"mean {_num(s['mean_estimate'])}, SD {s['sd_estimate']:.1f}; "
         f"median {_num(q['p50'])}, 90 % of trials in [{_num(q['p05'])}, {_num(q['p95'])}]",
     )
-    lo, hi = s["power_ci95"]
     t.add_row(
         f"power (p < {spec.alpha:g}, two-sided)",
-        f"{s['power']:.2f} (95 % CI {lo:.2f}-{hi:.2f}); significant benefit "
+        f"{s['power']:.2f} (Monte-Carlo SE {s['power_se']:.3f}); significant benefit "
         f"{s['significant_benefit']:.2f}",
     )
     console.print(t)
+    c = Table(title=f"Every arm vs {esc(ctrl)} ({res.unit}; 90 % of simulated trials)")
+    for col in ("arm", "week", "mean arm outcome", "mean effect", "90 % of trials", "power"):
+        c.add_column(col, justify="right" if col != "arm" else "left")
+    means = {(r["arm"], r["week"]): r["mean_outcome"] for r in s["time_course"]}
+    for w in spec.visits_weeks:
+        c.add_row(esc(ctrl), f"{w:g}", _num(means[(ctrl, w)]), "", "", "")
+    for r in s["comparisons"]:
+        c.add_row(
+            esc(r["arm"]),
+            f"{r['week']:g}",
+            _num(means[(r["arm"], r["week"])]),
+            _num(r["mean_estimate"]),
+            f"[{_num(r['p05'])}, {_num(r['p95'])}]",
+            f"{r['power']:.2f}",
+        )
+    console.print(c)
+    if s["subgroups"]:
+        g = Table(title=f"Subgroups (week {spec.follow_up_weeks:g}, vs {esc(ctrl)})")
+        for col in ("subgroup", "level", "share of patients", "arm", "mean effect", "power"):
+            g.add_column(col)
+        for r in s["subgroups"]:
+            g.add_row(
+                r["subgroup"],
+                r["level"],
+                f"{r['share_of_patients']:.0%}",
+                esc(r["arm"]),
+                _num(r["mean_estimate"]),
+                f"{r['power']:.2f}",
+            )
+        console.print(g)
     console.print(f"[dim italic]{res.note}[/]")
 
 
@@ -154,6 +218,7 @@ def power_cmd(
     seed: SeedOpt = None,
     scheduler: SchedulerOpt = "local",
     source: SourceOpt = None,
+    se: SeOpt = 0.02,
     fmt: FormatOpt = "table",
     plot: PlotOpt = None,
 ) -> None:
@@ -166,11 +231,16 @@ def power_cmd(
     if not 2 <= max_n <= 100_000:
         raise InputError(field="--max-n", allowed="in [2, 100000]", got=max_n)
     spec = _spec(trial, trials, seed, source)
-    batches = 1 + max(0, math.ceil(math.log2(max(max_n, 4) / 4)))
-    with progress(
-        "simulated trials x batches", total=spec.trials * batches, enabled=fmt == "table"
-    ) as advance:
-        curve = sample_size(spec, target, max_n=max_n, scheduler=scheduler, advance=advance)
+    if fmt == "table":
+        _warn_prior(spec)
+    what, total = _bar(spec)
+    if total is None:
+        batches = 1 + max(0, math.ceil(math.log2(max(max_n, 4) / 4)))
+        total = spec.trials * len(spec.arms) * 4 * (2**batches)
+    with progress(f"{what} simulated", total=total, enabled=fmt == "table") as advance:
+        curve = sample_size(
+            spec, target, max_n=max_n, scheduler=scheduler, advance=advance, se_target=se
+        )
     if plot is not None:
         from anagen.decision._trial_plot import plot_power
 
@@ -179,7 +249,11 @@ def power_cmd(
         emit_json(curve.to_dict())
         return
     unit = "patients (both halves)" if spec.design == "split-scalp" else "n per arm"
-    t = Table(title=f"{esc(spec.name)}: power by {unit} ({spec.trials} simulated trials each)")
+    cmp_ = f"{spec.arms[spec.compared[0]].name} vs {spec.arms[spec.control].name}"
+    t = Table(
+        title=f"{esc(spec.name)}: power of {esc(cmp_)} at week {spec.follow_up_weeks:g} by {unit} "
+        f"({spec.trials} simulated trials each, from {curve.pool_size} simulated patients)"
+    )
     t.add_column(unit, justify="right")
     t.add_column("power (MC SE)", justify="right")
     t.add_column("mean estimated effect", justify="right")
@@ -204,7 +278,8 @@ def power_cmd(
         stable = curve.sample_size_stable
         console.print(
             f"sample size: {curve.sample_size} {per} first reach power {target:g} "
-            f"(alpha {spec.alpha:g}, {spec.design}); "
+            f"(alpha {spec.alpha:g}, {spec.design}); Monte-Carlo SE of the power there "
+            f"{curve.se_at_answer:.3f}; "
             + (
                 f"power stays >= {target:g} from {stable} {per} up to {int(curve.n[-1])}"
                 if stable is not None
@@ -215,7 +290,8 @@ def power_cmd(
     else:
         console.print(
             f"power {target:g} not reached with up to {curve.n[-1]} per arm "
-            f"(power {curve.power[-1]:.2f}); raise --max-n",
+            f"(power {curve.power[-1]:.2f}, Monte-Carlo SE {curve.se_at_answer:.3f}); "
+            "raise --max-n",
             highlight=False,
         )
     console.print(f"[dim italic]{curve.note}[/]")

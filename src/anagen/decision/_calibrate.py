@@ -29,6 +29,7 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import cached_property
 from pathlib import Path
 
 import numpy as np
@@ -211,9 +212,9 @@ class Posterior:
     trials: tuple[dict, ...]
     provenance: dict = field(default_factory=dict)
 
-    @property
+    @cached_property
     def draws(self) -> dict[str, np.ndarray]:
-        """Accepted draws per block, as structured arrays."""
+        """Accepted draws per block, as structured arrays (computed once)."""
         return {k: b.draws() for k, b in self.blocks.items()}
 
     def regeneration_draws(self) -> list[RegenerationParams]:

@@ -256,13 +256,18 @@ def _continuous(kind: str, use_days: float | None):
 
 
 def topical_modulation(
-    params: RegenerationParams, zones: tuple[str, ...], use_days: float, horizon_days: float
+    params: RegenerationParams,
+    zones: tuple[str, ...],
+    use_days: float,
+    horizon_days: float,
+    concentration: float = 1.0,
 ) -> Modulation:
-    """Daily topical cell-free product: the exposure is held at one reference dose (E = 1) in
-    ``zones`` while used and is 0 afterwards (an assumption: no dose for a topical extract is
-    reported relative to an injected one)."""
+    """Daily topical cell-free product: the exposure is held at ``concentration`` reference
+    doses (E = concentration; 1 = the calibration's reference, Tak 2020's extract) in ``zones``
+    while used and is 0 afterwards (an assumption: no dose for a topical extract is reported
+    relative to an injected one)."""
     mask = np.array([z in zones for z in ZONE_NAMES], dtype=float)
-    r = float(response(1.0, params.ec50, params.hill))
+    r = float(response(float(concentration), params.ec50, params.hill))
     on = {
         "latency_factor": 1.0 - params.emax_latency * r * mask,
         "anagen_factor": 1.0 + params.emax_anagen * r * mask,

@@ -1,34 +1,43 @@
-"""Virtual trials on the simulated scalp: the distribution of the estimated effect, power and
-sample size, run as Dask tasks.
+"""Virtual trials on the simulated scalp: the distribution of the estimated effects, power and
+sample size, with up to four arms sharing a control, repeated visits and subgroups.
 
-A virtual patient is a person drawn from the trial's population (age, sex, stage), given a
-day-0 scalp by :func:`anagen.scalp.initial_scalp` and followed for the trial's follow-up with
-:func:`anagen.scalp.simulate` under their arm's modulation (``treatment.modulation``). The
-outcome is read like a trial reads it: a 1 cm² phototrichogram of the target zone at baseline
-and at follow-up (:func:`anagen.scalp.phototrichogram.phototrichogram`, with its cited reading
-error, CV 6.3 % [S62]); terminal hairs/cm² change or percent change.
+A virtual patient is a person drawn from the trial's population (age, sex, stage) whose
+re-found 1 cm² target area is simulated follicle by follicle under their arm's modulation and
+read at every visit (:mod:`anagen.decision._trial_area`); the outcome is the change (or percent
+change) of terminal hairs/cm² from the baseline reading.
 
-* **parallel**: each patient is in one arm; difference of the arm means, Welch's t-test.
-* **split-scalp**: each patient gets both arms, one per half of the scalp: the same day-0 scalp,
-  two modulations, two independent runs and two target areas; mean of the within-patient
-  differences, paired t-test.
+* **parallel**: each arm has its own patients; each arm is compared with the control by the
+  difference of the arm means and Welch's t-test, at every visit.
+* **split-scalp**: two arms, one per half of the same person's scalp (two target areas); mean of
+  the within-patient differences, paired t-test.
 
-Treatment parameters: ``per_patient`` draws the treatment's priors once per patient (effects
-vary between patients over the prior), ``per_trial`` once per simulated trial (the spread of the
-estimate then includes the uncertainty about the effect itself, and "power" is the probability of
-a significant trial over the prior, i.e. assurance), ``median`` uses the prior medians.
+**Patient pool** (``parameters`` = ``per_patient`` or ``median``: patients are independent and
+identically distributed). Patients are simulated once into a pool, each under every arm with the
+same random numbers (twins); every simulated trial then draws each arm's patients from the pool
+(with replacement, different people per arm), so thousands of trials cost no more simulations.
+The pool grows (doubling) until the Monte-Carlo standard error of the power at the answer —
+estimated by resampling the pool itself (bootstrap, :data:`N_BOOT` replicates) — is at most
+``se_target``, or the pool reaches ``max_pool``. Twins make the pool's estimate of each effect
+far more precise than independent arms would.
 
-Seeds: ``SeedSequence(seed).spawn(trials)`` gives one seed per simulated trial; inside a
-trial every patient's seed is addressed by (arm, index), so patient *i* of a trial is the same
-person whatever the sample size (common random numbers for the power curve) and whatever the
-scheduling. Effect sizes are **model-based** (uncalibrated priors).
+``per_trial`` draws the treatment parameters once per simulated trial (power is then assurance
+over the parameter uncertainty); its patients cannot be pooled, so every trial's patients are
+simulated (slower; the Monte-Carlo SE is the binomial one).
+
+Parameter sources: ``posterior`` (default: draws of the calibrated posterior,
+:func:`anagen.decision.load_posterior`) or ``prior`` (the treatments' uncalibrated priors).
+
+Seeds: patient *i* of the pool is addressed by ``(seed, i)``, so the pool is the same whatever
+its final size and the scheduling (1 or many Dask workers); the trials' draws from the pool use
+uniform variates addressed by (trial, arm, index) — common random numbers across n.
 """
 
 from __future__ import annotations
 
 import math
+import warnings
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
@@ -50,9 +59,9 @@ __all__ = [
 ]
 
 MODEL_NOTE = (
-    "Effect sizes are model-based: the scalp model with the treatments' uncalibrated priors "
-    "(not fitted to trials). A virtual trial shows what the model implies, not what a real "
-    "trial would find."
+    "Effect sizes are model-based: the scalp model with the treatments' UNCALIBRATED PRIORS "
+    "(source = prior; not fitted to trials). A virtual trial shows what the model implies, not "
+    "what a real trial would find."
 )
 
 POSTERIOR_NOTE = (
@@ -60,6 +69,12 @@ POSTERIOR_NOTE = (
     "parameters calibrated to the curated trials (anagen.decision.load_posterior). A virtual "
     "trial shows what the calibrated model implies, not what a real trial would find."
 )
+
+#: Bootstrap replicates of the pool for the Monte-Carlo SE of the power.
+N_BOOT = 20
+#: First pool size (patients, each under every arm) and the patients per Dask task.
+POOL_START = 256
+TASK_PATIENTS = 32
 
 Advance = Callable[[int], None]
 
@@ -80,8 +95,9 @@ def _posterior():
 
 
 @lru_cache(maxsize=64)
-def _treatment(name: str):
-    """The :class:`anagen.therapy.Treatment` of an arm's ``treatment`` string (cached per process)."""
+def _treatment(name: str, use_days: float | None):
+    """The :class:`anagen.therapy.Treatment` of an arm's ``treatment`` (cached per process);
+    ``None`` for ``topical`` (built from regeneration parameters in :func:`_modulation`)."""
     from anagen.therapy import (
         PRP,
         CellTherapy,
@@ -96,11 +112,12 @@ def _treatment(name: str):
     fixed = {
         "placebo": NoTreatment,
         "none": NoTreatment,
-        "minoxidil_2": lambda: Minoxidil(strength_percent=2.0),
-        "minoxidil_5": lambda: Minoxidil(strength_percent=5.0),
-        "finasteride_1mg": Finasteride,
+        "minoxidil_2": lambda: Minoxidil(strength_percent=2.0, stop_day=use_days),
+        "minoxidil_5": lambda: Minoxidil(strength_percent=5.0, stop_day=use_days),
+        "finasteride_1mg": lambda: Finasteride(stop_day=use_days),
         "prp": PRP,
-        "lllt": LowLevelLaser,
+        "lllt": lambda: LowLevelLaser(stop_day=use_days),
+        "topical": lambda: None,
     }
     if name in fixed:
         return fixed[name]()
@@ -118,17 +135,6 @@ def _params():
     return default_params()
 
 
-@lru_cache(maxsize=64)
-def _stage_years(sex: str, model_stage: str) -> float:
-    """Years of pattern loss after which the model's reference scalp is in ``model_stage``."""
-    from anagen.scalp import stages_for
-    from anagen.scalp.staging import stage_clock_years
-
-    if model_stage == stages_for(sex)[0]:
-        return 0.0
-    return float(stage_clock_years(_params(), sex, model_stage))
-
-
 def _population_patient(spec: TrialSpec, rng: np.random.Generator):
     """One person of the trial's population: (Patient, scalp-model stage)."""
     from anagen.therapy import Patient
@@ -139,88 +145,108 @@ def _population_patient(spec: TrialSpec, rng: np.random.Generator):
     stages = spec.stages_male if male else spec.stages_female
     stage = stages[int(rng.integers(len(stages)))]
     age = float(rng.uniform(*spec.age))
-    if spec.years_since_onset is not None:
-        yso = min(float(rng.uniform(*spec.years_since_onset)), age)
-    else:
-        yso = None
-    info = {"age": age, "sex": sex, "stage": stage, "years_since_onset": 0.0}
+    yso = (
+        min(float(rng.uniform(*spec.years_since_onset)), age)
+        if spec.years_since_onset is not None
+        else min(5.0, age)  # recorded on the patient only; the stage sets the scalp's history
+    )
+    info = {"age": age, "sex": sex, "stage": stage, "years_since_onset": yso}
     pat = Patient.from_dict({"patient": info})
-    model_stage = scalp_stage_of(pat)
-    if yso is None:  # the scalp model's own years of pattern loss for this stage
-        yso = min(_stage_years(sex, model_stage), age)
-    info["years_since_onset"] = yso
-    return Patient.from_dict({"patient": info}), model_stage
+    return pat, scalp_stage_of(pat)
 
 
-def _patient_seed(trial_ss: np.random.SeedSequence, arm: int, i: int) -> np.random.SeedSequence:
-    return np.random.SeedSequence(trial_ss.entropy, spawn_key=(*trial_ss.spawn_key, 1, arm, i))
+def _modulation(spec: TrialSpec, arm: int, patient, rng: np.random.Generator | None):
+    """The arm's modulation for this patient; ``rng`` draws its parameters (None: medians)."""
+    from anagen.decision._calibrate_trials import topical_modulation
+    from anagen.therapy import DEFAULT_PRIORS
+    from anagen.therapy.treatments import affected_zones
+
+    a = spec.arms[arm]
+    horizon = spec.horizon_days
+    use_days = None if a.use_weeks is None else 7.0 * a.use_weeks
+    t = _treatment(a.treatment, use_days)
+    draw = _posterior().sample(rng) if spec.source == "posterior" and rng is not None else None
+    if t is None:  # topical cell-free product, daily
+        if draw is not None:
+            p = draw.regeneration
+        else:
+            p = DEFAULT_PRIORS.sample(rng) if rng is not None else DEFAULT_PRIORS.median()
+        return topical_modulation(
+            p, affected_zones(patient), use_days or horizon, horizon, a.concentration
+        )
+    if draw is not None:
+        return draw.modulation(t, horizon, patient)
+    return t.modulation(horizon, patient, rng)
 
 
-def _trial_param_seed(trial_ss: np.random.SeedSequence, arm: int) -> np.random.SeedSequence:
-    return np.random.SeedSequence(trial_ss.entropy, spawn_key=(*trial_ss.spawn_key, 2, arm))
+def _visit_days(spec: TrialSpec) -> np.ndarray:
+    return 7.0 * np.asarray(spec.visits_weeks, dtype=float)
 
 
-def _reading(traj, params, zone: str, index: int, seed) -> float:
-    from anagen.scalp.phototrichogram import phototrichogram
-
-    return phototrichogram(traj, params, zone=zone, index=index, seed=seed).terminal_hairs
-
-
-def _outcome(base: float, follow: float, measure: str) -> float:
+def _outcome(read: np.ndarray, measure: str) -> np.ndarray:
+    """Outcome at each visit from the readings at day 0 and the visits."""
+    base, follow = read[0], read[1:]
     if measure == "change":
         return follow - base
-    return 100.0 * (follow - base) / base if base > 0 else math.nan
+    if base <= 0:
+        return np.full(follow.shape, math.nan)
+    return 100.0 * (follow - base) / base
 
 
-def _modulation(spec: TrialSpec, arm: int, patient, rng_ss, trial_ss):
-    t = _treatment(spec.arms[arm].treatment)
-    if spec.parameters == "median":
-        rng = None
-    elif spec.parameters == "per_trial":
-        rng = np.random.default_rng(_trial_param_seed(trial_ss, arm))
-    else:
-        rng = np.random.default_rng(rng_ss)
-    if spec.source == "posterior" and rng is not None:
-        return _posterior().sample(rng).modulation(t, spec.horizon_days, patient)
-    return t.modulation(spec.horizon_days, patient, rng)
+def _patient_seed(root: np.random.SeedSequence, *key: int) -> np.random.SeedSequence:
+    return np.random.SeedSequence(root.entropy, spawn_key=(*root.spawn_key, *key))
 
 
 def run_patients(
-    spec: TrialSpec, trial_ss: np.random.SeedSequence, arm: int, lo: int, hi: int
-) -> np.ndarray:
-    """Outcomes of patients ``lo..hi-1`` of one simulated trial.
+    spec: TrialSpec,
+    lo: int,
+    hi: int,
+    *,
+    arms: Sequence[int] | None = None,
+    trial: int | None = None,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Virtual patients ``lo..hi-1``: outcomes ``(hi - lo, len(arms), n_visits)``, sex and stage.
 
-    Parallel design: patients of ``arm``, shape ``(hi - lo,)``. Split-scalp design (``arm`` is
-    ignored): shape ``(2, hi - lo)``, the outcome on the half treated by each arm.
+    Pool patients (``trial=None``): each person runs under every arm of ``arms`` (default: all)
+    from the same day-0 target area with the same random numbers (twins); parameter draws per
+    patient (``per_patient``) or medians (``median``). Split-scalp: the two arms are two target
+    areas of the same person. ``trial=t`` (``per_trial``): patient *i* of trial *t*, in the one
+    arm given, with that trial's parameter draw for the arm.
     """
-    from anagen.scalp import initial_scalp, simulate
+    from anagen.decision._trial_area import area_state, read_terminal, run_area
 
     params = _params()
-    days = spec.horizon_days
-    arms = (0, 1) if spec.design == "split-scalp" else (arm,)
-    out = np.empty((len(arms), hi - lo))
+    cv = params.phototrichogram.count_cv
+    arms = tuple(range(len(spec.arms))) if arms is None else tuple(arms)
+    days = _visit_days(spec)
+    root = np.random.SeedSequence(spec.seed)
+    out = np.empty((hi - lo, len(arms), days.size))
+    sexes = np.empty(hi - lo, dtype="<U1")
+    stages = np.empty(hi - lo, dtype="<U12")
+    split = spec.design == "split-scalp"
     for k, i in enumerate(range(lo, hi)):
-        ss = _patient_seed(trial_ss, 0 if spec.design == "split-scalp" else arm, i)
-        s_pop, s_scalp, s_par, *s_half = ss.spawn(3 + 2 * len(arms))
+        key = (1, i) if trial is None else (2, trial, arms[0], i)  # per_trial: one person per arm
+        s_pop, s_area, s_par, s_sim, s_read = _patient_seed(root, *key).spawn(5)
         patient, model_stage = _population_patient(spec, np.random.default_rng(s_pop))
-        state = initial_scalp(
-            params,
-            age=patient.age,
-            sex=patient.sex,
-            stage=model_stage,
-            n_follicles=spec.follicles,
-            seed=s_scalp,
-        )
-        par_seeds = s_par.spawn(len(arms))
+        sexes[k], stages[k] = patient.sex, patient.stage
+        area_rng = np.random.default_rng(s_area)
+        kw = {"sex": patient.sex, "age": patient.age, "stage": model_stage, "zone": spec.zone}
+        area = area_state(params, rng=area_rng, **kw)
+        reads = s_read.spawn(len(arms))
         for j, a in enumerate(arms):
-            mod = _modulation(spec, a, patient, par_seeds[j], trial_ss)
-            s_sim, s_read = s_half[2 * j], s_half[2 * j + 1]
-            traj = simulate(params, state, days=days, every=days, seed=s_sim, modulation=mod)
-            r0, r1 = s_read.spawn(2)
-            base = _reading(traj, params, spec.zone, 0, r0)
-            follow = _reading(traj, params, spec.zone, -1, r1)
-            out[j, k] = _outcome(base, follow, spec.measure)
-    return out if spec.design == "split-scalp" else out[0]
+            if split and j > 0:  # the other half: another target area of the same person
+                area = area_state(params, rng=area_rng, **kw)
+            if spec.parameters == "median":
+                prng = None
+            elif trial is not None:
+                prng = np.random.default_rng(_patient_seed(root, 3, trial, a))
+            else:
+                prng = np.random.default_rng(s_par)  # the same draw for every arm (twins)
+            mod = _modulation(spec, a, patient, prng)
+            counts = run_area(params, area, days, mod, s_sim)
+            read = read_terminal(*counts, cv, np.random.default_rng(reads[j]))
+            out[k, j] = _outcome(read, spec.measure)
+    return out, sexes, stages
 
 
 # --- tests (vectorised over simulated trials, NaN-aware) ----------------------------------------
@@ -230,79 +256,103 @@ def welch_test(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Difference of means ``x - y`` and two-sided Welch t-test p-value, along the last axis."""
     nx = np.sum(np.isfinite(x), axis=-1)
     ny = np.sum(np.isfinite(y), axis=-1)
-    mx, my = np.nanmean(x, axis=-1), np.nanmean(y, axis=-1)
-    vx, vy = np.nanvar(x, axis=-1, ddof=1), np.nanvar(y, axis=-1, ddof=1)
-    se2 = vx / nx + vy / ny
-    d = mx - my
-    with np.errstate(divide="ignore", invalid="ignore"):
+    with np.errstate(divide="ignore", invalid="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # empty subgroup: NaN, not a warning
+        mx, my = np.nanmean(x, axis=-1), np.nanmean(y, axis=-1)
+        vx, vy = _nanvar(x, nx), _nanvar(y, ny)
+        se2 = vx / nx + vy / ny
+        d = mx - my
         t = d / np.sqrt(se2)
         df = se2**2 / ((vx / nx) ** 2 / (nx - 1) + (vy / ny) ** 2 / (ny - 1))
         p = 2.0 * stats.t.sf(np.abs(t), df)
     p = np.where(se2 > 0, p, np.where(d == 0, 1.0, 0.0))
-    return d, p
+    return d, np.where((nx >= 2) & (ny >= 2), p, math.nan)
+
+
+def _nanvar(x: np.ndarray, n: np.ndarray) -> np.ndarray:
+    m = np.nanmean(x, axis=-1, keepdims=True)
+    ss = np.nansum((x - m) ** 2, axis=-1)
+    return np.where(n >= 2, ss / np.maximum(n - 1, 1), math.nan)
 
 
 def paired_test(dx: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Mean of within-patient differences and two-sided paired t-test p-value (last axis)."""
     n = np.sum(np.isfinite(dx), axis=-1)
-    m = np.nanmean(dx, axis=-1)
-    v = np.nanvar(dx, axis=-1, ddof=1)
-    with np.errstate(divide="ignore", invalid="ignore"):
+    with np.errstate(divide="ignore", invalid="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        m = np.nanmean(dx, axis=-1)
+        v = _nanvar(dx, n)
         t = m / np.sqrt(v / n)
         p = 2.0 * stats.t.sf(np.abs(t), n - 1)
     p = np.where(v > 0, p, np.where(m == 0, 1.0, 0.0))
-    return m, p
+    return m, np.where(n >= 2, p, math.nan)
 
 
-def _analyse(spec: TrialSpec, a0: np.ndarray, a1: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    if spec.design == "split-scalp":
-        return paired_test(a0 - a1)
-    return welch_test(a0, a1)
+# --- the simulated patients ------------------------------------------------------------------
+
+
+@dataclass
+class _Pool:
+    """Simulated patients: outcomes ``(P, n_arms, n_visits)`` and their sex and stage."""
+
+    out: np.ndarray
+    sex: np.ndarray
+    stage: np.ndarray
+
+    @property
+    def size(self) -> int:
+        return int(self.out.shape[0])
+
+
+def _pool_task(spec: TrialSpec, lo: int, hi: int):
+    return lo, run_patients(spec, lo, hi)
+
+
+def _trial_task(spec: TrialSpec, trial: int, arms: tuple[int, ...], lo: int, hi: int):
+    return (trial, arms, lo), run_patients(spec, lo, hi, arms=arms, trial=trial)
+
+
+def _grow(pool: _Pool | None, spec: TrialSpec, size: int, runner, advance) -> _Pool:
+    """The pool extended to ``size`` patients (patient i is the same whatever the batches)."""
+    lo0 = 0 if pool is None else pool.size
+    if pool is not None and size <= lo0:
+        return pool
+    jobs = [
+        (_pool_task, spec, lo, min(lo + TASK_PATIENTS, size))
+        for lo in range(lo0, size, TASK_PATIENTS)
+    ]
+    n_arms, n_vis = len(spec.arms), len(spec.visits_weeks)
+    out = np.empty((size - lo0, n_arms, n_vis))
+    sex = np.empty(size - lo0, dtype="<U1")
+    stage = np.empty(size - lo0, dtype="<U12")
+    for lo, (o, s, g) in runner.run(jobs, advance, weight=lambda job: job[3] - job[2]):
+        out[lo - lo0 : lo - lo0 + o.shape[0]] = o
+        sex[lo - lo0 : lo - lo0 + o.shape[0]] = s
+        stage[lo - lo0 : lo - lo0 + o.shape[0]] = g
+    if pool is None:
+        return _Pool(out, sex, stage)
+    return _Pool(
+        np.concatenate([pool.out, out]),
+        np.concatenate([pool.sex, sex]),
+        np.concatenate([pool.stage, stage]),
+    )
 
 
 # --- running on Dask -----------------------------------------------------------------------------
 
 
-@dataclass
-class _Store:
-    """Per-trial patient outcomes computed so far, ``(trials, 2, n)`` (NaN = not yet run)."""
-
-    spec: TrialSpec
-    a: np.ndarray = field(init=False)
-
-    def __post_init__(self) -> None:
-        self.a = np.empty((self.spec.trials, 2, 0))
-
-    @property
-    def n(self) -> int:
-        return self.a.shape[2]
-
-
-def _task(spec: TrialSpec, t: int, trial_ss, lo: int, hi: int) -> tuple[int, np.ndarray]:
-    if spec.design == "split-scalp":
-        return t, run_patients(spec, trial_ss, 0, lo, hi)
-    return t, np.stack([run_patients(spec, trial_ss, a, lo, hi) for a in (0, 1)])
-
-
-def _extend(store: _Store, n_new: int, runner: _Runner, advance: Advance | None) -> None:
-    """Run patients ``store.n .. n_new - 1`` of every simulated trial (both arms)."""
-    lo = store.n
-    if n_new <= lo:
-        return
-    seeds = np.random.SeedSequence(store.spec.seed).spawn(store.spec.trials)
-    out = np.empty((store.spec.trials, 2, n_new - lo))
-    jobs = [(store.spec, t, seeds[t], lo, n_new) for t in range(store.spec.trials)]
-    for t, arr in runner.run(jobs, advance):
-        out[t] = arr
-    store.a = np.concatenate([store.a, out], axis=2)
-
-
 class _Runner:
-    """Runs trial tasks synchronously, on a local cluster, or on an existing scheduler."""
+    """Runs tasks synchronously, on a local cluster, or on an existing scheduler."""
 
-    def __init__(self, scheduler: str = "local", n_workers: int | None = None) -> None:
+    def __init__(
+        self,
+        scheduler: str = "local",
+        n_workers: int | None = None,
+        warm: Callable[[], None] | None = None,
+    ) -> None:
         self.scheduler = scheduler
         self.n_workers = n_workers
+        self.warm = warm
         self._cluster = None
         self._client = None
 
@@ -318,14 +368,20 @@ class _Runner:
         if self.scheduler == "local":
             import os
 
+            import dask
+
             n = self.n_workers or max(1, min(2, os.cpu_count() or 1))
-            self._cluster = LocalCluster(
-                n_workers=n,
-                threads_per_worker=1,
-                processes=True,
-                dashboard_address=":0",
-                silence_logs=logging.CRITICAL,
-            )
+            if self.warm is not None:
+                self.warm()  # imports, parameters and posterior, inherited by forked workers
+            # fork: workers start with this process's imports (seconds faster than spawn)
+            with dask.config.set({"distributed.worker.multiprocessing-method": "fork"}):
+                self._cluster = LocalCluster(
+                    n_workers=n,
+                    threads_per_worker=1,
+                    processes=True,
+                    dashboard_address=":0",
+                    silence_logs=logging.CRITICAL,
+                )
             self._client = Client(self._cluster)
         else:
             try:
@@ -346,35 +402,120 @@ class _Runner:
             self._cluster.close()
         self._client = self._cluster = None
 
-    def run(self, jobs: Sequence[tuple], advance: Advance | None) -> Iterable[tuple[int, Any]]:
+    def run(
+        self,
+        jobs: Sequence[tuple],
+        advance: Advance | None,
+        weight: Callable[[tuple], int] = lambda job: 1,
+    ) -> Iterable[tuple[Any, Any]]:
+        """Results of ``job[0](*job[1:])`` for every job, in completion order;
+        ``advance(weight(job))`` after each."""
         if self._client is None:
             for job in jobs:
-                res = _task(*job)
+                res = job[0](*job[1:])
                 if advance is not None:
-                    advance(1)
+                    advance(weight(job))
                 yield res
             return
         from distributed import as_completed
 
-        futures = [self._client.submit(_task, *job, pure=False) for job in jobs]
-        for fut in as_completed(futures):
+        futures = {self._client.submit(*job, pure=False): job for job in jobs}
+        for fut in as_completed(list(futures)):
             res = fut.result()
             if advance is not None:
-                advance(1)
+                advance(weight(futures[fut]))
             yield res
 
 
-def _runner(scheduler: str | _Runner) -> _Runner:
+def _runner(scheduler: str | _Runner, spec: TrialSpec | None = None) -> _Runner:
     if isinstance(scheduler, _Runner):
         return scheduler
     if not isinstance(scheduler, str) or not scheduler:
         raise InputError(
             field="scheduler", allowed="local, synchronous or a scheduler address", got=scheduler
         )
-    return _Runner(scheduler)
+    return _Runner(scheduler, warm=None if spec is None else lambda: _warm(spec))
 
 
-# --- results -------------------------------------------------------------------------------------
+def _warm(spec: TrialSpec) -> None:
+    """Load what every task needs (Numba kernels, parameters, posterior) in this process."""
+    run_patients(spec, 0, 1)
+
+
+# --- simulated trials from the pool ----------------------------------------------------------
+
+
+def _uniforms(spec: TrialSpec, n_max: int) -> np.ndarray:
+    """``(trials, n_arms, n_max)`` uniform variates choosing each trial's patients (common
+    random numbers across n and pool sizes)."""
+    ss = _patient_seed(np.random.SeedSequence(spec.seed), 4)
+    # drawn patient-major, so the first n columns are the same whatever n_max
+    u = np.random.default_rng(ss).random((n_max, spec.trials, len(spec.arms)))
+    return np.ascontiguousarray(u.transpose(1, 2, 0))
+
+
+def _arm_outcomes(
+    spec: TrialSpec, pool: _Pool, u: np.ndarray, ns: Sequence[int], remap: np.ndarray | None = None
+) -> np.ndarray:
+    """Outcomes ``(trials, n_arms, n_max, n_visits)`` of each simulated trial's patients (NaN
+    beyond each arm's size ``ns[a]``). Split-scalp: both halves of the same patients."""
+    n_max = max(ns)
+    idx = np.minimum((u[:, :, :n_max] * pool.size).astype(np.int64), pool.size - 1)
+    if spec.design == "split-scalp":
+        idx = np.repeat(idx[:, :1], len(spec.arms), axis=1)
+    if remap is not None:
+        idx = remap[idx]
+    arm = np.arange(len(spec.arms))[None, :, None]
+    out = pool.out[idx, arm]  # (T, A, n_max, V)
+    for a, n in enumerate(ns):
+        out[:, a, n:] = math.nan
+    return out
+
+
+def _analyse(
+    spec: TrialSpec, y: np.ndarray, mask: np.ndarray | None = None
+) -> tuple[np.ndarray, np.ndarray]:
+    """Estimates and p-values ``(trials, n_compared, n_visits)`` of every arm vs the control;
+    ``mask`` (same shape as ``y[..., 0]``) keeps a subgroup."""
+    if mask is not None:
+        y = np.where(mask[..., None], y, math.nan)
+    c = spec.control
+    y = np.moveaxis(y, 3, 2)  # (T, A, V, n)
+    est, p = [], []
+    for a in spec.compared:
+        if spec.design == "split-scalp":
+            e, q = paired_test(y[:, a] - y[:, c])
+        else:
+            e, q = welch_test(y[:, a], y[:, c])
+        est.append(e)
+        p.append(q)
+    return np.stack(est, axis=1), np.stack(p, axis=1)
+
+
+def _power_primary(spec: TrialSpec, p: np.ndarray, est: np.ndarray) -> float:
+    sig = (p[:, 0, spec.primary_visit] < spec.alpha) & np.isfinite(p[:, 0, spec.primary_visit])
+    return float(np.mean(sig))
+
+
+def _binomial_se(p: float, trials: int) -> float:
+    """Binomial SE of a power estimated from ``trials`` trials (p(1-p) at least 1/(4 trials))."""
+    return math.sqrt(max(p * (1 - p), 0.25 / trials) / trials)
+
+
+def _boot_se(spec: TrialSpec, pool: _Pool, u: np.ndarray, ns: Sequence[int]) -> tuple[float, float]:
+    """Monte-Carlo SE of the primary power at ``ns``: SD over bootstrap replicates of the pool
+    (each with the same trial draws), never below the binomial SE of the trials; and that
+    binomial SE (which more patients cannot lower: only more trials can)."""
+    rng = np.random.default_rng(_patient_seed(np.random.SeedSequence(spec.seed), 5))
+    pw = []
+    for _ in range(N_BOOT):
+        remap = rng.integers(0, pool.size, pool.size)
+        est, p = _analyse(spec, _arm_outcomes(spec, pool, u, ns, remap))
+        pw.append(_power_primary(spec, p, est))
+    est, p = _analyse(spec, _arm_outcomes(spec, pool, u, ns))
+    p0 = _power_primary(spec, p, est)
+    binom = _binomial_se(p0, spec.trials)
+    return max(float(np.std(pw, ddof=1)), binom), binom
 
 
 def _wilson(k: int, n: int, z: float = 1.959963984540054) -> tuple[float, float]:
@@ -388,47 +529,100 @@ def _wilson(k: int, n: int, z: float = 1.959963984540054) -> tuple[float, float]
     return max(0.0, c - h), min(1.0, c + h)
 
 
+# --- results -------------------------------------------------------------------------------------
+
+
 @dataclass(frozen=True)
 class TrialResult:
-    """Simulated trials of one design: the estimated effect of each, its p-value, and power."""
+    """Simulated trials of one design: every comparison's estimate and p-value at every visit.
+
+    ``estimates``/``p_values`` are ``(trials, n_compared, n_visits)``; comparison *k* is
+    ``spec.arms[spec.compared[k]]`` minus the control. ``arm_means`` is ``(trials, n_arms,
+    n_visits)``. The properties ``power``, ``significant`` … refer to the primary comparison
+    (the first non-control arm) at the primary visit.
+    """
 
     spec: TrialSpec
     n_per_arm: int
-    estimates: np.ndarray  # (trials,) arms[0] - arms[1], outcome units
+    estimates: np.ndarray
     p_values: np.ndarray
-    arm_means: np.ndarray  # (trials, 2)
+    arm_means: np.ndarray
     unit: str
     note: str = MODEL_NOTE
+    power_se: float = math.nan
+    pool_size: int = 0
+    subgroups: tuple[dict[str, Any], ...] = ()
+
+    def _primary(self, x: np.ndarray) -> np.ndarray:
+        return x[:, 0, self.spec.primary_visit]
 
     @property
     def significant(self) -> np.ndarray:
-        return self.p_values < self.spec.alpha
+        p = self._primary(self.p_values)
+        return np.isfinite(p) & (p < self.spec.alpha)
 
     @property
     def power(self) -> float:
-        """Share of simulated trials with p < alpha (two-sided)."""
+        """Share of simulated trials with p < alpha (two-sided), primary comparison and visit."""
         return float(np.mean(self.significant))
 
     @property
     def power_ci(self) -> tuple[float, float]:
-        return _wilson(int(np.sum(self.significant)), len(self.p_values))
+        return _wilson(int(np.sum(self.significant)), self.significant.size)
 
     @property
     def significant_benefit(self) -> float:
-        """Share of simulated trials significant in favour of arms[0]."""
-        return float(np.mean(self.significant & (self.estimates > 0)))
+        """Share of simulated trials significant in favour of the treated arm."""
+        return float(np.mean(self.significant & (self._primary(self.estimates) > 0)))
+
+    def comparisons(self) -> list[dict[str, Any]]:
+        """Every arm vs the control at every visit: mean and 90 % range of the estimate, power."""
+        rows = []
+        for k, a in enumerate(self.spec.compared):
+            for v, w in enumerate(self.spec.visits_weeks):
+                e = self.estimates[:, k, v]
+                e = e[np.isfinite(e)]
+                p = self.p_values[:, k, v]
+                q = np.quantile(e, [0.05, 0.5, 0.95]) if e.size else [math.nan] * 3
+                rows.append(
+                    {
+                        "arm": self.spec.arms[a].name,
+                        "control": self.spec.arms[self.spec.control].name,
+                        "week": w,
+                        "mean_estimate": float(np.mean(e)) if e.size else math.nan,
+                        "p05": float(q[0]),
+                        "p50": float(q[1]),
+                        "p95": float(q[2]),
+                        "power": float(np.mean(np.isfinite(p) & (p < self.spec.alpha))),
+                    }
+                )
+        return rows
+
+    def time_course(self) -> list[dict[str, Any]]:
+        """Mean outcome of each arm at each visit (over the simulated trials)."""
+        m = np.nanmean(self.arm_means, axis=0)
+        return [
+            {"arm": arm.name, "week": w, "mean_outcome": float(m[a, v])}
+            for a, arm in enumerate(self.spec.arms)
+            for v, w in enumerate(self.spec.visits_weeks)
+        ]
 
     def summary(self) -> dict[str, Any]:
-        e = self.estimates[np.isfinite(self.estimates)]
+        e = self._primary(self.estimates)
+        e = e[np.isfinite(e)]
         q = np.quantile(e, [0.05, 0.25, 0.5, 0.75, 0.95]) if e.size else [math.nan] * 5
         lo, hi = self.power_ci
+        pv = self.spec.primary_visit
         return {
             "trial": self.spec.name,
             "design": self.spec.design,
             "arms": [a.name for a in self.spec.arms],
+            "control": self.spec.arms[self.spec.control].name,
             "n_per_arm": self.n_per_arm,
-            "simulated_trials": len(self.estimates),
+            "simulated_trials": int(self.estimates.shape[0]),
+            "simulated_patients": self.pool_size,
             "outcome": f"{self.unit}, {self.spec.zone}, {self.spec.follow_up_weeks:g} weeks",
+            "visits_weeks": list(self.spec.visits_weeks),
             "parameters": self.spec.parameters,
             "source": self.spec.source,
             "alpha": self.spec.alpha,
@@ -437,24 +631,28 @@ class TrialResult:
             "quantiles_estimate": dict(
                 zip(("p05", "p25", "p50", "p75", "p95"), [float(x) for x in q], strict=True)
             ),
-            "mean_arm_outcome": [float(x) for x in np.nanmean(self.arm_means, axis=0)],
+            "mean_arm_outcome": [float(x) for x in np.nanmean(self.arm_means[:, :, pv], axis=0)],
             "power": self.power,
+            "power_se": self.power_se,
             "power_ci95": [lo, hi],
             "significant_benefit": self.significant_benefit,
+            "comparisons": self.comparisons(),
+            "time_course": self.time_course(),
+            "subgroups": list(self.subgroups),
             "note": self.note,
         }
 
     def to_dict(self) -> dict[str, Any]:
         return self.summary() | {
             "seed": self.spec.seed,
-            "estimates": self.estimates,
-            "p_values": self.p_values,
+            "estimates": self._primary(self.estimates),
+            "p_values": self._primary(self.p_values),
         }
 
 
 @dataclass(frozen=True)
 class PowerCurve:
-    """Power against the number of patients per arm (common random numbers across n)."""
+    """Power of the primary comparison against the number of patients per arm."""
 
     spec: TrialSpec
     n: np.ndarray
@@ -464,6 +662,8 @@ class PowerCurve:
     sample_size: int | None  # smallest n per arm with power >= target, None if not reached
     max_n: int
     note: str = MODEL_NOTE
+    se_at_answer: float = math.nan  # Monte-Carlo SE of the power at sample_size (or at max n)
+    pool_size: int = 0
 
     @property
     def sample_size_stable(self) -> int | None:
@@ -477,7 +677,8 @@ class PowerCurve:
 
     @property
     def power_se(self) -> np.ndarray:
-        """Monte-Carlo standard error of each power estimate, sqrt(p(1 - p) / trials)."""
+        """Binomial Monte-Carlo standard error of each power estimate, sqrt(p(1 - p) / trials)
+        (the pool's own error is in ``se_at_answer``)."""
         p = np.asarray(self.power, dtype=float)
         return np.sqrt(p * (1 - p) / self.spec.trials)
 
@@ -486,12 +687,16 @@ class PowerCurve:
             "trial": self.spec.name,
             "design": self.spec.design,
             "simulated_trials": self.spec.trials,
+            "simulated_patients": self.pool_size,
             "alpha": self.spec.alpha,
             "parameters": self.spec.parameters,
             "source": self.spec.source,
+            "comparison": f"{self.spec.arms[self.spec.compared[0]].name} vs "
+            f"{self.spec.arms[self.spec.control].name}, week {self.spec.follow_up_weeks:g}",
             "target": self.target,
             "sample_size_per_arm": self.sample_size,
             "sample_size_stable_per_arm": self.sample_size_stable,
+            "power_se_at_answer": self.se_at_answer,
             "max_n": self.max_n,
             "curve": [
                 {
@@ -512,11 +717,107 @@ def _unit(spec: TrialSpec) -> str:
     return "terminal hairs/cm2 change" if spec.measure == "change" else "% change terminal hairs"
 
 
-def _result(spec: TrialSpec, a: np.ndarray, n: int) -> TrialResult:
-    a0, a1 = a[:, 0, :n], a[:, 1, :n]
-    est, p = _analyse(spec, a0, a1)
-    means = np.stack([np.nanmean(a0, axis=1), np.nanmean(a1, axis=1)], axis=1)
-    return TrialResult(spec, n, est, p, means, _unit(spec), note=_note(spec))
+def _subgroups(spec: TrialSpec, pool: _Pool, u: np.ndarray, ns: Sequence[int], y) -> list[dict]:
+    n_max = max(ns)
+    idx = np.minimum((u[:, :, :n_max] * pool.size).astype(np.int64), pool.size - 1)
+    if spec.design == "split-scalp":
+        idx = np.repeat(idx[:, :1], len(spec.arms), axis=1)
+    rows = []
+    for g in spec.subgroups:
+        labels = pool.sex if g == "sex" else pool.stage
+        for level in sorted(set(labels.tolist())):
+            mask = labels[idx] == level
+            est, p = _analyse(spec, y, mask)
+            pv = spec.primary_visit
+            for k, a in enumerate(spec.compared):
+                e = est[:, k, pv]
+                e = e[np.isfinite(e)]
+                q = p[:, k, pv]
+                rows.append(
+                    {
+                        "subgroup": g,
+                        "level": level,
+                        "arm": spec.arms[a].name,
+                        "share_of_patients": float(np.mean(labels == level)),
+                        "mean_estimate": float(np.mean(e)) if e.size else math.nan,
+                        "power": float(np.mean(np.isfinite(q) & (q < spec.alpha))),
+                    }
+                )
+    return rows
+
+
+def _result_from_pool(spec: TrialSpec, pool: _Pool, u: np.ndarray, se: float) -> TrialResult:
+    ns = [a.n for a in spec.arms]
+    y = _arm_outcomes(spec, pool, u, ns)
+    est, p = _analyse(spec, y)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        means = np.nanmean(y, axis=2)
+    return TrialResult(
+        spec,
+        max(ns),
+        est,
+        p,
+        means,
+        _unit(spec),
+        note=_note(spec),
+        power_se=se,
+        pool_size=pool.size,
+        subgroups=tuple(_subgroups(spec, pool, u, ns, y)),
+    )
+
+
+def _check_se_target(se_target: float) -> float:
+    if isinstance(se_target, bool) or not isinstance(se_target, int | float):
+        raise InputError(field="--se", allowed="a number in (0, 0.5)", got=se_target)
+    if not 0 < se_target < 0.5:
+        raise InputError(field="--se", allowed="in (0, 0.5)", got=se_target)
+    return float(se_target)
+
+
+def _fill_pool(
+    spec: TrialSpec,
+    runner: _Runner,
+    advance: Advance | None,
+    se_of: Callable[[_Pool], tuple[float, float]],
+    se_target: float,
+) -> tuple[_Pool, float]:
+    """Grow the pool (doubling from :data:`POOL_START`) until the Monte-Carlo SE is at most
+    ``se_target``, or the pool holds ``spec.max_pool`` patients, or the trials' own binomial SE
+    alone exceeds the target while the pool adds less than it (only more trials would help)."""
+    size = min(POOL_START, spec.max_pool)
+    pool = None
+    while True:
+        pool = _grow(pool, spec, size, runner, advance)
+        se, binom = se_of(pool)
+        pool_part = math.sqrt(max(se * se - binom * binom, 0.0))
+        hopeless = binom > se_target / math.sqrt(2) and pool_part <= binom
+        if se <= se_target or size >= spec.max_pool or hopeless:
+            return pool, se
+        size = min(2 * size, spec.max_pool)
+
+
+# --- per-trial parameter draws: every trial's own patients -----------------------------------
+
+
+def _direct(spec: TrialSpec, n_max: int, runner: _Runner, advance: Advance | None) -> np.ndarray:
+    """Outcomes ``(trials, n_arms, n_max, n_visits)`` with per-trial parameter draws."""
+    # split-scalp: both halves belong to the same person; parallel: one person per arm
+    groups = (
+        [tuple(range(len(spec.arms)))]
+        if spec.design == "split-scalp"
+        else [(a,) for a in range(len(spec.arms))]
+    )
+    jobs = [
+        (_trial_task, spec, t, g, lo, min(lo + TASK_PATIENTS, n_max))
+        for t in range(spec.trials)
+        for g in groups
+        for lo in range(0, n_max, TASK_PATIENTS)
+    ]
+    out = np.empty((spec.trials, len(spec.arms), n_max, len(spec.visits_weeks)))
+    for (t, g, lo), (o, _s, _g) in runner.run(jobs, advance, weight=lambda j: j[5] - j[4]):
+        out[t, list(g), lo : lo + o.shape[0]] = np.moveaxis(o, 1, 0)
+    return out
 
 
 # --- public API ----------------------------------------------------------------------------------
@@ -539,24 +840,50 @@ def simulate_trials(
     seed: int | None = None,
     scheduler: str = "local",
     advance: Advance | None = None,
+    se_target: float = 0.02,
 ) -> TrialResult:
     """Run ``trials`` virtual trials of ``spec`` (default: the file's) and analyse each.
 
     ``scheduler``: ``"local"`` (a small :class:`distributed.LocalCluster`, closed afterwards),
     ``"synchronous"`` (in this process) or the address of a running Dask scheduler. The same
-    seed gives the same result whatever the scheduler. ``advance(1)`` is called per trial.
+    seed gives the same result whatever the scheduler. ``advance(k)`` is called with the number
+    of patients simulated. The pool grows until the Monte-Carlo SE of the primary power is at
+    most ``se_target`` (or ``model.max_pool``).
     """
     spec = _overridden(spec, trials, seed)
-    n = spec.arms[0].n
-    n1 = spec.arms[1].n
-    store = _Store(spec)
-    with _runner(scheduler) as runner:
-        _extend(store, max(n, n1), runner, advance)
-    a = store.a.copy()
-    if spec.design == "parallel" and n != n1:  # unequal arms: keep each arm's own size
-        a[:, 0, n:] = np.nan
-        a[:, 1, n1:] = np.nan
-    return _result(spec, a, max(n, n1)) if n != n1 else _result(spec, a, n)
+    se_target = _check_se_target(se_target)
+    ns = [a.n for a in spec.arms]
+    with _runner(scheduler, spec) as runner:
+        if spec.parameters == "per_trial":
+            y = _direct(spec, max(ns), runner, advance)
+            for a, n in enumerate(ns):
+                y[:, a, n:] = math.nan
+            est, p = _analyse(spec, y)
+            r = TrialResult(
+                spec, max(ns), est, p, np.nanmean(y, axis=2), _unit(spec), note=_note(spec),
+                pool_size=spec.trials * sum(ns),
+            )  # fmt: skip
+            return _with_se(r, _binomial_se(r.power, spec.trials))
+        u = _uniforms(spec, max(ns))
+        pool, se = _fill_pool(
+            spec, runner, advance, lambda pl: _boot_se(spec, pl, u, ns), se_target
+        )
+    return _result_from_pool(spec, pool, u, se)
+
+
+def _with_se(r: TrialResult, se: float) -> TrialResult:
+    from dataclasses import replace
+
+    return replace(r, power_se=se)
+
+
+def _curve_from(spec: TrialSpec, y_of: Callable[[int], np.ndarray], ns: Sequence[int]):
+    pw, me = [], []
+    for n in ns:
+        est, p = _analyse(spec, y_of(n))
+        pw.append(_power_primary(spec, p, est))
+        me.append(float(np.nanmean(est[:, 0, spec.primary_visit])))
+    return np.array(pw), np.array(me)
 
 
 def power_curve(
@@ -567,30 +894,40 @@ def power_curve(
     seed: int | None = None,
     scheduler: str = "local",
     advance: Advance | None = None,
+    se_target: float = 0.02,
 ) -> PowerCurve:
-    """Power at each ``n`` per arm (equal arms), from one set of simulated patients: patient *i*
-    of trial *t* is the same person at every n (common random numbers)."""
+    """Power of the primary comparison at each ``n`` per arm (equal arms), common random
+    numbers across n (patient *i* of trial *t* is the same person at every n)."""
     ns = sorted({int(x) for x in n_values})
     if not ns or ns[0] < 2:
         raise InputError(field="n", allowed="integers >= 2", got=ns[0] if ns else None)
     spec = _overridden(spec, trials, seed)
-    store = _Store(spec)
-    with _runner(scheduler) as runner:
-        _extend(store, ns[-1], runner, advance)
-    return _curve(spec, store, ns, target=math.nan, found=None, max_n=ns[-1])
+    se_target = _check_se_target(se_target)
+    a = len(spec.arms)
+    with _runner(scheduler, spec) as runner:
+        if spec.parameters == "per_trial":
+            y = _direct(spec, ns[-1], runner, advance)
 
+            def y_of(n: int) -> np.ndarray:
+                return y[:, :, :n]
 
-def _curve(
-    spec: TrialSpec, store: _Store, ns: Sequence[int], *, target: float, found, max_n: int
-) -> PowerCurve:
-    pw, me = [], []
-    for n in ns:
-        r = _result(spec.with_(n=n), store.a, n)
-        pw.append(r.power)
-        me.append(float(np.nanmean(r.estimates)))
+            pool_size = spec.trials * a * ns[-1]
+            se = math.nan
+        else:
+            u = _uniforms(spec, ns[-1])
+            pool, se = _fill_pool(
+                spec, runner, advance, lambda pl: _boot_se(spec, pl, u, [ns[-1]] * a), se_target
+            )
+
+            def y_of(n: int) -> np.ndarray:
+                return _arm_outcomes(spec, pool, u, [n] * a)
+
+            pool_size = pool.size
+    pw, me = _curve_from(spec, y_of, ns)
     return PowerCurve(
-        spec, np.array(ns), np.array(pw), np.array(me), target, found, max_n, note=_note(spec)
-    )
+        spec, np.array(ns), pw, me, math.nan, None, ns[-1], note=_note(spec),
+        se_at_answer=se, pool_size=pool_size,
+    )  # fmt: skip
 
 
 def sample_size(
@@ -603,14 +940,16 @@ def sample_size(
     seed: int | None = None,
     scheduler: str = "local",
     advance: Advance | None = None,
+    se_target: float = 0.02,
 ) -> PowerCurve:
-    """Smallest n per arm (equal arms) whose simulated power reaches ``target``.
+    """Smallest n per arm (equal arms) whose simulated power of the primary comparison (first
+    treated arm vs the control, primary visit) reaches ``target``.
 
-    Patients are simulated in doubling batches (``start_n``, 2·``start_n``, … up to ``max_n``)
-    until the power at the batch size reaches the target; then every n up to it is evaluated on
-    the same patients (common random numbers) and the smallest n reaching the target is
-    returned, with the power curve. ``sample_size`` is ``None`` when ``max_n`` is not enough.
-    ``advance(1)`` is called per trial per batch.
+    Pooled designs: the pool grows until the Monte-Carlo SE of the power at the answer is at
+    most ``se_target`` (bootstrap over the pool, :func:`_boot_se`); the power curve at every n
+    from 2 to ``max_n`` comes from the same pool and trial draws. ``per_trial``: patients are
+    simulated in doubling batches (``start_n``, 2·``start_n`` … ``max_n``) until the power at the
+    batch size reaches the target. ``sample_size`` is ``None`` when ``max_n`` is not enough.
     """
     if isinstance(target, bool) or not isinstance(target, int | float) or not 0 < target < 1:
         raise InputError(field="--target", allowed="in (0, 1)", got=target)
@@ -619,18 +958,60 @@ def sample_size(
     if isinstance(start_n, bool) or not isinstance(start_n, int) or start_n < 2:
         raise InputError(field="start_n", allowed="an integer >= 2", got=start_n)
     spec = _overridden(spec, trials, seed)
-    store = _Store(spec)
-    n = min(start_n, max_n)
-    with _runner(scheduler) as runner:
-        while True:
-            _extend(store, n, runner, advance)
-            if _result(spec.with_(n=n), store.a, n).power >= target or n >= max_n:
-                break
-            n = min(2 * n, max_n)
-    ns = list(range(2, store.n + 1))
-    curve = _curve(spec, store, ns, target=target, found=None, max_n=max_n)
-    hit = np.flatnonzero(curve.power >= target)
-    found = int(curve.n[hit[0]]) if hit.size else None
+    se_target = _check_se_target(se_target)
+    a = len(spec.arms)
+    note = _note(spec)
+    with _runner(scheduler, spec) as runner:
+        if spec.parameters == "per_trial":
+            n = min(start_n, max_n)
+            y = None
+            while True:
+                y = _direct(spec.with_(seed=spec.seed), n, runner, advance)
+                est, p = _analyse(spec, y)
+                if _power_primary(spec, p, est) >= target or n >= max_n:
+                    break
+                n = min(2 * n, max_n)
+            ns = list(range(2, n + 1))
+            pw, me = _curve_from(spec, lambda m: y[:, :, :m], ns)
+            hit = np.flatnonzero(pw >= target)
+            found = int(ns[hit[0]]) if hit.size else None
+            p0 = pw[hit[0]] if hit.size else pw[-1]
+            se = _binomial_se(p0, spec.trials)
+            return PowerCurve(
+                spec, np.array(ns), pw, me, target, found, max_n, note=note,
+                se_at_answer=se, pool_size=spec.trials * a * n,
+            )  # fmt: skip
+        u = _uniforms(spec, max_n)
+        ns = list(range(2, max_n + 1))
+
+        def power_at(pool: _Pool, m: int) -> float:
+            est, p = _analyse(spec, _arm_outcomes(spec, pool, u, [m] * a))
+            return _power_primary(spec, p, est)
+
+        def se_of(pool: _Pool) -> tuple[float, float]:
+            return _boot_se(spec, pool, u, [_first_reaching(lambda m: power_at(pool, m))] * a)
+
+        def _first_reaching(power: Callable[[int], float]) -> int:
+            """Smallest n in [2, max_n] with power >= target, by bisection (power rises with
+            n up to Monte-Carlo noise; the full curve below gives the exact first crossing)."""
+            lo, hi = 2, max_n
+            if power(hi) < target:
+                return max_n
+            while lo < hi:
+                mid = (lo + hi) // 2
+                if power(mid) >= target:
+                    hi = mid
+                else:
+                    lo = mid + 1
+            return lo
+
+        pool, se = _fill_pool(spec, runner, advance, se_of, se_target)
+    pw, me = _curve_from(spec, lambda m: _arm_outcomes(spec, pool, u, [m] * a), ns)
+    hit = np.flatnonzero(pw >= target)
+    found = int(ns[hit[0]]) if hit.size else None
+    if found is not None and found != _first_reaching(lambda m: float(pw[m - 2])):
+        se = _boot_se(spec, pool, u, [found] * a)[0]  # the bisection landed elsewhere
     return PowerCurve(
-        spec, curve.n, curve.power, curve.mean_estimate, target, found, max_n, note=_note(spec)
-    )
+        spec, np.array(ns), pw, me, target, found, max_n, note=note,
+        se_at_answer=se, pool_size=pool.size,
+    )  # fmt: skip

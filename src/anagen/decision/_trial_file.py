@@ -17,20 +17,27 @@ A trial is a TOML file (documented in ``docs/trials.md``; examples in
     stages_female = ["I-3", "II-2"]  # Ludwig / Savin range (patient-file names, inclusive)
     years_since_onset = [1, 20]    # optional; recorded on each virtual patient
 
-    [[arms]]                       # exactly two: arms[0] treated, arms[1] control
+    [[arms]]                       # 2 to 4 arms; the control is `trial.control` (default: last)
     name = "ADSC low dose"
-    treatment = "style_low_dose"   # shipped protocol, protocol file, alternative or placebo
+    treatment = "style_low_dose"   # shipped protocol, protocol file, alternative, topical or placebo
     n = 24                         # patients per arm, >= 2
+    # concentration = 1.0          # topical only: exposure as a multiple of the calibration's
+    #                              # reference (Tak 2020's extract = 1), (0, 100]
+    # use_weeks = 16               # daily products: weeks of use (default: to the last visit)
 
     [outcome]
-    zone = "frontal"               # target zone of the phototrichogram
+    zone = "frontal"               # zone of the re-found (tattooed) 1 cm2 target area
     measure = "change"             # change (terminal hairs/cm2) | percent_change
-    follow_up_weeks = 24
+    follow_up_weeks = 24           # the primary visit
+    visits_weeks = [6, 12, 24]     # optional: every visit (a time course per arm)
+
+    [analysis]                     # optional
+    subgroups = ["sex", "stage"]   # effect and power within each sex / stage
 
     [model]                        # optional
-    follicles = 6000               # simulated follicles per virtual scalp, [1000, 100000]
-    parameters = "per_patient"     # per_patient | per_trial | median
-    source = "prior"               # prior | posterior (the calibrated posterior draws)
+    parameters = "per_patient"     # per_patient | per_trial | median (prior only)
+    source = "posterior"           # posterior (calibrated draws, the default) | prior
+    max_pool = 20000               # most simulated patients per arm (see docs/trials.md)
 
 Every problem is an :class:`anagen.errors.InputError` naming the key
 (``'arms[1].n' must be >= 2, got 1``).
@@ -64,20 +71,28 @@ ALTERNATIVES = (
     "finasteride_1mg",
     "prp",
     "lllt",
+    "topical",
 )
+#: Alternatives taken every day (``use_weeks`` applies); ``topical`` also takes ``concentration``.
+DAILY = ("minoxidil_2", "minoxidil_5", "finasteride_1mg", "lllt", "topical")
 _DESIGNS = ("parallel", "split-scalp")
 _MEASURES = ("change", "percent_change")
 _PARAMETERS = ("per_patient", "per_trial", "median")
 _SOURCES = ("prior", "posterior")
 _SECTIONS = {
-    "trial": {"name", "design", "alpha", "trials", "seed", "notes", "sources"},
+    "trial": {"name", "design", "alpha", "trials", "seed", "notes", "sources", "control"},
     "population": {"age", "male_fraction", "stages_male", "stages_female", "years_since_onset"},
-    "outcome": {"zone", "measure", "follow_up_weeks"},
-    "model": {"follicles", "parameters", "source"},
+    "outcome": {"zone", "measure", "follow_up_weeks", "visits_weeks"},
+    "analysis": {"subgroups"},
+    "model": {"follicles", "parameters", "source", "max_pool"},
 }
-_ARM_KEYS = {"name", "treatment", "n"}
-#: Default simulated follicles per virtual scalp (see docs/trials.md for the justification).
+_ARM_KEYS = {"name", "treatment", "n", "concentration", "use_weeks"}
+_SUBGROUPS = ("sex", "stage")
+#: Kept for old files: virtual patients are now the follicles of the target area only.
 DEFAULT_FOLLICLES = 6000
+#: Default cap on simulated patients per arm (the pool the simulated trials draw from).
+DEFAULT_MAX_POOL = 20_000
+MAX_ARMS = 4
 
 
 @dataclass(frozen=True)
@@ -87,6 +102,8 @@ class Arm:
     name: str
     treatment: str
     n: int
+    concentration: float = 1.0  # topical: multiple of the calibration's reference exposure
+    use_weeks: float | None = None  # daily products: weeks of use (None: to the last visit)
 
 
 @dataclass(frozen=True)
@@ -103,20 +120,40 @@ class TrialSpec:
     stages_male: tuple[str, ...]  # every stage in the range, patient-file names
     stages_female: tuple[str, ...]
     years_since_onset: tuple[float, float] | None
-    arms: tuple[Arm, Arm]
+    arms: tuple[Arm, ...]
     zone: str
     measure: str
     follow_up_weeks: float
     follicles: int = DEFAULT_FOLLICLES
     parameters: str = "per_patient"
-    source: str = "prior"  # prior | posterior (anagen.decision.load_posterior)
+    source: str = "posterior"  # posterior (anagen.decision.load_posterior) | prior
     notes: str = ""
     sources: tuple[str, ...] = ()
     base_dir: str = "."  # folder of the file, for relative protocol paths
+    control: int = -1  # index of the control arm (normalised to a non-negative index)
+    visits_weeks: tuple[float, ...] = ()  # every visit, sorted (includes follow_up_weeks)
+    subgroups: tuple[str, ...] = ()
+    max_pool: int = DEFAULT_MAX_POOL
+
+    def __post_init__(self) -> None:
+        if self.control < 0:
+            object.__setattr__(self, "control", len(self.arms) + self.control)
+        if not self.visits_weeks:
+            object.__setattr__(self, "visits_weeks", (float(self.follow_up_weeks),))
 
     @property
     def horizon_days(self) -> float:
-        return self.follow_up_weeks * 7.0
+        return max(self.visits_weeks) * 7.0
+
+    @property
+    def primary_visit(self) -> int:
+        """Index of the primary visit (``follow_up_weeks``) in ``visits_weeks``."""
+        return self.visits_weeks.index(float(self.follow_up_weeks))
+
+    @property
+    def compared(self) -> tuple[int, ...]:
+        """The arms compared with the control, in file order (the first is the primary)."""
+        return tuple(i for i in range(len(self.arms)) if i != self.control)
 
     def with_(self, **changes: Any) -> TrialSpec:
         """A copy with some fields changed (e.g. ``n`` per arm, ``trials``, ``seed``)."""
@@ -128,6 +165,8 @@ class TrialSpec:
             if isinstance(n, bool) or not isinstance(n, int) or n < 2:
                 raise InputError(field="n", allowed="an integer >= 2", got=n)
             spec = replace(spec, arms=tuple(replace(a, n=n) for a in spec.arms))
+        if spec.source not in _SOURCES:
+            raise InputError(field="source", allowed="posterior or prior", got=spec.source)
         if isinstance(spec.trials, bool) or not isinstance(spec.trials, int):
             raise InputError(field="trials", allowed="an integer in [1, 100000]", got=spec.trials)
         if not 1 <= spec.trials <= 100_000:
@@ -295,7 +334,8 @@ def trial_from_dict(data: dict[str, Any], *, base_dir: str = ".") -> TrialSpec:
         if k not in {*_SECTIONS, "arms"}:
             raise InputError(
                 field=k,
-                allowed="absent: not a known section (trial, population, arms, outcome, model)",
+                allowed="absent: not a known section (trial, population, arms, outcome, "
+                "analysis, model)",
             )
     tr = _section(data, "trial")
     name = _string(_require(tr, "name", "trial"), "trial.name")
@@ -330,31 +370,6 @@ def trial_from_dict(data: dict[str, Any], *, base_dir: str = ".") -> TrialSpec:
                 got=years_since_onset[0],
             )
 
-    arms_raw = data.get("arms")
-    if not isinstance(arms_raw, list) or len(arms_raw) != 2:
-        got = len(arms_raw) if isinstance(arms_raw, list) else arms_raw
-        raise InputError(
-            field="arms", allowed="exactly two [[arms]] tables (treated, then control)", got=got
-        )
-    arms = []
-    for i, a in enumerate(arms_raw):
-        where = f"arms[{i}]"
-        if not isinstance(a, dict):
-            raise InputError(field=where, allowed="a table", got=a)
-        _check_keys(a, _ARM_KEYS, where)
-        treatment = _check_treatment(
-            _require(a, "treatment", where), f"{where}.treatment", base_dir
-        )
-        arm_name = _string(a.get("name", a["treatment"]), f"{where}.name")
-        n = _integer(_require(a, "n", where), f"{where}.n", 2, 100_000)
-        arms.append(Arm(arm_name, treatment, n))
-    if design == "split-scalp" and arms[0].n != arms[1].n:
-        raise InputError(
-            field="arms[1].n",
-            allowed=f"equal to arms[0].n ({arms[0].n}) in a split-scalp trial",
-            got=arms[1].n,
-        )
-
     oc = _section(data, "outcome")
     zone = _string(_require(oc, "zone", "outcome"), "outcome.zone", tuple(ZONE_NAMES))
     measure = _string(oc.get("measure", "change"), "outcome.measure", _MEASURES)
@@ -365,11 +380,57 @@ def trial_from_dict(data: dict[str, Any], *, base_dir: str = ".") -> TrialSpec:
         520.0,
         lo_open=True,
     )
+    visits = _visits(oc.get("visits_weeks"), weeks)
+
+    arms_raw = data.get("arms")
+    if not isinstance(arms_raw, list) or not 2 <= len(arms_raw) <= MAX_ARMS:
+        got = len(arms_raw) if isinstance(arms_raw, list) else arms_raw
+        raise InputError(
+            field="arms",
+            allowed=f"2 to {MAX_ARMS} [[arms]] tables (one of them the control)",
+            got=got,
+        )
+    arms = [_arm(a, i, base_dir, max(visits)) for i, a in enumerate(arms_raw)]
+    names = [a.name for a in arms]
+    for i, nm in enumerate(names):
+        if nm in names[:i]:
+            raise InputError(field=f"arms[{i}].name", allowed="a name no other arm has", got=nm)
+    ctrl = tr.get("control", names[-1])
+    if ctrl not in names:
+        raise InputError(
+            field="trial.control", allowed=f"the name of an arm ({', '.join(names)})", got=ctrl
+        )
+    control = names.index(ctrl)
+    if design == "split-scalp":
+        if len(arms) != 2:
+            raise InputError(
+                field="arms",
+                allowed="exactly two arms (one per half) in a split-scalp trial",
+                got=len(arms),
+            )
+        if arms[0].n != arms[1].n:
+            raise InputError(
+                field="arms[1].n",
+                allowed=f"equal to arms[0].n ({arms[0].n}) in a split-scalp trial",
+                got=arms[1].n,
+            )
+
+    an = _section(data, "analysis", required=False)
+    subgroups = an.get("subgroups", [])
+    if not isinstance(subgroups, list):
+        raise InputError(
+            field="analysis.subgroups",
+            allowed=f"a list among {', '.join(_SUBGROUPS)}",
+            got=subgroups,
+        )
+    for k, g in enumerate(subgroups):
+        _string(g, f"analysis.subgroups[{k}]", _SUBGROUPS)
 
     mo = _section(data, "model", required=False)
     follicles = _integer(mo.get("follicles", DEFAULT_FOLLICLES), "model.follicles", 1000, 100_000)
     parameters = _string(mo.get("parameters", "per_patient"), "model.parameters", _PARAMETERS)
-    source = _string(mo.get("source", "prior"), "model.source", _SOURCES)
+    source = _string(mo.get("source", "posterior"), "model.source", _SOURCES)
+    max_pool = _integer(mo.get("max_pool", DEFAULT_MAX_POOL), "model.max_pool", 50, 1_000_000)
     if source == "posterior" and parameters == "median":
         raise InputError(
             field="model.parameters",
@@ -388,7 +449,7 @@ def trial_from_dict(data: dict[str, Any], *, base_dir: str = ".") -> TrialSpec:
         stages_male=stages_male,
         stages_female=stages_female,
         years_since_onset=years_since_onset,
-        arms=(arms[0], arms[1]),
+        arms=tuple(arms),
         zone=zone,
         measure=measure,
         follow_up_weeks=weeks,
@@ -398,4 +459,47 @@ def trial_from_dict(data: dict[str, Any], *, base_dir: str = ".") -> TrialSpec:
         notes=notes,
         sources=tuple(sources),
         base_dir=base_dir,
+        control=control,
+        visits_weeks=visits,
+        subgroups=tuple(dict.fromkeys(subgroups)),
+        max_pool=max_pool,
     )
+
+
+def _visits(v: Any, primary: float) -> tuple[float, ...]:
+    if v is None:
+        return (primary,)
+    if not isinstance(v, list) or not 1 <= len(v) <= 20:
+        raise InputError(
+            field="outcome.visits_weeks", allowed="a list of 1 to 20 weeks in (0, 520]", got=v
+        )
+    out = {
+        _number(w, f"outcome.visits_weeks[{k}]", 0.0, 520.0, lo_open=True) for k, w in enumerate(v)
+    }
+    return tuple(sorted(out | {primary}))
+
+
+def _arm(a: Any, i: int, base_dir: str, last_week: float) -> Arm:
+    where = f"arms[{i}]"
+    if not isinstance(a, dict):
+        raise InputError(field=where, allowed="a table", got=a)
+    _check_keys(a, _ARM_KEYS, where)
+    treatment = _check_treatment(_require(a, "treatment", where), f"{where}.treatment", base_dir)
+    arm_name = _string(a.get("name", a["treatment"]), f"{where}.name")
+    n = _integer(_require(a, "n", where), f"{where}.n", 2, 100_000)
+    conc = 1.0
+    if "concentration" in a:
+        if treatment != "topical":
+            raise InputError(
+                field=f"{where}.concentration", allowed="absent unless treatment = 'topical'"
+            )
+        conc = _number(a["concentration"], f"{where}.concentration", 0.0, 100.0, lo_open=True)
+    use = None
+    if "use_weeks" in a:
+        if treatment not in DAILY:
+            raise InputError(
+                field=f"{where}.use_weeks",
+                allowed=f"absent unless the treatment is taken daily ({', '.join(DAILY)})",
+            )
+        use = _number(a["use_weeks"], f"{where}.use_weeks", 0.0, last_week, lo_open=True)
+    return Arm(arm_name, treatment, n, conc, use)

@@ -22,15 +22,20 @@ _FOOT = "Model-based effect sizes ({}), not trial results."
 
 def _foot_text(spec) -> str:
     return _FOOT.format(
-        "calibrated posterior" if spec.source == "posterior" else "uncalibrated priors"
+        "calibrated posterior" if spec.source == "posterior" else "UNCALIBRATED priors"
     )
 
 
 def plot_estimates(res: TrialResult) -> Figure:
-    """Histogram of the estimated effect over simulated trials, significant ones highlighted."""
-    e = res.estimates
+    """Left: histogram of the primary estimated effect over simulated trials, significant ones
+    highlighted. Right: each arm's mean outcome at every visit (band: 90 % of simulated
+    trials' arm means)."""
+    spec = res.spec
+    e = res.estimates[:, 0, spec.primary_visit]
     ok = np.isfinite(e)
-    fig, ax = plt.subplots(figsize=(7.5, 4.2), constrained_layout=True)
+    fig, (ax, ax2) = plt.subplots(
+        1, 2, figsize=(11, 4.2), constrained_layout=True, width_ratios=[1.2, 1]
+    )
     bins = np.histogram_bin_edges(e[ok], bins="auto") if ok.any() else 10
     sig = res.significant & ok
     ax.hist(
@@ -38,24 +43,37 @@ def plot_estimates(res: TrialResult) -> Figure:
         bins=bins,
         stacked=True,
         color=["#9db4c0", "#c2512f"],
-        label=[f"p >= {res.spec.alpha:g}", f"p < {res.spec.alpha:g}"],
+        label=[f"p >= {spec.alpha:g}", f"p < {spec.alpha:g}"],
     )
     ax.axvline(0.0, color="black", lw=0.8)
     if ok.any():
         ax.axvline(float(np.mean(e[ok])), color="#2d3142", ls="--", lw=1.2, label="mean estimate")
-    lo, hi = res.power_ci
-    a0, a1 = res.spec.arms
+    a0, ctrl = spec.arms[spec.compared[0]], spec.arms[spec.control]
     ax.set_title(
-        f"{a0.name} vs {a1.name}\n{res.spec.design}, n = {res.n_per_arm} per arm, "
-        f"{len(e)} simulated trials: power {res.power:.2f} ({lo:.2f}-{hi:.2f})",
+        f"{a0.name} vs {ctrl.name}\n{spec.design}, n = {res.n_per_arm} per arm, "
+        f"{len(e)} simulated trials: power {res.power:.2f} (MC SE {res.power_se:.3f})",
         fontsize=10,
     )
-    ax.set_xlabel(
-        f"estimated effect ({res.unit}, {res.spec.zone}, {res.spec.follow_up_weeks:g} wk)"
-    )
+    ax.set_xlabel(f"estimated effect ({res.unit}, {spec.zone}, {spec.follow_up_weeks:g} wk)")
     ax.set_ylabel("simulated trials")
     ax.legend(frameon=False, fontsize=8)
-    _foot(ax, res.spec)
+    _foot(ax, spec)
+    weeks = np.concatenate(([0.0], spec.visits_weeks))
+    colours = ["#c2512f", "#2d3142", "#5b8e7d", "#9a6fb0"]
+    for k, arm in enumerate(spec.arms):
+        m = res.arm_means[:, k, :]
+        mid = np.concatenate(([0.0], np.nanmean(m, axis=0)))
+        lo = np.concatenate(([0.0], np.nanquantile(m, 0.05, axis=0)))
+        hi = np.concatenate(([0.0], np.nanquantile(m, 0.95, axis=0)))
+        c = colours[k % len(colours)]
+        ax2.plot(weeks, mid, marker="o", color=c, lw=1.5, label=arm.name)
+        ax2.fill_between(weeks, lo, hi, color=c, alpha=0.15, lw=0)
+    ax2.axhline(0.0, color="black", lw=0.8)
+    ax2.axvline(spec.follow_up_weeks, color="grey", ls=":", lw=1)
+    ax2.set_xlabel("week (visits; dotted: primary visit)")
+    ax2.set_ylabel(f"mean {res.unit}")
+    ax2.set_title("time course per arm (band: 90 % of simulated trials)", fontsize=10)
+    ax2.legend(frameon=False, fontsize=8)
     return fig
 
 
@@ -85,7 +103,8 @@ def plot_power(curve: PowerCurve) -> Figure:
     ax.set_xlabel("patients (both halves)" if split else "patients per arm")
     ax.set_ylabel("power (share of simulated trials with p < alpha)")
     ax.set_title(
-        f"{curve.spec.name}\n{curve.spec.trials} simulated trials per n, common random numbers",
+        f"{curve.spec.name}\n{curve.spec.trials} simulated trials per n from "
+        f"{curve.pool_size} simulated patients; MC SE at the answer {curve.se_at_answer:.3f}",
         fontsize=10,
     )
     ax.legend(frameon=False, fontsize=8, loc="center right")
