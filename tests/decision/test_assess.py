@@ -52,7 +52,7 @@ def test_structure_and_keys(assessment):
     for o in a.options:
         assert [h.month for h in o.horizons] == [6, 12, 24]
     assert "not a diagnosis" in a.verdict[-1]
-    assert a.unit == "hairs per cm²" and "terminal hair density" in a.outcome
+    assert a.unit == "hairs per cm²" and "1 cm² target area of the vertex" in a.outcome
     d = a.to_dict()
     assert d["schema_version"] == SCHEMA_VERSION and "timings_s" not in d
     assert "evidence" not in d and "map_runs" not in d  # attachments, not part of the answer

@@ -123,7 +123,7 @@ def print_effects(a, options=None, *, title: str | None = None) -> None:
     t = Table(
         title=title or f"Change vs no treatment, {a.unit}: median [80% interval]",
         caption=(
-            f"Outcome: {a.outcome} ({', '.join(a.zones)}); today {a.baseline_density.median:.0f} "
+            f"Outcome: {a.outcome}; today {a.baseline_density.median:.0f} "
             f"{a.unit} ({p.age:g} years, {'man' if p.sex == 'M' else 'woman'}, stage {p.stage}). "
             f"Visible gain: {a.visible_definition}."
         ),

@@ -29,6 +29,7 @@ from anagen.decision._assess_plan import (
     MONTHS,
     data_checksums,
     no_treatment,
+    option_zone,
     parameter_draws,
     plan_options,
     resolve_protocols,
@@ -67,12 +68,42 @@ __all__ = [
     "resolve_protocols",
 ]
 
-#: The outcome every command reports, and its unit in words.
-OUTCOME = "terminal hair density, mean over the pattern-loss zones"
+#: The outcome every command reports, and its unit in words: what a trial measures (a
+#: target-area count), in the zone where the trials of pattern hair loss place the area.
+OUTCOME = "terminal hairs counted in a re-found 1 cm² target area"
 UNIT = "hairs per cm²"
-#: A "visible improvement": a gain over no treatment of at least this share of the person's
-#: current terminal density in the pattern-loss zones.
+
+
+def target_zone(patient: Any) -> str:
+    """Zone of the target area: the vertex for men (the 1 cm² vertex area of the finasteride and
+    minoxidil trials [S22][T01]); the mid-scalp for women (the central scalp where Ludwig and
+    Savin stage the thinning, frontal to vertex; the women's minoxidil trials counted there)."""
+    return "vertex" if patient.sex == "M" else "mid_scalp"
+
+
+#: A "visible improvement" is a gain over no treatment of at least 10 % of today's terminal
+#: count in the target area, and never less than :data:`VISIBLE_FLOOR`. Basis (an argued
+#: threshold: no source gives a threshold of visibility): the pivotal finasteride trials called
+#: +107 hairs in a 5.1 cm² vertex circle at one year, i.e. +21 hairs per cm² or 12 % of the
+#: 876-hair baseline, a "clinically significant" increase [KAUF98]; 10 % of today's count keeps
+#: that relative size for any density, and the floor of half that absolute gain (10 hairs per
+#: cm²) stops a handful of hairs on a nearly bald area (a Norwood VI vertex) from counting as
+#: visible.
 VISIBLE_FRACTION = 0.10
+VISIBLE_FLOOR = 10.0
+VISIBLE_DEFINITION = (
+    "a gain over no treatment of at least {thr:.1f} hairs per cm² in the target area: {frac:.0f}% "
+    "of today's count there, and never less than {floor:.0f} hairs per cm² (half of the +21 hairs "
+    "per cm², 12% of baseline, that the pivotal finasteride trials called a clinically "
+    "significant increase [KAUF98]; an argued threshold: no source gives one for visibility)"
+)
+
+
+def visible_threshold(today: float) -> float:
+    """Hairs per cm² a gain must reach to count as visible (:data:`VISIBLE_FRACTION` of
+    ``today``'s count, at least :data:`VISIBLE_FLOOR`)."""
+    return max(VISIBLE_FLOOR, VISIBLE_FRACTION * float(today))
+
 
 #: Input limits of :func:`assess_patient`, declared once (the CLI and the web API reuse them).
 ASSESS_CONSTRAINTS: dict[str, IntRange | Choice] = {
@@ -115,6 +146,7 @@ def assess_patient(
     with_evidence: bool = True,
     executor: Any = None,
     with_maps: bool = True,
+    target: str | None = None,
 ) -> Assessment:
     """Predict every option for ``patient``: effect at 6, 12 and 24 months with 80 % intervals,
     chance of a visible improvement, durability, cost, safety and candidacy, and the certainty
@@ -146,6 +178,8 @@ def assess_patient(
     executor
         A ``concurrent.futures`` executor or a Dask client to run the draws on; ``None`` runs
         them here. The numbers do not depend on it.
+    target
+        Zone of the 1 cm² target area (default :func:`target_zone`).
     with_maps
         Also run the two scalp-map simulations of the report (no treatment and the leading
         stem-cell option at the parameter medians).
@@ -167,6 +201,11 @@ def assess_patient(
         raise InputError(field="n_scalps", allowed=f"at most n_draws ({n_draws})", got=n_scalps)
     if not isinstance(patient, Patient):
         patient = load_patient(patient)
+    if target is not None:
+        from anagen.scalp import ZONE_NAMES
+
+        if target not in ZONE_NAMES:
+            raise InputError(field="target", allowed="one of " + ", ".join(ZONE_NAMES), got=target)
     protos = resolve_protocols(protocols)
     alts = tuple(ALTERNATIVES if options is None else options)
     specs = plan_options(protos, alts)
@@ -177,7 +216,7 @@ def assess_patient(
         fut_ev = ex.submit(_evidence_summary)
     return _assess(
         patient, protos, alts, specs, post, source, seed, n_draws, n_follicles, n_scalps,
-        evidence, with_evidence, fut_ev, executor, with_maps,
+        evidence, with_evidence, fut_ev, executor, with_maps, target,
     )  # fmt: skip
 
 
@@ -186,10 +225,9 @@ assess_patient.constraints = ASSESS_CONSTRAINTS  # type: ignore[attr-defined]
 
 def _assess(
     patient, protos, alts, specs, post, source, seed, n_draws, n_follicles, n_scalps,
-    evidence, with_evidence, fut_ev, executor, with_maps,
+    evidence, with_evidence, fut_ev, executor, with_maps, target,
 ) -> Assessment:  # fmt: skip
     import anagen
-    from anagen.scalp import ZONE_NAMES
     from anagen.therapy import assess as candidacy
     from anagen.therapy import option_info, patient_scalp
     from anagen.therapy.treatments import affected_zones
@@ -200,13 +238,14 @@ def _assess(
         patient_scalp(patient, n_follicles=n_follicles, seed=seed * 1009 + k)
         for k in range(n_scalps)
     )
-    area = np.asarray(scalps[0][0].zones.area_cm2, dtype=float)
-    mask = np.array([z in zones for z in ZONE_NAMES], dtype=float)
-    weights = area * mask / float(np.sum(area * mask))
+    zone = target_zone(patient) if target is None else target
+    opt_zones = [option_zone(sp, patient, zone) for sp in specs]
+    area_zones = tuple(dict.fromkeys([zone, *opt_zones]))
     horizon = HORIZON_MONTHS * DAYS_PER_MONTH
     months = np.arange(HORIZON_MONTHS + 1, dtype=float)
     job = DrawJob(
-        tuple(specs), patient, scalps, tuple(regen), tuple(pdraws), weights, horizon,
+        tuple(specs), patient, scalps, tuple(regen), tuple(pdraws), area_zones,
+        tuple(area_zones.index(z) for z in opt_zones), horizon,
         months.size, seed,
     )  # fmt: skip
     untreated, treated = simulate_all(job, n_draws, executor)
@@ -217,14 +256,15 @@ def _assess(
     else:
         summary = _evidence_summary() if with_evidence else None
 
-    baseline = untreated[:, 0]
-    base_iv = Interval.of(baseline)
-    threshold = VISIBLE_FRACTION * base_iv.median
     model_text = MODEL_POSTERIOR if post is not None else MODEL_PRIOR
 
-    def build(spec, dens) -> OptionAssessment:
-        eff = dens - untreated
-        gain = dens - baseline[:, None]
+    def build(spec, dens, zi) -> OptionAssessment:
+        unt = untreated[zi]
+        base = unt[:, 0]
+        base_iv = Interval.of(base)
+        thr = visible_threshold(base_iv.median)
+        eff = dens - unt
+        gain = dens - base[:, None]
         info = option_info(spec.option)
         calibrated = post is not None and spec.calibrated
         srcs = {t for v in info.sources.values() for t in v}
@@ -235,7 +275,10 @@ def _assess(
             name=spec.name,
             option=spec.option,
             kind=spec.kind,
-            horizons=horizons(MONTHS, eff, gain, threshold),
+            target_zone=area_zones[zi],
+            baseline=base_iv,
+            visible_threshold=thr,
+            horizons=horizons(MONTHS, eff, gain, thr),
             durability=durability(spec, months, gain, eff),
             cost=cost(spec, info, float(np.median(eff[:, 24]))),
             downtime=info.downtime,
@@ -252,9 +295,11 @@ def _assess(
         )
         return _with_verdict(o)
 
-    opts = [build(s, treated[i]) for i, s in enumerate(specs)]
-    opts.append(build(no_treatment(), untreated))
-    unit_text = f"{OUTCOME} ({UNIT})"
+    opts = [build(s, treated[i], job.spec_zone[i]) for i, s in enumerate(specs)]
+    opts.append(build(no_treatment(), untreated[0], 0))
+    base_iv, threshold = opts[-1].baseline, opts[-1].visible_threshold
+    outcome = f"{OUTCOME} of the {zone.replace('_', '-')}"
+    unit_text = f"{outcome} ({UNIT})"
     verdict = overall_verdict(patient, opts, source, unit_text)
     map_runs = (
         _map_runs(patient, specs, opts, scalps[0], horizon, regen_median) if with_maps else {}
@@ -277,18 +322,18 @@ def _assess(
     )
     return Assessment(
         patient=patient,
-        outcome=OUTCOME,
+        outcome=outcome,
         unit=UNIT,
         zones=tuple(zones),
+        target_zone=zone,
         baseline_density=base_iv,
         options=tuple(opts),
         headline=headline(opts),
         verdict=verdict,
         not_modelled=(),
         evidence_certainty="not assessed" if summary is None else str(summary.certainty),
-        visible_definition=(
-            f"a gain over no treatment of at least {threshold:.1f} {UNIT} "
-            f"({100 * VISIBLE_FRACTION:.0f}% of today's median {base_iv.median:.0f} {UNIT})"
+        visible_definition=VISIBLE_DEFINITION.format(
+            thr=threshold, frac=100 * VISIBLE_FRACTION, floor=VISIBLE_FLOOR
         ),
         visible_threshold=threshold,
         durability_definition=(

@@ -156,6 +156,28 @@ def plan_options(protocols: Sequence[Any], alternatives: Sequence[str]) -> list[
     return specs
 
 
+def treated_zones(spec: OptionSpec, patient: Any) -> tuple[str, ...]:
+    """Zones the option acts on: the injected zones of a protocol, a transplant's recipient
+    zones, the pattern-loss zones for drugs, laser and PRP."""
+    from anagen.therapy import run_protocol
+    from anagen.therapy.treatments import affected_zones
+
+    if spec.protocol is not None:
+        return tuple(z.zone for z in run_protocol(spec.protocol, patient, seed=0).inject.zones)
+    if spec.treatment is not None and spec.key == "transplant":
+        return tuple(spec.treatment.recipient_zones(patient))
+    return tuple(affected_zones(patient))
+
+
+def option_zone(spec: OptionSpec, patient: Any, default: str) -> str:
+    """Zone of the option's 1 cm² target area: the person's (``default``) when the option acts
+    there, else the mid-scalp, else the first zone it acts on (trials count where they treat)."""
+    zones = treated_zones(spec, patient)
+    if not zones or default in zones:
+        return default
+    return "mid_scalp" if "mid_scalp" in zones else zones[0]
+
+
 def no_treatment() -> OptionSpec:
     return OptionSpec("none", "No treatment", "none", "no treatment", 0.0, 0)
 

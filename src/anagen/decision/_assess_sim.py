@@ -1,8 +1,9 @@
 """Step 2 of an assessment: simulate every draw — the untreated scalp and every option.
 
-One untreated run per draw is shared by every option, and each option's run uses the same
-scalp and simulation seed (common random numbers), so the difference is the option's effect,
-not sampling noise. Draws are independent tasks: the caller's executor (a
+The outcome is the one trials measure: terminal hairs counted in a re-found 1 cm² target area
+(:func:`anagen.scalp.target_area_counts`). One untreated reading per draw is shared by every
+option, and each option reads the same area with the same random numbers (twins), so the
+difference is the option's effect, not sampling noise. Draws are independent tasks: the caller's executor (a
 ``concurrent.futures`` executor or a Dask client) runs them anywhere; each task carries its own
 inputs (:class:`DrawJob`), there is no module state, and every random stream is derived from the
 seed, the draw index and the option key, so the numbers do not depend on the executor, the
@@ -36,7 +37,8 @@ class DrawJob:
     scalps: tuple[Any, ...]  # (ScalpParams, ScalpState) per distinct day-0 scalp
     regen: tuple[Any, ...]  # per draw: (cell, PRP) regeneration constants
     pdraws: tuple[Any, ...]  # per draw: posterior draw or None
-    weights: np.ndarray  # zone weights of the outcome
+    zones: tuple[str, ...]  # zones of the 1 cm² target areas read (the first: the person's)
+    spec_zone: tuple[int, ...]  # per option: index into ``zones`` of its target area
     horizon_days: float
     n_t: int
     seed: int
@@ -65,23 +67,33 @@ def modulation(spec: OptionSpec, patient, horizon_days: float, regen, rng, runs:
 
 
 def run_draws(job: DrawJob, draws: Sequence[int]) -> tuple[list[int], np.ndarray, np.ndarray]:
-    """Simulate the untreated scalp and every option for the given draw indices.
+    """Simulate the target area untreated and under every option for the given draw indices.
 
-    Returns the indices, the untreated outcome ``(len, n_t)`` and the treated ``(n_opt, len,
-    n_t)``.
+    The outcome is the terminal-hair count of a re-found 1 cm² target area
+    (:func:`anagen.scalp.target_area_counts`, true counts: no reading error), at every month,
+    in the option's target zone. The untreated twin and every option with that zone read the
+    same area with the same random numbers. Returns the indices, the untreated outcome
+    ``(n_zones, len, n_t)`` and the treated ``(n_opt, len, n_t)``.
     """
-    from anagen.scalp import simulate
+    from anagen.scalp import target_area_counts
 
     runs: dict[str, Any] = {}
-    untreated = np.empty((len(draws), job.n_t))
+    untreated = np.empty((len(job.zones), len(draws), job.n_t))
     treated = np.empty((len(job.specs), len(draws), job.n_t))
-    kw = {"days": job.horizon_days, "every": DAYS_PER_MONTH}
+    visits = np.arange(job.n_t) * DAYS_PER_MONTH
     for j, d in enumerate(draws):
         params, state = job.scalps[d % len(job.scalps)]
-        sim_seed = int(np.random.SeedSequence([job.seed, 1, d]).generate_state(1)[0])
-        untreated[j] = (
-            simulate(params, state, seed=sim_seed, **kw).terminal_density_per_cm2 @ job.weights
-        )
+        ss = np.random.SeedSequence([job.seed, 1, d])
+
+        def area(mod, zone, params=params, state=state, ss=ss):
+            m = target_area_counts(
+                params, state, zone=zone, visit_days=visits, modulation=mod, seed=ss,
+                refound=True, noise=False,
+            )  # fmt: skip
+            return m.true_terminal_per_cm2
+
+        for z, zone in enumerate(job.zones):
+            untreated[z, j] = area(None, zone)
         for i, spec in enumerate(job.specs):
             rng = np.random.default_rng(
                 np.random.SeedSequence([job.seed, 2, d, option_seed(spec.key)])
@@ -89,8 +101,7 @@ def run_draws(job: DrawJob, draws: Sequence[int]) -> tuple[list[int], np.ndarray
             mod = modulation(
                 spec, job.patient, job.horizon_days, job.regen[d], rng, runs, job.pdraws[d]
             )
-            sim = simulate(params, state, modulation=mod, seed=sim_seed, **kw)
-            treated[i, j] = sim.terminal_density_per_cm2 @ job.weights
+            treated[i, j] = area(mod, job.zones[job.spec_zone[i]])
     return list(draws), untreated, treated
 
 
@@ -108,12 +119,12 @@ def _submit_map(executor: Any, job: DrawJob, chunks: list[list[int]]) -> list[An
 def simulate_all(
     job: DrawJob, n_draws: int, executor: Any = None, n_chunks: int = 4
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Untreated ``(n_draws, n_t)`` and treated ``(n_opt, n_draws, n_t)`` outcomes."""
+    """Untreated ``(n_zones, n_draws, n_t)`` and treated ``(n_opt, n_draws, n_t)`` outcomes."""
     k = max(1, min(n_chunks, n_draws))
     chunks = [list(range(i, n_draws, k)) for i in range(k)]
-    untreated = np.empty((n_draws, job.n_t))
+    untreated = np.empty((len(job.zones), n_draws, job.n_t))
     treated = np.empty((len(job.specs), n_draws, job.n_t))
     for idx, u, tr in _submit_map(executor, job, chunks):
-        untreated[idx] = u
+        untreated[:, idx] = u
         treated[:, idx] = tr
     return untreated, treated

@@ -211,6 +211,9 @@ class OptionAssessment:
     name: str
     option: str  # product family (anagen.therapy.option_info key)
     kind: Kind
+    target_zone: str  # zone of the option's 1 cm² target area (where it acts)
+    baseline: Interval  # today's count in that area (hairs per cm²)
+    visible_threshold: float  # hairs per cm² a gain must reach to count as visible
     horizons: tuple[Horizon, ...]
     durability: Durability
     cost: Cost
@@ -275,7 +278,8 @@ class Assessment:
     patient: Patient
     outcome: str
     unit: str
-    zones: tuple[str, ...]
+    zones: tuple[str, ...]  # zones of pattern loss (the scalp maps)
+    target_zone: str  # zone of the 1 cm² target area of the outcome
     baseline_density: Interval
     options: tuple[OptionAssessment, ...]
     headline: tuple[str, ...]  # option keys named in the verdict, safest-first rule

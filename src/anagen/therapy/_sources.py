@@ -29,6 +29,12 @@ class Source:
 
 _RAW: tuple[tuple[str, str, str, str], ...] = (
     (
+        "KAUF98",
+        "Kaufman KD, Olsen EA, Whiting D, et al. Finasteride in the treatment of men with androgenetic alopecia. J Am Acad Dermatol 1998;39(4 Pt 1):578-589 (1,553 men 18-41 y; vertex count in a 5.1 cm² circle, baseline 876 hairs; +107 hairs vs placebo at 1 year, +138 at 2 years), PMID 9777765",
+        "https://pubmed.ncbi.nlm.nih.gov/9777765/",
+        "A",
+    ),
+    (
         "T1",
         "Healeon Medical, 'BMAC vs SVF' (cell counts by source)",
         "https://www.healeonmedical.com/bmac-vs-svf",
@@ -548,13 +554,13 @@ _RAW: tuple[tuple[str, str, str, str], ...] = (
     (
         "C2",
         "van Zuuren EJ, Fedorowicz Z, Schoones J. Interventions for female pattern hair loss. Cochrane Database Syst Rev 2016;CD007628, doi:10.1002/14651858.CD007628.pub4",
-        "https://download.skyscape.com/download/ota/lonestar/B4562E59-87F6-47FA-8F09-D67E1FE536CA/ebmgneuro.ed18/content/HTML/7/tn65.htm",
+        "https://doi.org/10.1002/14651858.CD007628.pub4",
         "A",
     ),
     (
         "C3",
-        "Mella JM, Perret MC, Manzotti M, Catalano HN, Guyatt G. Efficacy and safety of finasteride therapy for AGA: a systematic review. Arch Dermatol 2010",
-        "https://paperexplained.cn/articles/paper/detail/11c6ae7dcfe75855477ac71361540bc418f65fe0",
+        "Mella JM, Perret MC, Manzotti M, Catalano HN, Guyatt G. Efficacy and safety of finasteride therapy for AGA: a systematic review. Arch Dermatol 2010;146(10):1141-1150, doi:10.1001/archdermatol.2010.256, PMID 20956649",
+        "https://doi.org/10.1001/archdermatol.2010.256",
         "A",
     ),
     (
