@@ -89,21 +89,21 @@ def require_file(path: Path, *, what: str = "file") -> Path:
     return path
 
 
-def check_output_path(path: Path | None) -> Path | None:
-    """Validate an output path before any work is done (so nothing is half-written)."""
+def check_output_path(
+    path: Path | None,
+    field: str = "--plot",
+    suffixes: tuple[str, ...] = (".png", ".svg", ".pdf", ".html", ".json", ".csv"),
+) -> Path | None:
+    """Validate an output path before any work is done (so nothing is half-written).
+
+    Refuses an unknown suffix, a directory, /proc, /sys or /dev, a missing or unwritable folder
+    (see :func:`anagen._io.check_output_path`).
+    """
     if path is None:
         return None
-    suffix = path.suffix.lower()
-    if suffix not in {".png", ".svg", ".pdf", ".html", ".json", ".csv"}:
-        raise InputError(
-            field=str(path),
-            allowed="a file ending in .png, .svg, .pdf, .html, .json or .csv",
-            got=suffix or "(no suffix)",
-        )
-    parent = path.resolve().parent
-    if not parent.is_dir():
-        raise InputError("output directory does not exist", file=str(parent))
-    return path
+    from anagen._io import check_output_path as _check
+
+    return _check(path, field=field, suffixes=suffixes)
 
 
 @contextmanager

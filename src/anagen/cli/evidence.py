@@ -35,7 +35,7 @@ def _plot_path(path: Path | None, option: str) -> Path | None:
             allowed="a file ending in .png, .svg or .pdf",
             got=path.suffix or str(path),
         )
-    return check_output_path(path)
+    return check_output_path(path, option, _PLOT_SUFFIXES)
 
 
 def _choice(value: str, option: str, allowed: tuple[str, ...]) -> str:

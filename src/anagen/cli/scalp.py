@@ -77,7 +77,7 @@ def simulate_cmd(
     from anagen.scalp.state import DAYS_PER_YEAR, max_follicles
 
     # validate everything before any work, so that nothing is half-written
-    check_output_path(plot)
+    check_output_path(plot, "--plot", (".png", ".svg", ".pdf"))
     if plot is not None and plot.suffix.lower() not in _PLOT_SUFFIXES:
         raise InputError(
             field="--plot", allowed="a file ending in .png, .svg or .pdf", got=plot.suffix
@@ -139,14 +139,14 @@ def simulate_cmd(
             advance=advance,
         )
 
-    if plot is not None:
-        from anagen.scalp.plots import plot_trajectory
-
-        plot_trajectory(traj, plot)
     from anagen.scalp.phototrichogram import phototrichogram
 
     photo_rng = np.random.default_rng(seeds[2])
     photos = {z: phototrichogram(traj, params, zone=z, seed=photo_rng) for z in traj.zone_names}
+    if plot is not None:  # written once everything it reports has been computed
+        from anagen.scalp.plots import plot_trajectory
+
+        plot_trajectory(traj, plot)
     if fmt == "json":
         out = traj.to_dict()
         out["phototrichogram"] = {z: r.to_dict() for z, r in photos.items()}

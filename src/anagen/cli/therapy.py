@@ -9,6 +9,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
+from anagen._io import save_figure
 from anagen.cli._assessment import (
     DrawsOpt,
     SeedOpt,
@@ -59,7 +60,7 @@ def _check_format(fmt: str) -> None:
 
 
 def _check_plot(plot: Path | None) -> None:
-    check_output_path(plot)
+    check_output_path(plot, "--plot", (".png", ".svg", ".pdf"))
     if plot is not None and plot.suffix.lower() not in _PLOT_SUFFIXES:
         raise InputError(
             field="--plot", allowed="a file ending in .png, .svg or .pdf", got=plot.suffix
@@ -139,7 +140,7 @@ def show_cmd(
     if plot is not None:
         from anagen.therapy.plot import plot_protocol
 
-        plot_protocol(run).savefig(plot, dpi=120)
+        save_figure(plot_protocol(run), plot, dpi=120)
     if fmt == "json":
         emit_json(data)
         return
@@ -291,7 +292,7 @@ def simulate_cmd(
     if plot is not None:
         from anagen.decision._report import fan_figure
 
-        fan_figure(a).savefig(plot, dpi=120)
+        save_figure(fan_figure(a), plot, dpi=120)
     if fmt == "json":
         from anagen.decision._codec import to_plain
 
@@ -363,7 +364,7 @@ def compare_cmd(
     if plot is not None:
         from anagen.decision._report import options_figure
 
-        options_figure(a).savefig(plot, dpi=120)
+        save_figure(options_figure(a), plot, dpi=120)
     if fmt == "json":
         emit_json(a.to_dict())
         return

@@ -9,6 +9,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
+from anagen._io import save_figure
 from anagen.cli._common import check_output_path, check_seed, console, emit_json, esc, progress
 from anagen.errors import InputError
 
@@ -64,7 +65,7 @@ PlotOpt = Annotated[
 def _check(fmt: str, plot: Path | None) -> None:
     if fmt not in ("table", "json"):
         raise InputError(field="--format", allowed="table or json", got=fmt)
-    check_output_path(plot)
+    check_output_path(plot, "--plot", (".png", ".svg", ".pdf"))
     if plot is not None and plot.suffix.lower() not in {".png", ".svg", ".pdf"}:
         raise InputError(
             field="--plot", allowed="a file ending in .png, .svg or .pdf", got=plot.suffix
@@ -138,7 +139,7 @@ def simulate_cmd(
     if plot is not None:
         from anagen.decision._trial_plot import plot_estimates
 
-        plot_estimates(res).savefig(plot, dpi=120)
+        save_figure(plot_estimates(res), plot, dpi=120)
     if fmt == "json":
         emit_json(res.to_dict())
         return
@@ -244,7 +245,7 @@ def power_cmd(
     if plot is not None:
         from anagen.decision._trial_plot import plot_power
 
-        plot_power(curve).savefig(plot, dpi=120)
+        save_figure(plot_power(curve), plot, dpi=120)
     if fmt == "json":
         emit_json(curve.to_dict())
         return

@@ -254,7 +254,13 @@ class Posterior:
             arrays[f"{k}__theta"] = b.theta.astype(np.float32)
             arrays[f"{k}__sims"] = b.sims.astype(np.float32)
             arrays[f"{k}__noise"] = b.noise.astype(np.float32)
-        np.savez_compressed(path, **arrays)
+        from anagen._io import atomic_write, check_output_path
+
+        check_output_path(path, field="--out")
+        js = path.with_suffix(".json")
+        check_output_path(js, field="--out")
+        with atomic_write(path, "wb", field="--out") as fh:
+            np.savez_compressed(fh, **arrays)
         meta = dict(self.provenance)
         meta["blocks"] = {
             k: {
@@ -272,8 +278,8 @@ class Posterior:
         }
         meta["trials"] = list(self.trials)
         meta["npz_sha256"] = _sha256(path)
-        js = path.with_suffix(".json")
-        js.write_text(json.dumps(meta, indent=2) + "\n", encoding="utf-8")
+        with atomic_write(js, field="--out") as fh:
+            fh.write(json.dumps(meta, indent=2) + "\n")
         return path, js
 
 

@@ -10,7 +10,6 @@ import base64
 import html
 import io
 import os
-import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -443,6 +442,9 @@ def check_report_path(path: str | Path) -> Path:
         raise InputError(field="--report", allowed="a file ending in .html", got=str(p))
     if p.exists() and p.is_dir():
         raise InputError(field="--report", allowed="a file path, not a directory", got=str(p))
+    from anagen._io import check_output_path
+
+    check_output_path(p, field="--report")
     parent = p.resolve().parent
     if not parent.is_dir():
         raise InputError(field="--report", allowed="a path in an existing directory", got=str(p))
@@ -455,15 +457,8 @@ def write_report(assessment, path: str | Path) -> Path:
     """Write the HTML report atomically (a temporary file renamed into place)."""
     p = check_report_path(path)
     text = render_report(assessment)
-    fd, tmp = tempfile.mkstemp(prefix=".anagen-report-", suffix=".html", dir=p.resolve().parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)
-        os.replace(tmp, p)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    from anagen._io import atomic_write
+
+    with atomic_write(p, field="--report") as fh:
+        fh.write(text)
     return p

@@ -521,6 +521,9 @@ def save_figure(fig: Figure, path: str | Path) -> Path:
         )
     if not p.resolve().parent.is_dir():
         raise InputError("output directory does not exist", file=str(p.resolve().parent))
-    fig.savefig(p, dpi=200, bbox_inches="tight")
+    from anagen._io import check_output_path, save_figure
+
+    check_output_path(p, field=str(p))
+    save_figure(fig, p, field=str(p), dpi=200, bbox_inches="tight")
     plt.close(fig)
     return p

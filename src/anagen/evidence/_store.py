@@ -182,9 +182,10 @@ def _bundled_header() -> str:
 
 
 def _atomic_write(path: Path, text: str) -> None:
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    tmp.write_text(text, encoding="utf-8")
-    os.replace(tmp, path)
+    from anagen._io import atomic_write
+
+    with atomic_write(path) as fh:
+        fh.write(text)
 
 
 def add_study_rows(path: str | Path, *, directory: Path | None = None) -> AddResult:

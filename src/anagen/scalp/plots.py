@@ -121,6 +121,8 @@ def plot_trajectory(traj: ScalpTrajectory, path: str | Path | None = None) -> Fi
     plot_scalp_map(traj, -1, axes[2])
     fig.tight_layout()
     if path is not None:
-        fig.savefig(path, dpi=110)
+        from anagen._io import save_figure
+
+        save_figure(fig, path, dpi=110)
         plt.close(fig)
     return fig

@@ -1,0 +1,63 @@
+"""SIGKILL at random moments never leaves a truncated file at the target path (issue 12).
+
+Each command below writes its figure or report to a temporary file beside the target and
+renames it into place; a process killed at any moment leaves either the previous file or the
+complete new one (a killed process may leave a ``.anagen-*.tmp*`` file; a normal failure never
+does — see ``test_output_paths.py``).
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+OLD = b"previous complete file"
+
+COMMANDS = {
+    ".png": ["scalp", "simulate", "--follicles", "5000", "--years", "1", "--plot"],
+    ".pdf": ["therapy", "show", "style_low_dose", "--plot"],
+    ".html": ["assess", "--example", "--draws", "5", "--follicles", "2000", "--report"],
+}
+_END = {".png": b"IEND\xaeB`\x82", ".pdf": b"%%EOF", ".html": b"</html>"}
+
+
+def _complete(data: bytes, suffix: str) -> bool:
+    return data == OLD or data.rstrip().endswith(_END[suffix])
+
+
+def _kill_while_writing(cmd, env, folder: Path, delay: float) -> bool:
+    """Start ``cmd``; SIGKILL it ``delay`` s after its temporary file appears (or at exit)."""
+    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 300
+    while proc.poll() is None and time.monotonic() < deadline:
+        if any(p.name.startswith(".anagen-") for p in folder.iterdir()):
+            time.sleep(delay)
+            break
+        time.sleep(0.002)
+    killed = proc.poll() is None
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    return killed
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("suffix", sorted(COMMANDS))
+def test_sigkill_never_truncates(suffix, tmp_path):
+    rng = random.Random(12)
+    env = dict(os.environ, PYTHONPATH=str(ROOT / "src"))
+    target = tmp_path / f"out{suffix}"
+    cmd = [sys.executable, "-m", "anagen", *COMMANDS[suffix], str(target)]
+    killed = 0
+    for _ in range(2):  # killed inside the write window, at a random moment of it
+        target.write_bytes(OLD)
+        killed += _kill_while_writing(cmd, env, tmp_path, rng.uniform(0.0, 0.05))
+        assert _complete(target.read_bytes(), suffix)
+    assert killed >= 1  # the window was hit at least once
