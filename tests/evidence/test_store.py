@@ -132,3 +132,19 @@ def test_coverage_command(store, capsys):
     out = capsys.readouterr().out
     assert "Gasteratos2024" in out and "Evidence: studies up to" in out
     assert main(["evidence", "coverage", "--data", "nope"]) == 2
+
+
+def test_python_dash_m_returns_the_exit_code(store, tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    bad = _new_row()
+    bad["year"] = "nineteen"
+    src = _write(tmp_path / "bad.csv", [bad])
+    env = {**os.environ, "PYTHONPATH": "src"}
+    p = subprocess.run(
+        [sys.executable, "-m", "anagen", "evidence", "add", str(src)],
+        capture_output=True, text=True, env=env, check=False,
+    )  # fmt: skip
+    assert p.returncode == 2 and "'year'" in p.stderr

@@ -307,6 +307,10 @@ def summary_cmd(
         Path | None,
         typer.Option("--prepost-plot", help="Write the pre-post (within-arm) plot."),
     ] = None,
+    scale_plot: Annotated[
+        Path | None,
+        typer.Option("--scale-plot", help="Write the common-scale and indirect-comparison plot."),
+    ] = None,
     data: Annotated[
         str,
         typer.Option(
@@ -325,6 +329,7 @@ def summary_cmd(
     _plot_path(forest, "--forest")
     _plot_path(funnel, "--funnel")
     _plot_path(prepost_plot, "--prepost-plot")
+    _plot_path(scale_plot, "--scale-plot")
     _choice(data, "--data", DATA_CHOICES)
     from anagen.evidence import (
         save_figure,
@@ -338,6 +343,11 @@ def summary_cmd(
         from anagen.evidence._prepost import prepost_plot as _pp_plot
 
         save_figure(_pp_plot(summary.pre_post), prepost_plot)
+    if scale_plot is not None and "common_scale" in summary.extensions:
+        from anagen.evidence._common_scale import common_scale_plot
+
+        ext = summary.extensions
+        save_figure(common_scale_plot(ext["common_scale"], ext["indirect"]), scale_plot)
     if forest is not None:
         save_figure(summary_forest_plot(summary), forest)
     if funnel is not None:

@@ -44,6 +44,8 @@ from scipy import stats
 from anagen.errors import InputError
 
 if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+
     from anagen.evidence._pool import PoolResult
 
 __all__ = [
@@ -391,3 +393,51 @@ def indirect_vs_minoxidil(
                 )
             )
     return IndirectSet(comparisons=tuple(out))
+
+
+def common_scale_plot(cs: CommonScale, ind: IndirectSet) -> Figure:
+    """Two panels: pooled ratios of means vs control (with the sensitivity without converted
+    studies), and the indirect comparisons with minoxidil (ROM scale), all as % more hair.
+
+    Returns a matplotlib Figure.
+    """
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    rows_a: list[tuple[str, float, float, float, str]] = []
+    for name, a, s, _ in cs.analyses:
+        rows_a.append((f"{name} (k={a.k})", a.estimate, a.ci_low, a.ci_high, "C0"))
+        if s is not None and s.k != a.k:
+            rows_a.append(
+                (f"  without converted (k={s.k})", s.estimate, s.ci_low, s.ci_high, "0.5")
+            )
+    rows_b = [
+        (f"{c.treatment} vs minoxidil", c.estimate, c.ci_low, c.ci_high, "C3")
+        for c in ind.comparisons
+        if c.scale == "lnROM"
+    ]
+    fig, axes = plt.subplots(
+        2, 1, figsize=(8.0, 1.6 + 0.42 * (len(rows_a) + len(rows_b))), squeeze=False,
+        gridspec_kw={"height_ratios": [max(len(rows_a), 1), max(len(rows_b), 1)]},
+    )  # fmt: skip
+    titles = (
+        "vs placebo/untreated, ratio of means (% more hair than control)",
+        "INDIRECT vs minoxidil through placebo (Bucher), % more hair",
+    )
+    for ax, rows, title in zip(axes[:, 0], (rows_a, rows_b), titles, strict=True):
+        for i, (_lbl, e, lo, hi, col) in enumerate(rows[::-1]):
+            ax.plot([_pct(lo), _pct(hi)], [i, i], color=col, lw=1.6)
+            ax.plot([_pct(e)], [i], "D", color=col, ms=6)
+            ax.text(
+                1.01, i, f"{_pct(e):+.1f}% [{_pct(lo):+.1f}, {_pct(hi):+.1f}]",
+                transform=ax.get_yaxis_transform(), va="center", fontsize=8,
+            )  # fmt: skip
+        ax.set_yticks(range(len(rows)))
+        ax.set_yticklabels([r[0] for r in rows[::-1]], fontsize=8)
+        ax.axvline(0.0, color="k", lw=0.8)
+        ax.set_title(title, fontsize=9)
+        ax.set_xlabel("% difference in follow-up hair density")
+    fig.tight_layout()
+    return fig

@@ -40,6 +40,8 @@ from anagen.evidence._convert import CORRELATION_DEFAULT, CORRELATION_RANGE, cha
 from anagen.evidence._grade import Certainty, Judgement, judge_imprecision, rate_certainty
 
 if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+
     from anagen.evidence._pool import PoolResult
 
 __all__ = [
@@ -444,7 +446,7 @@ def prepost_synthesis(
     return PrePostSynthesis(analyses=tuple(analyses), yardsticks=yard, r=r, method=method)
 
 
-def prepost_plot(synthesis: PrePostSynthesis, *, domain: str = "density"):
+def prepost_plot(synthesis: PrePostSynthesis, *, domain: str = "density") -> Figure:
     """Forest-style plot of pooled pre-post changes per scale, with the minoxidil yardstick.
 
     Returns a matplotlib Figure: one panel per scale of ``domain``; on the hairs/cm² panel
