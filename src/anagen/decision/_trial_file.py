@@ -305,22 +305,31 @@ def _check_treatment(v: Any, field: str, base_dir: str) -> str:
     shipped = protocol_paths()
     if v in ALTERNATIVES or v in shipped:
         return v
-    p = Path(v) if Path(v).is_absolute() else Path(base_dir) / v
-    if v.endswith(".toml") and p.is_file():
-        from anagen.therapy import load_protocol
-
-        load_protocol(p)  # its own errors name the protocol key
-        return str(p.resolve())
-    raise InputError(
-        field=field,
-        allowed=(
-            "a shipped protocol ("
-            + ", ".join(shipped)
-            + "), an existing protocol .toml file, or one of "
-            + ", ".join(ALTERNATIVES)
-        ),
-        got=v,
+    allowed = (
+        "a shipped protocol ("
+        + ", ".join(shipped)
+        + "), one of "
+        + ", ".join(ALTERNATIVES)
+        + ", or a protocol .toml file inside the trial file's folder (relative path, no '..')"
     )
+    rel = Path(v)
+    if not v.endswith(".toml") or rel.is_absolute() or ".." in rel.parts or "\x00" in v:
+        raise InputError(field=field, allowed=allowed, got=v)
+    folder = Path(base_dir).resolve()
+    p = (folder / rel).resolve()  # follows symlinks: a link pointing out of the folder is refused
+    if not p.is_relative_to(folder) or not p.is_file():
+        raise InputError(field=field, allowed=allowed, got=v)
+    from anagen.therapy import load_protocol
+
+    try:
+        load_protocol(p)
+    except InputError:  # never quote another file's content in this file's error
+        raise InputError(
+            field=field,
+            allowed=f"a valid protocol file (check it with: anagen therapy show {v})",
+            got=v,
+        ) from None
+    return str(p)
 
 
 def trial_from_dict(data: dict[str, Any], *, base_dir: str = ".") -> TrialSpec:
