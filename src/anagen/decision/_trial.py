@@ -207,35 +207,43 @@ def run_patients(
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Virtual patients ``lo..hi-1``: outcomes ``(hi - lo, len(arms), n_visits)``, sex and stage.
 
+    The outcome is :func:`anagen.scalp.target_area_counts` (re-found 1 cm² area, terminal
+    hairs/cm² with the reading error) plus the placebo/vehicle response
+    (:func:`anagen.scalp.placebo.placebo_change`) in every arm except ``none`` (untreated: no
+    vehicle): in a blinded trial the treated arms get the vehicle too.
+
     Pool patients (``trial=None``): each person runs under every arm of ``arms`` (default: all)
     from the same day-0 target area with the same random numbers (twins); parameter draws per
     patient (``per_patient``) or medians (``median``). Split-scalp: the two arms are two target
     areas of the same person. ``trial=t`` (``per_trial``): patient *i* of trial *t*, in the one
     arm given, with that trial's parameter draw for the arm.
     """
-    from anagen.decision._trial_area import area_state, read_terminal, run_area
+    from anagen.decision._trial_area import area_state
+    from anagen.scalp import target_area_counts
+    from anagen.scalp.placebo import DEFAULT_PLACEBO, placebo_change
 
     params = _params()
-    cv = params.phototrichogram.count_cv
     arms = tuple(range(len(spec.arms))) if arms is None else tuple(arms)
-    days = _visit_days(spec)
+    days = np.concatenate(([0.0], _visit_days(spec)))
+    vehicle = placebo_change(days, DEFAULT_PLACEBO)
     root = np.random.SeedSequence(spec.seed)
-    out = np.empty((hi - lo, len(arms), days.size))
+    out = np.empty((hi - lo, len(arms), days.size - 1))
     sexes = np.empty(hi - lo, dtype="<U1")
     stages = np.empty(hi - lo, dtype="<U12")
     split = spec.design == "split-scalp"
     for k, i in enumerate(range(lo, hi)):
         key = (1, i) if trial is None else (2, trial, arms[0], i)  # per_trial: one person per arm
-        s_pop, s_area, s_par, s_sim, s_read = _patient_seed(root, *key).spawn(5)
+        s_pop, s_area, s_par, s_meas = _patient_seed(root, *key).spawn(4)
         patient, model_stage = _population_patient(spec, np.random.default_rng(s_pop))
         sexes[k], stages[k] = patient.sex, patient.stage
         area_rng = np.random.default_rng(s_area)
         kw = {"sex": patient.sex, "age": patient.age, "stage": model_stage, "zone": spec.zone}
-        area = area_state(params, rng=area_rng, **kw)
-        reads = s_read.spawn(len(arms))
+        patch = area_state(params, rng=area_rng, **kw)
         for j, a in enumerate(arms):
-            if split and j > 0:  # the other half: another target area of the same person
-                area = area_state(params, rng=area_rng, **kw)
+            meas_seed = s_meas
+            if split and j > 0:  # the other half: another patch and area of the same person
+                patch = area_state(params, rng=area_rng, **kw)
+                meas_seed = _patient_seed(s_meas, j)
             if spec.parameters == "median":
                 prng = None
             elif trial is not None:
@@ -243,8 +251,12 @@ def run_patients(
             else:
                 prng = np.random.default_rng(s_par)  # the same draw for every arm (twins)
             mod = _modulation(spec, a, patient, prng)
-            counts = run_area(params, area, days, mod, s_sim)
-            read = read_terminal(*counts, cv, np.random.default_rng(reads[j]))
+            m = target_area_counts(
+                params, patch, zone=spec.zone, visit_days=days, modulation=mod, seed=meas_seed
+            )
+            read = m.terminal_per_cm2
+            if spec.arms[a].treatment != "none":  # blinded arms: the placebo/vehicle response
+                read = read + vehicle
             out[k, j] = _outcome(read, spec.measure)
     return out, sexes, stages
 

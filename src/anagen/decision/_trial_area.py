@@ -1,13 +1,15 @@
-"""One virtual trial patient, simulated only where the trial measures: the re-found target area.
+"""One virtual trial patient, simulated only where the trial measures: around the target area.
 
 A trial counts the hairs of a fixed, tattooed 1 cm² target area at every visit [S22]. So a
-virtual patient is not a whole scalp: it is the real follicles of that area — a Poisson number
-with mean ``follicles/cm² x area`` of the trial's zone (:func:`anagen.scalp.state.
-real_follicles_by_zone`) — started at equilibrium and run through the years of pattern hair
-loss that put the model's reference scalp in the patient's stage (the same clock as
-:func:`anagen.scalp.initial_scalp`). The visits read the SAME follicles (re-found area), each
-reading with the phototrichogram's reading error (CV 6.3 % [S62], as in
-:func:`anagen.scalp.phototrichogram.phototrichogram`).
+virtual patient is not a whole scalp: it is a *patch* of the trial's zone — a Poisson number
+(mean ``follicles/cm² x PATCH_CM2``, :func:`anagen.scalp.state.real_follicles_by_zone`) of real
+follicles, started at equilibrium and run through the years of pattern hair loss that put the
+model's reference scalp in the patient's stage (the same clock as
+:func:`anagen.scalp.initial_scalp`). The measured outcome is then read by the model's one
+outcome function, :func:`anagen.scalp.target_area_counts`: it draws the 1 cm² area's follicle
+sites from the patch, runs only them and reads the SAME follicles at every visit with the cited
+reading error (CV 6.3 % [S62]). The patch is twice the area so that the area's Poisson number
+of sites always fits in it.
 
 For a parallel design every patient is run under every arm with the same random numbers
 (twins, common random numbers); a simulated trial then takes each arm's patients from
@@ -28,17 +30,17 @@ from functools import lru_cache
 
 import numpy as np
 
-from anagen.scalp import ZONE_NAMES, Modulation, stages_for
+from anagen.scalp import ZONE_NAMES, stages_for
 from anagen.scalp import simulate as scalp_simulate
 from anagen.scalp.params import ScalpParams
 from anagen.scalp.staging import affected_clock_years, onset_age, stage_clock_years
 from anagen.scalp.state import DAYS_PER_YEAR, ScalpState, normal_state, real_follicles_by_zone
 
-__all__ = ["AREA_CM2", "area_state", "read_terminal", "run_area"]
+__all__ = ["PATCH_CM2", "area_state"]
 
-#: Target area of the phototrichogram (1 cm² [S22]).
-AREA_CM2 = 1.0
-_ANAGEN, _CATAGEN, _TELOGEN = 0, 1, 2
+#: Simulated patch of the zone around the 1 cm² target area [S22] (twice its size, so that the
+#: area's Poisson number of follicle sites always fits: P(Poisson(229) > 458) < 1e-30).
+PATCH_CM2 = 2.0
 
 
 @lru_cache(maxsize=8)
@@ -70,13 +72,10 @@ def area_state(
     stage: str,
     zone: str,
     rng: np.random.Generator,
-    area_cm2: float = AREA_CM2,
+    area_cm2: float = PATCH_CM2,
 ) -> ScalpState:
-    """Day-0 follicles of one target area of ``zone`` for a person of this age, sex and stage.
-
-    The state holds only the area's follicles (all in ``zone``); its ``scale`` makes the
-    trajectory's density of that zone equal to the area's count per cm².
-    """
+    """Day-0 follicles of a ``area_cm2`` patch of ``zone`` for a person of this age, sex and
+    stage (all follicles in ``zone``; ``scale`` makes the zone density the patch's per cm²)."""
     j = ZONE_NAMES.index(zone)
     n = max(1, int(rng.poisson(_follicles_per_cm2(params)[j] * area_cm2)))
     st = normal_state(params, n, rng, sex=sex, age_years=age)
@@ -91,41 +90,3 @@ def area_state(
     traj = scalp_simulate(params, st, years=years, every=None, seed=rng)
     assert traj.final_state is not None
     return traj.final_state
-
-
-def run_area(
-    params: ScalpParams,
-    state: ScalpState,
-    visit_days: np.ndarray,
-    modulation: Modulation | None,
-    seed: np.random.SeedSequence,
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Run the area to the last visit; true (anagen, non-growing, vellus) hair counts of its
-    zone at day 0 and each visit, three arrays of shape ``(1 + len(visit_days),)``."""
-    every = 7.0 if np.allclose(visit_days / 7.0, np.round(visit_days / 7.0)) else 1.0
-    horizon = float(visit_days.max())
-    traj = scalp_simulate(
-        params, state, days=horizon, every=every, seed=seed, modulation=modulation
-    )
-    j = int(state.zone[0]) if state.n_follicles else 0
-    k = np.concatenate(([0], np.searchsorted(traj.t_days, visit_days - 1e-9)))
-    c = traj.counts[k, j]
-    return c[:, _ANAGEN], c[:, _CATAGEN] + c[:, _TELOGEN], traj.vellus[k, j]
-
-
-def read_terminal(
-    anagen: np.ndarray,
-    resting: np.ndarray,
-    vellus: np.ndarray,
-    cv: float,
-    rng: np.random.Generator,
-    area_cm2: float = AREA_CM2,
-) -> np.ndarray:
-    """Terminal hairs/cm² read at each visit: every count with relative reading error ``cv``
-    (normal, truncated at 0), terminal = total - vellus, as the phototrichogram reads it."""
-    z = rng.standard_normal((3, anagen.size))
-    a = np.maximum(anagen * (1.0 + cv * z[0]), 0.0)
-    t = np.maximum(resting * (1.0 + cv * z[1]), 0.0)
-    v = np.maximum(vellus * (1.0 + cv * z[2]), 0.0)
-    total = a + t
-    return (total - np.minimum(v, total)) / area_cm2
