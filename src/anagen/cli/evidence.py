@@ -28,6 +28,10 @@ _MEASURE_LABEL = {
 }
 
 
+#: Most study rows printed in the table (longer files are summarised; JSON has them all).
+MAX_TABLE_ROWS = 60
+
+
 def _plot_path(path: Path | None, option: str) -> Path | None:
     if path is not None and path.suffix.lower() not in _PLOT_SUFFIXES:
         raise InputError(
@@ -89,6 +93,16 @@ def pool_cmd(
             allowed=f">= {need} data rows",
             got=data.k,
         )
+    if forest is not None:
+        from anagen.evidence._plots import MAX_FOREST_STUDIES
+
+        if data.k > MAX_FOREST_STUDIES:
+            raise InputError(
+                f"a forest plot shows at most {MAX_FOREST_STUDIES} studies; this file has "
+                f"{data.k:,} (pool without --forest, or plot a subset)",
+                field="--forest",
+                file=str(file),
+            )
     sub = None
     try:
         res = pool(data.yi, data.vi, method=method, knha=knha, level=level)
@@ -143,9 +157,23 @@ def pool_cmd(
     )
     for col in ("study", "yi", "se", "weight %"):
         t.add_column(col, justify="left" if col == "study" else "right")
-    for s in studies:
+    shown = studies if len(studies) <= MAX_TABLE_ROWS else studies[: MAX_TABLE_ROWS - 10]
+    for s in shown:
         t.add_row(esc(s["study"]), f"{s['yi']:.4g}", f"{s['se']:.4g}", f"{s['weight']:.1f}")
+    if len(shown) < len(studies):
+        rest = studies[len(shown) :]
+        t.add_row(
+            f"... {len(rest):,} more studies",
+            f"{min(r['yi'] for r in rest):.4g} to {max(r['yi'] for r in rest):.4g}",
+            "",
+            f"{sum(r['weight'] for r in rest):.1f}",
+        )
     console.print(t)
+    if len(shown) < len(studies):
+        console.print(
+            f"(first {len(shown)} of {len(studies):,} studies shown; all are in --format json)",
+            highlight=False,
+        )
     s = Table(show_header=False, box=None)
     s.add_column(style="bold")
     s.add_column()

@@ -108,6 +108,10 @@ def _diamond(
     ax.add_patch(poly)
 
 
+#: Most study rows in one forest plot (about 3 m of figure at the row height used here).
+MAX_FOREST_STUDIES = 500
+
+
 def forest_plot(
     yi: Sequence[float] | np.ndarray,
     vi: Sequence[float] | np.ndarray,
@@ -180,6 +184,13 @@ def forest_plot(
     y = np.asarray(yi, dtype=float).ravel()
     v = np.asarray(vi, dtype=float).ravel()
     k = y.size
+    if k > MAX_FOREST_STUDIES:
+        raise InputError(
+            f"a forest plot shows at most {MAX_FOREST_STUDIES} study rows (a taller figure is "
+            "unreadable and costs minutes and gigabytes); plot a subset or use a funnel plot",
+            field="studies",
+            got=k,
+        )
     if k == 0 and not published:
         raise InputError(field="yi", allowed="at least one study or published estimate", got=0)
     if v.size != k:
