@@ -18,9 +18,16 @@ _QUEUE: Any = None
 
 
 def init_worker(queue: Any) -> None:
-    """Process-pool initializer: remember the progress queue."""
+    """Process-pool initializer: remember the progress queue; run below the web server's
+    priority, so page loads stay quick while a job computes."""
     global _QUEUE
     _QUEUE = queue
+    import os
+
+    try:
+        os.nice(5)
+    except (AttributeError, OSError):  # pragma: no cover - not on this platform
+        pass
 
 
 def _progress(job_id: str, done: float, total: float) -> None:

@@ -8,6 +8,7 @@ library's answers (see :mod:`anagen.web._assessment_view` and :mod:`anagen.web._
 from __future__ import annotations
 
 import json
+from functools import lru_cache
 from typing import Annotated, Any
 
 from fastapi import APIRouter, HTTPException, Path, Query, Request
@@ -81,6 +82,12 @@ def home(request: Request) -> Response:
 # -- evidence --------------------------------------------------------------------------------
 
 
+@lru_cache(maxsize=1)
+def _evidence_figures_json() -> str:
+    summary = _evidence.evidence_summary()
+    return _json([_evidence.analysis_figures(a) for a in summary.analyses])
+
+
 def _year(value: str | None, field: str) -> int | None:
     if value is None or not value.strip():
         return None
@@ -115,7 +122,6 @@ def evidence(
         product=product, design=design, outcome=outcome, year_min=year_min, year_max=year_max
     )
     summary = _evidence.evidence_summary()
-    figures = [_evidence.analysis_figures(a) for a in summary.analyses]
     query = "&".join(f"{k}={v}" for k, v in filters.items() if v not in (None, ""))
     return _render(
         request,
@@ -126,7 +132,7 @@ def evidence(
             "filters": filters,
             "options": _evidence.filter_options(),
             "summary": summary,
-            "figures_json": _json(figures),
+            "figures_json": _evidence_figures_json(),
             "csv_url": "/api/v1/evidence/studies.csv" + (f"?{query}" if query else ""),
         },
     )
@@ -183,13 +189,19 @@ async def pool_submit(request: Request, settings: SettingsDep) -> Response:
 # -- assessment ------------------------------------------------------------------------------
 
 
+@lru_cache(maxsize=1)
+def _protocol_names() -> tuple[tuple[str, str], ...]:
+    from anagen.therapy import load_protocol, protocol_paths
+
+    return tuple((k, load_protocol(p).name) for k, p in protocol_paths().items())
+
+
 def _assess_ctx(values: dict[str, Any] | None = None) -> dict[str, Any]:
     from anagen.scalp import ZONE_NAMES
-    from anagen.therapy import load_protocol, protocol_paths
     from anagen.therapy.patient import MEN_STAGES, WOMEN_STAGES, Health
     from anagen.web._stages import STAGE_DESCRIPTIONS, STAGE_SOURCES
 
-    protos = [(k, load_protocol(p).name) for k, p in protocol_paths().items()]
+    protos = _protocol_names()
     health = [
         (k, k.replace("_", " ")) for k, f in Health.model_fields.items() if f.annotation is bool
     ]
