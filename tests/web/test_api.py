@@ -192,3 +192,22 @@ def test_assessment_job_page_shows_the_library_numbers(client, app):
     assert client.get(r.json()["page_url"] + "/print").status_code == 200
     rep = client.get(r.json()["page_url"] + "/report.html")
     assert rep.status_code == 200 and "attachment" in rep.headers["content-disposition"]
+
+
+def test_a_job_survives_its_worker_being_killed(client, app):
+    import os
+    import signal
+    import time
+
+    r = client.post(
+        "/api/v1/trials/power", json={"trials": 20, "n_values": [4], "follicles": 1000, "seed": 9}
+    )
+    jobs = app.state.jobs
+    t_end = time.monotonic() + 120
+    while jobs.get(r.json()["id"]).status == "queued" and time.monotonic() < t_end:
+        time.sleep(0.05)
+    for proc in list(jobs._pool._processes.values()):  # the pool's own worker
+        os.kill(proc.pid, signal.SIGKILL)
+    job = jobs.wait(r.json()["id"], 600)
+    assert job.status == "done", job.error
+    assert job.retries == 1

@@ -41,6 +41,7 @@ class Job:
     total: float = 0.0
     error: str | None = None
     result: dict[str, Any] | None = field(default=None, repr=False)
+    retries: int = 0
     created: float = field(default_factory=time.time)
     finished: float | None = None
 
@@ -140,17 +141,31 @@ class JobManager:
             self._jobs[job.id] = job
             self._by_key[key] = job.id
             self._evict()
+        self._start(job, payload)
+        return job
+
+    def _start(self, job: Job, payload: dict[str, Any]) -> None:
         from anagen.web._tasks import run_task
 
         try:
-            fut = self._ensure_pool().submit(run_task, kind, job.id, payload)
+            fut = self._ensure_pool().submit(run_task, job.kind, job.id, payload)
         except (BrokenProcessPool, RuntimeError):
             self._pool = None  # a dead pool is replaced on the next submit
-            fut = self._ensure_pool().submit(run_task, kind, job.id, payload)
-        fut.add_done_callback(lambda f, j=job: self._finish(j, f))
-        return job
+            fut = self._ensure_pool().submit(run_task, job.kind, job.id, payload)
+        fut.add_done_callback(lambda f, j=job, p=payload: self._finish(j, f, p))
 
-    def _finish(self, job: Job, fut: Future) -> None:
+    def _finish(self, job: Job, fut: Future, payload: dict[str, Any]) -> None:
+        if (
+            not self._closed
+            and job.retries == 0
+            and not fut.cancelled()
+            and isinstance(fut.exception(), BrokenProcessPool)
+        ):
+            # a worker process died (killed from outside): start a fresh pool and retry once
+            job.retries += 1
+            self._pool = None
+            threading.Thread(target=self._start, args=(job, payload), daemon=True).start()
+            return
         with self._lock:
             job.finished = time.time()
             try:
