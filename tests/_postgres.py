@@ -60,7 +60,9 @@ class PostgresServer:
     _bin: Path
     _root: Path
 
-    def url(self, user: str | None = None, password: str | None = None, db: str = "postgres") -> str:
+    def url(
+        self, user: str | None = None, password: str | None = None, db: str = "postgres"
+    ) -> str:
         u = user or self.superuser
         cred = f"{u}:{password}" if password else u
         return f"postgresql+psycopg://{cred}@127.0.0.1:{self.port}/{db}"
@@ -71,8 +73,15 @@ class PostgresServer:
 
     def stop(self) -> None:
         subprocess.run(
-            [*self._prefix, str(self._bin / "pg_ctl"), "-D", str(self.datadir), "-m", "immediate",
-             "stop"],
+            [
+                *self._prefix,
+                str(self._bin / "pg_ctl"),
+                "-D",
+                str(self.datadir),
+                "-m",
+                "immediate",
+                "stop",
+            ],
             capture_output=True,
             check=False,
         )
@@ -92,8 +101,19 @@ def start_postgres() -> PostgresServer:
         prefix = ["runuser", "-u", "postgres", "--"]
         superuser = "postgres"
     subprocess.run(
-        [*prefix, str(pg_bin / "initdb"), "-D", str(datadir), "-U", superuser, "-A", "trust",
-         "-E", "UTF8", "--no-sync"],
+        [
+            *prefix,
+            str(pg_bin / "initdb"),
+            "-D",
+            str(datadir),
+            "-U",
+            superuser,
+            "-A",
+            "trust",
+            "-E",
+            "UTF8",
+            "--no-sync",
+        ],
         check=True,
         capture_output=True,
     )
@@ -103,8 +123,20 @@ def start_postgres() -> PostgresServer:
         "-c fsync=on -c max_connections=120 -c shared_buffers=32MB"
     )
     subprocess.run(
-        [*prefix, str(pg_bin / "pg_ctl"), "-D", str(datadir), "-o", opts, "-l",
-         str(root / "log"), "-w", "-t", "60", "start"],
+        [
+            *prefix,
+            str(pg_bin / "pg_ctl"),
+            "-D",
+            str(datadir),
+            "-o",
+            opts,
+            "-l",
+            str(root / "log"),
+            "-w",
+            "-t",
+            "60",
+            "start",
+        ],
         check=True,
         capture_output=True,
     )
@@ -120,3 +152,23 @@ def start_postgres() -> PostgresServer:
                 raise
             time.sleep(0.1)
     return server
+
+
+_OWNER = "anagen_owner"
+_OWNER_PW = "owner-test-password"
+
+
+def create_database(server: PostgresServer, name: str) -> str:
+    """A fresh database owned by a non-superuser role with CREATEROLE; returns its owner URL.
+
+    The registry's row-level security applies to the application role, not to this owner (and
+    never to a superuser), so tests connect the application as the role ``init`` creates.
+    """
+    import psycopg
+
+    dsn = f"host=127.0.0.1 port={server.port} user={server.superuser} dbname=postgres"
+    with psycopg.connect(dsn, autocommit=True) as c:
+        if c.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", (_OWNER,)).fetchone() is None:
+            c.execute(f"CREATE ROLE {_OWNER} LOGIN CREATEROLE PASSWORD '{_OWNER_PW}'")
+        c.execute(f'CREATE DATABASE "{name}" OWNER {_OWNER}')
+    return server.url(_OWNER, _OWNER_PW, name)

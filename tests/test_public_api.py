@@ -6,7 +6,7 @@ import importlib
 
 import pytest
 
-PACKAGES = ["anagen.evidence", "anagen.decision"]
+PACKAGES = ["anagen.evidence", "anagen.decision", "anagen.registry"]
 
 
 @pytest.mark.parametrize("package", PACKAGES)

@@ -11,7 +11,7 @@ import sys
 
 import typer
 
-from anagen.cli import assess, calibrate, evidence, scalp, serve, therapy, trial
+from anagen.cli import assess, calibrate, evidence, registry, scalp, serve, therapy, trial
 from anagen.cli._common import err_console, esc
 from anagen.errors import InputError
 
@@ -33,6 +33,7 @@ app.command("assess")(assess.assess)
 app.add_typer(calibrate.app, name="calibrate")
 app.add_typer(trial.app, name="trial")
 app.command("serve")(serve.serve)
+app.add_typer(registry.app, name="registry")
 
 
 def _print_version(value: bool) -> None:

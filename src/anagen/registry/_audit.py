@@ -56,8 +56,14 @@ def _plain(v: Any) -> Any:
 
 def canonical(obj: Any) -> str:
     """Canonical JSON (sorted keys, no spaces, no NaN)."""
-    return json.dumps(obj, sort_keys=True, separators=(",", ":"), allow_nan=False,
-                      default=_plain, ensure_ascii=False)
+    return json.dumps(
+        obj,
+        sort_keys=True,
+        separators=(",", ":"),
+        allow_nan=False,
+        default=_plain,
+        ensure_ascii=False,
+    )
 
 
 def row_values(obj: Any, override: dict[str, Any] | None = None) -> dict[str, Any]:
@@ -76,9 +82,24 @@ def row_values(obj: Any, override: dict[str, Any] | None = None) -> dict[str, An
 
 
 def entry_hash(prev: str, e: dict[str, Any]) -> str:
-    body = canonical({k: e[k] for k in ("clinic_id", "seq", "at", "user_id", "username",
-                                        "action", "table_name", "row_id", "old", "new",
-                                        "reason")})
+    body = canonical(
+        {
+            k: e[k]
+            for k in (
+                "clinic_id",
+                "seq",
+                "at",
+                "user_id",
+                "username",
+                "action",
+                "table_name",
+                "row_id",
+                "old",
+                "new",
+                "reason",
+            )
+        }
+    )
     return hashlib.sha256((prev + "|" + body).encode()).hexdigest()
 
 
@@ -157,9 +178,9 @@ class ChainReport:
         }
 
 
-def verify(session: Session, clinic_ids: Sequence[int], *, max_problems: int = 20) -> list[
-    ChainReport
-]:
+def verify(
+    session: Session, clinic_ids: Sequence[int], *, max_problems: int = 20
+) -> list[ChainReport]:
     """Check each clinic's chain, and that replaying it gives the rows now in the tables."""
     reports = []
     for cid in clinic_ids:
@@ -176,15 +197,19 @@ def verify(session: Session, clinic_ids: Sequence[int], *, max_problems: int = 2
             n += 1
             d = {c.name: getattr(e, c.key) for c in m.AuditEntry.__table__.columns}
             if e.seq != expect_seq:
-                problems.append(f"entry seq {e.seq}: expected seq {expect_seq} (entry missing "
-                                "or inserted)")
+                problems.append(
+                    f"entry seq {e.seq}: expected seq {expect_seq} (entry missing or inserted)"
+                )
                 expect_seq = e.seq
             if e.prev_hash != prev:
-                problems.append(f"entry seq {e.seq}: prev_hash does not match entry "
-                                f"{e.seq - 1}'s hash (chain broken)")
+                problems.append(
+                    f"entry seq {e.seq}: prev_hash does not match entry "
+                    f"{e.seq - 1}'s hash (chain broken)"
+                )
             if entry_hash(e.prev_hash, d) != e.hash:
-                problems.append(f"entry seq {e.seq}: hash does not match its contents "
-                                "(entry altered)")
+                problems.append(
+                    f"entry seq {e.seq}: hash does not match its contents (entry altered)"
+                )
             prev, expect_seq = e.hash, expect_seq + 1
             state[(e.table_name, e.row_id)] = e.new
         checked = 0
@@ -197,17 +222,23 @@ def verify(session: Session, clinic_ids: Sequence[int], *, max_problems: int = 2
                 seen.add(key)
                 logged = state.get(key)
                 if logged is None:
-                    problems.append(f"{key[0]} row {obj.id}: not in the audit trail (inserted "
-                                    "outside the application, or the trail was truncated)")
+                    problems.append(
+                        f"{key[0]} row {obj.id}: not in the audit trail (inserted "
+                        "outside the application, or the trail was truncated)"
+                    )
                 elif logged != canonical(row_values(obj)):
-                    problems.append(f"{key[0]} row {obj.id}: differs from its last audited "
-                                    "values (changed outside the application)")
+                    problems.append(
+                        f"{key[0]} row {obj.id}: differs from its last audited "
+                        "values (changed outside the application)"
+                    )
                 if len(problems) >= max_problems:
                     break
             for (table, rid), new in state.items():
                 if table == cls.__tablename__ and new is not None and (table, rid) not in seen:
-                    problems.append(f"{table} row {rid}: audited but missing from the table "
-                                    "(deleted outside the application)")
+                    problems.append(
+                        f"{table} row {rid}: audited but missing from the table "
+                        "(deleted outside the application)"
+                    )
         reports.append(ChainReport(cid, n, not problems, problems[:max_problems], checked))
         session.expunge_all()
     return reports

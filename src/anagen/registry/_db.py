@@ -53,11 +53,18 @@ def resolve_url(url: str | None = None) -> str:
     try:
         parsed = make_url(u)
     except ArgumentError:
-        raise InputError(field="--db", allowed="a database URL (sqlite:///FILE or "
-                         "postgresql+psycopg://USER@HOST/DB) or a file path", got=u) from None
+        raise InputError(
+            field="--db",
+            allowed="a database URL (sqlite:///FILE or "
+            "postgresql+psycopg://USER@HOST/DB) or a file path",
+            got=u,
+        ) from None
     if parsed.drivername not in ("sqlite", "sqlite+pysqlite", "postgresql+psycopg"):
-        raise InputError(field="--db", allowed="sqlite:///FILE or postgresql+psycopg://...",
-                         got=parsed.drivername)
+        raise InputError(
+            field="--db",
+            allowed="sqlite:///FILE or postgresql+psycopg://...",
+            got=parsed.drivername,
+        )
     return u
 
 
@@ -134,8 +141,7 @@ class Registry:
                     c.commit()
         except OperationalError as exc:
             msg = str(exc.orig).splitlines()[0] if exc.orig else str(exc)
-            raise InputError(f"cannot open the registry database: {msg}",
-                             field="--db") from None
+            raise InputError(f"cannot open the registry database: {msg}", field="--db") from None
 
     def dispose(self) -> None:
         self.engine.dispose()

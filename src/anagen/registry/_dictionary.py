@@ -11,8 +11,15 @@ __all__ = ["data_dictionary", "dictionary_markdown"]
 
 def _type(col: Any) -> str:
     t = type(col.type).__name__.lower()
-    return {"string": "text", "text": "text", "float": "number", "integer": "integer",
-            "boolean": "true/false", "date": "date (YYYY-MM-DD)", "json": "JSON"}.get(t, t)
+    return {
+        "string": "text",
+        "text": "text",
+        "float": "number",
+        "integer": "integer",
+        "boolean": "true/false",
+        "date": "date (YYYY-MM-DD)",
+        "json": "JSON",
+    }.get(t, t)
 
 
 def data_dictionary() -> list[dict[str, Any]]:
@@ -27,20 +34,24 @@ def data_dictionary() -> list[dict[str, Any]]:
                 doc, allowed = "row version, +1 on every change (optimistic locking)", ">= 1"
             elif col.foreign_keys:
                 ref = next(iter(col.foreign_keys)).target_fullname
-                doc, allowed = f"the row's {ref.split('.')[0].rstrip('s')} ({ref})", \
-                    "a row of the same clinic"
+                doc, allowed = (
+                    f"the row's {ref.split('.')[0].rstrip('s')} ({ref})",
+                    "a row of the same clinic",
+                )
             else:
                 doc = spec.doc if spec else ""
                 allowed = spec.allowed() if spec else ""
-            out.append({
-                "table": table.name,
-                "column": col.name,
-                "type": _type(col),
-                "unit": (spec.unit if spec else None) or "",
-                "allowed": allowed,
-                "required": not col.nullable,
-                "meaning": doc,
-            })
+            out.append(
+                {
+                    "table": table.name,
+                    "column": col.name,
+                    "type": _type(col),
+                    "unit": (spec.unit if spec else None) or "",
+                    "allowed": allowed,
+                    "required": not col.nullable,
+                    "meaning": doc,
+                }
+            )
     return out
 
 
@@ -50,14 +61,22 @@ def dictionary_markdown() -> str:
     by_table: dict[str, list[dict[str, Any]]] = {}
     for e in data_dictionary():
         by_table.setdefault(e["table"], []).append(e)
-    docs = {c.__tablename__: (c.__doc__ or "").strip().splitlines()[0]
-            for c in m.Base.__subclasses__()}
+    docs = {
+        c.__tablename__: (c.__doc__ or "").strip().splitlines()[0] for c in m.Base.__subclasses__()
+    }
     for table, rows in by_table.items():
-        lines += [f"### `{table}`", "", docs.get(table, ""), "",
-                  "| column | type | unit | allowed | required | meaning |",
-                  "|---|---|---|---|---|---|"]
+        lines += [
+            f"### `{table}`",
+            "",
+            docs.get(table, ""),
+            "",
+            "| column | type | unit | allowed | required | meaning |",
+            "|---|---|---|---|---|---|",
+        ]
         for r in rows:
-            lines.append(f"| `{r['column']}` | {r['type']} | {r['unit']} | {r['allowed']} | "
-                         f"{'yes' if r['required'] else 'no'} | {r['meaning']} |")
+            lines.append(
+                f"| `{r['column']}` | {r['type']} | {r['unit']} | {r['allowed']} | "
+                f"{'yes' if r['required'] else 'no'} | {r['meaning']} |"
+            )
         lines.append("")
     return "\n".join(lines)

@@ -29,12 +29,18 @@ def create_app_login(registry: Registry, name: str, password: str) -> None:
     if len(password) < 12:
         raise InputError(field="app password", allowed="at least 12 characters")
     with registry.engine.begin() as conn:
-        exists = conn.execute(text("SELECT 1 FROM pg_roles WHERE rolname = :n"),
-                              {"n": name}).first()
-        verb = "ALTER ROLE %I LOGIN PASSWORD %L" if exists else (
-            "CREATE ROLE %I LOGIN PASSWORD %L IN ROLE anagen_app")
-        stmt = conn.execute(text("SELECT format(CAST(:f AS text), CAST(:n AS text), CAST(:p AS text))"),
-                            {"f": verb, "n": name, "p": password}).scalar_one()
+        exists = conn.execute(
+            text("SELECT 1 FROM pg_roles WHERE rolname = :n"), {"n": name}
+        ).first()
+        verb = (
+            "ALTER ROLE %I LOGIN PASSWORD %L"
+            if exists
+            else ("CREATE ROLE %I LOGIN PASSWORD %L IN ROLE anagen_app")
+        )
+        stmt = conn.execute(
+            text("SELECT format(CAST(:f AS text), CAST(:n AS text), CAST(:p AS text))"),
+            {"f": verb, "n": name, "p": password},
+        ).scalar_one()
         conn.exec_driver_sql(stmt)
         if exists:
             conn.exec_driver_sql(f'GRANT anagen_app TO "{name}"')
@@ -74,8 +80,7 @@ def init_registry(
             if c is None:
                 c = svc.create_clinic(s, clinic, clinic_name or clinic, synthetic=synthetic)
             svc.add_user(s, None, admin, admin_password, "admin", clinic_id=c.id)
-            out["clinic"] = {"id": c.id, "code": c.code, "name": c.name,
-                             "synthetic": c.synthetic}
+            out["clinic"] = {"id": c.id, "code": c.code, "name": c.name, "synthetic": c.synthetic}
             out["admin"] = admin
     reg.dispose()
     return out

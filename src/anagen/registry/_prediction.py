@@ -27,23 +27,35 @@ __all__ = ["ALTERNATIVES", "PLANNED_MONTHS", "PredictionSettings", "predict", "t
 #: Months after the start of treatment at which the Assessment reports predictions.
 PLANNED_MONTHS: tuple[int, ...] = (6, 12, 24)
 #: Non-cell options the Assessment computes, plus "none" (untreated comparator).
-ALTERNATIVES = ("minoxidil_5", "minoxidil_2", "finasteride_1mg", "lllt", "prp", "transplant",
-                "none")
+ALTERNATIVES = (
+    "minoxidil_5",
+    "minoxidil_2",
+    "finasteride_1mg",
+    "lllt",
+    "prp",
+    "transplant",
+    "none",
+)
 
 
 class PredictionSettings:
     """How much computing a frozen prediction gets (stored with it)."""
 
-    def __init__(self, n_draws: int = 20, n_follicles: int = 4000, n_scalps: int = 2,
-                 seed: int = 0) -> None:
-        if not 4 <= n_draws <= 500:
-            raise InputError(field="--draws", allowed="in [4, 500]", got=n_draws)
-        if not 1000 <= n_follicles <= 100_000:
-            raise InputError(field="--follicles", allowed="in [1000, 100000]", got=n_follicles)
+    def __init__(
+        self, n_draws: int = 20, n_follicles: int = 4000, n_scalps: int = 2, seed: int = 0
+    ) -> None:
+        if not 5 <= n_draws <= 500:
+            raise InputError(field="--draws", allowed="in [5, 500]", got=n_draws)
+        if not 2000 <= n_follicles <= 100_000:
+            raise InputError(field="--follicles", allowed="in [2000, 100000]", got=n_follicles)
         if not 0 <= seed < 2**31:
             raise InputError(field="--seed", allowed="in [0, 2^31)", got=seed)
         self.n_draws, self.n_follicles, self.n_scalps, self.seed = (
-            n_draws, n_follicles, n_scalps, seed)
+            n_draws,
+            n_follicles,
+            n_scalps,
+            seed,
+        )
 
     def key(self) -> tuple[int, int, int, int]:
         return (self.n_draws, self.n_follicles, self.n_scalps, self.seed)
@@ -96,29 +108,40 @@ def _rows_from(a: Any, option: str, months: tuple[int, ...], s: PredictionSettin
     none = a.option("none")
     frozen = opt.to_dict()
     frozen.pop("trajectory", None)
-    settings = {**a.settings, "option_key": opt.key, "option_name": opt.name,
-                "baseline_terminal_density_model": a.baseline_density.to_dict(),
-                "outcome": "change of terminal hair density from baseline, hairs/cm2, "
-                           "area-weighted mean over the pattern-loss zones: " + ", ".join(a.zones),
-                "frozen_option": frozen}
+    settings = {
+        **a.settings,
+        "option_key": opt.key,
+        "option_name": opt.name,
+        "baseline_terminal_density_model": a.baseline_density.to_dict(),
+        "outcome": "change of terminal hair density from baseline, hairs/cm2, "
+        "area-weighted mean over the pattern-loss zones: " + ", ".join(a.zones),
+        "frozen_option": frozen,
+    }
     rows = []
     for mth in months:
         c, u = opt.change_vs_baseline[mth], none.change_vs_baseline[mth]
-        rows.append({
-            "month": mth,
-            "change_median": c.median, "change_low": c.low, "change_high": c.high,
-            "untreated_median": u.median, "untreated_low": u.low, "untreated_high": u.high,
-            "model_version": __version__,
-            "parameter_source": a.parameter_source[:200],
-            "seed": s.seed,
-            "settings": settings,
-        })
+        rows.append(
+            {
+                "month": mth,
+                "change_median": c.median,
+                "change_low": c.low,
+                "change_high": c.high,
+                "untreated_median": u.median,
+                "untreated_low": u.low,
+                "untreated_high": u.high,
+                "model_version": __version__,
+                "parameter_source": a.parameter_source[:200],
+                "seed": s.seed,
+                "settings": settings,
+            }
+        )
     return rows
 
 
 @lru_cache(maxsize=256)
-def _cached(patient_key: str, protocol: str | None, skey: tuple, option: str,
-            months: tuple[int, ...]) -> tuple:
+def _cached(
+    patient_key: str, protocol: str | None, skey: tuple, option: str, months: tuple[int, ...]
+) -> tuple:
     import json
 
     from anagen.therapy import Patient
@@ -128,13 +151,21 @@ def _cached(patient_key: str, protocol: str | None, skey: tuple, option: str,
     return tuple(_rows_from(_assess(mp, protocol, s), option, months, s))
 
 
-def predict(model_patient: Any, option: str, protocol: str | None, months: tuple[int, ...],
-            settings: PredictionSettings) -> list[dict]:
+def predict(
+    model_patient: Any,
+    option: str,
+    protocol: str | None,
+    months: tuple[int, ...],
+    settings: PredictionSettings,
+) -> list[dict]:
     """Frozen prediction rows for ``option`` at ``months`` (same inputs -> same numbers; cached
     within the process, since the assessment is deterministic given its seed)."""
     for mth in months:
         if mth not in PLANNED_MONTHS:
-            raise InputError(field="planned_months", allowed="among "
-                             + ", ".join(map(str, PLANNED_MONTHS)), got=mth)
+            raise InputError(
+                field="planned_months",
+                allowed="among " + ", ".join(map(str, PLANNED_MONTHS)),
+                got=mth,
+            )
     key = model_patient.model_dump_json()
     return [dict(r) for r in _cached(key, protocol, settings.key(), option, tuple(months))]

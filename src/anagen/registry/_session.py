@@ -92,9 +92,7 @@ def _scope_reads(state: ORMExecuteState) -> None:
     cid = actor.clinic_id
     opts = [with_loader_criteria(m.Clinic, m.Clinic.id == cid, include_aliases=True)]
     for cls in SCOPED:
-        opts.append(
-            with_loader_criteria(cls, cls.clinic_id == cid, include_aliases=True)
-        )
+        opts.append(with_loader_criteria(cls, cls.clinic_id == cid, include_aliases=True))
     state.statement = state.statement.options(*opts)
 
 

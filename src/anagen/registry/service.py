@@ -159,20 +159,34 @@ def create_clinic(session: Session, code: str, name: str, *, synthetic: bool = F
     return c
 
 
-def add_user(session: Session, actor: Actor | None, username: str, password: str, role: str, *,
-             clinic_id: int | None = None) -> m.User:
+def add_user(
+    session: Session,
+    actor: Actor | None,
+    username: str,
+    password: str,
+    role: str,
+    *,
+    clinic_id: int | None = None,
+) -> m.User:
     """Add a user to the actor's clinic (admins only; the owner may name ``clinic_id``)."""
     if actor is not None and not actor.is_admin:
         raise AccessDenied("only an admin can add users")
     cid = actor.clinic_id if actor is not None else clinic_id
     if cid is None:
         raise InputError(field="clinic", allowed="given")
-    exists = session.scalar(select(m.User).where(m.User.clinic_id == cid,
-                                                  m.User.username == username))
+    exists = session.scalar(
+        select(m.User).where(m.User.clinic_id == cid, m.User.username == username)
+    )
     if exists is not None:
         raise InputError(field="username", allowed="not used yet in this clinic", got=username)
-    u = m.User(clinic_id=cid, username=username, password_hash=hash_password(password), role=role,
-               active=True, failed_logins=0)
+    u = m.User(
+        clinic_id=cid,
+        username=username,
+        password_hash=hash_password(password),
+        role=role,
+        active=True,
+        failed_logins=0,
+    )
     session.add(u)
     session.flush()
     return u
@@ -192,48 +206,71 @@ def _check_patient(p: PatientIn) -> str:
         else:
             scale = "ludwig" if p.stage in m.SCALES["ludwig"] else "savin"
     if scale not in m.SCALES:
-        raise InputError(field="patients.stage_scale", allowed="one of " + ", ".join(m.SCALES),
-                         got=scale)
+        raise InputError(
+            field="patients.stage_scale", allowed="one of " + ", ".join(m.SCALES), got=scale
+        )
     if (p.sex == "M") != (scale == "norwood_hamilton"):
-        raise InputError(field="patients.stage_scale", allowed="norwood_hamilton for men, "
-                         "ludwig or savin for women", got=scale)
+        raise InputError(
+            field="patients.stage_scale",
+            allowed="norwood_hamilton for men, ludwig or savin for women",
+            got=scale,
+        )
     if p.stage not in m.SCALES[scale]:
-        raise InputError(field="patients.stage", allowed=f"one of {', '.join(m.SCALES[scale])} "
-                         f"on the {scale} scale", got=p.stage)
+        raise InputError(
+            field="patients.stage",
+            allowed=f"one of {', '.join(m.SCALES[scale])} on the {scale} scale",
+            got=p.stage,
+        )
     if not 1900 <= p.birth_year <= today.year:
-        raise InputError(field="patients.birth_year", allowed=f"in [1900, {today.year}]",
-                         got=p.birth_year)
+        raise InputError(
+            field="patients.birth_year", allowed=f"in [1900, {today.year}]", got=p.birth_year
+        )
     if not p.birth_year <= p.onset_year <= today.year:
-        raise InputError(field="patients.onset_year",
-                         allowed=f"in [birth_year {p.birth_year}, {today.year}]", got=p.onset_year)
+        raise InputError(
+            field="patients.onset_year",
+            allowed=f"in [birth_year {p.birth_year}, {today.year}]",
+            got=p.onset_year,
+        )
     if not dt.date(p.birth_year, 1, 1) <= p.consent_date <= today:
-        raise InputError(field="patients.consent_date", allowed="after birth and not in the "
-                         "future", got=p.consent_date.isoformat())
+        raise InputError(
+            field="patients.consent_date",
+            allowed="after birth and not in the future",
+            got=p.consent_date.isoformat(),
+        )
     from anagen.therapy.patient import Health
 
     for k, v in p.health.items():
         if k not in Health.model_fields:
-            raise InputError(field=f"patients.health.{k}", allowed="one of "
-                             + ", ".join(Health.model_fields), got=k)
+            raise InputError(
+                field=f"patients.health.{k}",
+                allowed="one of " + ", ".join(Health.model_fields),
+                got=k,
+            )
         try:
             Health.model_validate({k: v})
         except ValidationError:
-            raise InputError(field=f"patients.health.{k}", allowed="true/false (months: a "
-                             "number >= 0)", got=v) from None
+            raise InputError(
+                field=f"patients.health.{k}", allowed="true/false (months: a number >= 0)", got=v
+            ) from None
     for t in p.current_treatments:
         if t not in m.CURRENT_TREATMENTS:
-            raise InputError(field="patients.current_treatments",
-                             allowed="any of " + ", ".join(m.CURRENT_TREATMENTS), got=t)
+            raise InputError(
+                field="patients.current_treatments",
+                allowed="any of " + ", ".join(m.CURRENT_TREATMENTS),
+                got=t,
+            )
     return scale
 
 
 def add_patient(session: Session, actor: Actor, p: PatientIn) -> m.Patient:
     scale = _check_patient(p)
     if session.scalar(select(m.Patient.id).where(m.Patient.pseudonym == p.pseudonym)) is not None:
-        raise InputError(field="patients.pseudonym", allowed="unique in the clinic",
-                         got=p.pseudonym)
-    row = m.Patient(clinic_id=actor.clinic_id, **p.model_dump(exclude={"stage_scale"}),
-                    stage_scale=scale)
+        raise InputError(
+            field="patients.pseudonym", allowed="unique in the clinic", got=p.pseudonym
+        )
+    row = m.Patient(
+        clinic_id=actor.clinic_id, **p.model_dump(exclude={"stage_scale"}), stage_scale=scale
+    )
     session.add(row)
     _flush(session)
     return row
@@ -256,18 +293,25 @@ def list_patients(session: Session, actor: Actor) -> list[m.Patient]:
     return list(session.scalars(select(m.Patient).order_by(m.Patient.id)))
 
 
-def update_patient(session: Session, actor: Actor, ref: int | str, changes: dict[str, Any], *,
-                   expected_version: int, reason: str) -> m.Patient:
+def update_patient(
+    session: Session,
+    actor: Actor,
+    ref: int | str,
+    changes: dict[str, Any],
+    *,
+    expected_version: int,
+    reason: str,
+) -> m.Patient:
     """Change fields of a patient read at ``expected_version`` (else :class:`Conflict`)."""
     if not reason or not reason.strip():
         raise InputError(field="reason", allowed="a reason for the change (audit trail)")
     p = get_patient(session, actor, ref)
     if p.version != expected_version:
-        raise Conflict(f"patient {p.pseudonym} is at version {p.version}, not "
-                       f"{expected_version}: re-read and try again")
-    data = PatientIn.model_validate(
-        {k: getattr(p, k) for k in PatientIn.model_fields} | changes
-    )
+        raise Conflict(
+            f"patient {p.pseudonym} is at version {p.version}, not "
+            f"{expected_version}: re-read and try again"
+        )
+    data = PatientIn.model_validate({k: getattr(p, k) for k in PatientIn.model_fields} | changes)
     scale = _check_patient(data)
     session.info["reason"] = reason.strip()
     for k, v in data.model_dump(exclude={"stage_scale"}).items():
@@ -282,8 +326,9 @@ def _flush(session: Session) -> None:
     try:
         session.flush()
     except StaleDataError:
-        raise Conflict("the row was changed by someone else since it was read: re-read and "
-                       "try again") from None
+        raise Conflict(
+            "the row was changed by someone else since it was read: re-read and try again"
+        ) from None
     except IntegrityError as exc:
         msg = str(exc.orig).splitlines()[0] if exc.orig else str(exc)
         raise InputError(f"refused by the database: {msg}") from None
@@ -293,61 +338,92 @@ def _flush(session: Session) -> None:
 
 
 def _visits(session: Session, patient_id: int) -> list[m.Visit]:
-    return list(session.scalars(select(m.Visit).where(m.Visit.patient_id == patient_id)
-                                .order_by(m.Visit.visit_date)))
+    return list(
+        session.scalars(
+            select(m.Visit).where(m.Visit.patient_id == patient_id).order_by(m.Visit.visit_date)
+        )
+    )
 
 
 def check_visit(v: VisitIn, patient: m.Patient, existing: list[m.Visit]) -> None:
     """Consistency of a visit with the patient and the other visits (InputError names it)."""
     if v.visit_date > _today():
-        raise InputError(field="visits.visit_date", allowed="not in the future",
-                         got=v.visit_date.isoformat())
+        raise InputError(
+            field="visits.visit_date", allowed="not in the future", got=v.visit_date.isoformat()
+        )
     if v.visit_date.year < patient.birth_year:
-        raise InputError(field="visits.visit_date", allowed="after the birth year",
-                         got=v.visit_date.isoformat())
+        raise InputError(
+            field="visits.visit_date", allowed="after the birth year", got=v.visit_date.isoformat()
+        )
     base = [e for e in existing if e.kind == "baseline"]
     if v.kind == "baseline":
         if base:
-            raise InputError(field="visits.kind", allowed="follow-up (the patient already has "
-                             f"a baseline on {base[0].visit_date.isoformat()})", got="baseline")
+            raise InputError(
+                field="visits.kind",
+                allowed="follow-up (the patient already has "
+                f"a baseline on {base[0].visit_date.isoformat()})",
+                got="baseline",
+            )
         if existing and min(e.visit_date for e in existing) <= v.visit_date:
-            raise InputError(field="visits.visit_date", allowed="before every follow-up for a "
-                             "baseline", got=v.visit_date.isoformat())
+            raise InputError(
+                field="visits.visit_date",
+                allowed="before every follow-up for a baseline",
+                got=v.visit_date.isoformat(),
+            )
         if v.global_photo_score is not None:
-            raise InputError(field="visits.global_photo_score", allowed="empty at baseline "
-                             "(it rates change from baseline)", got=v.global_photo_score)
+            raise InputError(
+                field="visits.global_photo_score",
+                allowed="empty at baseline (it rates change from baseline)",
+                got=v.global_photo_score,
+            )
     elif v.kind == "follow-up":
         if not base:
-            raise InputError(field="visits.kind", allowed="baseline first (no baseline visit "
-                             "recorded for this patient)", got="follow-up")
+            raise InputError(
+                field="visits.kind",
+                allowed="baseline first (no baseline visit recorded for this patient)",
+                got="follow-up",
+            )
         if v.visit_date <= base[0].visit_date:
-            raise InputError(field="visits.visit_date", allowed="after the baseline "
-                             f"({base[0].visit_date.isoformat()})", got=v.visit_date.isoformat())
+            raise InputError(
+                field="visits.visit_date",
+                allowed=f"after the baseline ({base[0].visit_date.isoformat()})",
+                got=v.visit_date.isoformat(),
+            )
     if v.satisfaction_score is not None:
         if v.satisfaction_instrument not in m.INSTRUMENTS:
-            raise InputError(field="visits.satisfaction_instrument", allowed="one of "
-                             + ", ".join(m.INSTRUMENTS), got=v.satisfaction_instrument)
+            raise InputError(
+                field="visits.satisfaction_instrument",
+                allowed="one of " + ", ".join(m.INSTRUMENTS),
+                got=v.satisfaction_instrument,
+            )
         lo, hi = m.INSTRUMENTS[v.satisfaction_instrument]
         if not lo <= v.satisfaction_score <= hi:
-            raise InputError(field="visits.satisfaction_score", allowed=f"in [{lo:g}, {hi:g}] "
-                             f"on {v.satisfaction_instrument}", got=v.satisfaction_score)
+            raise InputError(
+                field="visits.satisfaction_score",
+                allowed=f"in [{lo:g}, {hi:g}] on {v.satisfaction_instrument}",
+                got=v.satisfaction_score,
+            )
     elif v.satisfaction_instrument is not None:
-        raise InputError(field="visits.satisfaction_score", allowed="given with "
-                         "satisfaction_instrument")
+        raise InputError(
+            field="visits.satisfaction_score", allowed="given with satisfaction_instrument"
+        )
     t, te, ve = v.total_density_per_cm2, v.terminal_density_per_cm2, v.vellus_density_per_cm2
     if t is not None and te is not None and ve is not None and abs(te + ve - t) > 1 + 0.01 * t:
-        raise InputError(field="visits.total_density_per_cm2", allowed="terminal + vellus "
-                         f"(= {te + ve:g}) within 1 %", got=t)
+        raise InputError(
+            field="visits.total_density_per_cm2",
+            allowed=f"terminal + vellus (= {te + ve:g}) within 1 %",
+            got=t,
+        )
     if te is not None and t is not None and te > t:
-        raise InputError(field="visits.terminal_density_per_cm2", allowed=f"<= total ({t:g})",
-                         got=te)
+        raise InputError(
+            field="visits.terminal_density_per_cm2", allowed=f"<= total ({t:g})", got=te
+        )
 
 
 def add_visit(session: Session, actor: Actor, v: VisitIn) -> m.Visit:
     p = get_patient(session, actor, v.patient)
     check_visit(v, p, _visits(session, p.id))
-    row = m.Visit(clinic_id=actor.clinic_id, patient_id=p.id,
-                  **v.model_dump(exclude={"patient"}))
+    row = m.Visit(clinic_id=actor.clinic_id, patient_id=p.id, **v.model_dump(exclude={"patient"}))
     session.add(row)
     _flush(session)
     return row
@@ -368,9 +444,15 @@ def _option_protocol(t: TreatmentIn) -> tuple[str, str | None]:
         return t.option, t.option
     if t.protocol_toml:
         return t.option, None
-    raise InputError(field="treatments.option", allowed="a shipped protocol ("
-                     + ", ".join(protocol_paths()) + "), an alternative ("
-                     + ", ".join(ALTERNATIVES) + ") or a protocol file", got=t.option)
+    raise InputError(
+        field="treatments.option",
+        allowed="a shipped protocol ("
+        + ", ".join(protocol_paths())
+        + "), an alternative ("
+        + ", ".join(ALTERNATIVES)
+        + ") or a protocol file",
+        got=t.option,
+    )
 
 
 def add_treatment(session: Session, actor: Actor, t: TreatmentIn) -> m.Treatment:
@@ -383,14 +465,24 @@ def add_treatment(session: Session, actor: Actor, t: TreatmentIn) -> m.Treatment
     visits = _visits(session, p.id)
     base = next((v for v in visits if v.kind == "baseline"), None)
     if base is None:
-        raise InputError(field="treatments.patient", allowed="a patient with a baseline visit "
-                         "(record it first: the prediction starts from it)", got=p.pseudonym)
+        raise InputError(
+            field="treatments.patient",
+            allowed="a patient with a baseline visit "
+            "(record it first: the prediction starts from it)",
+            got=p.pseudonym,
+        )
     if t.start_date < base.visit_date:
-        raise InputError(field="treatments.start_date", allowed="on or after the baseline "
-                         f"visit ({base.visit_date.isoformat()})", got=t.start_date.isoformat())
+        raise InputError(
+            field="treatments.start_date",
+            allowed=f"on or after the baseline visit ({base.visit_date.isoformat()})",
+            got=t.start_date.isoformat(),
+        )
     if t.start_date > _today() + dt.timedelta(days=366):
-        raise InputError(field="treatments.start_date", allowed="within a year from today",
-                         got=t.start_date.isoformat())
+        raise InputError(
+            field="treatments.start_date",
+            allowed="within a year from today",
+            got=t.start_date.isoformat(),
+        )
     months = tuple(sorted(set(t.planned_months)))
     if not months:
         raise InputError(field="treatments.planned_months", allowed="at least one month")
@@ -406,14 +498,22 @@ def add_treatment(session: Session, actor: Actor, t: TreatmentIn) -> m.Treatment
         else:
             rows = predict(mp, option, protocol, months, settings)
     elif any(mth not in PLANNED_MONTHS for mth in months):
-        raise InputError(field="treatments.planned_months", allowed="among "
-                         + ", ".join(map(str, PLANNED_MONTHS)))
+        raise InputError(
+            field="treatments.planned_months",
+            allowed="among " + ", ".join(map(str, PLANNED_MONTHS)),
+        )
     row = m.Treatment(
-        clinic_id=actor.clinic_id, patient_id=p.id, option=option,
-        protocol_snapshot=t.protocol_toml, start_date=t.start_date,
-        sessions_planned=t.sessions_planned, sessions_given=0,
-        cells_per_session=t.cells_per_session, product_lot=t.product_lot,
-        planned_months=list(months))
+        clinic_id=actor.clinic_id,
+        patient_id=p.id,
+        option=option,
+        protocol_snapshot=t.protocol_toml,
+        start_date=t.start_date,
+        sessions_planned=t.sessions_planned,
+        sessions_given=0,
+        cells_per_session=t.cells_per_session,
+        product_lot=t.product_lot,
+        planned_months=list(months),
+    )
     session.add(row)
     _flush(session)
     for r in rows:
@@ -429,20 +529,33 @@ def get_treatment(session: Session, actor: Actor, treatment_id: int) -> m.Treatm
     return t
 
 
-def add_session(session: Session, actor: Actor, treatment_id: int, s: SessionIn, *,
-                expected_version: int | None = None) -> m.TreatmentSession:
+def add_session(
+    session: Session,
+    actor: Actor,
+    treatment_id: int,
+    s: SessionIn,
+    *,
+    expected_version: int | None = None,
+) -> m.TreatmentSession:
     """Record one session; bumps the treatment's ``sessions_given`` (optimistic lock)."""
     t = get_treatment(session, actor, treatment_id)
     if expected_version is not None and t.version != expected_version:
-        raise Conflict(f"treatment {treatment_id} is at version {t.version}, not "
-                       f"{expected_version}: re-read and try again")
+        raise Conflict(
+            f"treatment {treatment_id} is at version {t.version}, not "
+            f"{expected_version}: re-read and try again"
+        )
     if s.session_date < t.start_date:
-        raise InputError(field="treatment_sessions.session_date", allowed="on or after the "
-                         f"treatment start ({t.start_date.isoformat()})",
-                         got=s.session_date.isoformat())
+        raise InputError(
+            field="treatment_sessions.session_date",
+            allowed=f"on or after the treatment start ({t.start_date.isoformat()})",
+            got=s.session_date.isoformat(),
+        )
     if s.session_date > _today():
-        raise InputError(field="treatment_sessions.session_date", allowed="not in the future",
-                         got=s.session_date.isoformat())
+        raise InputError(
+            field="treatment_sessions.session_date",
+            allowed="not in the future",
+            got=s.session_date.isoformat(),
+        )
     t.sessions_given += 1
     row = m.TreatmentSession(clinic_id=actor.clinic_id, treatment_id=t.id, **s.model_dump())
     session.add(row)
@@ -458,26 +571,40 @@ def add_adverse_event(session: Session, actor: Actor, e: AdverseEventIn) -> m.Ad
     if e.treatment_id is not None:
         t = get_treatment(session, actor, e.treatment_id)
         if t.patient_id != p.id:
-            raise InputError(field="adverse_events.treatment_id", allowed=f"a treatment of "
-                             f"patient {p.pseudonym}", got=e.treatment_id)
+            raise InputError(
+                field="adverse_events.treatment_id",
+                allowed=f"a treatment of patient {p.pseudonym}",
+                got=e.treatment_id,
+            )
         if e.onset_date < t.start_date:
-            raise InputError(field="adverse_events.onset_date", allowed="on or after the "
-                             f"treatment start ({t.start_date.isoformat()})",
-                             got=e.onset_date.isoformat())
+            raise InputError(
+                field="adverse_events.onset_date",
+                allowed=f"on or after the treatment start ({t.start_date.isoformat()})",
+                got=e.onset_date.isoformat(),
+            )
     if e.onset_date > _today():
-        raise InputError(field="adverse_events.onset_date", allowed="not in the future",
-                         got=e.onset_date.isoformat())
+        raise InputError(
+            field="adverse_events.onset_date",
+            allowed="not in the future",
+            got=e.onset_date.isoformat(),
+        )
     if e.resolution_date is not None and e.resolution_date < e.onset_date:
-        raise InputError(field="adverse_events.resolution_date", allowed="on or after onset "
-                         f"({e.onset_date.isoformat()})", got=e.resolution_date.isoformat())
+        raise InputError(
+            field="adverse_events.resolution_date",
+            allowed=f"on or after onset ({e.onset_date.isoformat()})",
+            got=e.resolution_date.isoformat(),
+        )
     if e.outcome in ("recovered", "recovered_with_sequelae") and e.resolution_date is None:
-        raise InputError(field="adverse_events.resolution_date", allowed=f"given when outcome "
-                         f"is {e.outcome}")
+        raise InputError(
+            field="adverse_events.resolution_date", allowed=f"given when outcome is {e.outcome}"
+        )
     if e.severity in ("life-threatening", "death") and not e.serious:
-        raise InputError(field="adverse_events.serious", allowed=f"true for severity "
-                         f"{e.severity}", got=e.serious)
-    row = m.AdverseEvent(clinic_id=actor.clinic_id, patient_id=p.id,
-                         **e.model_dump(exclude={"patient"}))
+        raise InputError(
+            field="adverse_events.serious", allowed=f"true for severity {e.severity}", got=e.serious
+        )
+    row = m.AdverseEvent(
+        clinic_id=actor.clinic_id, patient_id=p.id, **e.model_dump(exclude={"patient"})
+    )
     session.add(row)
     _flush(session)
     return row
@@ -497,27 +624,42 @@ def patient_detail(session: Session, actor: Actor, ref: int | str) -> dict[str, 
     out["treatments"] = []
     for t in trs:
         d = row_values(t)
-        preds = session.scalars(select(m.Prediction).where(m.Prediction.treatment_id == t.id)
-                                .order_by(m.Prediction.month)).all()
-        d["predictions"] = [{k: v for k, v in row_values(x).items() if k != "settings"}
-                            for x in preds]
+        preds = session.scalars(
+            select(m.Prediction)
+            .where(m.Prediction.treatment_id == t.id)
+            .order_by(m.Prediction.month)
+        ).all()
+        d["predictions"] = [
+            {k: v for k, v in row_values(x).items() if k != "settings"} for x in preds
+        ]
         out["treatments"].append(d)
-    out["adverse_events"] = [row_values(a) for a in session.scalars(
-        select(m.AdverseEvent).where(m.AdverseEvent.patient_id == p.id))]
+    out["adverse_events"] = [
+        row_values(a)
+        for a in session.scalars(select(m.AdverseEvent).where(m.AdverseEvent.patient_id == p.id))
+    ]
     return out
 
 
 def counts(session: Session, actor: Actor) -> dict[str, int]:
     """Row counts of the actor's clinic, per table."""
     out = {}
-    for cls in (m.Patient, m.Visit, m.Treatment, m.TreatmentSession, m.AdverseEvent,
-                m.Prediction, m.AuditEntry, m.User):
+    for cls in (
+        m.Patient,
+        m.Visit,
+        m.Treatment,
+        m.TreatmentSession,
+        m.AdverseEvent,
+        m.Prediction,
+        m.AuditEntry,
+        m.User,
+    ):
         out[cls.__tablename__] = int(session.scalar(select(func.count()).select_from(cls)) or 0)
     return out
 
 
-def verify_audit(session: Session, actor: Actor | None, *,
-                 clinic_ids: list[int] | None = None) -> list[ChainReport]:
+def verify_audit(
+    session: Session, actor: Actor | None, *, clinic_ids: list[int] | None = None
+) -> list[ChainReport]:
     """Verify the audit chain of the actor's clinic (the owner: of every clinic)."""
     if actor is not None:
         ids = [actor.clinic_id]

@@ -6,7 +6,8 @@ policies admit a row only if its ``clinic_id`` is the clinic of the unexpired, u
 whose SHA-256 matches that token. Knowing or guessing another clinic's ids, or setting any other
 variable in raw SQL, therefore reaches nothing. Writes need role admin/clinician (users: admin).
 The app role cannot read ``auth_sessions`` at all; login goes through SECURITY DEFINER functions.
-On SQLite this revision does nothing (isolation there is the ORM layer's).
+On SQLite this revision only makes the audit trail append-only (triggers); isolation there is
+the ORM layer's.
 
 Revision ID: 0002
 Revises: 0001
@@ -90,8 +91,7 @@ def _policies() -> list[str]:
         out += [
             f"ALTER TABLE {t} ENABLE ROW LEVEL SECURITY",
             f"CREATE POLICY {t}_select ON {t} FOR SELECT TO anagen_app USING ({me})",
-            f"CREATE POLICY {t}_insert ON {t} FOR INSERT TO anagen_app "
-            f"WITH CHECK ({me} AND {can})",
+            f"CREATE POLICY {t}_insert ON {t} FOR INSERT TO anagen_app WITH CHECK ({me} AND {can})",
             f"CREATE POLICY {t}_update ON {t} FOR UPDATE TO anagen_app "
             f"USING ({me} AND {can}) WITH CHECK ({me} AND {can})",
             f"CREATE POLICY {t}_delete ON {t} FOR DELETE TO anagen_app USING ({me} AND {can})",
@@ -118,7 +118,19 @@ def _policies() -> list[str]:
     return out
 
 
+_SQLITE_TRIGGERS = [
+    "CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log "
+    "BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END",
+    "CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log "
+    "BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END",
+]
+
+
 def upgrade() -> None:
+    if op.get_bind().dialect.name == "sqlite":
+        for stmt in _SQLITE_TRIGGERS:
+            op.execute(stmt)
+        return
     if op.get_bind().dialect.name != "postgresql":
         return
     op.execute(
@@ -132,6 +144,10 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    if op.get_bind().dialect.name == "sqlite":
+        op.execute("DROP TRIGGER IF EXISTS audit_log_no_update")
+        op.execute("DROP TRIGGER IF EXISTS audit_log_no_delete")
+        return
     if op.get_bind().dialect.name != "postgresql":
         return
     for t in (*_DATA, "users"):

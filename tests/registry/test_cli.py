@@ -1,0 +1,208 @@
+"""``anagen registry`` end to end on both databases (in-process, as a user types it)."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from anagen.cli import main
+from tests.conftest import PASSWORD
+
+
+@pytest.fixture
+def cli(registry_db, tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("ANAGEN_REGISTRY_SESSION", str(tmp_path / "session.json"))
+    monkeypatch.setenv("ANAGEN_DATABASE_URL", registry_db.app_url)
+    monkeypatch.delenv("ANAGEN_REGISTRY_TOKEN", raising=False)
+    monkeypatch.setenv("ANAGEN_REGISTRY_PASSWORD", PASSWORD)
+
+    def run(*args: str) -> tuple[int, str, str]:
+        code = main(["registry", *args])
+        out = capsys.readouterr()
+        return code, out.out, out.err
+
+    return run
+
+
+def test_walkthrough(cli, tmp_path):
+    assert cli("login", "--clinic", "north", "--user", "carl")[0] == 0
+    assert (tmp_path / "session.json").stat().st_mode & 0o077 == 0  # token file private
+    code, out, _ = cli("whoami", "--json")
+    assert code == 0 and json.loads(out)["role"] == "clinician"
+    assert (
+        cli(
+            "patient",
+            "add",
+            "P100",
+            "--birth-year",
+            "1979",
+            "--sex",
+            "M",
+            "--stage",
+            "IV",
+            "--onset-year",
+            "2012",
+            "--consent-version",
+            "v2",
+            "--consent-date",
+            "2024-02-01",
+            "--health",
+            "hypertension=true",
+        )[0]
+        == 0
+    )
+    assert (
+        cli(
+            "visit",
+            "add",
+            "P100",
+            "--date",
+            "2024-02-03",
+            "--kind",
+            "baseline",
+            "--area",
+            "vertex",
+            "--total",
+            "150",
+            "--terminal",
+            "110",
+            "--vellus",
+            "40",
+        )[0]
+        == 0
+    )
+    code, out, err = cli(
+        "treatment",
+        "add",
+        "P100",
+        "--option",
+        "finasteride_1mg",
+        "--start",
+        "2024-02-05",
+        "--draws",
+        "5",
+        "--follicles",
+        "2000",
+        "--json",
+    )
+    assert code == 0, err
+    tr = json.loads(out)
+    assert [p["month"] for p in tr["predictions"]] == [6, 12, 24]
+    code, out, err = cli(
+        "ae",
+        "add",
+        "P100",
+        "--description",
+        "reduced libido",
+        "--severity",
+        "mild",
+        "--causality",
+        "possible",
+        "--outcome",
+        "recovering",
+        "--onset",
+        "2024-03-01",
+        "--treatment",
+        str(tr["id"]),
+    )
+    assert code == 0, err
+    code, out, _ = cli("patient", "show", "P100")
+    d = json.loads(out)
+    assert d["visits"][0]["terminal_density_per_cm2"] == 110.0
+    assert d["adverse_events"][0]["causality"] == "possible"
+    code, out, _ = cli("verify", "--json")
+    assert code == 0 and json.loads(out)["ok"] is True
+    assert cli("logout")[0] == 0
+    code, _, err = cli("patient", "list")
+    assert code == 2 and "not logged in" in err
+
+
+@pytest.mark.parametrize(
+    ("args", "needle"),
+    [
+        (
+            [
+                "visit",
+                "add",
+                "P100",
+                "--date",
+                "2024-13-01",
+                "--kind",
+                "baseline",
+                "--area",
+                "vertex",
+            ],
+            "'--date' must be a date YYYY-MM-DD",
+        ),
+        (
+            [
+                "visit",
+                "add",
+                "NOPE",
+                "--date",
+                "2024-01-01",
+                "--kind",
+                "baseline",
+                "--area",
+                "vertex",
+            ],
+            "no patient NOPE in your clinic",
+        ),
+        (
+            [
+                "patient",
+                "add",
+                "P2",
+                "--birth-year",
+                "1979",
+                "--sex",
+                "M",
+                "--stage",
+                "IV",
+                "--onset-year",
+                "2012",
+                "--consent-version",
+                "v2",
+                "--consent-date",
+                "2024-02-01",
+                "--health",
+                "flu",
+            ],
+            "'--health' must be KEY=VALUE",
+        ),
+        (
+            ["treatment", "add", "P100", "--option", "x", "--start", "2024-01-01", "--months", "a"],
+            "'--months' must be comma-separated integers",
+        ),
+        (["user", "add", "eve", "--role", "admin"], "only an admin can add users"),
+    ],
+)
+def test_bad_input_exit_2(cli, args, needle):
+    assert cli("login", "--clinic", "north", "--user", "carl")[0] == 0
+    code, _out, err = cli(*args)
+    assert code == 2
+    assert needle in " ".join(err.split()), err
+    assert "Traceback" not in err
+
+
+def test_wrong_password_exit_2(cli, monkeypatch):
+    monkeypatch.setenv("ANAGEN_REGISTRY_PASSWORD", "not the right one")
+    code, _, err = cli("login", "--clinic", "north", "--user", "carl")
+    assert code == 2 and "login failed" in err
+
+
+def test_every_command_has_help(capsys):
+    for cmd in (
+        ["init"],
+        ["login"],
+        ["user", "add"],
+        ["patient", "add"],
+        ["visit", "add"],
+        ["treatment", "add"],
+        ["ae", "add"],
+        ["verify"],
+        ["dictionary"],
+    ):
+        assert main(["registry", *cmd, "--help"]) == 0
+    assert "Usage" in capsys.readouterr().out

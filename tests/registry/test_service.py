@@ -1,0 +1,228 @@
+"""The service layer on both databases: range and consistency checks, frozen predictions,
+optimistic locking."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select
+
+from anagen.errors import InputError
+from anagen.registry import Conflict
+from anagen.registry import models as m
+from anagen.registry import service as svc
+from tests.registry._helpers import D, baseline_in, patient_in, seed, treatment_in
+
+
+@pytest.fixture
+def north(registry_db):
+    reg = registry_db.app()
+    return reg, registry_db.login("carl")
+
+
+BAD_PATIENTS = [
+    ({"sex": "X"}, "patients.sex"),
+    ({"stage": "Ludwig II"}, "patients.stage"),
+    ({"sex": "F", "stage": "IV"}, "patients.stage"),
+    ({"stage_scale": "ludwig"}, "patients.stage_scale"),
+    ({"birth_year": 1850}, "patients.birth_year"),
+    ({"birth_year": 2999}, "patients.birth_year"),
+    ({"onset_year": 1970}, "patients.onset_year"),
+    ({"consent_date": D(2999, 1, 1)}, "patients.consent_date"),
+    ({"pseudonym": "John Smith"}, "patients.pseudonym"),
+    ({"pseudonym": "x" * 41}, "patients.pseudonym"),
+    ({"health": {"no_such_finding": True}}, "patients.health.no_such_finding"),
+    ({"current_treatments": ["snake_oil"]}, "patients.current_treatments"),
+    ({"consent_version": ""}, "patients.consent_version"),
+]
+
+
+@pytest.mark.parametrize(("change", "field"), BAD_PATIENTS)
+def test_patient_checks(north, change, field):
+    reg, a = north
+    with pytest.raises(InputError, match=f"'{field}'"), reg.session(a) as s:
+        svc.add_patient(s, a, patient_in(**change))
+    with reg.session(a) as s:
+        assert svc.list_patients(s, a) == []  # nothing half-written
+
+
+BAD_VISITS = [
+    ({"kind": "follow-up"}, "visits.kind"),  # no baseline yet
+    ({"total_density_per_cm2": 1200.0}, "visits"),
+    ({"terminal_density_per_cm2": -1.0}, "visits"),
+    ({"total_density_per_cm2": 100.0}, "visits.total_density_per_cm2"),  # 120 + 40 != 100
+    ({"shaft_diameter_um": 900.0}, "visits.shaft_diameter_um"),
+    ({"anagen_percent": 101.0}, "visits.anagen_percent"),
+    ({"global_photo_score": 2}, "visits.global_photo_score"),  # only at follow-up
+    ({"satisfaction_score": 11.0, "satisfaction_instrument": "VAS_0_10"}, "visits.satisfaction"),
+    (
+        {"satisfaction_score": 6.0, "satisfaction_instrument": "likert_1_5"},
+        "visits.satisfaction_score",
+    ),
+    ({"satisfaction_score": 3.0}, "visits.satisfaction_instrument"),
+    ({"target_area": "chin"}, "visits.target_area"),
+    ({"visit_date": D(2999, 1, 1)}, "visits.visit_date"),
+]
+
+
+@pytest.mark.parametrize(("change", "field"), BAD_VISITS)
+def test_visit_checks(north, change, field):
+    reg, a = north
+    with reg.session(a) as s:
+        svc.add_patient(s, a, patient_in())
+    with pytest.raises(InputError, match=f"'{field}"), reg.session(a) as s:
+        svc.add_visit(s, a, baseline_in(**change))
+    with reg.session(a) as s:
+        assert s.scalars(select(m.Visit)).all() == []
+
+
+def test_follow_up_before_baseline_refused(north):
+    reg, a = north
+    seed(reg, a, treat=False)
+    with pytest.raises(InputError, match="after the baseline"), reg.session(a) as s:
+        svc.add_visit(s, a, baseline_in(kind="follow-up", visit_date=D(2024, 1, 9)))
+    with pytest.raises(InputError, match="already has a baseline"), reg.session(a) as s:
+        svc.add_visit(s, a, baseline_in(visit_date=D(2024, 2, 1)))
+    with reg.session(a) as s:
+        v = svc.add_visit(
+            s,
+            a,
+            baseline_in(
+                kind="follow-up",
+                visit_date=D(2024, 7, 20),
+                global_photo_score=1,
+                satisfaction_score=7.0,
+                satisfaction_instrument="VAS_0_10",
+            ),
+        )
+        assert v.id > 0
+
+
+def test_treatment_freezes_prediction(north):
+    reg, a = north
+    ids = seed(reg, a)
+    with reg.session(a) as s:
+        preds = s.scalars(
+            select(m.Prediction)
+            .where(m.Prediction.treatment_id == ids["treatment"])
+            .order_by(m.Prediction.month)
+        ).all()
+        assert [p.month for p in preds] == [6, 12, 24]
+        for p in preds:
+            assert p.change_low <= p.change_median <= p.change_high
+            assert p.untreated_low <= p.untreated_median <= p.untreated_high
+            assert p.seed == 0 and p.model_version
+            assert p.settings["option_key"] == "minoxidil_5"
+        # the same inputs give the same frozen numbers (seeded)
+        again = svc.add_patient(s, a, patient_in("P002"))
+        svc.add_visit(s, a, baseline_in("P002"))
+        t2 = svc.add_treatment(s, a, treatment_in("P002"))
+        p2 = s.scalars(
+            select(m.Prediction)
+            .where(m.Prediction.treatment_id == t2.id)
+            .order_by(m.Prediction.month)
+        ).all()
+        assert [x.change_median for x in p2] == [x.change_median for x in preds]
+        assert again.id != ids["patient"]
+
+
+BAD_TREATMENTS = [
+    ({"option": "snake_oil"}, "treatments.option"),
+    ({"start_date": D(2024, 1, 1)}, "treatments.start_date"),  # before baseline
+    ({"planned_months": [7]}, "planned_months"),
+    ({"sessions_planned": 500}, "treatments.sessions_planned"),
+    ({"cells_per_session": -5.0}, "treatments.cells_per_session"),
+    ({"n_draws": 1}, "--draws"),
+]
+
+
+@pytest.mark.parametrize(("change", "field"), BAD_TREATMENTS)
+def test_treatment_checks(north, change, field):
+    reg, a = north
+    seed(reg, a, treat=False)
+    with pytest.raises(InputError, match=f"'{field}"), reg.session(a) as s:
+        svc.add_treatment(s, a, treatment_in(**change))
+    with reg.session(a) as s:
+        assert s.scalars(select(m.Treatment)).all() == []
+        assert s.scalars(select(m.Prediction)).all() == []
+
+
+def test_treatment_needs_baseline(north):
+    reg, a = north
+    with reg.session(a) as s:
+        svc.add_patient(s, a, patient_in())
+    with pytest.raises(InputError, match="baseline visit"), reg.session(a) as s:
+        svc.add_treatment(s, a, treatment_in())
+
+
+AE = {
+    "patient": "P001",
+    "description": "erythema",
+    "severity": "mild",
+    "causality": "possible",
+    "outcome": "recovering",
+    "onset_date": D(2024, 1, 22),
+}
+
+
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [
+        ({"severity": "bad"}, "adverse_events.severity"),
+        ({"causality": "maybe"}, "adverse_events.causality"),
+        ({"resolution_date": D(2024, 1, 21)}, "adverse_events.resolution_date"),
+        ({"outcome": "recovered"}, "adverse_events.resolution_date"),
+        ({"severity": "death", "outcome": "fatal"}, "adverse_events.serious"),
+        ({"onset_date": D(2024, 1, 19), "treatment_id": "T"}, "adverse_events.onset_date"),
+        ({"description": "x" * 201}, "adverse_events.description"),
+    ],
+)
+def test_adverse_event_checks(north, change, field):
+    reg, a = north
+    ids = seed(reg, a)
+    data = {**AE, **change}
+    if data.get("treatment_id") == "T":
+        data["treatment_id"] = ids["treatment"]
+    with pytest.raises(InputError, match=f"'{field}'"), reg.session(a) as s:
+        svc.add_adverse_event(s, a, svc.AdverseEventIn(**data))
+    with reg.session(a) as s:
+        svc.add_adverse_event(s, a, svc.AdverseEventIn(**AE, treatment_id=ids["treatment"]))
+
+
+def test_optimistic_lock(north):
+    reg, a = north
+    seed(reg, a, treat=False)
+    with reg.session(a) as s:
+        svc.update_patient(s, a, "P001", {"onset_year": 2014}, expected_version=1, reason="typo")
+    with pytest.raises(Conflict, match="version 2, not 1"), reg.session(a) as s:
+        svc.update_patient(s, a, "P001", {"onset_year": 2013}, expected_version=1, reason="x")
+    with reg.session(a) as s:
+        assert svc.get_patient(s, a, "P001").onset_year == 2014
+    with pytest.raises(InputError, match="reason"), reg.session(a) as s:
+        svc.update_patient(s, a, "P001", {"onset_year": 2013}, expected_version=2, reason=" ")
+
+
+def test_stale_object_is_conflict(north):
+    """Two sessions read the same treatment; the second write loses with Conflict (no lost
+    update), even without an explicit expected version."""
+    reg, a = north
+    ids = seed(reg, a)
+    s1 = reg._factory()
+    s1.info["actor"] = a
+    s2 = reg._factory()
+    s2.info["actor"] = a
+    try:
+        t2 = s2.get(m.Treatment, ids["treatment"])  # read at version 1 ...
+        s2.commit()  # ... (SQLite: release the write lock; the object keeps its values)
+        t1 = s1.get(m.Treatment, ids["treatment"])
+        assert t1.version == t2.version == 1
+        t1.sessions_given += 1
+        s1.commit()  # someone else writes version 2
+        t2.sessions_given += 1  # a write based on the stale read
+        with pytest.raises(Conflict):
+            svc._flush(s2)
+        s2.rollback()
+    finally:
+        s1.close()
+        s2.close()
+    with reg.session(a) as s:
+        assert svc.get_treatment(s, a, ids["treatment"]).sessions_given == 1
