@@ -41,11 +41,16 @@ def test_example_patient_is_eligible_for_everything(patient_dict):
         ({"patient__bmi": 41.0}, "hf_micrografts", "eligible"),
         ({"patient__smoking": "current"}, "adipose_cells", "ask_specialist"),
         ({"patient__smoking": "current"}, "hf_micrografts", "eligible"),
-        ({"patient__stage": "II"}, "adipose_cells", "ask_specialist"),
         ({"patient__stage": "VI"}, "adipose_cells", "ask_specialist"),
         ({"patient__stage": "VI"}, "transplant", "eligible"),
         ({"patient__age": 16, "patient__years_since_onset": 1}, "prp", "not_eligible"),
-        ({"patient__sex": "F", "patient__stage": "II-1"}, "finasteride_1mg", "ask_specialist"),
+        ({"patient__sex": "F", "patient__stage": "II-1"}, "finasteride_1mg", "not_eligible"),
+        (
+            {"patient__sex": "F", "patient__stage": "II-1", "health__may_become_pregnant": False},
+            "finasteride_1mg",
+            "ask_specialist",
+        ),
+        ({"patient__age": 24, "patient__years_since_onset": 2}, "transplant", "ask_specialist"),
         ({"patient__sex": "F", "patient__stage": "II-1"}, "adipose_cells", "eligible"),
         ({"follicles__no_living_follicles": ["occipital"]}, "transplant", "not_eligible"),
         ({"follicles__no_living_follicles": ["vertex"]}, "adipose_cells", "ask_specialist"),
@@ -98,3 +103,61 @@ def test_provider_questions():
 def test_bad_patient_names_the_key(patient_dict, change, field):
     with pytest.raises(InputError, match=f"'{field}'"):
         make_patient(patient_dict, **change)
+
+
+@pytest.mark.parametrize(
+    ("sex", "stage", "product", "status", "needle"),
+    [
+        # Ludwig II is Savin II-1/II-2: inside STYLE, not "outside" (the old bug)
+        ("F", "II", "svf_enriched_fat", "eligible", "Savin II-1/II-2"),
+        ("F", "Sinclair-4", "svf_enriched_fat", "eligible", "Ludwig II"),
+        ("F", "I", "svf_enriched_fat", "ask_specialist", "spans Savin I-1, I-2, I-3, I-4"),
+        ("F", "III", "svf_enriched_fat", "ask_specialist", "advanced"),
+        # STYLE's criteria are not applied to other products: each has its own trial
+        ("M", "II", "svf_enriched_fat", "ask_specialist", "outside the stages the STYLE trial"),
+        ("M", "II", "hf_micrografts", "eligible", "Gentile 2019"),
+        ("M", "III", "svf", "ask_specialist", "Kim 2021"),
+        ("M", "II", "bone_marrow_cells", "eligible", "not in anagen's sources"),
+    ],
+)
+def test_each_product_checked_against_its_own_trial(
+    patient_dict, sex, stage, product, status, needle
+):
+    from anagen.therapy.products import PRODUCTS
+
+    p = make_patient(patient_dict, patient__sex=sex, patient__stage=stage)
+    c = assess(p, PRODUCTS[product].option, product)
+    assert c.status == status, c.reasons
+    assert any(needle in r.text for r in c.reasons), c.reasons
+
+
+def test_finasteride_label_rules_cite_the_label(patient_dict):
+    woman = make_patient(patient_dict, patient__sex="F", patient__stage="II")
+    c = assess(woman, "finasteride_1mg")
+    assert c.status == "not_eligible"
+    assert any("PROP22" in r.sources and "pregnant" in r.text for r in c.reasons)
+    preg = make_patient(patient_dict, patient__sex="F", patient__stage="II", health__pregnant=True)
+    assert assess(preg, "finasteride_1mg").status == "not_eligible"
+    man = assess(make_patient(patient_dict), "finasteride_1mg")
+    assert man.status == "eligible" and any("PSA" in r.text for r in man.reasons)
+
+
+def test_side_effects_carry_numbers_and_sources():
+    from anagen.therapy import option_info
+
+    fin = option_info("finasteride_1mg").side_effects
+    assert any("1.8%" in s.frequency and "1.3%" in s.frequency for s in fin)
+    for key in ("finasteride_1mg", "minoxidil_2", "minoxidil_5"):
+        for s in option_info(key).side_effects:
+            assert s.sources and "not in sources" not in s.frequency, (key, s)
+
+
+def test_transplant_donor_supply_is_computed(patient_dict):
+    p = make_patient(
+        patient_dict,
+        transplant__grafts=2000,
+        follicles__measured_density_per_cm2={"occipital": 200.0},
+    )
+    c = assess(p, "transplant")
+    txt = next(r.text for r in c.reasons if "grafts" in r.text)
+    assert "2,000 grafts ~ 4,400 hairs" in txt and "200 per cm²" in txt

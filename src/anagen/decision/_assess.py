@@ -208,7 +208,7 @@ def assess_patient(
             raise InputError(field="target", allowed="one of " + ", ".join(ZONE_NAMES), got=target)
     protos = resolve_protocols(protocols)
     alts = tuple(ALTERNATIVES if options is None else options)
-    specs = plan_options(protos, alts)
+    specs = plan_options(protos, alts, patient)
     post = _posterior(source, posterior)
     fut_ev = None
     if evidence is None and with_evidence and executor is not None:
@@ -287,7 +287,9 @@ def _assess(
             ),
             regulatory_us=info.regulatory_us,
             regulatory_eu=info.regulatory_eu,
-            candidacy=candidacy(patient, spec.option),
+            candidacy=candidacy(
+                patient, spec.option, spec.protocol.product.key if spec.protocol else None
+            ),
             certainty=certainty(spec.option, summary, model_text if calibrated else MODEL_PRIOR),
             sources=tuple(sorted(srcs)),
             verdict="",

@@ -110,9 +110,12 @@ def resolve_protocols(protocols: Sequence[Any] | None) -> list[Any]:
     return out
 
 
-def plan_options(protocols: Sequence[Any], alternatives: Sequence[str]) -> list[OptionSpec]:
+def plan_options(
+    protocols: Sequence[Any], alternatives: Sequence[str], patient: Any = None
+) -> list[OptionSpec]:
     """The options to simulate, stem-cell protocols first (no treatment is always added by the
-    caller: it is the comparator of every option)."""
+    caller: it is the comparator of every option). A transplant uses the patient's planned graft
+    count (``[transplant] grafts``) when given."""
     from anagen.therapy import PRP, Finasteride, HairTransplant, LowLevelLaser, Minoxidil
 
     for k in alternatives:
@@ -138,7 +141,10 @@ def plan_options(protocols: Sequence[Any], alternatives: Sequence[str]) -> list[
         "finasteride_1mg": lambda: Finasteride(stop_day=course),
         "lllt": lambda: LowLevelLaser(stop_day=course),
         "prp": PRP,
-        "transplant": HairTransplant,
+        "transplant": lambda: HairTransplant(
+            grafts=(patient.transplant.grafts if patient is not None else None)
+            or HairTransplant().grafts
+        ),
     }
     for k in ALTERNATIVES:
         if k not in alternatives:

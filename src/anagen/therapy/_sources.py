@@ -29,6 +29,18 @@ class Source:
 
 _RAW: tuple[tuple[str, str, str, str], ...] = (
     (
+        "PROP22",
+        "PROPECIA (finasteride) 1 mg tablets, US prescribing information (Organon, revised 8/2022; NDA 020788): indications (men only, not indicated in women), contraindications (pregnancy), warnings (handling by women who are or may be pregnant, PSA, high-grade prostate cancer), adverse reactions (12-month trials, 945 vs 934 men; postmarketing reports)",
+        "https://www.accessdata.fda.gov/scripts/cder/daf/index.cfm?event=overview.process&ApplNo=020788",
+        "A",
+    ),
+    (
+        "BERN25",
+        "Bernstein Medical, 'Hair transplants in young patients': surgery generally not advised for men under 25 with androgenetic alopecia (donor stability unknown, extent of future loss, demand may exceed donor supply)",
+        "https://www.bernsteinmedical.com/hair-transplant/basics/candidacy/young-patients/",
+        "C",
+    ),
+    (
         "KAUF98",
         "Kaufman KD, Olsen EA, Whiting D, et al. Finasteride in the treatment of men with androgenetic alopecia. J Am Acad Dermatol 1998;39(4 Pt 1):578-589 (1,553 men 18-41 y; vertex count in a 5.1 cm² circle, baseline 876 hairs; +107 hairs vs placebo at 1 year, +138 at 2 years), PMID 9777765",
         "https://pubmed.ncbi.nlm.nih.gov/9777765/",

@@ -14,13 +14,16 @@ from typing import Literal
 
 from anagen.therapy.options import option_info
 from anagen.therapy.patient import Patient
+from anagen.therapy.stage_scales import ludwig_of, norwood_main, same_stage_on, savin_of
 from anagen.therapy.treatments import affected_zones
 
 __all__ = [
     "CELL_OPTIONS",
     "INJECTION_OPTIONS",
+    "TRIAL_WINDOWS",
     "Candidacy",
     "Reason",
+    "TrialWindow",
     "assess",
     "provider_questions",
 ]
@@ -37,7 +40,42 @@ _DRUGS = ("minoxidil_2", "minoxidil_5", "finasteride_1mg")
 #: Stages enrolled by the STYLE trial [T19].
 STYLE_MEN = ("III", "IIIa", "III-vertex", "IV", "IVa")
 STYLE_WOMEN = ("I-3", "I-4", "II-1", "II-2")
-ADVANCED = {"M": ("V", "Va", "VI", "VII"), "F": ("III", "advanced")}
+ADVANCED = {"M": ("V", "Va", "VI", "VII"), "F": ("III", "advanced", "Sinclair-5")}
+
+
+@dataclass(frozen=True, slots=True)
+class TrialWindow:
+    """Who a product's trial enrolled: stages by sex (empty: not in anagen's sources), ages."""
+
+    trial: str
+    men: tuple[str, ...]
+    women: tuple[str, ...]
+    age: tuple[float, float] | None
+    sources: tuple[str, ...]
+
+
+#: The trial behind each cell product and whom it enrolled (the trial's own scale: Savin for
+#: STYLE, Ludwig for Gentile and Kim). Products without enrolment criteria in anagen's sources
+#: get a note instead of a stage check.
+TRIAL_WINDOWS: dict[str, TrialWindow] = {
+    "svf_enriched_fat": TrialWindow("the STYLE trial", STYLE_MEN, STYLE_WOMEN, None, ("T19",)),
+    "svf": TrialWindow(
+        "Kim 2021 (SVF)", ("IV", "IVa", "V", "Va"), ("I", "II", "III"), (43, 64), ("T15",)
+    ),
+    "hf_micrografts": TrialWindow(
+        "Gentile 2019 (micrografts)",
+        ("II", "IIa", "III", "IIIa", "III-vertex", "IV", "IVa", "V", "Va"),
+        ("I", "II"),
+        None,
+        ("T31",),
+    ),
+    "bone_marrow_cells": TrialWindow("Elmaadawi 2018 (bone-marrow cells)", (), (), None, ("T44",)),
+    "adsc_conditioned_medium": TrialWindow(
+        "Fukuoka 2012 (conditioned medium)", (), (), None, ("T50",)
+    ),
+    "exosomes": TrialWindow("the cited exosome reports", (), (), None, ()),
+    "cultured_adsc": TrialWindow("the cited cultured-ADSC reports", (), (), None, ()),
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,7 +152,63 @@ def _injection_rules(p: Patient, option: str) -> list[Reason]:
     return out
 
 
-def _cell_rules(p: Patient, option: str) -> list[Reason]:
+def _window_rules(p: Patient, product: str | None) -> list[Reason]:
+    """The product's own trial enrolment: stage (Ludwig, Savin and Sinclair mapped onto the
+    trial's scale, :mod:`anagen.therapy.stage_scales`) and age."""
+    w = TRIAL_WINDOWS.get(product or "")
+    if w is None:
+        return [Reason("note", "the enrolment criteria depend on the product's trial", ())]
+    enrolled = w.men if p.sex == "M" else w.women
+    out = []
+    if not enrolled:
+        out.append(
+            Reason(
+                "note",
+                f"the stages {w.trial} enrolled are not in anagen's sources: ask whether people "
+                "like you were studied",
+                w.sources,
+            )
+        )
+    else:
+        where = same_stage_on(p.sex, p.stage, enrolled)
+        scale = f"{w.trial} enrolled {', '.join(enrolled)}"
+        if where == "outside":
+            out.append(
+                Reason(
+                    "ask_specialist", f"stage {p.stage} is outside the stages {scale}", w.sources
+                )
+            )
+        elif where == "partly":
+            out.append(
+                Reason(
+                    "ask_specialist",
+                    f"stage {p.stage} spans Savin {', '.join(savin_of(p.stage))}; {scale}: ask "
+                    "which of them you are",
+                    w.sources,
+                )
+            )
+        else:
+            mapped = "" if p.stage in enrolled else f" (stage {p.stage} = {_mapped(p)})"
+            out.append(Reason("note", f"{scale}{mapped}", w.sources))
+    if w.age is not None and not w.age[0] <= p.age <= w.age[1]:
+        out.append(
+            Reason(
+                "note",
+                f"age {p.age:g} is outside the ages {w.trial} enrolled ({w.age[0]:g}-{w.age[1]:g})",
+                w.sources,
+            )
+        )
+    return out
+
+
+def _mapped(p: Patient) -> str:
+    if p.sex == "M":
+        return f"Norwood-Hamilton {norwood_main(p.stage)}"
+    sav = savin_of(p.stage)
+    return f"Ludwig {ludwig_of(p.stage)}" + (f", Savin {'/'.join(sav)}" if sav else "")
+
+
+def _cell_rules(p: Patient, option: str, product: str | None = None) -> list[Reason]:
     h, out = p.health, []
     add = out.append
     if h.active_autoimmune:
@@ -127,7 +221,6 @@ def _cell_rules(p: Patient, option: str) -> list[Reason]:
         )
     if option == "adipose_cells" and p.patient.bmi is not None and p.patient.bmi >= 40:
         add(Reason("not_eligible", "BMI >= 40 (STYLE inclusion was BMI < 40)", ("T19",)))
-    window = STYLE_MEN if p.sex == "M" else STYLE_WOMEN
     if p.stage in ADVANCED[p.sex]:
         add(
             Reason(
@@ -136,14 +229,8 @@ def _cell_rules(p: Patient, option: str) -> list[Reason]:
                 ("T18", "T19", "T39b"),
             )
         )
-    elif p.stage not in window:
-        add(
-            Reason(
-                "ask_specialist",
-                f"stage {p.stage} is outside the stages the STYLE trial enrolled ({', '.join(window)})",
-                ("T19",),
-            )
-        )
+    else:
+        out += _window_rules(p, product)
     recent = [
         (h.months_since_minoxidil, 6, "minoxidil or another hair-loss drug"),
         (h.months_since_finasteride, 12, "finasteride or dutasteride"),
@@ -222,6 +309,19 @@ def _cell_rules(p: Patient, option: str) -> list[Reason]:
 
 def _transplant_rules(p: Patient) -> list[Reason]:
     h, out = p.health, []
+    if p.age < 25:
+        out.append(
+            Reason(
+                "ask_specialist",
+                f"age {p.age:g}: surgery is generally not advised before 25 in pattern hair loss - "
+                "the donor zone's stability and the final extent of loss are not yet known, and "
+                "demand may outgrow the donor supply",
+                ("BERN25",),
+            )
+        )
+    supply = _donor_supply_note(p)
+    if supply is not None:
+        out.append(supply)
     if h.bleeding_disorder or h.anticoagulants:
         out.append(
             Reason(
@@ -252,32 +352,47 @@ def _transplant_rules(p: Patient) -> list[Reason]:
     return out
 
 
-def _drug_rules(p: Patient, option: str) -> list[Reason]:
-    out = []
-    if p.health.pregnant or p.health.breastfeeding:
-        out.append(
-            Reason(
-                "ask_specialist",
-                "pregnancy or breast-feeding: excluded from the cited trials; ask a doctor before any hair-loss drug",
-                ("T19",),
-            )
-        )
-    if option == "finasteride_1mg" and p.sex == "F":
-        out.append(
-            Reason("ask_specialist", "the cited finasteride evidence is in men only", ("S22", "C3"))
-        )
-    out.append(
-        Reason(
+def _donor_supply_note(p: Patient) -> Reason | None:
+    """Planned grafts against the donor zone at the measured (or modelled) density."""
+    from anagen.scalp import ZONE_NAMES, default_params
+    from anagen.therapy.treatments import HairTransplant
+
+    grafts = p.transplant.grafts or HairTransplant().grafts
+    hairs_per_graft = 2.2  # [T70]
+    params = default_params()
+    area = float(params.zones.area_cm2[ZONE_NAMES.index("occipital")])
+    dens = p.follicles.measured_density_per_cm2.get("occipital")
+    if dens is None:
+        return Reason(
             "note",
-            "anagen's sources hold no contraindication list for this drug: check the label with a doctor or pharmacist",
-            (),
+            f"{grafts:,} grafts ~ {grafts * hairs_per_graft:,.0f} hairs (2.2 per graft); the "
+            "donor supply depends on the density at the back of the scalp: give "
+            "follicles.measured_density_per_cm2.occipital",
+            ("T70", "T93"),
         )
+    donor = dens * area
+    share = grafts * hairs_per_graft / donor if donor > 0 else float("inf")
+    effect = "not_eligible" if donor <= 0 else ("ask_specialist" if share > 0.5 else "note")
+    return Reason(
+        effect,
+        f"{grafts:,} grafts ~ {grafts * hairs_per_graft:,.0f} hairs (2.2 per graft) = "
+        f"{100 * share:.0f}% of the ~{donor:,.0f} hairs of the donor zone ({dens:g} per cm² over "
+        f"{area:.0f} cm², model zone area)"
+        + (": more than half of the donor zone" if share > 0.5 else ""),
+        ("T70",),
     )
-    return out
 
 
-def assess(patient: Patient, option: str) -> Candidacy:
-    """Candidacy of ``patient`` for ``option`` (a key of :func:`anagen.therapy.load_options`).
+def _drug_rules(p: Patient, option: str) -> list[Reason]:
+    """Label and trial rules of the drugs (``data/safety.toml``)."""
+    from anagen.therapy.safety import safety_reasons
+
+    return safety_reasons(p, option)
+
+
+def assess(patient: Patient, option: str, product: str | None = None) -> Candidacy:
+    """Candidacy of ``patient`` for ``option`` (a key of :func:`anagen.therapy.load_options`);
+    ``product`` (a cell product key) selects the trial whose enrolment is checked.
 
     The verdict is the most restrictive of the reasons found; with none, ``eligible``.
     """
@@ -286,7 +401,7 @@ def assess(patient: Patient, option: str) -> Candidacy:
     if option in INJECTION_OPTIONS:
         reasons += _injection_rules(patient, option)
     if option in CELL_OPTIONS:
-        reasons += _cell_rules(patient, option)
+        reasons += _cell_rules(patient, option, product)
     if option == "transplant":
         reasons += _transplant_rules(patient)
     if option in _DRUGS:

@@ -20,6 +20,12 @@ A patient is a TOML file (documented in ``docs/therapy.md``; example in
     no_living_follicles = []  # zones a specialist found without living follicles
     measured_density_per_cm2 = { frontal = 120.0 }   # if measured (e.g. phototrichogram)
 
+    [treatments]
+    current = ["minoxidil_5"]  # what the person uses now
+
+    [transplant]
+    grafts = 2000             # a planned graft count (donor density: follicles.measured...occipital)
+
 Health keys are the exclusions of the cited trials and clinic lists (see
 :mod:`anagen.therapy.candidacy`).
 """
@@ -36,12 +42,26 @@ from anagen.scalp import ZONE_NAMES
 from anagen.therapy._validation import read_toml, validate_model
 from anagen.therapy.harvest import Donor
 
-__all__ = ["MEN_STAGES", "WOMEN_STAGES", "Health", "Patient", "load_patient"]
+__all__ = [
+    "CURRENT_TREATMENTS",
+    "MEN_STAGES",
+    "WOMEN_STAGES",
+    "Health",
+    "Patient",
+    "TransplantPlan",
+    "Treatments",
+    "load_patient",
+]
 
 #: Norwood-Hamilton stages accepted for men.
 MEN_STAGES = ("I", "II", "IIa", "III", "IIIa", "III-vertex", "IV", "IVa", "V", "Va", "VI", "VII")
-#: Ludwig and Savin stages accepted for women.
-WOMEN_STAGES = ("I", "II", "III", "I-1", "I-2", "I-3", "I-4", "II-1", "II-2", "advanced", "frontal")
+#: Ludwig, Savin and Sinclair stages accepted for women (mapping: anagen.therapy.ludwig_of).
+WOMEN_STAGES = (
+    "I", "II", "III", "I-1", "I-2", "I-3", "I-4", "II-1", "II-2", "advanced", "frontal",
+    "Sinclair-1", "Sinclair-2", "Sinclair-3", "Sinclair-4", "Sinclair-5",
+)  # fmt: skip
+#: Treatments a person can say they use now (``[treatments] current``).
+CURRENT_TREATMENTS = ("minoxidil_2", "minoxidil_5", "finasteride_1mg", "lllt", "prp")
 
 
 class _Strict(BaseModel):
@@ -80,6 +100,9 @@ class Health(_Strict):
     """``[health]``: the conditions the cited trials and clinics exclude or ask about."""
 
     pregnant: bool = False
+    #: None (not stated) is read as "may become pregnant" for women (the finasteride label's
+    #: contraindication covers women who are or may potentially be pregnant).
+    may_become_pregnant: bool | None = None
     breastfeeding: bool = False
     active_scalp_infection: bool = False
     malignancy: bool = False
@@ -120,12 +143,41 @@ class Follicles(_Strict):
         return self
 
 
+class Treatments(_Strict):
+    """``[treatments]``: what the person uses now (kept up during any added option)."""
+
+    current: tuple[str, ...] = ()
+
+    @model_validator(mode="after")
+    def _known(self) -> Treatments:
+        for t in self.current:
+            if t not in CURRENT_TREATMENTS:
+                raise InputError(
+                    field="treatments.current",
+                    allowed="any of " + ", ".join(CURRENT_TREATMENTS),
+                    got=t,
+                )
+        if len(set(self.current)) != len(self.current):
+            raise InputError(field="treatments.current", allowed="each treatment once")
+        if {"minoxidil_2", "minoxidil_5"} <= set(self.current):
+            raise InputError(field="treatments.current", allowed="one minoxidil strength")
+        return self
+
+
+class TransplantPlan(_Strict):
+    """``[transplant]``: a planned or discussed hair transplant."""
+
+    grafts: int | None = Field(default=None, ge=100, le=8000)
+
+
 class Patient(_Strict):
     """A validated patient file. Build with :func:`load_patient` or :meth:`from_dict`."""
 
     patient: PatientInfo
     health: Health = Field(default_factory=Health)
     follicles: Follicles = Field(default_factory=Follicles)
+    treatments: Treatments = Field(default_factory=Treatments)
+    transplant: TransplantPlan = Field(default_factory=TransplantPlan)
 
     @property
     def age(self) -> float:
