@@ -217,6 +217,76 @@ def prevalence(params, n_people: int = 300) -> None:
     fig.savefig(IMG / "scalp_prevalence.png", dpi=100)
 
 
+#: Survey figures for stage bands by age (men: Norwood-Hamilton; women: Ludwig).
+SURVEYS = [
+    ("M", "III+", (18, 29), 16.0, "Rhodes 1998 [RHODES98], community, n = 1390"),
+    ("M", "III+", (40, 49), 53.0, "Rhodes 1998 [RHODES98]"),
+    ("M", "III+", (30, 30), 30.0, "BMJ Best Practice [S54]"),
+    ("M", "III+", (50, 50), 50.0, "BMJ Best Practice [S54]"),
+    ("M", "III+", (70, 70), 80.0, "BMJ Best Practice [S54]"),
+    ("M", "VI+", (70, 70), 55.0, "50-60 % [S55]"),
+    ("M", "V+", (80, 85), 73.5, "mid-frontal loss, men >= 80, Gan & Sinclair 2005 [GAN05]"),
+    ("F", "I+", (25, 29), 4.5, "3-6 % under 30 [S55]"),
+    ("F", "I+", (70, 75), 35.5, "29-42 % at >= 70 [S55]"),
+    ("F", "I+", (80, 85), 57.0, "mid-frontal loss, women >= 80, Gan & Sinclair 2005 [GAN05]"),
+]
+
+
+def stage_bands(params, n_people: int = 200) -> None:
+    """Share of each stage band by age, simulated, next to the surveys (table for the docs)."""
+    bands = {"M": {"III+": "III", "V+": "V", "VI+": "VI"}, "F": {"I+": "I", "II+": "II"}}
+    ages = (20, 25, 30, 35, 40, 45, 50, 55, 60, 65, 70, 75, 80)
+    share = {}
+    fig, ax = plt.subplots(1, 2, figsize=(11, 4))
+    for k, sex in enumerate("MF"):
+        order = stages_for(sex)
+        rows = {b: [] for b in bands[sex]}
+        for a in ages:
+            seeds = np.random.SeedSequence(7000 + 10 * a + (sex == "F")).spawn(n_people)
+            st = [
+                order.index(
+                    scalp_stage(
+                        params, initial_scalp(params, age=a, sex=sex, n_follicles=1500, seed=s)
+                    )
+                )
+                for s in seeds
+            ]
+            for b, first in bands[sex].items():
+                rows[b].append(100 * np.mean(np.array(st) >= order.index(first)))
+        for b, v in rows.items():
+            share[(sex, b)] = dict(zip(ages, v, strict=True))
+            ax[k].plot(ages, v, "o-", label=f"model {b}")
+        for sx, b, (lo, hi), pct, _src in SURVEYS:
+            if sx == sex:
+                ax[k].plot(
+                    [lo, hi] if hi > lo else [lo],
+                    [pct, pct] if hi > lo else [pct],
+                    "k|-" if hi > lo else "kD",
+                    ms=8,
+                )
+                ax[k].annotate(b, (lo, pct), fontsize=7, xytext=(3, 3), textcoords="offset points")
+        ax[k].set(
+            xlabel="age (years)",
+            ylabel="% of people at or beyond the stage",
+            title=("Men (Norwood-Hamilton)" if sex == "M" else "Women (Ludwig)")
+            + f": {n_people} simulated per age; black = surveys",
+        )
+        ax[k].legend(fontsize=7)
+    fig.tight_layout()
+    fig.savefig(IMG / "scalp_stage_bands.png", dpi=100)
+    print("| Sex | Band | Age | Survey | Source | Model (± 2 SE) |")
+    print("|---|---|---|---|---|---|")
+    for sx, b, (lo, hi), pct, src in SURVEYS:
+        sel = [v for a, v in share[(sx, b)].items() if lo <= a <= hi] or [
+            share[(sx, b)][min(share[(sx, b)], key=lambda a: abs(a - lo))]
+        ]
+        m = float(np.mean(sel))
+        se = 100 * np.sqrt(m / 100 * (1 - m / 100) / (n_people * len(sel)))
+        print(f"| {sx} | {b} | {lo}-{hi} | {pct:.1f} % | {src} | {m:.1f} % (± {2 * se:.1f}) |")
+    for key, v in share.items():
+        print(key, {a: round(x, 1) for a, x in v.items()})
+
+
 def vertex_check(params) -> None:
     for stage in ("III", "IIIv", "IV"):
         st = initial_scalp(params, age=30, sex="M", stage=stage, n_follicles=60_000, seed=5)
@@ -228,6 +298,95 @@ def vertex_check(params) -> None:
             f"A:T {tr.anagen_telogen_ratio[0, v]:.2f}; one 1 cm² phototrichogram: {r.total_hairs:.0f} hairs, "
             f"anagen {r.anagen_percent:.0f} %; scalp shedding {tr.shedding_per_day[1].sum():.0f}/day"
         )
+
+
+def kinetics(params) -> None:
+    """Measured outcome, fading and untreated course of a re-found vertex area (issue 8)."""
+    from dataclasses import replace
+
+    from anagen.scalp import target_area_counts
+    from anagen.scalp.placebo import DEFAULT_PLACEBO, placebo_change
+    from anagen.therapy.regenerate import DEFAULT_PRIORS, regenerate
+
+    # 1. per-patient SD of the 48-week change, re-found vs a new area each visit
+    ch = {True: [], False: []}
+    for i, s in enumerate(np.random.SeedSequence(7).spawn(150)):
+        a, b = s.spawn(2)
+        st = initial_scalp(
+            params, age=40.0, sex="M", stage=("III", "V")[i % 2], n_follicles=8000, seed=a
+        )
+        for rf in (True, False):
+            r = target_area_counts(
+                params, st, zone="vertex", visit_days=[0, 336], seed=b, refound=rf
+            )
+            ch[rf].append(r.change("terminal"))
+    for rf in (True, False):
+        print(f"SD of 48-wk change, refound={rf}: {np.std(ch[rf], ddof=1):.1f} hairs/cm2")
+    # 2. one regenerative session: treated - untreated twin, vs Kuka 2020 (NH3 low dose)
+    wk = np.array([0, 6, 12, 24, 52, 104.0])
+    fig, ax = plt.subplots(1, 2, figsize=(11, 4))
+    for fade in (15.0, 60.0, 240.0):
+        rp = replace(DEFAULT_PRIORS.median(), fade_days=fade)
+        mod = regenerate([0.0], np.ones(6), np.ones(6), rp, horizon_days=wk[-1] * 7)
+        d, u = [], []
+        for s in np.random.SeedSequence(5).spawn(80):
+            a, b = s.spawn(2)
+            st = initial_scalp(params, age=35.0, sex="M", stage="III", n_follicles=8000, seed=a)
+            kw = dict(zone="vertex", visit_days=wk * 7, seed=b, noise=False)
+            t = target_area_counts(params, st, modulation=mod, **kw).true_terminal_per_cm2
+            n = target_area_counts(params, st, **kw).true_terminal_per_cm2
+            d.append(t - n)
+            u.append(n - n[0])
+        d = np.mean(d, axis=0)
+        print(f"fade {fade:>5.0f} d: treated - untreated at weeks {wk.tolist()}: {np.round(d, 1)}")
+        ax[0].plot(wk, d, marker="o", label=f"model, fade_days {fade:.0f} (prior median 60)")
+    kuka = [13.90, 11.75, 16.56, 2.78]
+    ax[0].plot([6, 12, 24, 52], kuka, "ks--", label="Kuka 2020 NH3 low dose (arm change)")
+    ax[0].set(
+        xlabel="weeks after one session",
+        ylabel="terminal hairs/cm²",
+        title="Fading of one regenerative session",
+    )
+    ax[0].legend(fontsize=7)
+    # 3. untreated course vs the placebo arms of long trials, and the placebo component
+    un = {}
+    for sex, stages, zone in (("M", ("III", "V"), "vertex"), ("F", ("I", "II"), "mid_scalp")):
+        r = []
+        for i, s in enumerate(np.random.SeedSequence(3).spawn(60)):
+            a, b = s.spawn(2)
+            st = initial_scalp(
+                params, age=45.0, sex=sex, stage=stages[i % 2], n_follicles=6000, seed=a
+            )
+            kw = dict(zone=zone, visit_days=wk * 7, seed=b, noise=False)
+            r.append(target_area_counts(params, st, **kw).true_terminal_per_cm2)
+        r = np.mean(r, axis=0)
+        un[sex] = r
+        pct = 100 * (r / r[0] - 1)
+        print(
+            f"untreated {sex} {zone}: baseline {r[0]:.0f}/cm2, % change at weeks {wk.tolist()}: "
+            f"{np.round(pct, 1)}; per year (first 52 wk) {r[4] - r[0]:.1f}/cm2"
+        )
+        ax[1].plot(
+            wk,
+            pct,
+            "o-",
+            label=f"model untreated, {'NH III/V vertex' if sex == 'M' else 'Ludwig I/II mid-scalp'}",
+        )
+    ax[1].plot([0, 192], [0, -13.0], "ks--", label="men, placebo arm, -13.0 % at 192 wk [PRICE06]")
+    ax[1].plot(
+        wk,
+        100 * placebo_change(wk * 7, DEFAULT_PLACEBO) / un["M"][0],
+        "g:",
+        label="placebo component (% of the men's baseline)",
+    )
+    ax[1].set(
+        xlabel="weeks",
+        ylabel="% change of target-area terminal count",
+        title="Untreated course and placebo response",
+    )
+    ax[1].legend(fontsize=7)
+    fig.tight_layout()
+    fig.savefig(IMG / "scalp_kinetics.png", dpi=100)
 
 
 def example(params) -> None:
@@ -243,3 +402,5 @@ if __name__ == "__main__":
     vertex_check(params)
     prevalence(params)
     example(params)
+    kinetics(params)
+    stage_bands(params)
