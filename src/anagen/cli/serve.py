@@ -39,8 +39,10 @@ def serve(
         raise InputError(field="--port", allowed="in [1, 65535]", got=port)
     if not 1 <= workers <= 64:
         raise InputError(field="--workers", allowed="in [1, 64]", got=workers)
-    if not 5 <= draws <= 2000:
-        raise InputError(field="--draws", allowed="in [5, 2000]", got=draws)
+    from anagen.decision import ASSESS_CONSTRAINTS
+    from anagen.decision._constraints import check
+
+    check(ASSESS_CONSTRAINTS, "n_draws", draws, name="--draws")
     if db is not None and "://" not in db:
         raise InputError(
             field="--db",

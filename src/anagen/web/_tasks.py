@@ -63,6 +63,7 @@ def _assessment(job_id: str, payload: dict[str, Any]) -> dict[str, Any]:
         patient,
         protocols=payload.get("protocols") or None,
         seed=int(payload.get("seed", 0)),
+        source=str(payload.get("source", "posterior")),
         n_draws=int(payload["n_draws"]),
         n_follicles=int(payload["n_follicles"]),
     )

@@ -12,6 +12,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from anagen.decision import ASSESS_CONSTRAINTS
 from anagen.decision._trial_file import ALTERNATIVES
 from anagen.scalp import ZONE_NAMES
 from anagen.therapy import protocol_paths
@@ -31,6 +32,11 @@ ProtocolName = Literal[tuple(protocol_paths())]  # type: ignore[valid-type]
 ArmTreatment = Literal[tuple(protocol_paths()) + ALTERNATIVES]  # type: ignore[valid-type]
 MenStage = Literal[MEN_STAGES]  # type: ignore[valid-type]
 WomenStage = Literal[WOMEN_STAGES]  # type: ignore[valid-type]
+
+
+# the assessment's own constraint table (anagen.decision.ASSESS_CONSTRAINTS) gives the bounds
+_SEED = ASSESS_CONSTRAINTS["seed"]
+AssessSource = Literal[ASSESS_CONSTRAINTS["source"].values]  # type: ignore[valid-type]
 
 
 class _Strict(BaseModel):
@@ -56,7 +62,11 @@ class AssessmentRequest(_Strict):
     protocols: list[ProtocolName] | None = Field(
         default=None, max_length=20, description="shipped stem-cell protocols (default: all)"
     )
-    seed: int = Field(default=0, ge=0, le=2**31 - 1)
+    seed: int = Field(default=0, ge=_SEED.low, le=_SEED.high)
+    source: AssessSource = Field(
+        default="posterior",
+        description="model parameters: the calibrated posterior (default) or the prior",
+    )
 
     def patient_dict(self) -> dict[str, Any]:
         """The patient file as a dict (for :meth:`anagen.therapy.Patient.from_dict`)."""

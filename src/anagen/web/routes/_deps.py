@@ -36,6 +36,7 @@ def assessment_payload(req: AssessmentRequest, settings: Settings) -> dict[str, 
         "patient": pdict,
         "protocols": list(dict.fromkeys(req.protocols)) if req.protocols else None,
         "seed": req.seed,
+        "source": req.source,
         "n_draws": settings.assess_draws,
         "n_follicles": settings.assess_follicles,
     }
