@@ -457,7 +457,10 @@ def visit_add(
     patient: str,
     date: str = typer.Option(..., "--date", help="Visit date YYYY-MM-DD."),
     kind: str = typer.Option(..., help="baseline or follow-up."),
-    area: str = typer.Option(..., help="Target area zone: frontal, mid, vertex, temporal."),
+    area: str = typer.Option(
+        ...,
+        help="Zone of the target area: frontal, mid_scalp, vertex, temporal, parietal, occipital.",
+    ),
     total: float | None = typer.Option(None, help="All hairs/cm2 (phototrichogram)."),
     terminal: float | None = typer.Option(None, help="Terminal hairs/cm2."),
     vellus: float | None = typer.Option(None, help="Vellus hairs/cm2."),

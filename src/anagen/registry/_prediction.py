@@ -2,16 +2,15 @@
 
 Only :func:`_assess` and :func:`_rows_from` know the shape of :class:`anagen.decision.Assessment`
 (the adapter: when the Assessment changes, only these two change). The registry stores, for
-each planned visit month, the option's predicted change of **terminal hair density** from
-baseline (hairs/cm², median and 80 % interval, 10th-90th percentile over parameter draws ×
-stochastic simulation) and the model's **untreated** change at the same month, with the model
-version, parameter source, seed and settings.
+each planned visit month, the option's predicted change from today of the assessment's outcome
+(hairs per cm² in the 1 cm² target area, in the zone of the baseline visit's target area;
+median and 80 % interval, 10th-90th percentile over parameter draws × stochastic simulation)
+and the model's **untreated** change at the same month, with the model version, parameter
+source, seed, provenance (data checksums) and the option's full frozen answer.
 
 Months: the Assessment reports 6, 12 and 24 months (:data:`PLANNED_MONTHS`), so those are the
 visits a prediction can be frozen for.
 
-The model's outcome is the area-weighted mean over the pattern-loss zones; the clinic measures
-one target area. Both are terminal hairs per cm²; the report names the difference.
 """
 
 from __future__ import annotations
@@ -82,44 +81,59 @@ def to_model_patient(patient: Any, at: dt.date, baseline: Any | None) -> Any:
     return Patient.model_validate(data)
 
 
-def _assess(model_patient: Any, protocol: str | None, s: PredictionSettings) -> Any:
+def _assess(
+    model_patient: Any, option: str, protocol: str | None, target: str | None, s: PredictionSettings
+) -> Any:
     """The adapter's single call into :mod:`anagen.decision`."""
     from anagen.decision import assess_patient
 
+    alternatives = [option] if option in ALTERNATIVES and option != "none" else []
     return assess_patient(
         model_patient,
-        protocols=[protocol] if protocol else [],
+        protocols=[protocol] if protocol else (),
+        options=alternatives,
         seed=s.seed,
         n_draws=s.n_draws,
         n_follicles=s.n_follicles,
         n_scalps=s.n_scalps,
-        workers=1,
         with_evidence=False,
+        with_maps=False,
+        target=target,
     )
 
 
 def _rows_from(a: Any, option: str, months: tuple[int, ...], s: PredictionSettings) -> list[dict]:
-    from anagen import __version__
-
     if option in ALTERNATIVES:
         opt = a.option(option)
     else:
         opt = next(o for o in a.options if o.kind == "stem-cell")
     none = a.option("none")
-    frozen = opt.to_dict()
-    frozen.pop("trajectory", None)
+    d = a.to_dict()
+    prov = d["provenance"]
+
+    def _plain(key: str) -> dict:
+        od = next(o for o in d["options"] if o["key"] == key)
+        return {k: v for k, v in od.items() if k != "trajectory"}
+
     settings = {
-        **a.settings,
+        "schema_version": d.get("schema_version"),
+        "provenance": prov,
         "option_key": opt.key,
         "option_name": opt.name,
-        "baseline_terminal_density_model": a.baseline_density.to_dict(),
-        "outcome": "change of terminal hair density from baseline, hairs/cm2, "
-        "area-weighted mean over the pattern-loss zones: " + ", ".join(a.zones),
-        "frozen_option": frozen,
+        "target_zone": opt.target_zone,
+        "outcome": a.outcome,
+        "unit": a.unit,
+        "baseline_model": {
+            "median": opt.baseline.median,
+            "low": opt.baseline.low,
+            "high": opt.baseline.high,
+        },
+        "frozen_option": _plain(opt.key),
+        "frozen_untreated": _plain(none.key),
     }
     rows = []
     for mth in months:
-        c, u = opt.change_vs_baseline[mth], none.change_vs_baseline[mth]
+        c, u = opt.at(mth).change_vs_today, none.at(mth).change_vs_today
         rows.append(
             {
                 "month": mth,
@@ -129,7 +143,7 @@ def _rows_from(a: Any, option: str, months: tuple[int, ...], s: PredictionSettin
                 "untreated_median": u.median,
                 "untreated_low": u.low,
                 "untreated_high": u.high,
-                "model_version": __version__,
+                "model_version": str(prov["model_version"])[:40],
                 "parameter_source": a.parameter_source[:200],
                 "seed": s.seed,
                 "settings": settings,
@@ -140,7 +154,12 @@ def _rows_from(a: Any, option: str, months: tuple[int, ...], s: PredictionSettin
 
 @lru_cache(maxsize=256)
 def _cached(
-    patient_key: str, protocol: str | None, skey: tuple, option: str, months: tuple[int, ...]
+    patient_key: str,
+    protocol: str | None,
+    target: str | None,
+    skey: tuple,
+    option: str,
+    months: tuple[int, ...],
 ) -> tuple:
     import json
 
@@ -148,7 +167,7 @@ def _cached(
 
     s = PredictionSettings(*skey)
     mp = Patient.model_validate(json.loads(patient_key))
-    return tuple(_rows_from(_assess(mp, protocol, s), option, months, s))
+    return tuple(_rows_from(_assess(mp, option, protocol, target, s), option, months, s))
 
 
 def predict(
@@ -157,6 +176,7 @@ def predict(
     protocol: str | None,
     months: tuple[int, ...],
     settings: PredictionSettings,
+    target: str | None = None,
 ) -> list[dict]:
     """Frozen prediction rows for ``option`` at ``months`` (same inputs -> same numbers; cached
     within the process, since the assessment is deterministic given its seed)."""
@@ -168,4 +188,5 @@ def predict(
                 got=mth,
             )
     key = model_patient.model_dump_json()
-    return [dict(r) for r in _cached(key, protocol, settings.key(), option, tuple(months))]
+    rows = _cached(key, protocol, target, settings.key(), option, tuple(months))
+    return [dict(r) for r in rows]

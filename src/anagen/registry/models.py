@@ -26,6 +26,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from anagen.registry._fields import add_check_constraints, field
+from anagen.scalp import ZONE_NAMES
 from anagen.therapy.patient import MEN_STAGES
 
 __all__ = [
@@ -237,7 +238,7 @@ class Visit(Base):
     target_area: Mapped[str] = field(
         String(12),
         "scalp zone of the tattooed target area",
-        choices=("frontal", "mid", "vertex", "temporal"),
+        choices=ZONE_NAMES,
     )
     total_density_per_cm2: Mapped[float | None] = field(
         Float,

@@ -494,9 +494,9 @@ def add_treatment(session: Session, actor: Actor, t: TreatmentIn) -> m.Treatment
             with tempfile.TemporaryDirectory() as d:
                 f = Path(d) / "protocol.toml"
                 f.write_text(t.protocol_toml, encoding="utf-8")
-                rows = predict(mp, option, str(f), months, settings)
+                rows = predict(mp, option, str(f), months, settings, base.target_area)
         else:
-            rows = predict(mp, option, protocol, months, settings)
+            rows = predict(mp, option, protocol, months, settings, base.target_area)
     elif any(mth not in PLANNED_MONTHS for mth in months):
         raise InputError(
             field="treatments.planned_months",

@@ -210,7 +210,7 @@ def upgrade() -> None:
             name=op.f("ck_visits_satisfaction_instrument_range"),
         ),
         sa.CheckConstraint(
-            "target_area IN ('frontal', 'mid', 'vertex', 'temporal')",
+            "target_area IN ('frontal', 'mid_scalp', 'vertex', 'temporal', 'parietal', 'occipital')",
             name=op.f("ck_visits_target_area_range"),
         ),
         sa.CheckConstraint(
