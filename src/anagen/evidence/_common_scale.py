@@ -300,6 +300,10 @@ class IndirectSet:
             for a in c.assumptions:
                 if a not in seen:
                     seen.append(a)
+        out.append(
+            "certainty of every indirect comparison: VERY LOW - it cannot be higher than the "
+            "direct stem-cell evidence (very low) and is rated down again for indirectness"
+        )
         return out + [f"assumption: {a}" for a in seen]
 
 

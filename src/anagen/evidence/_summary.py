@@ -750,6 +750,23 @@ def summarise_evidence(
     from anagen.evidence._store import evidence_date
 
     pre_post = prepost_synthesis(studies=studies, method=method, r=r)
+    pp_all = [
+        a
+        for a in pre_post.analyses
+        if a.outcome_domain == "density" and a.product_group == "all" and a.scale == "hairs_per_cm2"
+    ]
+    if pp_all and pre_post.yardsticks:
+        pa, y = pp_all[0], pre_post.yardsticks[0]
+        verdict.insert(
+            len(verdict) - sum(1 for x in verdict if x.startswith("Benchmark:")),
+            f"Within-arm changes from baseline (pre-post, not vs control): treated stem-cell arms "
+            f"gained {pa.result.estimate:+.1f} hairs/cm² (95% CI {pa.result.ci_low:.1f} to "
+            f"{pa.result.ci_high:.1f}; k = {pa.k}, N = {pa.n:g}; certainty "
+            f"{pa.certainty.rating.upper()}). Such changes "
+            f"overstate effects: in the bundled minoxidil trials the treated arms gained "
+            f"{y.prepost.estimate:.1f}, the placebo arms {y.placebo_prepost.estimate:.1f}, the "
+            f"controlled effect was {y.controlled.estimate:.1f} hairs/cm² ({y.ratio:.2f}-fold).",
+        )
     extensions: dict[str, Any] = {}
     if len(eff):
         extensions["common_scale"] = common_scale(eff, studies, method=method)
