@@ -58,7 +58,9 @@ def test_every_field_matches_metafor(case: dict):
     yi, vi = _data(case["dataset"])
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
-        res = pool(yi, vi, case["method"], knha=case["knha"], level=case["level"])
+        res = pool(
+            yi, vi, case["method"], knha=case["knha"], level=case["level"], control="metafor"
+        )
     exp = case["expected"]
     got = res.to_dict()
     if case["method"] == "FE":
@@ -147,7 +149,9 @@ def test_nonconvergence_raises_like_metafor():
     # metafor 3.8: rma(yi, vi) stops with "Fisher scoring algorithm did not converge" here
     yi, vi = [0.0, 1.0, 1.0, 1.0, 1.0, 0.0, 1.0], [0.5, 0.5, 0.5, 0.5, 0.5, 0.0625, 0.5]
     with pytest.raises(ConvergenceError, match="did not converge"):
-        pool(yi, vi, "REML")
+        pool(yi, vi, "REML", control="metafor")
+    res = pool(yi, vi, "REML")  # exact default: the fallback finds the optimum
+    assert res.tau2 > 0 and math.isfinite(res.tau2_ci_high)
 
 
 studies = st.integers(min_value=3, max_value=12).flatmap(
@@ -206,7 +210,7 @@ def test_oscillating_fisher_scoring_fails_like_metafor_and_stepadj_fixes_it():
     osc = REF["oscillating"]
     assert osc["default_reml_fails"]
     with pytest.raises(ConvergenceError, match=r"stepadj=0\.5"):
-        pool(osc["data"]["yi"], osc["data"]["vi"], "REML")
+        pool(osc["data"]["yi"], osc["data"]["vi"], "REML", control="metafor")
     for case in osc["stepadj"]:
         res = pool(osc["data"]["yi"], osc["data"]["vi"], case["method"], stepadj=case["stepadj"])
         got = res.to_dict()

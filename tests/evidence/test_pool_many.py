@@ -71,13 +71,18 @@ def test_failed_rows_are_reported_or_nan():
     yi[3], vi[3] = osc["yi"], osc["vi"]
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
-        res = pool_many(yi, vi, "REML", errors="nan", tau2_ci=False)
+        res = pool_many(yi, vi, "REML", errors="nan", tau2_ci=False, control="metafor")
     assert list(res.converged) == [True, True, True, False, True]
+    assert res.status[3].startswith("not estimable") and res.status[0] == "converged"
     assert np.isnan(res.estimate[3]) and np.isfinite(res.estimate[res.converged]).all()
     with pytest.raises(ConvergenceError, match="analysis 4"):
-        pool_many(yi, vi, "REML", tau2_ci=False)
+        pool_many(yi, vi, "REML", tau2_ci=False, errors="raise", control="metafor")
     fixed = pool_many(yi, vi, "REML", stepadj=0.5, tau2_ci=False)
     assert fixed.converged.all()
+    exact = pool_many(yi, vi, "REML")  # the default never aborts: the fallback is named
+    assert exact.converged.all() and exact.status[3].startswith("fallback")
+    one = pool(yi[3], vi[3], "REML")
+    assert exact.tau2[3] == pytest.approx(one.tau2, rel=1e-12)
 
 
 def test_frame_and_validation():

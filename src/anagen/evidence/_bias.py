@@ -250,7 +250,9 @@ def trim_and_fill(
                     f"trim and fill did not settle in {maxiter} iterations; try estimator='R0' "
                     "or another method"
                 )
-            beta = pool(y[: k - k0], v[: k - k0], method if k - k0 > 1 else "FE").estimate
+            beta = pool(
+                y[: k - k0], v[: k - k0], method if k - k0 > 1 else "FE", control="metafor"
+            ).estimate
             yc = y - beta
             signed = np.sign(yc) * _ranks_first(np.abs(yc))
             if estimator == "R0":
@@ -275,11 +277,15 @@ def trim_and_fill(
             fill_y = sign * (2.0 * beta - y[k - k0 :])
             fill_v = v[k - k0 :]
             res = pool(
-                np.concatenate([y0, fill_y]), np.concatenate([v0, fill_v]), method, level=level
+                np.concatenate([y0, fill_y]),
+                np.concatenate([v0, fill_v]),
+                method,
+                level=level,
+                control="metafor",  # trimfill() as metafor, step for step
             )
         else:
             fill_y = fill_v = np.empty(0)
-            res = pool(y0, v0, method, level=level)
+            res = pool(y0, v0, method, level=level, control="metafor")
     return TrimFillResult(
         k0=k0,
         k0_se=float(se_k0),

@@ -98,7 +98,7 @@ def _prepare(yi, vi, method, knha, level) -> tuple[np.ndarray, np.ndarray, str, 
 def _refit(y: np.ndarray, v: np.ndarray, method: str, knha: bool, level: float) -> PoolResult:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
-        return pool(y, v, method, knha=knha, level=level)
+        return pool(y, v, method, knha=knha, level=level, control="metafor")  # as influence()
 
 
 def leave_one_out(

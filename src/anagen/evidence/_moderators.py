@@ -537,7 +537,9 @@ def subgroup_analysis(
     for g in order:
         idx = lab == g
         m = method if idx.sum() > 1 else "FE"
-        results.append(pool(y[idx], v[idx], m, knha=knha and idx.sum() > 1, level=level))
+        results.append(
+            pool(y[idx], v[idx], m, knha=knha and idx.sum() > 1, level=level, control="metafor")
+        )
     G = len(order)
     if tau2 == "separate":
         est = np.array([r.estimate for r in results])

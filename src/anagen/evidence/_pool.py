@@ -41,16 +41,17 @@ from __future__ import annotations
 
 import math
 import warnings
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, fields
 from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
-from scipy import stats
+from scipy import special
 
 from anagen.errors import ConvergenceError, InputError
 from anagen.evidence import _pool_kernels as _kernels
-from anagen.evidence._zeroin import R_UNIROOT_TOL, zeroin
+from anagen.evidence._pool_control import EXACT, Control, resolve_control, score, score_root
+from anagen.evidence._zeroin import R_UNIROOT_TOL
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -179,8 +180,9 @@ class PoolManyResult:
 
     Scalar settings (``method``, ``k``, ``knha``, ``level``, ``df``, ``q_df``) are shared by all
     rows; every other field is a 1-D array with one entry per analysis, except ``weights``
-    (percent, shape ``(n, k)``). ``converged`` is False for rows whose estimator failed (their
-    fields are NaN) when ``pool_many(..., errors="nan")``.
+    (percent, shape ``(n, k)``). ``converged`` is False for rows whose tau² could not be
+    estimated (their fields are NaN); ``status`` says, per row, ``"converged"``, which
+    ``"fallback: ..."`` was used, or ``"not estimable: <reason>"``.
     """
 
     method: str
@@ -212,6 +214,7 @@ class PoolManyResult:
     h2_ci_high: np.ndarray
     weights: np.ndarray
     converged: np.ndarray
+    status: np.ndarray  # per analysis: "converged", "fallback: ...", "not estimable: ..."
 
     def __len__(self) -> int:
         return int(self.estimate.shape[0])
@@ -347,38 +350,13 @@ def _tau2_upper(Y: np.ndarray) -> np.ndarray:
     return np.maximum(_TAU2_MAX, 10.0 * mad**2)
 
 
-def _paule_mandel(Y: np.ndarray, V: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Paule–Mandel: root of ``Q(tau2) = k - 1`` on [0, max(100, 10 mad(yi)^2)] by R's
-    ``uniroot`` [4]."""
-    k, n = Y.shape
-    target = float(k - 1)
-    tau2 = np.zeros(n)
-    converged = np.ones(n, dtype=bool)
-    upper = _tau2_upper(Y)
-    q0 = _q_at(np.zeros(n), Y, V) - target
-    qmax = _q_at(upper, Y, V) - target
-    too_high = qmax > 0.0
-    converged[too_high] = False
-    tau2[too_high] = np.nan
-    rows = np.flatnonzero((q0 >= 0.0) & ~too_high)
-    if rows.size:
-
-        def f(x: np.ndarray, idx: np.ndarray) -> np.ndarray:
-            r = rows[idx]
-            return _q_at(x, Y[:, r], V[:, r]) - target
-
-        root, ok = zeroin(
-            f,
-            np.zeros(rows.size),
-            upper[rows],
-            q0[rows],
-            qmax[rows],
-            tol=R_UNIROOT_TOL,
-            maxiter=_MAXITER,
-        )
-        tau2[rows] = root
-        converged[rows[~ok]] = False
-    return tau2, converged
+def _paule_mandel(
+    Y: np.ndarray, V: np.ndarray, tol: float, maxiter: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Paule–Mandel: root of ``Q(tau2) = k - 1`` on [0, max(100, 10 mad(yi)^2)] by Brent's
+    zeroin as R's ``uniroot`` [4] (``Y``, ``V`` analysis-major)."""
+    upper = _tau2_upper(Y.T)
+    return _kernels.paule_mandel(Y, V, upper, tol, maxiter)
 
 
 def _tau2_study_major(
@@ -422,63 +400,58 @@ def _tau2_study_major(
             * (2.0 * pvpv + 4.0 * tau2 * pvp + 2.0 * tau2**2 * _sum_pp(w, sw, sw2))
         )
         return tau2, se, ok
-    tau2, ok = _paule_mandel(Y, V)
-    return tau2, None, ok
+    raise AssertionError(method)  # PM runs in its Numba kernel
+
+
+def _exact_fisher(
+    Y: np.ndarray,
+    V: np.ndarray,
+    method: str,
+    tau2: np.ndarray,
+    conv: np.ndarray,
+    status: np.ndarray,
+    control: Control,
+) -> None:
+    """Exact mode after Fisher scoring: boundary optimum set to exactly 0, and the fallbacks
+    (step-halving, then the bracketed root of the score) for rows that did not converge."""
+    code = _FISHER[method]
+    # boundary: the optimum is tau2 = 0 when the score at 0 points down and scoring ran to ~0
+    near0 = np.flatnonzero(conv & (tau2 > 0.0) & (tau2 <= 1e-6 * V.min(axis=1)))
+    for j in near0:
+        if score(Y[j], V[j], 0.0, method) <= 0.0:
+            tau2[j] = 0.0
+    bad = np.flatnonzero(~conv)
+    for step in (0.5, 0.25):
+        if bad.size == 0:
+            return
+        t, ok, _ = _kernels.fisher_scoring(
+            np.ascontiguousarray(Y[bad]), np.ascontiguousarray(V[bad]), code, step,
+            control.threshold, control.maxiter, R_UNIROOT_TOL,
+        )  # fmt: skip
+        tau2[bad[ok]] = t[ok]
+        conv[bad[ok]] = True
+        status[bad[ok]] = f"fallback: stepadj {step}"
+        bad = bad[~ok]
+    for j in bad:
+        t = score_root(Y[j], V[j], method)
+        if math.isfinite(t):
+            tau2[j], conv[j], status[j] = t, True, "fallback: bracketed root of the score"
 
 
 def _q_profile(
-    Y: np.ndarray, V: np.ndarray, tau2: np.ndarray, level: float
+    Y: np.ndarray, V: np.ndarray, tau2: np.ndarray, level: float, tol: float, maxiter: int
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Q-profile confidence interval for tau² as metafor ``confint()`` [10].
+    """Q-profile confidence interval for tau² as metafor ``confint()`` [10] (analysis-major).
 
     Searches [0, max(100, 10 tau2)]; a bound is 0 when Q(0) is already below its quantile
     (both are 0 when Q(0) is below the lower quantile), and the search limit when Q at the
     limit is still above it.
     """
-    k, n = Y.shape
+    k = Y.shape[1]
     alpha = 1.0 - level
-    crit_u = stats.chi2.isf(alpha / 2.0, k - 1)
-    crit_l = stats.chi2.ppf(alpha / 2.0, k - 1)
-    tmax = np.maximum(100.0, tau2 * 10.0)
-    q_min = _q_at(np.zeros(n), Y, V)
-    q_max = _q_at(tmax, Y, V)
-    lb = np.full(n, np.nan)
-    ub = np.full(n, np.nan)
-
-    def solve(rows: np.ndarray, crit: float) -> np.ndarray:
-        y, v = Y[:, rows], V[:, rows]
-
-        def f(x: np.ndarray, idx: np.ndarray) -> np.ndarray:
-            if idx.size == rows.size:
-                return _q_at(x, y, v) - crit
-            return _q_at(x, y[:, idx], v[:, idx]) - crit
-
-        root, _ = zeroin(
-            f,
-            np.zeros(rows.size),
-            tmax[rows],
-            q_min[rows] - crit,
-            q_max[rows] - crit,
-            tol=R_UNIROOT_TOL,
-            maxiter=_CONFINT_MAXITER,
-        )
-        return root
-
-    null = q_min < crit_l
-    lb[null] = ub[null] = 0.0
-    cap_u = ~null & (q_max > crit_l)
-    ub[cap_u] = tmax[cap_u]
-    rows = np.flatnonzero(~null & ~cap_u)
-    if rows.size:
-        ub[rows] = solve(rows, crit_l)
-    cap_l = q_max > crit_u
-    lb[cap_l] = ub[cap_l] = tmax[cap_l]
-    zero_l = ~cap_l & (q_min < crit_u)
-    lb[zero_l] = 0.0
-    rows = np.flatnonzero(~cap_l & ~zero_l)
-    if rows.size:
-        lb[rows] = solve(rows, crit_u)
-    return lb, ub
+    crit_u = float(special.chdtri(k - 1, alpha / 2.0))  # chi2.isf
+    crit_l = float(special.chdtri(k - 1, 1.0 - alpha / 2.0))  # chi2.ppf
+    return _kernels.q_profile(Y, V, tau2, crit_l, crit_u, tol, maxiter)
 
 
 def _pool_kernel(
@@ -489,7 +462,7 @@ def _pool_kernel(
     level: float,
     tau2_fixed: float | None = None,
     tau2_ci: bool = True,
-    stepadj: float = 1.0,
+    control: Control = EXACT,
 ) -> dict[str, Any]:
     """Pool each row of ``Y``/``V`` (n x k, C-contiguous); return per-analysis arrays.
 
@@ -507,14 +480,16 @@ def _pool_kernel(
         return study_major
 
     tau2_se: np.ndarray | None
+    status = np.full(n, "converged", dtype=object)
     if tau2_fixed is not None or method == "FE":
         tau2 = np.full(n, 0.0 if tau2_fixed is None else float(tau2_fixed))
         tau2_se = np.full(n, np.nan)
         conv = np.ones(n, dtype=bool)
     elif method in _FISHER:
         tau2, conv, stuck = _kernels.fisher_scoring(
-            Y, V, _FISHER[method], stepadj, _THRESHOLD, _MAXITER, R_UNIROOT_TOL
-        )
+            Y, V, _FISHER[method], control.stepadj, control.threshold, control.maxiter,
+            R_UNIROOT_TOL,
+        )  # fmt: skip
         if stuck.any():
             warnings.warn(
                 "Fisher scoring may have stopped at a local maximum; tau2 set to 0 "
@@ -522,9 +497,23 @@ def _pool_kernel(
                 RuntimeWarning,
                 stacklevel=3,
             )
+        if control.exact:
+            _exact_fisher(Y, V, method, tau2, conv, status, control)
+        tau2_se = None
+    elif method == "PM":
+        tau2, conv = _paule_mandel(Y, V, control.tol, control.maxiter)
+        if control.exact:
+            for j in np.flatnonzero(~conv):  # search range too small: bracket the root anew
+                t = score_root(Y[j], V[j], "PM")
+                if math.isfinite(t):
+                    tau2[j], conv[j], status[j] = t, True, "fallback: wider search range"
         tau2_se = None
     else:
         tau2, tau2_se, conv = _tau2_study_major(*transposed(), method)
+    status[~conv] = (
+        "not estimable: Paule-Mandel found no root" if method == "PM"
+        else "not estimable: Fisher scoring did not converge"
+    )  # fmt: skip
 
     est, vb, sw, sw2, tr_pp, q, vt, weights = _kernels.summarise(Y, V, tau2, bool(knha))
     if tau2_se is None:
@@ -540,19 +529,19 @@ def _pool_kernel(
         zval = est / se
     if knha:
         df: int | None = k - 1
-        pval = 2.0 * stats.t.sf(np.abs(zval), df)
-        crit = float(stats.t.isf(alpha / 2.0, df))
+        pval = 2.0 * special.stdtr(df, -np.abs(zval))  # t.sf
+        crit = float(-special.stdtrit(df, alpha / 2.0))  # t.isf
     else:
         df = None
-        pval = 2.0 * stats.norm.sf(np.abs(zval))
-        crit = float(stats.norm.isf(alpha / 2.0))
+        pval = 2.0 * special.ndtr(-np.abs(zval))  # norm.sf
+        crit = float(-special.ndtri(alpha / 2.0))  # norm.isf
     ci_low, ci_high = est - crit * se, est + crit * se
     half_pi = crit * np.sqrt(vb + tau2)
     pi_low, pi_high = est - half_pi, est + half_pi
 
     # heterogeneity: Q with fixed-effect weights, typical within-study variance vt
     if k > 1:
-        q_p = stats.chi2.sf(q, k - 1)
+        q_p = special.chdtrc(k - 1, q)  # chi2.sf
         if method == "FE" and tau2_fixed is None:
             with np.errstate(divide="ignore", invalid="ignore"):
                 i2 = np.maximum(0.0, np.nan_to_num(100.0 * (q - (k - 1)) / q, nan=0.0))
@@ -567,13 +556,7 @@ def _pool_kernel(
     nan = np.full(n, np.nan)
     t2lo, t2hi = nan.copy(), nan.copy()
     if method != "FE" and tau2_fixed is None and tau2_ci and k > 1:
-        good = np.flatnonzero(conv)
-        Yt, Vt = transposed()
-        if good.size == n:
-            t2lo, t2hi = _q_profile(Yt, Vt, tau2, level)
-        elif good.size:
-            lo, hi = _q_profile(Yt[:, good], Vt[:, good], tau2[good], level)
-            t2lo[good], t2hi[good] = lo, hi
+        t2lo, t2hi = _q_profile(Y, V, tau2, level, control.tol, control.confint_maxiter)
     out = {
         "estimate": est,
         "se": se,
@@ -598,6 +581,7 @@ def _pool_kernel(
         "h2_ci_high": t2hi / vt + 1.0,
         "weights": weights,
         "converged": conv,
+        "status": status,
         "df": df,
     }
     if not conv.all():
@@ -635,7 +619,8 @@ def pool(
     level: float = 0.95,
     *,
     tau2: float | None = None,
-    stepadj: float = 1.0,
+    stepadj: float | None = None,
+    control: str | Mapping[str, Any] | None = None,
 ) -> PoolResult:
     """Pool effect sizes with a fixed- or random-effects model, as metafor ``rma(yi, vi)``.
 
@@ -658,9 +643,16 @@ def pool(
         Fix tau² at this value instead of estimating it (metafor ``rma(tau2=)``); its standard
         error and confidence interval are then NaN.
     stepadj
-        Step length factor of Fisher scoring (ML, REML, EB), metafor ``control=list(stepadj=)``:
-        a value below 1 (e.g. 0.5) damps the oscillation that occasionally stops Fisher
-        scoring from converging.
+        Step length factor of Fisher scoring (ML, REML, EB), metafor ``control=list(stepadj=)``;
+        giving it selects metafor's control with this step length (see ``control``).
+    control
+        ``None`` (default): exact — tau² converged to the true optimum (Fisher scoring to
+        ``|change| <= 1e-12``, root finders to 1e-12, an optimum on the boundary is exactly 0,
+        and oscillating Fisher scoring falls back to step-halving and then to a bracketed root
+        of the score). ``"metafor"``: metafor's default control, reproduced exactly
+        (``threshold = 1e-5``, ``uniroot`` tolerance ``eps^0.25``; failures raise as in R). A
+        dict of ``threshold``, ``stepadj``, ``maxiter``, ``tol``: metafor with
+        ``control=list(...)``.
 
     Returns
     -------
@@ -674,7 +666,8 @@ def pool(
         For non-finite ``yi``, ``vi <= 0`` or non-finite, mismatched lengths, too few studies,
         an unknown method or a bad level.
     ConvergenceError
-        If Fisher scoring (ML/REML/EB) or the Paule–Mandel search fails.
+        With metafor's control, when Fisher scoring (ML/REML/EB) or the Paule–Mandel search
+        fails as it does in R; in the exact default only when tau² is not estimable at all.
 
     References
     ----------
@@ -695,13 +688,13 @@ def pool(
     if tau2 is not None and not (math.isfinite(tau2) and tau2 >= 0):
         raise InputError(field="tau2", allowed=">= 0 and finite", got=tau2)
     fixed = None if (tau2 is None or method == "FE") else float(tau2)
-    stepadj = _check_stepadj(stepadj)
-    out = _pool_kernel(
-        y[None, :], v[None, :], method, knha, level, tau2_fixed=fixed, stepadj=stepadj
-    )
+    ctl = resolve_control(control, None if stepadj is None else _check_stepadj(stepadj))
+    out = _pool_kernel(y[None, :], v[None, :], method, knha, level, tau2_fixed=fixed, control=ctl)
     if not out["converged"][0]:
         raise ConvergenceError(_convergence_message(method, np.array([], dtype=int)))
-    scalar = {key: float(val[0]) for key, val in out.items() if key not in ("weights", "df")}
+    scalar = {
+        key: float(val[0]) for key, val in out.items() if key not in ("weights", "df", "status")
+    }
     return PoolResult(
         method=method,
         k=int(y.size),
@@ -744,8 +737,9 @@ def pool_many(
     level: float = 0.95,
     *,
     tau2_ci: bool = True,
-    errors: Literal["raise", "nan"] = "raise",
-    stepadj: float = 1.0,
+    errors: Literal["raise", "nan"] = "nan",
+    stepadj: float | None = None,
+    control: str | Mapping[str, Any] | None = None,
 ) -> PoolManyResult:
     """Pool many meta-analyses at once (rows of 2-D arrays), each exactly as :func:`pool`.
 
@@ -759,10 +753,11 @@ def pool_many(
         Compute the Q-profile intervals for tau², I² and H² (the costliest part; set False when
         only estimates are needed).
     errors
-        ``"raise"`` a :class:`~anagen.errors.ConvergenceError` naming the failed analyses, or
-        return ``"nan"`` for them with ``converged`` False.
-    stepadj
-        Fisher scoring step length factor, as in :func:`pool`.
+        ``"nan"`` (default): never abort; analyses that cannot be estimated get NaN fields,
+        ``converged`` False and their reason in ``status``. ``"raise"``: a
+        :class:`~anagen.errors.ConvergenceError` naming them.
+    stepadj, control
+        As in :func:`pool` (exact by default).
 
     Returns
     -------
@@ -782,9 +777,9 @@ def pool_many(
     if n == 0:
         raise InputError(field="yi", allowed="at least one analysis (row)", got=Y.shape)
     _check_k(k, method, knha)
-    stepadj = _check_stepadj(stepadj)
+    ctl = resolve_control(control, None if stepadj is None else _check_stepadj(stepadj))
     Y, V = np.ascontiguousarray(Y), np.ascontiguousarray(V)
-    out = _pool_kernel(Y, V, method, knha, level, tau2_ci=tau2_ci, stepadj=stepadj)
+    out = _pool_kernel(Y, V, method, knha, level, tau2_ci=tau2_ci, control=ctl)
     conv = out.pop("converged")
     if errors == "raise" and not conv.all():
         raise ConvergenceError(_convergence_message(method, np.flatnonzero(~conv)))
