@@ -324,7 +324,7 @@ def kinetics(params) -> None:
         print(f"SD of 48-wk change, refound={rf}: {np.std(ch[rf], ddof=1):.1f} hairs/cm2")
     # 2. one regenerative session: treated - untreated twin, vs Kuka 2020 (NH3 low dose)
     wk = np.array([0, 6, 12, 24, 52, 104.0])
-    fig, ax = plt.subplots(1, 2, figsize=(11, 4))
+    fig, ax = plt.subplots(1, 3, figsize=(16, 4))
     for fade in (15.0, 60.0, 240.0):
         rp = replace(DEFAULT_PRIORS.median(), fade_days=fade)
         mod = regenerate([0.0], np.ones(6), np.ones(6), rp, horizon_days=wk[-1] * 7)
@@ -349,6 +349,7 @@ def kinetics(params) -> None:
     )
     ax[0].legend(fontsize=7)
     # 3. untreated course vs the placebo arms of long trials, and the placebo component
+    wk3 = np.array([0, 6, 12, 24, 52, 104, 192.0])
     un = {}
     for sex, stages, zone in (("M", ("III", "V"), "vertex"), ("F", ("I", "II"), "mid_scalp")):
         r = []
@@ -357,25 +358,25 @@ def kinetics(params) -> None:
             st = initial_scalp(
                 params, age=45.0, sex=sex, stage=stages[i % 2], n_follicles=6000, seed=a
             )
-            kw = dict(zone=zone, visit_days=wk * 7, seed=b, noise=False)
+            kw = dict(zone=zone, visit_days=wk3 * 7, seed=b, noise=False)
             r.append(target_area_counts(params, st, **kw).true_terminal_per_cm2)
         r = np.mean(r, axis=0)
         un[sex] = r
         pct = 100 * (r / r[0] - 1)
         print(
-            f"untreated {sex} {zone}: baseline {r[0]:.0f}/cm2, % change at weeks {wk.tolist()}: "
+            f"untreated {sex} {zone}: baseline {r[0]:.0f}/cm2, % change at weeks {wk3.tolist()}: "
             f"{np.round(pct, 1)}; per year (first 52 wk) {r[4] - r[0]:.1f}/cm2"
         )
         ax[1].plot(
-            wk,
+            wk3,
             pct,
             "o-",
             label=f"model untreated, {'NH III/V vertex' if sex == 'M' else 'Ludwig I/II mid-scalp'}",
         )
     ax[1].plot([0, 192], [0, -13.0], "ks--", label="men, placebo arm, -13.0 % at 192 wk [PRICE06]")
     ax[1].plot(
-        wk,
-        100 * placebo_change(wk * 7, DEFAULT_PLACEBO) / un["M"][0],
+        wk3,
+        100 * placebo_change(wk3 * 7, DEFAULT_PLACEBO) / un["M"][0],
         "g:",
         label="placebo component (% of the men's baseline)",
     )
@@ -385,6 +386,32 @@ def kinetics(params) -> None:
         title="Untreated course and placebo response",
     )
     ax[1].legend(fontsize=7)
+    # 4. minoxidil 5 % used for 96 weeks then stopped [PRICE99]
+    from anagen.therapy.treatments import Minoxidil
+
+    mw = np.array([0, 24, 48, 96, 102, 108, 120, 144.0])
+    mod = Minoxidil(strength_percent=5.0, stop_day=96 * 7).modulation(mw[-1] * 7)
+    d = []
+    for s in np.random.SeedSequence(9).spawn(60):
+        a, b = s.spawn(2)
+        st = initial_scalp(params, age=35.0, sex="M", stage="III", n_follicles=8000, seed=a)
+        kw = dict(zone="vertex", visit_days=mw * 7, seed=b, noise=False)
+        t = target_area_counts(params, st, modulation=mod, **kw).true_terminal_per_cm2
+        n = target_area_counts(params, st, **kw).true_terminal_per_cm2
+        d.append(t - n)
+    d = np.mean(d, axis=0)
+    print(
+        f"minoxidil 5 % stopped at 96 wk: treated - untreated at weeks {mw.tolist()}: {np.round(d, 1)}"
+    )
+    ax[2].plot(mw, d, "o-", label="model, minoxidil 5 % (prior medians), stopped at week 96")
+    ax[2].axvline(96, color="grey", ls=":")
+    ax[2].plot([120], [0], "kD", label="back to placebo level 24 wk after stopping [PRICE99]")
+    ax[2].set(
+        xlabel="weeks",
+        ylabel="treated - untreated, terminal hairs/cm²",
+        title="Minoxidil: effect while used, fading after stopping",
+    )
+    ax[2].legend(fontsize=7)
     fig.tight_layout()
     fig.savefig(IMG / "scalp_kinetics.png", dpi=100)
 
