@@ -324,7 +324,8 @@ def kinetics(params) -> None:
         print(f"SD of 48-wk change, refound={rf}: {np.std(ch[rf], ddof=1):.1f} hairs/cm2")
     # 2. one regenerative session: treated - untreated twin, vs Kuka 2020 (NH3 low dose)
     wk = np.array([0, 6, 12, 24, 52, 104.0])
-    fig, ax = plt.subplots(1, 3, figsize=(16, 4))
+    fig, axs = plt.subplots(2, 2, figsize=(12, 8))
+    ax = axs.ravel()
     for fade in (15.0, 60.0, 240.0):
         rp = replace(DEFAULT_PRIORS.median(), fade_days=fade)
         mod = regenerate([0.0], np.ones(6), np.ones(6), rp, horizon_days=wk[-1] * 7)
@@ -412,6 +413,40 @@ def kinetics(params) -> None:
         title="Minoxidil: effect while used, fading after stopping",
     )
     ax[2].legend(fontsize=7)
+    # 5. finasteride 1 mg used for 192 weeks [KAU98][PRICE06]
+    from anagen.therapy.treatments import Finasteride
+
+    fw = np.array([0, 24, 48, 96, 144, 192.0])
+    mod = Finasteride().modulation(fw[-1] * 7)
+    d, base = [], []
+    for s in np.random.SeedSequence(13).spawn(60):
+        a, b = s.spawn(2)
+        st = initial_scalp(
+            params, age=30.0, sex="M", stage=("III", "V")[len(d) % 2], n_follicles=8000, seed=a
+        )
+        kw = dict(zone="vertex", visit_days=fw * 7, seed=b, noise=False)
+        t = target_area_counts(params, st, modulation=mod, **kw).true_terminal_per_cm2
+        n = target_area_counts(params, st, **kw).true_terminal_per_cm2
+        d.append(t - n)
+        base.append(n[0])
+    pct = 100 * np.mean(d, axis=0) / np.mean(base)
+    print(
+        f"finasteride 1 mg: treated - untreated (% of baseline) at weeks {fw.tolist()}: {np.round(pct, 1)}"
+    )
+    ax[3].plot(fw, pct, "o-", label="model, finasteride 1 mg (prior medians), NH III/V vertex")
+    ax[3].plot(
+        [48, 96],
+        [100 * 107 / 876, 100 * 138 / 876],
+        "ks",
+        label="vs placebo, 1 and 2 years [KAU98]",
+    )
+    ax[3].plot([192], [7.2 + 13.0], "kD", label="vs placebo, 192 weeks [PRICE06]")
+    ax[3].set(
+        xlabel="weeks",
+        ylabel="treated - untreated, % of baseline count",
+        title="Finasteride: effect while used",
+    )
+    ax[3].legend(fontsize=7)
     fig.tight_layout()
     fig.savefig(IMG / "scalp_kinetics.png", dpi=100)
 
