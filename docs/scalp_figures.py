@@ -287,6 +287,30 @@ def stage_bands(params, n_people: int = 200) -> None:
         print(key, {a: round(x, 1) for a, x in v.items()})
 
 
+def untreated_by_stage(params, n_people: int = 40) -> None:
+    """Untreated 1-year change of a re-found target area, by stage (table for the docs)."""
+    from anagen.scalp import target_area_counts
+
+    print("| Sex | Stage | Zone | Baseline terminal /cm² | Change in 1 year /cm² | % per year |")
+    print("|---|---|---|---|---|---|")
+    for sex, stages, zone in (
+        ("M", ("II", "III", "IIIv", "IV", "V", "VI"), "vertex"),
+        ("F", ("I", "II", "III"), "mid_scalp"),
+    ):
+        for stage in stages:
+            r = []
+            for s in np.random.SeedSequence(31).spawn(n_people):
+                a, b = s.spawn(2)
+                st = initial_scalp(params, age=45.0, sex=sex, stage=stage, n_follicles=6000, seed=a)
+                kw = dict(zone=zone, visit_days=[0.0, 365.25], seed=b, noise=False)
+                r.append(target_area_counts(params, st, **kw).true_terminal_per_cm2)
+            r = np.mean(r, axis=0)
+            print(
+                f"| {sex} | {stage} | {zone} | {r[0]:.0f} | {r[1] - r[0]:+.1f} | "
+                f"{100 * (r[1] / r[0] - 1):+.1f} % |"
+            )
+
+
 def vertex_check(params) -> None:
     for stage in ("III", "IIIv", "IV"):
         st = initial_scalp(params, age=30, sex="M", stage=stage, n_follicles=60_000, seed=5)
@@ -466,3 +490,4 @@ if __name__ == "__main__":
     example(params)
     kinetics(params)
     stage_bands(params)
+    untreated_by_stage(params)
