@@ -28,6 +28,8 @@ class Settings:
         Jobs kept in memory (oldest finished ones are forgotten first).
     secure_cookies
         Mark cookies ``Secure`` (on unless serving plain HTTP on a loopback address).
+    registry_draws
+        Parameter draws of the prediction frozen with each registry treatment.
     """
 
     db_url: str | None = None
@@ -38,3 +40,4 @@ class Settings:
     max_upload_bytes: int = 256 * 1024
     max_jobs: int = 500
     secure_cookies: bool = True
+    registry_draws: int = 20

@@ -1,0 +1,209 @@
+"""Registry pages over a real registry (SQLite and PostgreSQL, ``registry_db`` fixture):
+login with CSRF and rate limiting, session cookie flags, forms, and cross-clinic access on
+every registry route."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from fastapi.testclient import TestClient
+
+from anagen.web import Settings, create_app
+from tests.conftest import PASSWORD
+from tests.registry._helpers import seed
+
+
+def _client(db) -> tuple[TestClient, object]:
+    app = create_app(
+        Settings(db_url=db.app_url, secure_cookies=False, registry_draws=5, assess_follicles=2000)
+    )
+    return TestClient(app, follow_redirects=False), app
+
+
+def _csrf(c: TestClient, url: str = "/registry/login") -> str:
+    html = c.get(url).text
+    return re.search(r'name="csrf" value="([^"]+)"', html).group(1)
+
+
+def _login(c: TestClient, clinic: str, user: str, password: str = PASSWORD):
+    return c.post(
+        "/registry/login",
+        data={"clinic": clinic, "username": user, "password": password, "csrf": _csrf(c)},
+    )
+
+
+def test_login_sets_a_safe_session_cookie_and_pages_need_it(registry_db):
+    c, _ = _client(registry_db)
+    assert c.get("/registry").status_code == 303  # to the login page
+    assert c.get("/api/v1/registry/patients").status_code == 401
+    r = _login(c, "north", "ana")
+    assert r.status_code == 303 and r.headers["location"] == "/registry"
+    cookie = next(h for h in r.headers.get_list("set-cookie") if "anagen_session" in h).lower()
+    assert "httponly" in cookie and "samesite=strict" in cookie
+    assert c.get("/registry").status_code == 200
+    # logout revokes the token
+    r = c.post("/registry/logout", data={"csrf": _csrf(c, "/registry")})
+    assert r.status_code == 303
+    c.cookies.clear()
+    assert c.get("/registry").status_code == 303
+
+
+def test_login_without_csrf_token_is_refused(registry_db):
+    c, _ = _client(registry_db)
+    c.get("/registry/login")
+    r = c.post("/registry/login", data={"clinic": "north", "username": "ana", "password": PASSWORD})
+    assert r.status_code == 403
+
+
+def test_failed_logins_are_rate_limited(registry_db):
+    c, _ = _client(registry_db)
+    codes = [_login(c, "south", "sam", "wrong password!").status_code for _ in range(6)]
+    assert codes[:5] == [401] * 5
+    assert codes[5] == 429
+    # even the right password waits now (the limit is per client and per user)
+    r = _login(c, "south", "sam")
+    assert r.status_code == 429 and int(r.headers["retry-after"]) > 0
+
+
+def test_patient_visit_and_adverse_event_forms(registry_db):
+    c, _ = _client(registry_db)
+    _login(c, "north", "carl")
+    tok = _csrf(c, "/registry/patients")
+    r = c.post(
+        "/registry/patients",
+        data={
+            "csrf": tok,
+            "pseudonym": "W001",
+            "birth_year": "1981",
+            "sex": "M",
+            "stage": "IV",
+            "onset_year": "2012",
+            "consent_version": "v2",
+            "consent_date": "2024-02-01",
+        },
+    )
+    assert r.status_code == 303, r.text
+    url = r.headers["location"]
+    r = c.post(
+        url + "/visits",
+        data={
+            "csrf": tok,
+            "visit_date": "2024-02-10",
+            "kind": "baseline",
+            "target_area": "vertex",
+            "terminal_density_per_cm2": "118",
+        },
+    )
+    assert r.status_code == 303, r.text
+    r = c.post(
+        url + "/adverse-events",
+        data={
+            "csrf": tok,
+            "description": "scalp erythema",
+            "severity": "mild",
+            "causality": "possible",
+            "outcome": "recovered",
+            "onset_date": "2024-02-11",
+            "resolution_date": "2024-02-20",
+        },
+    )
+    assert r.status_code == 303, r.text
+    page = c.get(url).text
+    assert "scalp erythema" in page and "118" in page
+    # a bad value answers 422 naming the field, on the same page
+    r = c.post(
+        url + "/visits",
+        data={
+            "csrf": tok,
+            "visit_date": "2024-03-10",
+            "kind": "follow-up",
+            "target_area": "moon",
+        },
+    )
+    assert r.status_code == 422 and "target_area" in r.text
+
+
+@pytest.mark.slow
+def test_treatment_freezes_a_prediction_shown_on_the_dashboard(registry_db):
+    c, _ = _client(registry_db)
+    actor = registry_db.login("ana")
+    seed(registry_db.app(), actor, "D001", treat=False)
+    _login(c, "north", "ana")
+    pid = re.search(r'/registry/patients/(\d+)">D001', c.get("/registry/patients").text)[1]
+    r = c.post(
+        f"/registry/patients/{pid}/treatments",
+        data={
+            "csrf": _csrf(c, "/registry"),
+            "option": "minoxidil_5",
+            "start_date": "2024-01-20",
+        },
+    )
+    assert r.status_code == 303, r.text
+    detail = c.get(f"/api/v1/registry/patients/{pid}").json()
+    preds = detail["treatments"][0]["predictions"]
+    assert preds
+    dash = c.get("/registry").text
+    for p in preds:
+        assert (
+            f"{p['change_median']:+.1f} ({p['change_low']:+.1f} to {p['change_high']:+.1f})" in dash
+        )
+
+
+def test_every_registry_route_refuses_another_clinics_records(registry_db):
+    """bob (clinic south) tries north's patient on every registry route, by id and pseudonym."""
+    north = seed(registry_db.app(), registry_db.login("ana"), "N-SECRET", treat=False)
+    c, _ = _client(registry_db)
+    _login(c, "south", "bob")
+    tok = _csrf(c, "/registry")
+    from anagen.web.routes import registry as web_registry
+
+    routes = [
+        (m, r.path)
+        for router in (web_registry.router, web_registry.api)
+        for r in router.routes
+        for m in r.methods
+        if m in ("GET", "POST") and r.path not in ("/registry/logout", "/registry/login")
+    ]
+    assert len(routes) >= 9
+    checked = 0
+    for method, path in routes:
+        for ref in (str(north["patient"]), "N-SECRET"):
+            url = path.replace("{ref}", ref)
+            if method == "GET":
+                r = c.get(url)
+            else:
+                r = c.post(
+                    url,
+                    data={
+                        "csrf": tok,
+                        "visit_date": "2024-05-01",
+                        "kind": "follow-up",
+                        "target_area": "vertex",
+                        "description": "x",
+                        "severity": "mild",
+                        "causality": "possible",
+                        "outcome": "recovered",
+                        "onset_date": "2024-05-01",
+                        "option": "minoxidil_5",
+                        "start_date": "2024-05-01",
+                        "pseudonym": "S-NEW",
+                        "birth_year": "1990",
+                        "sex": "M",
+                        "stage": "III",
+                        "onset_year": "2015",
+                        "consent_version": "v1",
+                        "consent_date": "2024-01-01",
+                    },
+                )
+            assert "N-SECRET" not in r.text, (method, url)
+            if "{ref}" in path:
+                assert r.status_code == 404, (method, url, r.status_code)
+                checked += 1
+    assert checked >= 10  # patient page, three forms and the JSON route, by id and pseudonym
+    # and north's records were not changed by any of it
+    with registry_db.app().session(registry_db.login("ana")) as s:
+        from anagen.registry import service as svc
+
+        d = svc.patient_detail(s, registry_db.login("ana"), north["patient"])
+    assert len(d["visits"]) == 1 and d["treatments"] == [] and d["adverse_events"] == []
