@@ -211,3 +211,10 @@ def test_a_job_survives_its_worker_being_killed(client, app):
     job = jobs.wait(r.json()["id"], 600)
     assert job.status == "done", job.error
     assert job.retries == 1
+
+
+def test_body_that_is_not_utf8_is_422(client):
+    r = client.post(
+        "/api/v1/assessments", content=b"\xff\xfe\xfd", headers={"content-type": "application/json"}
+    )
+    assert r.status_code == 422 and "'body'" in r.json()["message"]

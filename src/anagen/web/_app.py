@@ -91,6 +91,11 @@ def _install_handlers(app: FastAPI) -> None:
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> Response:
         detail = exc.detail if isinstance(exc.detail, str) else "error"
+        if exc.status_code == 400:  # the body could not be parsed (not JSON, not UTF-8, ...)
+            msg = f"'body': the request body cannot be read: {detail}"
+            if _wants_html(request):
+                return _error_page(request, 422, msg)
+            return JSONResponse(field_error("body", msg), status_code=422)
         if _wants_html(request):
             return _error_page(request, exc.status_code, detail)
         return JSONResponse(
