@@ -62,6 +62,8 @@ _HEALTH_OPT = typer.Option(
 _CURRENT_OPT = typer.Option(
     [], "--current", help="Current treatment (minoxidil_topical, finasteride, ...); repeatable."
 )
+_FILE_ARG = typer.Argument(..., help="File.")
+_TO_OPT = typer.Option(..., "--to", help="New folder (csv, omop) or .csv file (evidence).")
 _OUT_ARG = typer.Argument(..., help="HTML file to write.")
 _DEMO_REPORT_OPT = typer.Option(Path("registry-demo-report.html"), help="Report to write.")
 _SET_OPT = typer.Option(..., "--set", help="FIELD=VALUE; repeatable.")
@@ -82,10 +84,15 @@ def _guard(fn: Callable[..., Any]) -> Callable[..., Any]:
 
     @wraps(fn)
     def inner(*a: Any, **kw: Any) -> Any:
+        from sqlalchemy.exc import OperationalError
+
         from anagen.registry._errors import Conflict, RegistryError
 
         try:
             return fn(*a, **kw)
+        except OperationalError as exc:
+            first = str(exc.orig).splitlines()[0] if exc.orig else "error"
+            _fail(f"database unavailable or busy: {first}")
         except Conflict as exc:
             _fail(str(exc), 3)
         except RegistryError as exc:
@@ -801,3 +808,91 @@ def demo_cmd(
         soft_wrap=True,
     )
     console.print(_summary_text(d), highlight=False, markup=False, soft_wrap=True)
+
+
+# --------------------------------------------------------------------------- import / export
+
+
+@app.command("import")
+@_guard
+def import_cmd(
+    kind: str = typer.Argument(..., help="patients or visits."),
+    file: Path = _FILE_ARG,
+    db: str | None = DbOpt,
+    token: str | None = TokenOpt,
+    as_json: bool = JsonOpt,
+) -> None:
+    """Import a CSV file: every row checked first; all rows or none are written."""
+    from anagen.registry._io import import_csv
+
+    reg = _registry(db)
+    a = _actor(reg, token)
+    with reg.session(a) as s:
+        out = import_csv(s, a, kind, file)
+    _out(out, as_json, f"imported {out['rows']} {kind} from {out['file']}")
+
+
+@app.command("export")
+@_guard
+def export_cmd(
+    to: Path = _TO_OPT,
+    fmt: str = typer.Option(
+        "csv",
+        "--format",
+        help="csv (one file per table), omop "
+        "(OMOP-CDM-shaped person/visit/measurement/procedure) or evidence "
+        "(study rows for 'anagen evidence add', OBSERVATIONAL).",
+    ),
+    db: str | None = DbOpt,
+    token: str | None = TokenOpt,
+    as_json: bool = JsonOpt,
+) -> None:
+    """Export your clinic's data."""
+    from anagen.registry._io import export_csv, export_evidence, export_omop
+
+    funcs = {"csv": export_csv, "omop": export_omop, "evidence": export_evidence}
+    if fmt not in funcs:
+        raise InputError(field="--format", allowed="one of csv, omop, evidence", got=fmt)
+    reg = _registry(db)
+    a = _actor(reg, token)
+    with reg.session(a) as s:
+        out = funcs[fmt](s, a, to)
+    _out({"format": fmt, "to": str(to), "result": out}, as_json, f"exported ({fmt}) to {to}: {out}")
+
+
+@app.command("backup")
+@_guard
+def backup_cmd(
+    file: Path = _FILE_ARG,
+    db: str | None = DbOpt,
+    as_json: bool = JsonOpt,
+) -> None:
+    """Back up the whole registry (run with the database owner's URL) to a .jsonl.gz file."""
+    from anagen.registry._backup import backup
+
+    out = backup(_registry(db), file)
+    _out(
+        out,
+        as_json,
+        f"backup written to {out['file']} ({sum(out['counts'].values())} rows, "
+        f"sha256 {out['sha256'][:16]}...)",
+    )
+
+
+@app.command("restore")
+@_guard
+def restore_cmd(
+    file: Path = _FILE_ARG,
+    db: str | None = DbOpt,
+    as_json: bool = JsonOpt,
+) -> None:
+    """Restore a backup into an empty, initialised registry (owner's URL); checksum verified."""
+    from anagen.registry._backup import restore
+
+    out = restore(_registry(db), file)
+    _out(
+        out,
+        as_json,
+        f"restored {sum(out['counts'].values())} rows from {out['file']}; run "
+        "'anagen registry verify' to check the audit chain",
+    )
