@@ -733,20 +733,13 @@ def _write_report(reg: Any, actor: Any, out: Path, as_json: bool) -> dict[str, A
 
 
 def _summary_text(d: dict[str, Any]) -> str:
-    cov, me = d["coverage_80"], d["mean_error_hairs_per_cm2"]
     lines = [
         ("SYNTHETIC " if d["synthetic"] else "") + f"clinic: {d['clinic']}",
         f"frozen predictions answered by a visit: {d['n_pairs']}",
     ]
     if d["n_pairs"]:
-        lines.append(
-            f"coverage of the 80 % intervals: {100 * cov['estimate']:.0f} % (95 % CI "
-            f"{100 * cov['ci_low']:.0f} to {100 * cov['ci_high']:.0f} %)"
-        )
-        lines.append(
-            f"mean error (observed - predicted): {me['estimate']:+.1f} hairs/cm2 "
-            f"(95 % CI {me['ci_low']:+.1f} to {me['ci_high']:+.1f})"
-        )
+        lines.append(f"coverage of the 80 % intervals: {d['coverage_80_text']}")
+        lines.append(f"mean error (observed - predicted): {d['mean_error_text']}")
     lines.append(f"report: {d['report']}")
     return "\n".join(lines)
 

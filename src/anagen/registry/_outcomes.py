@@ -62,10 +62,14 @@ class Interval95:
     low: float
     high: float
     n: int
+    k: int | None = None  # successes, for proportions
 
     def text(self, unit: str = "", pct: bool = False) -> str:
         if self.n == 0 or not math.isfinite(self.estimate):
             return "no data"
+        if pct and self.k is not None and self.k in (0, self.n):
+            # never "0 %" or "100 %" from a finite sample: say the count and the interval
+            return f"{self.k} of {self.n} (95 % CI {100 * self.low:.0f} to {100 * self.high:.0f} %)"
         if pct:
             return (
                 f"{100 * self.estimate:.0f} % (95 % CI {100 * self.low:.0f} to "
@@ -86,7 +90,7 @@ def wilson(k: int, n: int) -> Interval95:
     den = 1 + z * z / n
     c = (p + z * z / (2 * n)) / den
     h = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / den
-    return Interval95(p, max(0.0, c - h), min(1.0, c + h), n)
+    return Interval95(p, max(0.0, c - h), min(1.0, c + h), n, k)
 
 
 def mean_ci(x: np.ndarray) -> Interval95:
@@ -179,6 +183,8 @@ class ClinicOutcomes:
             "matching_window_days": WINDOW_DAYS,
             "n_pairs": len(self.pairs),
             "coverage_80": iv(self.coverage),
+            "coverage_80_text": self.coverage.text(pct=True),
+            "mean_error_text": self.mean_error.text("hairs/cm2"),
             "mean_error_hairs_per_cm2": iv(self.mean_error),
             "calibration_slope": self.slope,
             "calibration_intercept": self.intercept,
