@@ -55,3 +55,13 @@ def test_sqlite_is_wal(tmp_path):
         assert c.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
         assert c.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
     reg.dispose()
+
+
+def test_model_constants_match_the_model():
+    from anagen.registry import models as m
+    from anagen.scalp import ZONE_NAMES
+    from anagen.therapy.patient import MEN_STAGES, WOMEN_STAGES
+
+    assert m.ZONE_NAMES == tuple(ZONE_NAMES)
+    assert m.MEN_STAGES == tuple(MEN_STAGES)
+    assert set(m.SCALES["ludwig"]) | set(m.SCALES["savin"]) == set(WOMEN_STAGES)

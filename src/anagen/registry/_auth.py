@@ -41,8 +41,13 @@ MAX_HOURS = 24.0
 MIN_PASSWORD = 12
 MAX_FAILED = 10
 _HASHER = PasswordHasher()
-# A fixed hash verified when the user does not exist, so timing does not reveal usernames.
-_DUMMY = _HASHER.hash("not-a-real-password-0000")
+_DUMMY: list[str] = []  # a hash verified when the user does not exist (timing hides names)
+
+
+def _dummy() -> str:
+    if not _DUMMY:
+        _DUMMY.append(_HASHER.hash("not-a-real-password-0000"))
+    return _DUMMY[0]
 
 
 def hash_password(password: str) -> str:
@@ -104,7 +109,7 @@ def login(
             )
         if row is None or row["user_id"] is None:
             try:
-                _HASHER.verify(_DUMMY, password)
+                _HASHER.verify(_dummy(), password)
             except VerificationError:
                 pass
             raise AuthError("login failed: unknown clinic/user or wrong password")

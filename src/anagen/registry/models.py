@@ -26,8 +26,6 @@ from sqlalchemy import (
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from anagen.registry._fields import add_check_constraints, field
-from anagen.scalp import ZONE_NAMES
-from anagen.therapy.patient import MEN_STAGES
 
 __all__ = [
     "CAUSALITY",
@@ -58,6 +56,10 @@ NAMING = {
 }
 
 ROLES = ("admin", "clinician", "analyst")
+#: Copies of ``anagen.scalp.ZONE_NAMES`` and ``anagen.therapy.patient.MEN_STAGES`` (importing
+#: those packages loads the Numba kernels; tests/registry/test_migrations.py checks they agree).
+ZONE_NAMES = ("frontal", "mid_scalp", "vertex", "temporal", "parietal", "occipital")
+MEN_STAGES = ("I", "II", "IIa", "III", "IIIa", "III-vertex", "IV", "IVa", "V", "Va", "VI", "VII")
 #: Staging scales and their stages (the scales anagen's patient model accepts).
 SCALES: dict[str, tuple[str, ...]] = {
     "norwood_hamilton": MEN_STAGES,
