@@ -203,7 +203,7 @@ def test_comparator_pooled_se_from_ci() -> None:
 def test_package_reads_only_its_own_data() -> None:
     import inspect
 
-    from anagen.evidence import _studies
+    from anagen.evidence import _study_tables as _studies
 
     source = inspect.getsource(_studies)
     assert "resources.files(" in source  # bundled files, found through the installed package

@@ -55,6 +55,7 @@ __all__ = [
     "borrowed_baseline",
     "bucher",
     "common_scale",
+    "common_scale_plot",
     "indirect_vs_minoxidil",
     "rom_effects",
 ]

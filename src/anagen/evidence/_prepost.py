@@ -49,7 +49,10 @@ __all__ = [
     "PrePostAnalysis",
     "PrePostSynthesis",
     "Yardstick",
+    "donor_change_cv",
+    "minoxidil_yardstick",
     "prepost_effects",
+    "prepost_plot",
     "prepost_synthesis",
 ]
 

@@ -36,12 +36,14 @@ from anagen.errors import InputError
 
 __all__ = [
     "DATA_CHOICES",
+    "DATA_ENV",
     "AddResult",
     "add_study_rows",
     "default_studies",
     "evidence_date",
     "evidence_dir",
     "evidence_studies",
+    "load_user_studies",
     "use_evidence",
 ]
 
