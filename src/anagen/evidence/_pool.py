@@ -517,12 +517,13 @@ def _pool_kernel(
 
     est, vb, sw, sw2, tr_pp, q, vt, weights = _kernels.summarise(Y, V, tau2, bool(knha))
     if tau2_se is None:
-        if method == "ML":
-            tau2_se = np.sqrt(2.0 / sw2)
-        elif method == "REML":
-            tau2_se = np.sqrt(2.0 / tr_pp)
-        else:  # EB, PM
-            tau2_se = np.sqrt(2.0 * k**2 / (k - 1) / sw**2)
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):  # extreme vi
+            if method == "ML":
+                tau2_se = np.sqrt(2.0 / sw2)
+            elif method == "REML":
+                tau2_se = np.sqrt(2.0 / tr_pp)
+            else:  # EB, PM
+                tau2_se = np.sqrt(2.0 * k**2 / (k - 1) / sw**2)
     alpha = 1.0 - level
     se = np.sqrt(vb)
     with np.errstate(divide="ignore", invalid="ignore"):

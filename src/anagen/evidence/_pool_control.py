@@ -130,9 +130,20 @@ def score_root(y: np.ndarray, v: np.ndarray, method: str) -> float:
     from ``max(100, 10 var(y))`` (the root is a maximum: the score goes from + to -), kept
     only if it beats tau² = 0 (ML, REML). NaN if no bracket is found (not estimable).
     """
+    with np.errstate(all="ignore"):
+        try:
+            return _score_root(y, v, method)
+        except (ValueError, RuntimeError, ArithmeticError):  # no sign change, NaN scores
+            return float("nan")
+
+
+def _score_root(y: np.ndarray, v: np.ndarray, method: str) -> float:
     from scipy.optimize import brentq
 
-    if score(y, v, 0.0, method) <= 0.0:
+    s0 = score(y, v, 0.0, method)
+    if not np.isfinite(s0):
+        return float("nan")
+    if s0 <= 0.0:
         return 0.0
     hi = max(100.0, 10.0 * float(np.var(y)))
     while score(y, v, hi, method) > 0.0:

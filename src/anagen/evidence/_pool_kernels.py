@@ -168,11 +168,14 @@ def fisher_scoring(
                 else:
                     adj = (s - sw) / sw2
             adj = 0.0 if math.isnan(adj) else adj * stepadj
+            if math.isinf(adj) or math.isinf(t):  # overflow (extreme vi): cannot advance
+                converged[j] = False
+                break
             if t + adj < 0.0:
                 if t <= 0.0:
                     adj = 0.0
                 else:
-                    while t + adj < 0.0:
+                    while t + adj < 0.0:  # ends: |adj| halves to below t within ~1100 steps
                         adj /= 2.0
             new = t + adj
             if it > maxiter:
