@@ -230,3 +230,68 @@ def test_report_path_checked(assessment, tmp_path):
         write_report(assessment, tmp_path / "r.pdf")
     with pytest.raises(InputError, match="--report"):
         write_report(assessment, tmp_path / "missing" / "r.html")
+
+
+def test_visible_threshold_has_a_floor():
+    from anagen.decision._assess import VISIBLE_FLOOR, visible_threshold
+
+    assert visible_threshold(11.0) == VISIBLE_FLOOR == 10.0  # a Norwood VI vertex
+    assert visible_threshold(180.0) == pytest.approx(18.0)
+
+
+def test_parameter_draws_do_not_depend_on_the_seed():
+    from anagen.decision._assess_plan import parameter_draws
+
+    a, _, _ = parameter_draws(None, 5, seed=0)
+    b, _, _ = parameter_draws(None, 5, seed=7)
+    assert a == b
+
+
+def test_trial_checks_mechanics():
+    from anagen.decision._consistency import TRIALS, trial_checks
+
+    checks = trial_checks(n_draws=8, n_follicles=3000)
+    assert [c.option for c in checks] == [t.option for t in TRIALS]
+    for c in checks:
+        assert c.ci_low < c.published < c.ci_high
+        assert c.inside == (c.ci_low <= c.model.median <= c.ci_high)
+        assert ("inside" in c.text()) == c.inside and (c.inside or c.explanation)
+    olsen = checks[0]  # 95% CI from the arm means and SDs of Olsen 2002 [C4]
+    assert (round(olsen.ci_low, 1), round(olsen.ci_high, 1)) == (8.3, 21.1)
+
+
+def test_combinations_and_what_you_use_now():
+    p = Patient.from_dict(
+        {
+            "patient": {"age": 45, "sex": "M", "stage": "III", "years_since_onset": 6},
+            "treatments": {"current": ["minoxidil_5"]},
+        }
+    )
+    a = assess_patient(
+        p, protocols=["gentile2019_micrografts"], with_evidence=False, with_maps=False, **FAST
+    )
+    combo = a.option("minoxidil_5+finasteride_1mg")
+    assert combo.kind == "combination" and combo.candidacy.status == "eligible"
+    assert combo.cost.low == a.option("minoxidil_5").cost.low + a.option("finasteride_1mg").cost.low
+    added = next(o for o in a.options if o.name.endswith("added to what you use now"))
+    assert added.key.startswith("minoxidil_5+hf_micrografts")
+    assert any("current treatments" in line for line in a.not_modelled)
+
+
+def test_unsafe_part_makes_the_combination_unsafe():
+    woman = Patient.from_dict(
+        {"patient": {"age": 38, "sex": "F", "stage": "II", "years_since_onset": 5}}
+    )
+    a = assess_patient(woman, protocols=[], with_evidence=False, with_maps=False, **FAST)
+    assert a.option("finasteride_1mg").candidacy.status == "not_eligible"
+    assert a.option("minoxidil_5+finasteride_1mg").candidacy.status == "not_eligible"
+    assert not any("finasteride" in k for k in a.headline)
+
+
+def test_every_health_finding_is_used_or_listed():
+    p = _patient(diabetes_uncontrolled=True, thyroid_disorder=True, hypertension=True)
+    from anagen.decision._assess import not_modelled
+
+    text = " ".join(not_modelled(p))
+    for word in ("diabetes", "thyroid", "hypertension"):
+        assert word in text

@@ -108,7 +108,7 @@ def assess(
         Path | None, typer.Option("--report", help="Write a self-contained HTML report.")
     ] = None,
     seed: SeedOpt = 0,
-    draws: DrawsOpt = 30,
+    draws: DrawsOpt = 60,
     follicles: FolliclesOpt = 8_000,
     source: SourceOpt = "posterior",
     workers: WorkersOpt = 0,

@@ -21,6 +21,12 @@ from typing import Any
 
 import numpy as np
 
+from anagen.decision._assess_combine import (
+    combined_candidacy,
+    combined_certainty,
+    combined_cost,
+    combined_info,
+)
 from anagen.decision._assess_plan import (
     ALTERNATIVES,
     COURSE_MONTHS,
@@ -43,7 +49,12 @@ from anagen.decision._assess_summary import (
     durability,
     horizons,
 )
-from anagen.decision._assess_verdict import DISCLAIMER, headline, option_verdict, overall_verdict
+from anagen.decision._assess_verdict import (
+    DISCLAIMER,
+    headlines,
+    option_verdict,
+    overall_verdict,
+)
 from anagen.decision._assessment import (
     SCHEMA_VERSION,
     Assessment,
@@ -137,7 +148,7 @@ def assess_patient(
     protocols: Sequence[Any] | None = None,
     options: Sequence[str] | None = None,
     seed: int = 0,
-    n_draws: int = 30,
+    n_draws: int = 60,
     n_follicles: int = 8_000,
     n_scalps: int = 4,
     source: str = "posterior",
@@ -147,6 +158,7 @@ def assess_patient(
     executor: Any = None,
     with_maps: bool = True,
     target: str | None = None,
+    extra_months: Sequence[int] = (),
 ) -> Assessment:
     """Predict every option for ``patient``: effect at 6, 12 and 24 months with 80 % intervals,
     chance of a visible improvement, durability, cost, safety and candidacy, and the certainty
@@ -180,6 +192,8 @@ def assess_patient(
         them here. The numbers do not depend on it.
     target
         Zone of the 1 cm² target area (default :func:`target_zone`).
+    extra_months
+        Months (1 to 48) reported besides 6, 12 and 24 (e.g. a trial's follow-up).
     with_maps
         Also run the two scalp-map simulations of the report (no treatment and the leading
         stem-cell option at the parameter medians).
@@ -201,6 +215,12 @@ def assess_patient(
         raise InputError(field="n_scalps", allowed=f"at most n_draws ({n_draws})", got=n_scalps)
     if not isinstance(patient, Patient):
         patient = load_patient(patient)
+    for m in extra_months:
+        if not (isinstance(m, int) and 1 <= m <= HORIZON_MONTHS):
+            raise InputError(
+                field="extra_months", allowed=f"integers in [1, {HORIZON_MONTHS}]", got=m
+            )
+    report_months = tuple(sorted({*MONTHS, *extra_months}))
     if target is not None:
         from anagen.scalp import ZONE_NAMES
 
@@ -216,7 +236,7 @@ def assess_patient(
         fut_ev = ex.submit(_evidence_summary)
     return _assess(
         patient, protos, alts, specs, post, source, seed, n_draws, n_follicles, n_scalps,
-        evidence, with_evidence, fut_ev, executor, with_maps, target,
+        evidence, with_evidence, fut_ev, executor, with_maps, target, report_months,
     )  # fmt: skip
 
 
@@ -225,7 +245,7 @@ assess_patient.constraints = ASSESS_CONSTRAINTS  # type: ignore[attr-defined]
 
 def _assess(
     patient, protos, alts, specs, post, source, seed, n_draws, n_follicles, n_scalps,
-    evidence, with_evidence, fut_ev, executor, with_maps, target,
+    evidence, with_evidence, fut_ev, executor, with_maps, target, report_months,
 ) -> Assessment:  # fmt: skip
     import anagen
     from anagen.therapy import assess as candidacy
@@ -258,6 +278,32 @@ def _assess(
 
     model_text = MODEL_POSTERIOR if post is not None else MODEL_PRIOR
 
+    def facts(spec, e24):
+        """Cost, side effects, regulation, candidacy, certainty and sources of one option (a
+        combination: of its parts together)."""
+        parts = spec.parts or (spec,)
+        model = model_text if (post is not None and spec.calibrated) else MODEL_PRIOR
+        infos = [option_info(p.option) for p in parts]
+        costs = [cost(p, i, e24) for p, i in zip(parts, infos, strict=True)]
+        cands = [
+            candidacy(patient, p.option, p.protocol.product.key if p.protocol else None)
+            for p in parts
+        ]
+        certs = [certainty(p.option, summary, model) for p in parts]
+        srcs = {t for i in infos for v in i.sources.values() for t in v}
+        for p in parts:
+            if p.protocol is not None:
+                srcs |= set(p.protocol.protocol.sources)
+        if len(parts) == 1:
+            return costs[0], infos[0], cands[0], certs[0], srcs
+        return (
+            combined_cost(costs, e24),
+            combined_info(parts, infos),
+            combined_candidacy(spec.key, parts, cands),
+            combined_certainty(parts, certs),
+            srcs,
+        )
+
     def build(spec, dens, zi) -> OptionAssessment:
         unt = untreated[zi]
         base = unt[:, 0]
@@ -265,11 +311,7 @@ def _assess(
         thr = visible_threshold(base_iv.median)
         eff = dens - unt
         gain = dens - base[:, None]
-        info = option_info(spec.option)
-        calibrated = post is not None and spec.calibrated
-        srcs = {t for v in info.sources.values() for t in v}
-        if spec.protocol is not None:
-            srcs |= set(spec.protocol.protocol.sources)
+        c, info, cand, cert, srcs = facts(spec, float(np.median(eff[:, 24])))
         o = OptionAssessment(
             key=spec.key,
             name=spec.name,
@@ -278,19 +320,17 @@ def _assess(
             target_zone=area_zones[zi],
             baseline=base_iv,
             visible_threshold=thr,
-            horizons=horizons(MONTHS, eff, gain, thr),
+            horizons=horizons(report_months, eff, gain, thr),
             durability=durability(spec, months, gain, eff),
-            cost=cost(spec, info, float(np.median(eff[:, 24]))),
+            cost=c,
             downtime=info.downtime,
             side_effects=tuple(
                 SideEffect(s.effect, s.frequency, tuple(s.sources)) for s in info.side_effects
             ),
             regulatory_us=info.regulatory_us,
             regulatory_eu=info.regulatory_eu,
-            candidacy=candidacy(
-                patient, spec.option, spec.protocol.product.key if spec.protocol else None
-            ),
-            certainty=certainty(spec.option, summary, model_text if calibrated else MODEL_PRIOR),
+            candidacy=cand,
+            certainty=cert,
             sources=tuple(sorted(srcs)),
             verdict="",
             trajectory=Trajectory.of(months, dens),
@@ -302,7 +342,8 @@ def _assess(
     base_iv, threshold = opts[-1].baseline, opts[-1].visible_threshold
     outcome = f"{OUTCOME} of the {zone.replace('_', '-')}"
     unit_text = f"{outcome} ({UNIT})"
-    verdict = overall_verdict(patient, opts, source, unit_text)
+    groups = headlines(opts)
+    verdict = overall_verdict(patient, opts, source, unit_text, groups)
     map_runs = (
         _map_runs(patient, specs, opts, scalps[0], horizon, regen_median) if with_maps else {}
     )
@@ -317,6 +358,7 @@ def _assess(
         n_scalps=n_scalps,
         horizon_months=HORIZON_MONTHS,
         course_months=COURSE_MONTHS,
+        months=report_months,
         engine="stochastic",
         protocols=tuple(p.name for p in protos),
         options=alts,
@@ -330,9 +372,9 @@ def _assess(
         target_zone=zone,
         baseline_density=base_iv,
         options=tuple(opts),
-        headline=headline(opts),
+        headline=groups[0] + groups[1],
         verdict=verdict,
-        not_modelled=(),
+        not_modelled=not_modelled(patient),
         evidence_certainty="not assessed" if summary is None else str(summary.certainty),
         visible_definition=VISIBLE_DEFINITION.format(
             thr=threshold, frac=100 * VISIBLE_FRACTION, floor=VISIBLE_FLOOR
@@ -351,6 +393,56 @@ def _assess(
         evidence=summary,
         map_runs=map_runs,
     )
+
+
+def not_modelled(patient: Any) -> tuple[str, ...]:
+    """What the person told us, finding by finding: how it enters the prediction, or why not."""
+    p, h = patient.patient, patient.health
+    out = []
+    if p.smoking != "never" or p.bmi is not None:
+        out.append(
+            "smoking and BMI: modelled for the fat-derived products only (fewer viable cells per "
+            "gram of fat in smokers [T4]; cell yield by BMI [T3][T14]); no source gives their "
+            "effect on the response to the other options, so those predictions do not change"
+        )
+    if h.diabetes_uncontrolled:
+        out.append(
+            "uncontrolled diabetes: not modelled - lower stem-cell function is reported [T13] "
+            "but without an effect size on hair; the candidacy asks a specialist"
+        )
+    if h.thyroid_disorder:
+        out.append(
+            "thyroid disorder: not modelled - it can itself cause hair loss, which the pattern "
+            "hair loss model does not include; the candidacy asks a specialist [T85][T37]"
+        )
+    if h.hypertension:
+        out.append(
+            "hypertension: not modelled - associated with lower SVF cell counts [T3][T5] without "
+            "an effect size on hair"
+        )
+    if h.active_autoimmune or h.immunosuppressed:
+        out.append(
+            "autoimmune disease or immunosuppression: not modelled (an exclusion of the cell "
+            "trials, see candidacy [T19][T75])"
+        )
+    for what, m in (
+        ("minoxidil", h.months_since_minoxidil),
+        ("finasteride", h.months_since_finasteride),
+        ("a scalp procedure", h.months_since_scalp_procedure),
+    ):
+        if m is not None:
+            out.append(
+                f"{what} {m:g} months ago: not modelled (the model starts from today's scalp); "
+                "a trial exclusion for the cell products, see candidacy [T19]"
+            )
+    if patient.treatments.current:
+        out.append(
+            "current treatments ("
+            + ", ".join(patient.treatments.current)
+            + "): modelled as options used together with what is added (combinations); today's "
+            "scalp is not adjusted for their past effect"
+        )
+    return tuple(out)
 
 
 def _with_verdict(o: OptionAssessment) -> OptionAssessment:

@@ -65,10 +65,27 @@ class OptionSpec:
     sessions: int  # sessions or units paid for over the course
     protocol: Any = None  # a therapy Protocol for the stem-cell options
     treatment: Any = None  # a therapy Treatment for the alternatives
+    parts: tuple[OptionSpec, ...] = ()  # a combination: its options, used together
 
     @property
     def calibrated(self) -> bool:
+        if self.parts:
+            return all(p.calibrated for p in self.parts)
         return self.protocol is not None or self.key in CALIBRATED_KEYS
+
+
+def combination(parts: Sequence[OptionSpec], name: str | None = None) -> OptionSpec:
+    """Options used together: key ``a+b``, ends with the last part."""
+    parts = tuple(parts)
+    return OptionSpec(
+        "+".join(p.key for p in parts),
+        name or " + ".join(p.name for p in parts),
+        parts[0].option,
+        "combination",
+        max(p.stop_day for p in parts),
+        sum(p.sessions for p in parts),
+        parts=parts,
+    )
 
 
 def option_seed(key: str) -> int:
@@ -147,7 +164,7 @@ def plan_options(
         ),
     }
     for k in ALTERNATIVES:
-        if k not in alternatives:
+        if k not in alternatives and not (patient is not None and k in _current(patient)):
             continue
         t = make[k]()
         if k == "prp":
@@ -159,7 +176,20 @@ def plan_options(
             specs.append(OptionSpec(k, t.name, t.option, "alternative", 0.0, 1, treatment=t))
         else:
             specs.append(OptionSpec(k, t.name, t.option, "alternative", course, 0, treatment=t))
-    return specs
+    by = {sp.key: sp for sp in specs}
+    alone = [sp for sp in specs if sp.key in alternatives or sp.protocol is not None]
+    combos = []
+    if {"minoxidil_5", "finasteride_1mg"} <= set(alternatives):
+        combos.append(combination([by["minoxidil_5"], by["finasteride_1mg"]]))
+    cur = [by[k] for k in _current(patient) if k in by]
+    if cur:
+        now = combination(cur, "What you use now: " + " + ".join(c.name for c in cur))
+        if len(cur) > 1:
+            combos.append(now)
+        for sp in specs:
+            if sp.protocol is not None:
+                combos.append(combination([*cur, sp], f"{sp.name}, added to what you use now"))
+    return alone + [c for c in combos if c.key not in {a.key for a in alone}]
 
 
 def treated_zones(spec: OptionSpec, patient: Any) -> tuple[str, ...]:
@@ -168,6 +198,8 @@ def treated_zones(spec: OptionSpec, patient: Any) -> tuple[str, ...]:
     from anagen.therapy import run_protocol
     from anagen.therapy.treatments import affected_zones
 
+    if spec.parts:
+        return tuple(dict.fromkeys(z for p in spec.parts for z in treated_zones(p, patient)))
     if spec.protocol is not None:
         return tuple(z.zone for z in run_protocol(spec.protocol, patient, seed=0).inject.zones)
     if spec.treatment is not None and spec.key == "transplant":
@@ -184,16 +216,27 @@ def option_zone(spec: OptionSpec, patient: Any, default: str) -> str:
     return "mid_scalp" if "mid_scalp" in zones else zones[0]
 
 
+def _current(patient: Any) -> tuple[str, ...]:
+    return tuple(patient.treatments.current) if patient is not None else ()
+
+
 def no_treatment() -> OptionSpec:
     return OptionSpec("none", "No treatment", "none", "no treatment", 0.0, 0)
 
 
+#: Entropy of the parameter design: the n parameter draws are the same for every seed (a fixed
+#: sample of the posterior or priors), so the seed moves only the stochastic simulation and
+#: the comparison between options does not flip with it.
+PARAMETER_DESIGN = 20261202
+
+
 def parameter_draws(posterior: Any, n: int, seed: int) -> tuple[list[Any], list[Any], Any]:
     """Per draw: the regeneration constants of the cell products and of PRP, the posterior draw
-    (``None`` with the priors); and the medians (for the report's scalp maps)."""
+    (``None`` with the priors); and the medians (for the report's scalp maps). The draws depend
+    on ``n`` only (:data:`PARAMETER_DESIGN`), not on ``seed``."""
     from anagen.therapy import DEFAULT_PRIORS
 
-    rng = np.random.default_rng(np.random.SeedSequence([seed, 3]))
+    rng = np.random.default_rng(np.random.SeedSequence([PARAMETER_DESIGN, n]))
     if posterior is None:
         regen = [DEFAULT_PRIORS.sample(rng) for _ in range(n)]
         med = DEFAULT_PRIORS.median()

@@ -44,9 +44,44 @@ class DrawJob:
     seed: int
 
 
-def modulation(spec: OptionSpec, patient, horizon_days: float, regen, rng, runs: dict, pdraw=None):
+def combine(a, b):
+    """Two treatments used together, as one modulation. An assumption (no source gives their
+    interaction): the mechanisms act independently - kinetic factors multiply, reversal
+    fractions combine as independent chances, a gain fades only when neither keeps it, and
+    transplants add up."""
+    from anagen.scalp import Modulation
+
+    t = np.union1d(a.t_days, b.t_days)
+    ia = np.searchsorted(a.t_days, t, side="right") - 1
+    ib = np.searchsorted(b.t_days, t, side="right") - 1
+    return Modulation(
+        t_days=t,
+        anagen_factor=a.anagen_factor[ia] * b.anagen_factor[ib],
+        latency_factor=a.latency_factor[ia] * b.latency_factor[ib],
+        progression_factor=a.progression_factor[ia] * b.progression_factor[ib],
+        reversal=1 - (1 - a.reversal[ia]) * (1 - b.reversal[ib]),
+        hold_end_day=np.maximum(a.hold_end_day[ia], b.hold_end_day[ib]),
+        fade_days=np.maximum(a.fade_days[ia], b.fade_days[ib]),
+        transplants=(*a.transplants, *b.transplants),
+    )
+
+
+def modulation(
+    spec: OptionSpec, patient, horizon_days: float, regen, rng, runs: dict, pdraw=None,
+    rng_of=None,
+):  # fmt: skip
     """The option's modulation for one draw: ``regen`` = (cell, PRP) regeneration constants;
-    ``pdraw`` a posterior draw for the calibrated alternatives (``None``: their priors)."""
+    ``pdraw`` a posterior draw for the calibrated alternatives (``None``: their priors). A
+    combination combines its parts' (each with its own random stream, as when used alone)."""
+    if spec.parts:
+        mods = [
+            modulation(p, patient, horizon_days, regen, rng_of(p) if rng_of else rng, runs, pdraw)
+            for p in spec.parts
+        ]
+        out = mods[0]
+        for m in mods[1:]:
+            out = combine(out, m)
+        return out
     from anagen.scalp import ZONE_NAMES
     from anagen.therapy import regenerate, run_protocol
     from anagen.therapy.treatments import affected_zones
@@ -95,12 +130,17 @@ def run_draws(job: DrawJob, draws: Sequence[int]) -> tuple[list[int], np.ndarray
         for z, zone in enumerate(job.zones):
             untreated[z, j] = area(None, zone)
         for i, spec in enumerate(job.specs):
-            rng = np.random.default_rng(
-                np.random.SeedSequence([job.seed, 2, d, option_seed(spec.key)])
-            )
+
+            def rng_of(sp, d=d):
+                return np.random.default_rng(
+                    np.random.SeedSequence([job.seed, 2, d, option_seed(sp.key)])
+                )
+
+            rng = rng_of(spec)
             mod = modulation(
-                spec, job.patient, job.horizon_days, job.regen[d], rng, runs, job.pdraws[d]
-            )
+                spec, job.patient, job.horizon_days, job.regen[d], rng, runs, job.pdraws[d],
+                rng_of,
+            )  # fmt: skip
             treated[i, j] = area(mod, job.zones[job.spec_zone[i]])
     return list(draws), untreated, treated
 

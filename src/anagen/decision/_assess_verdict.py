@@ -1,9 +1,10 @@
 """Words of an assessment: each option's verdict, the headline rule and the overall verdict.
 
 Headline rule (safety first, never overstated): only options the person may take (candidacy not
-"not eligible") can be named; among them, the option with the largest median 12-month effect
-and every option whose 80 % interval overlaps its interval are named together as "similar" —
-an ordering inside that group would be noise, not a finding.
+"not eligible") can be named, stem-cell options and the others separately. Within a group, the
+option with the largest median 12-month effect leads, and every option whose median is within
+the visible threshold of the leader's (a difference a person could not see) is named with it
+as "similar": an ordering inside that group would not be a visible difference.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from collections.abc import Sequence
 
 from anagen.decision._assessment import OptionAssessment
 
-__all__ = ["DISCLAIMER", "headline", "option_verdict", "overall_verdict"]
+__all__ = ["DISCLAIMER", "headline", "headlines", "option_verdict", "overall_verdict"]
 
 DISCLAIMER = (
     "Decision support for a conversation with a hair-loss specialist - not a diagnosis and not "
@@ -51,7 +52,8 @@ def option_verdict(o: OptionAssessment) -> str:
 
 
 def headline(options: Sequence[OptionAssessment], kind: str | None = None) -> tuple[str, ...]:
-    """Keys of the options named in the verdict (see the module docstring), in display order."""
+    """Keys of the options named together at the top of a group (see the module docstring), in
+    display order."""
     usable = [
         o for o in options
         if o.key != "none" and o.safe and (kind is None or o.kind == kind)
@@ -59,8 +61,19 @@ def headline(options: Sequence[OptionAssessment], kind: str | None = None) -> tu
     if not usable:
         return ()
     top = max(usable, key=lambda o: (o.at(HEADLINE_MONTH).effect_vs_none.median, o.key))
-    ti = top.at(HEADLINE_MONTH).effect_vs_none
-    return tuple(o.key for o in usable if o.at(HEADLINE_MONTH).effect_vs_none.overlaps(ti))
+    lead = top.at(HEADLINE_MONTH).effect_vs_none.median
+    return tuple(
+        o.key
+        for o in usable
+        if o.at(HEADLINE_MONTH).effect_vs_none.median >= lead - top.visible_threshold
+    )
+
+
+def headlines(options: Sequence[OptionAssessment]) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The stem-cell group and the group of the other options."""
+    stem = headline(options, "stem-cell")
+    others = headline([o for o in options if o.kind != "stem-cell"])
+    return stem, others
 
 
 def _names(options: Sequence[OptionAssessment], keys: Sequence[str]) -> str:
@@ -73,7 +86,11 @@ def _names(options: Sequence[OptionAssessment], keys: Sequence[str]) -> str:
 
 
 def overall_verdict(
-    patient, options: Sequence[OptionAssessment], source: str, unit_text: str
+    patient,
+    options: Sequence[OptionAssessment],
+    source: str,
+    unit_text: str,
+    groups: tuple[tuple[str, ...], tuple[str, ...]],
 ) -> tuple[str, ...]:
     sex = "man" if patient.sex == "M" else "woman"
     if source == "posterior":
@@ -94,7 +111,7 @@ def overall_verdict(
         f"Without treatment, the model expects {ch.median:+.1f} hairs per cm² in 12 months (80% "
         f"interval {ch.low:+.1f} to {ch.high:+.1f})."
     )
-    stem = headline(options, "stem-cell")
+    stem, alts = groups
     if stem:
         word = (
             "the largest modelled 12-month gains, similar to each other"
@@ -110,9 +127,12 @@ def overall_verdict(
         lines.append(
             "Stem-cell options: none is open to this person on the safety and candidacy rules."
         )
-    alts = headline([o for o in options if o.kind != "stem-cell"])
     if alts:
-        word = "similar to each other" if len(alts) > 1 else "the largest"
+        word = (
+            "similar to each other: within the visible threshold of the leader"
+            if len(alts) > 1
+            else "the largest"
+        )
         lines.append(
             f"Other options open to this person with the largest modelled 12-month gains ({word}): "
             f"{_names(options, alts)}."

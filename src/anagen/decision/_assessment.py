@@ -265,6 +265,7 @@ class Provenance:
     n_scalps: int
     horizon_months: int
     course_months: int
+    months: tuple[int, ...]  # reporting months
     engine: str
     protocols: tuple[str, ...]
     options: tuple[str, ...]
