@@ -55,13 +55,86 @@ def _plots(page, n: int) -> None:
         page.wait_for_timeout(100)
 
 
+DEMO_PASSWORD = "demo password for the screenshots"
+
+
+def _demo_registry(folder: Path) -> str:
+    """A throwaway SQLite registry of a synthetic clinic with one patient (no real person)."""
+    import datetime as dt
+
+    from anagen.registry import init_registry, login, open_registry
+    from anagen.registry import service as svc
+
+    url = f"sqlite:///{folder / 'demo-registry.sqlite3'}"
+    init_registry(
+        url,
+        clinic="demo",
+        clinic_name="Demo clinic (synthetic)",
+        admin="demo",
+        admin_password=DEMO_PASSWORD,
+        synthetic=True,
+    )
+    reg = open_registry(url)
+    actor = login(reg, "demo", "demo", DEMO_PASSWORD)
+    with reg.session(actor) as s:
+        svc.add_patient(
+            s,
+            actor,
+            svc.PatientIn(
+                pseudonym="DEMO-001",
+                birth_year=1980,
+                sex="M",
+                stage="III",
+                onset_year=2016,
+                consent_version="v1",
+                consent_date=dt.date(2024, 1, 5),
+            ),
+        )
+        svc.add_visit(
+            s,
+            actor,
+            svc.VisitIn(
+                patient="DEMO-001",
+                visit_date=dt.date(2024, 1, 10),
+                kind="baseline",
+                target_area="vertex",
+                terminal_density_per_cm2=121.0,
+                total_density_per_cm2=160.0,
+            ),
+        )
+        svc.add_treatment(
+            s,
+            actor,
+            svc.TreatmentIn(
+                patient="DEMO-001", option="minoxidil_5", start_date=dt.date(2024, 1, 20)
+            ),
+        )
+        svc.add_visit(
+            s,
+            actor,
+            svc.VisitIn(
+                patient="DEMO-001",
+                visit_date=dt.date(2024, 7, 22),
+                kind="follow-up",
+                target_area="vertex",
+                terminal_density_per_cm2=127.0,
+                total_density_per_cm2=163.0,
+            ),
+        )
+    reg.dispose()
+    return url
+
+
 def main() -> None:
+    import tempfile
+
     IMG.mkdir(parents=True, exist_ok=True)
+    db = _demo_registry(Path(tempfile.mkdtemp(prefix="anagen-docs-")))
     port = _port()
     base = f"http://127.0.0.1:{port}"
     env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
     server = subprocess.Popen(
-        [sys.executable, "-m", "anagen", "serve", "--port", str(port)],
+        [sys.executable, "-m", "anagen", "serve", "--port", str(port), "--db", db],
         env=env,
         stdout=subprocess.DEVNULL,
     )
@@ -118,6 +191,16 @@ def main() -> None:
             pg.wait_for_selector("#power-table", timeout=900_000)
             _plots(pg, 1)
             _save(pg, "trials_result")
+            pg.goto(base + "/registry")
+            _save(pg, "registry_login", 700)
+            pg.fill("#l-clinic", "demo")
+            pg.fill("#l-user", "demo")
+            pg.fill("#l-pass", DEMO_PASSWORD)
+            pg.click("#login-form button[type=submit]")
+            pg.wait_for_url("**/registry")
+            _save(pg, "registry_dashboard", 1200)
+            pg.goto(base + "/registry/patients/DEMO-001")
+            _save(pg, "registry_patient", 1600)
             pg.set_viewport_size({"width": 375, "height": 800})
             pg.goto(base + "/assess")
             _save(pg, "phone_assess", 1400)

@@ -218,3 +218,11 @@ def test_body_that_is_not_utf8_is_422(client):
         "/api/v1/assessments", content=b"\xff\xfe\xfd", headers={"content-type": "application/json"}
     )
     assert r.status_code == 422 and "'body'" in r.json()["message"]
+
+
+def test_every_stage_of_the_patient_file_has_a_description():
+    from anagen.therapy.patient import MEN_STAGES, WOMEN_STAGES
+    from anagen.web._stages import STAGE_DESCRIPTIONS
+
+    assert set(MEN_STAGES) <= set(STAGE_DESCRIPTIONS["M"])
+    assert set(WOMEN_STAGES) <= set(STAGE_DESCRIPTIONS["F"])

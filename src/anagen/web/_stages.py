@@ -1,7 +1,7 @@
 """What each hair-loss stage of the patient file looks like, in words, for the assessment form.
 
 Men: Norwood-Hamilton (Norwood 1975 [1]_; the "a" variants keep no bridge of hair, III-vertex is
-III with loss at the crown). Women: Ludwig I-III [2]_ and the Savin density scale (I-1 ... II-2,
+III with loss at the crown). Women: Ludwig I-III [2]_, the Sinclair scale 1-5 [3]_ and the Savin density scale (I-1 ... II-2,
 advanced, frontal) used by the STYLE trial's eligibility criteria [T19]. Descriptions are ours,
 written from those classifications.
 
@@ -9,6 +9,9 @@ References
 ----------
 .. [1] Norwood OT. Male pattern baldness: classification and incidence. South Med J
    1975;68(11):1359-1365.
+.. [3] Sinclair R, Jolley D, Mallari R, Magee J. The reliability of horizontally sectioned
+   scalp biopsies in the diagnosis of chronic diffuse telogen hair loss in women. J Am Acad
+   Dermatol 2004;51(2):189-199 (the Sinclair scale, 1-5).
 .. [2] Ludwig E. Classification of the types of androgenetic alopecia (common baldness)
    occurring in the female sex. Br J Dermatol 1977;97(3):247-254.
 """
@@ -19,8 +22,9 @@ __all__ = ["STAGE_DESCRIPTIONS", "STAGE_SOURCES"]
 
 STAGE_SOURCES = {
     "M": "Norwood-Hamilton scale (Norwood, South Med J 1975;68:1359)",
-    "F": "Ludwig scale (Ludwig, Br J Dermatol 1977;97:247) and Savin density scale "
-    "(as in the STYLE trial's eligibility, [T19])",
+    "F": "Ludwig scale (Ludwig, Br J Dermatol 1977;97:247), Sinclair scale (Sinclair et al., "
+    "J Am Acad Dermatol 2004;51:189) and Savin density scale (as in the STYLE trial's "
+    "eligibility, [T19])",
 }
 
 STAGE_DESCRIPTIONS: dict[str, dict[str, str]] = {
@@ -50,5 +54,10 @@ STAGE_DESCRIPTIONS: dict[str, dict[str, str]] = {
         "II-2": "Savin II-2: marked diffuse thinning on the top.",
         "advanced": "Savin advanced (III): extensive loss on the top.",
         "frontal": "Savin frontal: thinning concentrated behind the front hairline.",
+        "Sinclair-1": "Sinclair 1: normal; no widening of the central parting.",
+        "Sinclair-2": "Sinclair 2: the central parting is wider.",
+        "Sinclair-3": "Sinclair 3: wider parting, with thinning on either side of it.",
+        "Sinclair-4": "Sinclair 4: diffuse thinning over the top of the scalp.",
+        "Sinclair-5": "Sinclair 5: advanced loss over the top of the scalp.",
     },
 }
