@@ -15,12 +15,14 @@ def _tables(reg: Registry) -> set[str]:
 
 def test_up_down_up(registry_db):
     reg = registry_db.owner()
-    assert current_revision(reg) == head_revision() == "0002"
+    assert current_revision(reg) == head_revision() == "0003"
     assert _tables(reg) == set(Base.metadata.tables)
     if reg.is_postgres:
         with reg.engine.connect() as c:
             pol = c.execute(text("SELECT count(*) FROM pg_policies")).scalar()
         assert pol == 4 * 7 + 2 + 1  # 7 tables x 4 + audit (2) + clinics (1)
+    downgrade(reg, "0002")
+    assert current_revision(reg) == "0002"
     downgrade(reg, "0001")
     assert current_revision(reg) == "0001"
     if reg.is_postgres:
@@ -30,7 +32,7 @@ def test_up_down_up(registry_db):
     assert current_revision(reg) is None
     assert _tables(reg) == set()
     upgrade(reg)
-    assert current_revision(reg) == "0002"
+    assert current_revision(reg) == "0003"
     assert _tables(reg) == set(Base.metadata.tables)
 
 
@@ -64,4 +66,4 @@ def test_model_constants_match_the_model():
 
     assert m.ZONE_NAMES == tuple(ZONE_NAMES)
     assert m.MEN_STAGES == tuple(MEN_STAGES)
-    assert set(m.SCALES["ludwig"]) | set(m.SCALES["savin"]) == set(WOMEN_STAGES)
+    assert set().union(*(m.SCALES[k] for k in ("ludwig", "savin", "sinclair"))) == set(WOMEN_STAGES)

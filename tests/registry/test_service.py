@@ -226,3 +226,13 @@ def test_stale_object_is_conflict(north):
         s2.close()
     with reg.session(a) as s:
         assert svc.get_treatment(s, a, ids["treatment"]).sessions_given == 1
+
+
+@pytest.mark.parametrize(
+    ("stage", "scale"), [("II", "ludwig"), ("I-3", "savin"), ("Sinclair-3", "sinclair")]
+)
+def test_women_scales(north, stage, scale):
+    reg, a = north
+    with reg.session(a) as s:
+        p = svc.add_patient(s, a, patient_in("W1", sex="F", stage=stage))
+        assert p.stage_scale == scale

@@ -65,6 +65,7 @@ SCALES: dict[str, tuple[str, ...]] = {
     "norwood_hamilton": MEN_STAGES,
     "ludwig": ("I", "II", "III"),
     "savin": ("I-1", "I-2", "I-3", "I-4", "II-1", "II-2", "III", "advanced", "frontal"),
+    "sinclair": ("Sinclair-1", "Sinclair-2", "Sinclair-3", "Sinclair-4", "Sinclair-5"),
 }
 #: Patient-reported satisfaction instruments and their score ranges.
 INSTRUMENTS: dict[str, tuple[float, float]] = {
@@ -188,7 +189,7 @@ class Patient(Base):
     sex: Mapped[str] = field(String(1), "sex (as the staging scales use it)", choices=("M", "F"))
     stage_scale: Mapped[str] = field(
         String(20),
-        "staging scale (norwood_hamilton for men; ludwig or savin for women)",
+        "staging scale (norwood_hamilton for men; ludwig, savin or sinclair for women)",
         choices=tuple(SCALES),
     )
     stage: Mapped[str] = field(String(12), "stage on stage_scale", max_len=12)

@@ -204,7 +204,9 @@ def _check_patient(p: PatientIn) -> str:
         if p.sex == "M":
             scale = "norwood_hamilton"
         else:
-            scale = "ludwig" if p.stage in m.SCALES["ludwig"] else "savin"
+            scale = next(
+                (k for k in ("ludwig", "savin", "sinclair") if p.stage in m.SCALES[k]), "ludwig"
+            )
     if scale not in m.SCALES:
         raise InputError(
             field="patients.stage_scale", allowed="one of " + ", ".join(m.SCALES), got=scale
