@@ -208,3 +208,22 @@ def test_missing_randomisation_counted_once(summary):
         if a.certainty.start == "low":
             assert "randomisation not described" not in rob.reason
             assert "non-randomised comparison" not in rob.reason
+
+
+def test_every_study_sections_are_on_the_summary(summary):
+    names = [a.name for a in summary.other_outcomes]
+    assert any(n.endswith("[thickness]") for n in names)
+    assert any(n.endswith("[hair count]") for n in names)
+    count = next(a for a in summary.other_outcomes if a.name == "HFSC-micrograft [hair count]")
+    assert "0.65 cm²" in count.scale and "hairs per 0.65 cm²" in count.verdict
+    assert count.result.estimate == pytest.approx(18.0 - (-1.1))
+    assert summary.pre_post is not None and summary.pre_post.analyses
+    assert {"common_scale", "indirect", "coverage", "published_vs_anagen"} <= set(
+        summary.extensions
+    )
+    assert summary.evidence_date.startswith("studies up to ")
+    assert any(v.startswith("Within-arm changes from baseline") for v in summary.verdict)
+    # the pre-post line never replaces the controlled statements or the benchmark
+    assert summary.verdict[-1].startswith("Benchmark:")
+    d = summary.to_dict()
+    assert {"evidence_date", "other_outcomes", "pre_post", "coverage", "indirect"} <= set(d)

@@ -22,12 +22,12 @@ def print_evidence_date(date: str) -> None:
 
 
 def print_other_outcomes(summary: Any) -> None:
-    """Controlled analyses of thickness (own scale)."""
+    """Controlled analyses of thickness and of hair count (each on its own scale)."""
     if not summary.other_outcomes:
         return
     console.print("\n[bold]Other outcomes vs control (each on its own scale)[/]")
     for a in summary.other_outcomes:
-        unit = "%-points" if a.measure == "MD_pct" else a.scale
+        unit = a.scale
         console.print(
             f"  {a.name} [{unit}]: {_row(a.result)}; k = {a.k}, N = {a.n:g}; "
             f"certainty {a.certainty.rating}",

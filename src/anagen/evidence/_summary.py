@@ -200,6 +200,47 @@ def _other_outcomes(
     return out
 
 
+_COUNT_OUTCOMES = ("count_pct_change", "count_per_0.65cm2", "count")
+_COUNT_UNITS = {
+    "percent": "percentage points",
+    "hairs_per_0.65cm2": "hairs per 0.65 cm²",
+    "hair_count_unspecified_area": "hairs (area not stated)",
+}
+
+
+def _count_outcomes(studies: pd.DataFrame, r: float, method: str) -> list[Analysis]:
+    """Hair-count outcomes vs control, on their own scales (the density analyses prefer a
+    study's hairs/cm² row; these use its count rows)."""
+    from anagen.evidence._studies import study_directions, study_effects
+
+    cnt = studies[studies["outcome"].isin(_COUNT_OUTCOMES)]
+    if not len(cnt):
+        return []
+    e = study_effects(outcome="density", r=r, studies=cnt)
+    if not len(e):
+        return []
+    d = study_directions(outcome="density", studies=cnt)
+    ctl = d[d["comparison"] == "vs control"]
+    analyser = _StemAnalyser(studies, ctl[~ctl["quantified"]], method)
+    out: list[Analysis] = []
+    for scale, sub in _with_n_and_label(e).groupby("outcome_scale", sort=True):
+        unit = _COUNT_UNITS.get(str(scale), str(scale))
+        for product, g in sub.groupby("product_group", sort=True):
+            a = analyser(f"{product}", g)
+            verdict = a.verdict.replace("hair density", "hair count")
+            if a.measure == "MD":
+                verdict = verdict.replace("hairs/cm²", unit)
+            out.append(
+                _replace(
+                    a,
+                    name=f"{product} [hair count]",
+                    scale=f"difference in hair count ({unit})",
+                    verdict=verdict,
+                )
+            )
+    return out
+
+
 def _with_r_sensitivity(
     analyses: list[Analysis], studies: pd.DataFrame, outcome: str
 ) -> list[Analysis]:
@@ -362,7 +403,7 @@ def summarise_evidence(
     benchmark = _minoxidil_benchmark(method)
     if benchmark is not None:
         analyses.append(benchmark)
-    other_out = _other_outcomes(studies, r, method)
+    other_out = _other_outcomes(studies, r, method) + _count_outcomes(studies, r, method)
     pre_post = prepost_synthesis(studies=studies, method=method, r=r)
     dc = direction_of_effect(
         controlled["direction"].to_numpy(float), labels=[_label(s) for s in controlled["study_id"]]
