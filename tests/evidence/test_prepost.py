@@ -88,6 +88,10 @@ def test_to_dict_and_plot(synthesis, tmp_path):
     assert {a["outcome_domain"] for a in d["analyses"]} >= {"density", "thickness"}
     out = save_figure(prepost_plot(synthesis), tmp_path / "pp.png")
     assert out.stat().st_size > 1000
+    fig = prepost_plot(synthesis, domain=None)
+    titles = [ax.get_title() for ax in fig.axes]
+    assert any(t.startswith("thickness") for t in titles)
+    assert any(t.startswith("density") for t in titles)
     with pytest.raises(InputError, match="domain"):
         prepost_plot(synthesis, domain="global")
 

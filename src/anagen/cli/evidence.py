@@ -370,7 +370,7 @@ def summary_cmd(
     if prepost_plot is not None and summary.pre_post is not None:
         from anagen.evidence._prepost import prepost_plot as _pp_plot
 
-        save_figure(_pp_plot(summary.pre_post), prepost_plot)
+        save_figure(_pp_plot(summary.pre_post, domain=None), prepost_plot)
     if scale_plot is not None and "common_scale" in summary.extensions:
         from anagen.evidence._common_scale import common_scale_plot
 

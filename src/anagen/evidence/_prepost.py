@@ -449,28 +449,47 @@ def prepost_synthesis(
     return PrePostSynthesis(analyses=tuple(analyses), yardsticks=yard, r=r, method=method)
 
 
-def prepost_plot(synthesis: PrePostSynthesis, *, domain: str = "density") -> Figure:
+def prepost_plot(synthesis: PrePostSynthesis, *, domain: str | None = "density") -> Figure:
     """Forest-style plot of pooled pre-post changes per scale, with the minoxidil yardstick.
 
-    Returns a matplotlib Figure: one panel per scale of ``domain``; on the hairs/cm² panel
-    the minoxidil treated-arm change, placebo-arm change and controlled effect are drawn
-    in grey below the stem-cell rows.
+    Returns a matplotlib Figure: one panel per (outcome domain, scale) - only ``domain``'s,
+    or every domain's when ``domain`` is None; panel heights follow their row counts. On the
+    density hairs/cm² panel the minoxidil treated-arm change, placebo-arm change and
+    controlled effect are drawn in grey below the stem-cell rows.
     """
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    an = [a for a in synthesis.analyses if a.outcome_domain == domain]
-    scales = [s for s in PREPOST_SCALES if any(a.scale == s for a in an)]
-    if not scales:
+    an = [a for a in synthesis.analyses if domain is None or a.outcome_domain == domain]
+    panels = [
+        (d, sc)
+        for d in ("density", "thickness")
+        for sc in PREPOST_SCALES
+        if any(a.outcome_domain == d and a.scale == sc for a in an)
+    ]
+    if not panels:
         raise InputError(field="domain", allowed="an outcome domain with pre-post data", got=domain)
+    n_rows = [
+        sum(1 for a in an if a.outcome_domain == d and a.scale == sc)
+        + (3 if (d, sc) == ("density", "hairs_per_cm2") else 0)
+        for d, sc in panels
+    ]
     fig, axes = plt.subplots(
-        len(scales), 1, figsize=(8.0, 1.2 + 0.45 * (len(an) + 4)), squeeze=False
+        len(panels),
+        1,
+        figsize=(8.0, 0.9 * len(panels) + 0.42 * sum(n_rows)),
+        squeeze=False,
+        gridspec_kw={"height_ratios": n_rows},
     )
-    for ax, scale in zip(axes[:, 0], scales, strict=True):
-        rows = [(f"{a.name} (k={a.k}, N={a.n:g})", a.result, "C0") for a in an if a.scale == scale]
-        if scale == "hairs_per_cm2":
+    for ax, (dom, scale) in zip(axes[:, 0], panels, strict=True):
+        rows = [
+            (f"{a.name} (k={a.k}, N={a.n:g})", a.result, "C0")
+            for a in an
+            if a.scale == scale and a.outcome_domain == dom
+        ]
+        if (dom, scale) == ("density", "hairs_per_cm2"):
             for y in synthesis.yardsticks:
                 rows += [
                     (f"{y.treatment}: treated arms, pre-post (k={y.prepost.k})", y.prepost, "0.45"),
@@ -501,7 +520,7 @@ def prepost_plot(synthesis: PrePostSynthesis, *, domain: str = "density") -> Fig
         ax.axvline(0.0, color="k", lw=0.8)
         ax.set_xlabel(f"change from baseline ({PREPOST_SCALES[scale]})")
         ax.set_title(
-            f"{domain}: within-arm change from baseline (NOT vs control) - {PREPOST_SCALES[scale]}",
+            f"{dom}: within-arm change from baseline (NOT vs control) - {PREPOST_SCALES[scale]}",
             fontsize=9,
         )
     fig.tight_layout()
