@@ -134,7 +134,7 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--seconds", type=float, default=60)
     ap.add_argument("--workers", type=int, default=1)
     ap.add_argument("--seed", type=int, default=1)
-    a = ap.parse_args(argv)
+    a, _ = ap.parse_known_args(argv)  # run.py passes its own arguments through
 
     port = _free_port()
     base = f"http://127.0.0.1:{port}"
