@@ -207,3 +207,35 @@ def test_every_registry_route_refuses_another_clinics_records(registry_db):
 
         d = svc.patient_detail(s, registry_db.login("ana"), north["patient"])
     assert len(d["visits"]) == 1 and d["treatments"] == [] and d["adverse_events"] == []
+
+
+def test_import_visits_csv_all_or_nothing_and_only_own_clinic(registry_db):
+    north = seed(registry_db.app(), registry_db.login("ana"), "N-SECRET", treat=False)
+    seed(registry_db.app(), registry_db.login("bob"), "S-001", treat=False)
+    c, _ = _client(registry_db)
+    _login(c, "south", "bob")
+    tok = _csrf(c, "/registry/imports")
+    header = "patient,visit_date,kind,target_area,terminal_density_per_cm2\n"
+    ok = header + "S-001,2024-06-01,follow-up,vertex,125\n"
+    r = c.post(
+        "/registry/imports",
+        data={"csrf": tok, "kind": "visits"},
+        files={"file": ("v.csv", ok.encode(), "text/csv")},
+    )
+    assert r.status_code == 200 and "import-result" in r.text, r.text
+    # a row naming another clinic's patient refuses the whole file, naming row and column
+    bad = header + "S-001,2024-07-01,follow-up,vertex,126\nN-SECRET,2024-07-01,follow-up,vertex,1\n"
+    r = c.post(
+        "/registry/imports",
+        data={"csrf": tok, "kind": "visits"},
+        files={"file": ("v.csv", bad.encode(), "text/csv")},
+    )
+    assert r.status_code == 422 and "row 2" in r.text and "/tmp" not in r.text
+    with registry_db.app().session(registry_db.login("bob")) as s:
+        from anagen.registry import service as svc
+
+        d = svc.patient_detail(s, registry_db.login("bob"), "S-001")
+    assert len(d["visits"]) == 2  # the baseline and the one good import; nothing of the bad file
+    with registry_db.app().session(registry_db.login("ana")) as s:
+        d = svc.patient_detail(s, registry_db.login("ana"), north["patient"])
+    assert len(d["visits"]) == 1

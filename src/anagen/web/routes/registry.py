@@ -428,6 +428,59 @@ async def ae_add(request: Request, ref: Ref) -> Response:
     return await _add(request, ref, "adverse_event")
 
 
+# -- imports ----------------------------------------------------------------------------------
+
+
+def _imports_ctx(actor: Any, **extra: Any) -> dict[str, Any]:
+    from anagen.registry._io import IMPORT_KINDS
+
+    return {"title": "Import", "actor": actor, "kinds": IMPORT_KINDS, "result": None, **extra}
+
+
+@router.get("/registry/imports", response_class=HTMLResponse)
+def imports(request: Request) -> Response:
+    return _render(request, "registry_imports.html", _imports_ctx(_actor(request)))
+
+
+@router.post("/registry/imports", response_class=HTMLResponse)
+async def import_submit(request: Request) -> Response:
+    """A CSV of patients or visits, checked row by row and inserted all-or-nothing by
+    :func:`anagen.registry._io.import_csv` (the upload goes to a private temporary file named
+    after its kind, so messages say ``visits.csv row 3`` and never a server path)."""
+    import tempfile
+    from pathlib import Path as FsPath
+
+    from anagen.registry._io import IMPORT_KINDS, import_csv
+
+    actor = _actor(request)
+    form = await _form(request)
+    kind = str(form.get("kind", ""))
+    upload = form.get("file")
+    limit = request.app.state.settings.max_upload_bytes
+    try:
+        if kind not in IMPORT_KINDS:
+            raise InputError(
+                field="kind", allowed="one of " + ", ".join(IMPORT_KINDS), got=kind[:40]
+            )
+        if upload is None or isinstance(upload, str) or not upload.filename:
+            raise InputError(field="file", allowed="a CSV file")
+        content = await upload.read(limit + 1)
+        if len(content) > limit:
+            raise InputError(
+                field="file", allowed=f"at most {limit} bytes", got=f"{len(content)}+ bytes"
+            )
+        with tempfile.TemporaryDirectory(prefix="anagen-import-") as tmp:
+            path = FsPath(tmp) / f"{kind}.csv"
+            path.write_bytes(content)
+            with _reg(request).session(actor) as s:
+                result = import_csv(s, actor, kind, path)
+    except InputError as exc:
+        return _render(request, "registry_imports.html", _imports_ctx(actor, error=str(exc)), 422)
+    except Exception as exc:
+        _service_errors(exc)
+    return _render(request, "registry_imports.html", _imports_ctx(actor, result=result))
+
+
 # -- JSON (bearer token or the session cookie) -----------------------------------------------
 
 
