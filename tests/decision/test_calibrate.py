@@ -22,7 +22,7 @@ from anagen.decision import (
 from anagen.errors import InputError
 from anagen.therapy import RegenerationParams
 
-N_FOLLICLES = 2000
+AREA = 4.0
 SEED = 3
 TRUTH = {"latency_factor": 0.35, "anagen_factor": 1.45}
 
@@ -55,16 +55,21 @@ def _synthetic_trials(reported: np.ndarray | None = None) -> list[VirtualTrial]:
 @pytest.fixture(scope="module")
 def synthetic() -> tuple[Calibration, list[VirtualTrial]]:
     draft = _synthetic_trials()
-    rep = trial_effects(draft, {"minoxidil": TRUTH}, n_follicles=N_FOLLICLES, seed=SEED)
+    rep = trial_effects(draft, {"minoxidil": TRUTH}, area_cm2=AREA, seed=SEED)
     trials = _synthetic_trials(rep)
-    cal = calibrate(trials, n_draws=400, quantile=0.1, seed=SEED, n_follicles=N_FOLLICLES)
+    cal = calibrate(
+        trials, n_draws=400, quantile=0.1, seed=SEED, area_cm2=AREA, scheduler="synchronous"
+    )
     return cal, trials
 
 
 def test_synthetic_posterior_covers_and_concentrates_on_truth(synthetic):
     cal, _ = synthetic
     post = cal.posterior
-    assert set(post.blocks) == {"minoxidil"}
+    # the regeneration families without studies keep their prior (all prior draws accepted)
+    assert set(post.blocks) == {"minoxidil", "cell_injection", "micrografts", "cell_free", "prp"}
+    assert all(v["source"] == "prior" for v in post.family_evidence().values())
+    assert post.draws["cell_free"].size == post.blocks["cell_free"].theta.shape[0]
     d = post.draws["minoxidil"]
     assert d.size == 40
     for name in ("latency_factor",):
@@ -127,8 +132,36 @@ def test_shipped_posterior_matches_provenance():
     assert len(res.rows) == len(meta["studies"])
 
 
+def test_families_and_their_evidence():
+    from anagen.decision._calibrate_trials import family_evidence, protocol_family
+
+    assert protocol_family("style_low_dose") == "cell_injection"
+    assert protocol_family("elmaadawi2018_bone_marrow") == "cell_injection"
+    assert protocol_family("gentile2019_micrografts") == "micrografts"
+    assert protocol_family("fukuoka2012_adsc_cm") == "cell_free"
+    ev = family_evidence()
+    assert ev["micrografts"] == {"studies": ["Gentile2017", "Gentile2020"], "source": "data"}
+    assert ev["cell_free"]["studies"] == ["Tak2020"]
+    assert ev["cell_injection"]["studies"] == ["Kuka2020"]
+
+
+@pytest.mark.slow
+def test_one_and_two_workers_give_the_same_posterior():
+    from anagen.decision._trial import _Runner
+
+    t = _synthetic_trials(np.array([5.0, 8.0, 6.0, 9.0]))
+    one = calibrate(t, n_draws=60, quantile=0.2, seed=1, area_cm2=1.0, scheduler="synchronous")
+    with _Runner("local", n_workers=2) as two:
+        dist = calibrate(t, n_draws=60, quantile=0.2, seed=1, area_cm2=1.0, scheduler=two)
+    for k, b in one.posterior.blocks.items():
+        np.testing.assert_array_equal(b.sims, dist.posterior.blocks[k].sims)
+        np.testing.assert_array_equal(one.posterior.draws[k], dist.posterior.draws[k])
+
+
 def test_curated_trials_mirror_the_studies():
     trials = {t.study_id: t for t in curated_trials()}
+    assert [trials[f"Kuka2020_wk{w}"].study for w in (6, 12, 24, 52)] == ["Kuka2020"] * 4
+    assert trials["Kuka2020_wk52"].measure == "within"
     assert trials["Gentile2020"].protocol == "gentile2019_micrografts"
     assert trials["Gentile2017"].sessions == (2, 60.0)
     assert trials["Tak2020"].measure == "MD_pct"

@@ -9,12 +9,15 @@ from anagen.cli import main
 
 def test_run_small_then_loso_json(capsys, tmp_path):
     out = tmp_path / "post.npz"
-    args = ["calibrate", "run", "--draws", "20", "--quantile", "0.25", "--follicles", "1000"]
+    args = ["calibrate", "run", "--draws", "20", "--quantile", "0.25", "--area", "1"]
+    args += ["--scheduler", "synchronous"]
     assert main([*args, "--out", str(out), "--format", "json"]) == 0
     d = json.loads(capsys.readouterr().out)
     assert d["posterior"] == str(out) and out.with_suffix(".json").is_file()
     assert {r["block"] for r in d["summary"]} == {
-        "regeneration",
+        "cell_injection",
+        "micrografts",
+        "cell_free",
         "prp",
         "minoxidil",
         "finasteride",
@@ -22,7 +25,9 @@ def test_run_small_then_loso_json(capsys, tmp_path):
     }
     assert main(["calibrate", "loso", "--posterior", str(out), "--format", "json"]) == 0
     loso = json.loads(capsys.readouterr().out)
-    assert loso["n_studies"] == len(loso["rows"]) == 14
+    assert loso["n_studies"] == len(loso["rows"]) == 18
+    kuka = [r for r in loso["rows"] if r["study"] == "Kuka2020"]
+    assert len(kuka) == 4 and all(r["fit_on"] == 0 for r in kuka)
     assert 0 <= loso["coverage_80"] <= 1
 
 
@@ -37,6 +42,8 @@ def test_bad_input_exit_2(capsys, tmp_path):
     assert "--out" in capsys.readouterr().err
     assert main(["calibrate", "run", "--draws", "3", "--out", str(tmp_path / "x.npz")]) == 2
     assert "--draws" in capsys.readouterr().err
+    assert main(["calibrate", "run", "--area", "0", "--out", str(tmp_path / "x.npz")]) == 2
+    assert "--area" in capsys.readouterr().err
     assert main(["calibrate", "loso", "--format", "xml"]) == 2
     assert main(["calibrate", "loso", "--posterior", str(tmp_path / "none.npz")]) == 2
     err = capsys.readouterr().err

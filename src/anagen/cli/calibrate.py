@@ -37,9 +37,20 @@ def run(
     quantile: Annotated[
         float, typer.Option("--quantile", help="Share of draws accepted per block (ABC tolerance).")
     ] = 0.05,
-    follicles: Annotated[
-        int, typer.Option("--follicles", help="Simulated follicles per model patient.")
-    ] = 20_000,
+    area: Annotated[
+        float,
+        typer.Option(
+            "--area", help="Measured target area per model patient, cm2 (split over its zones)."
+        ),
+    ] = 8.0,
+    scheduler: Annotated[
+        str,
+        typer.Option(
+            "--scheduler",
+            help="local (a 2-worker Dask LocalCluster), synchronous, or the address of a "
+            "running Dask scheduler (tcp://host:8786).",
+        ),
+    ] = "local",
     fmt: Annotated[str, typer.Option("--format", help="table or json.")] = "table",
     data: Annotated[
         str,
@@ -56,6 +67,10 @@ def run(
     check_output_path(out.with_suffix(".json"), field="--out")
     if not 20 <= draws <= 1_000_000:
         raise InputError(field="--draws", allowed="an integer in [20, 1000000]", got=draws)
+    if not 0.5 <= area <= 40:
+        raise InputError(field="--area", allowed="in [0.5, 40]", got=area)
+    if not 0 < quantile <= 1:
+        raise InputError(field="--quantile", allowed="in (0, 1]", got=quantile)
     from anagen.evidence._store import evidence_date, evidence_studies, use_evidence
 
     with use_evidence(data):
@@ -68,7 +83,8 @@ def run(
             n_draws=draws,
             quantile=quantile,
             seed=seed,
-            n_follicles=follicles,
+            area_cm2=area,
+            scheduler=scheduler,
             progress=advance,
         )
     npz, js = cal.save(out)

@@ -37,10 +37,13 @@ import pandas as pd
 
 from anagen.decision._calibrate_trials import (
     BLOCKS,
+    CAL_AREA_CM2,
+    REGEN_BLOCKS,
     TrialSimulator,
     VirtualTrial,
     block_priors,
     curated_trials,
+    family_of,
     sample_block,
 )
 from anagen.errors import InputError
@@ -105,9 +108,10 @@ class BlockFit:
     se: np.ndarray
     quantile: float
 
-    def distance(self, drop: int | None = None) -> np.ndarray:
-        """RMS standardised distance of each draw (optionally without study ``drop``)."""
-        keep = [j for j in range(len(self.study_ids)) if j != drop]
+    def distance(self, drop: int | Sequence[int] | None = None) -> np.ndarray:
+        """RMS standardised distance of each draw (optionally without the rows ``drop``)."""
+        gone = {drop} if isinstance(drop, int | np.integer) else set(drop or ())
+        keep = [j for j in range(len(self.study_ids)) if j not in gone]
         if not keep:
             return np.zeros(self.theta.shape[0])
         z = (
@@ -115,7 +119,7 @@ class BlockFit:
         ) / self.se[keep]
         return np.sqrt(np.mean(z * z, axis=1))
 
-    def accepted(self, drop: int | None = None) -> np.ndarray:
+    def accepted(self, drop: int | Sequence[int] | None = None) -> np.ndarray:
         """Indices of the accepted draws (the ``quantile`` smallest distances)."""
         d = self.distance(drop)
         k = max(1, round(self.quantile * d.size))
@@ -164,10 +168,25 @@ class PosteriorDraw:
 
     values: dict[str, dict[str, float]]
 
+    def family(self, name: str) -> RegenerationParams:
+        """Regeneration constants of a family (``cell_injection``, ``micrografts``,
+        ``cell_free``, ``prp``); a posterior from before the per-product fit has one shared
+        ``regeneration`` block, used for every family but PRP."""
+        v = self.values.get(name)
+        if v is None:
+            v = self.values["regeneration"]
+        return RegenerationParams(**v)
+
+    def for_option(self, option: str) -> RegenerationParams:
+        """Regeneration constants of a product option (``Protocol.product.option``)."""
+        return self.family(family_of(option))
+
     @property
     def regeneration(self) -> RegenerationParams:
-        """Regeneration constants of the cell and cell-free products."""
-        return RegenerationParams(**self.values["regeneration"])
+        """Regeneration constants of the cell injections (adipose/SVF/ADRC, bone marrow); use
+        :meth:`for_option` for a given product (micrografts and cell-free products have their
+        own)."""
+        return self.family("cell_injection")
 
     @property
     def prp(self) -> RegenerationParams:
@@ -176,14 +195,16 @@ class PosteriorDraw:
 
     def modulation(self, treatment: Treatment, horizon_days: float, patient=None):
         """The treatment's :class:`~anagen.scalp.Modulation` with this draw's values instead of
-        its priors (treatments without calibrated parameters — no treatment, transplant — use
-        their prior medians)."""
+        its priors (a cell product uses its family's constants; treatments without calibrated
+        parameters — no treatment, transplant — use their prior medians)."""
         from anagen.decision._calibrate_trials import _with_values
 
         if isinstance(treatment, CellTherapy):
             run = treatment.run(patient)
             return run.modulation(
-                horizon_days, self.regeneration, injected_area=treatment.injected_area
+                horizon_days,
+                self.for_option(treatment.option),
+                injected_area=treatment.injected_area,
             )
         if isinstance(treatment, PRP):
             mask = _zone_mask(affected_zones(patient))
@@ -217,12 +238,29 @@ class Posterior:
         """Accepted draws per block, as structured arrays (computed once)."""
         return {k: b.draws() for k, b in self.blocks.items()}
 
-    def regeneration_draws(self) -> list[RegenerationParams]:
-        """Accepted regeneration constants of the cell products as parameter objects."""
+    def regeneration_draws(self, family: str = "cell_injection") -> list[RegenerationParams]:
+        """Accepted regeneration constants of one family as parameter objects."""
+        key = family if family in self.draws else "regeneration"
         return [
-            RegenerationParams(**{n: float(r[n]) for n in r.dtype.names})
-            for r in self.draws["regeneration"]
+            RegenerationParams(**{n: float(r[n]) for n in r.dtype.names}) for r in self.draws[key]
         ]
+
+    def groups(self) -> dict[str, str]:
+        """Study row id -> the study it belongs to (the visits of one trial share a study)."""
+        return {t["study_id"]: t.get("study", t["study_id"]) for t in self.trials}
+
+    def family_evidence(self) -> dict[str, dict]:
+        """Per regeneration family: the studies it was fitted on and whether its numbers come
+        from data (``"data"``) or from the prior alone (``"prior"``) — for reports that compare
+        products: a difference between two families is data-driven only if both are ``data``.
+        """
+        out = {}
+        for fam in REGEN_BLOCKS:
+            b = self.blocks.get(fam)
+            groups = self.groups()
+            ids = sorted({groups.get(s, s) for s in b.study_ids}) if b is not None else []
+            out[fam] = {"studies": ids, "source": "data" if ids else "prior"}
+        return out
 
     def sample(self, rng: np.random.Generator) -> PosteriorDraw:
         """One posterior draw (a random accepted draw of each block, independently)."""
@@ -353,24 +391,41 @@ def _code_version() -> str:
     return f"anagen {__version__}" + (f" (git {rev})" if rev else "")
 
 
-def _simulators(
-    trials: Sequence[VirtualTrial], n_follicles: int, seed: int
-) -> list[TrialSimulator]:
-    return [
-        TrialSimulator(t, n_follicles=n_follicles, seed=seed * 100 + j)
-        for j, t in enumerate(trials)
-    ]
+_SIM_CACHE: dict[tuple, list[TrialSimulator]] = {}
+
+
+def _simulators(trials: Sequence[VirtualTrial], area_cm2: float, seed: int) -> list[TrialSimulator]:
+    """The block's simulators (prepared once per process and cached: forked Dask workers
+    inherit the parent's)."""
+    key = (tuple(trials), float(area_cm2), int(seed))
+    if key not in _SIM_CACHE:
+        _SIM_CACHE[key] = [
+            TrialSimulator(t, area_cm2=area_cm2, seed=seed * 100 + j) for j, t in enumerate(trials)
+        ]
+    return _SIM_CACHE[key]
+
+
+def _sim_task(
+    trials: tuple[VirtualTrial, ...],
+    area_cm2: float,
+    seed: int,
+    values: list[dict],
+    lo: int,
+    block: str,
+) -> tuple[str, int, np.ndarray]:
+    sims = _simulators(trials, area_cm2, seed)
+    return block, lo, np.array([[s.effect(v) for s in sims] for v in values])
 
 
 def trial_effects(
     studies: Sequence[VirtualTrial],
     values: dict[str, dict[str, float]],
     *,
-    n_follicles: int = 20_000,
+    area_cm2: float = CAL_AREA_CM2,
     seed: int = 0,
 ) -> np.ndarray:
     """Simulated mean effect of each virtual trial for given values per block, with the same
-    scalps and random numbers :func:`calibrate` uses for that ``seed`` (e.g. to make synthetic
+    patches and random numbers :func:`calibrate` uses for that ``seed`` (e.g. to make synthetic
     "reported" effects from known parameters)."""
     out = np.empty(len(studies))
     for block in BLOCKS:
@@ -381,11 +436,16 @@ def trial_effects(
             raise InputError(
                 field="values", allowed=f"values for block {block!r}", got=sorted(values)
             )
-        for i, s in zip(
-            idx, _simulators([studies[i] for i in idx], n_follicles, seed), strict=True
-        ):
+        sims = _simulators(tuple(studies[i] for i in idx), area_cm2, seed)
+        for i, s in zip(idx, sims, strict=True):
             out[i] = s.effect(values[block])
     return out
+
+
+#: Prior draws kept for a regeneration family without studies (its posterior is its prior).
+PRIOR_ONLY_DRAWS = 400
+#: Parameter draws per Dask task.
+CAL_TASK_DRAWS = 25
 
 
 def calibrate(
@@ -394,10 +454,12 @@ def calibrate(
     n_draws: int = 4000,
     quantile: float = 0.05,
     seed: int = 0,
-    n_follicles: int = 20_000,
+    area_cm2: float = CAL_AREA_CM2,
+    scheduler: str = "local",
     progress: Callable[[int], None] | None = None,
 ) -> Calibration:
-    """ABC rejection of every block that has studies.
+    """ABC rejection of every block that has studies; regeneration families without studies
+    keep their prior (:data:`PRIOR_ONLY_DRAWS` prior draws, all accepted).
 
     Parameters
     ----------
@@ -408,17 +470,24 @@ def calibrate(
     quantile
         Share of draws accepted per block (ABC tolerance as a quantile of the distances).
     seed
-        Seeds the prior draws, the sampling errors and the simulated scalps.
-    n_follicles
-        Simulated follicles per model patient.
+        Seeds the prior draws, the sampling errors and the simulated patches.
+    area_cm2
+        Measured area per model patient (see :class:`TrialSimulator`).
+    scheduler
+        ``"local"`` (a Dask LocalCluster of 2 workers), ``"synchronous"`` or the address of a
+        running Dask scheduler. The simulations of each block run as Dask tasks of
+        :data:`CAL_TASK_DRAWS` draws; the prior draws and the noise are drawn here, so the
+        posterior is the same whatever the number of workers.
     progress
-        Called with the number of draws done (once per draw and block).
+        Called with the number of draws done.
 
     Raises
     ------
     InputError
         For no studies, duplicate study ids, ``n_draws`` < 20, ``quantile`` outside (0, 1].
     """
+    from anagen.decision._trial import _Runner, _runner
+
     t0 = time.perf_counter()
     trials = tuple(curated_trials() if studies is None else studies)
     if not trials:
@@ -437,23 +506,44 @@ def calibrate(
     root = np.random.SeedSequence(seed)
     children = root.spawn(2 * len(BLOCKS))
     blocks: dict[str, BlockFit] = {}
+    per_block = {b: tuple(t for t in trials if t.block == b) for b in BLOCKS}
+    fitted = [b for b in BLOCKS if per_block[b]]
+    thetas: dict[str, tuple[tuple[str, ...], np.ndarray, list[dict]]] = {}
     for bi, block in enumerate(BLOCKS):
-        bt = [t for t in trials if t.block == block]
-        if not bt:
+        if not per_block[block] and block not in REGEN_BLOCKS:
             continue
-        ss_prior, ss_noise = children[2 * bi], children[2 * bi + 1]
-        sims_obj = _simulators(bt, n_follicles, seed)
         names = tuple(block_priors(block))
-        rng = np.random.default_rng(ss_prior)
-        theta = np.empty((n_draws, len(names)))
-        sims = np.empty((n_draws, len(bt)))
-        for i in range(n_draws):
-            v = sample_block(block, rng)
-            theta[i] = [v[n] for n in names]
-            sims[i] = [s.effect(v) for s in sims_obj]
-            if progress is not None:
-                progress(1)
-        noise = np.random.default_rng(ss_noise).standard_normal(sims.shape)
+        rng = np.random.default_rng(children[2 * bi])
+        n = n_draws if per_block[block] else PRIOR_ONLY_DRAWS
+        vals = [sample_block(block, rng) for _ in range(n)]
+        theta = np.array([[v[k] for k in names] for v in vals])
+        thetas[block] = (names, theta, vals)
+
+    def warm() -> None:
+        for b in fitted:
+            _simulators(per_block[b], area_cm2, seed)
+
+    runner = scheduler if isinstance(scheduler, _Runner) else _runner(scheduler)
+    if runner.warm is None:
+        runner.warm = warm
+    sims_of: dict[str, np.ndarray] = {}
+    with runner:
+        jobs = []
+        for b in fitted:
+            _names, _theta, vals = thetas[b]
+            sims_of[b] = np.empty((len(vals), len(per_block[b])))
+            for lo in range(0, len(vals), CAL_TASK_DRAWS):
+                chunk = vals[lo : lo + CAL_TASK_DRAWS]
+                jobs.append((_sim_task, per_block[b], float(area_cm2), int(seed), chunk, lo, b))
+        for b, lo, arr in runner.run(jobs, progress, weight=lambda job: len(job[4])):
+            sims_of[b][lo : lo + arr.shape[0]] = arr
+    for bi, block in enumerate(BLOCKS):
+        if block not in thetas:
+            continue
+        names, theta, _vals = thetas[block]
+        bt = per_block[block]
+        sims = sims_of.get(block, np.empty((theta.shape[0], 0)))
+        noise = np.random.default_rng(children[2 * bi + 1]).standard_normal(sims.shape)
         # stored as float32: round now so that a saved and reloaded fit accepts the same draws
         theta, sims, noise = (a.astype(np.float32).astype(float) for a in (theta, sims, noise))
         blocks[block] = BlockFit(
@@ -465,18 +555,22 @@ def calibrate(
             noise,
             np.array([t.reported for t in bt]),
             np.array([t.se for t in bt]),
-            float(quantile),
+            float(quantile) if bt else 1.0,
         )
     runtime = time.perf_counter() - t0
     prov = {
         "date_utc": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
         "seed": seed,
-        "method": "ABC rejection per parameter block; distance = RMS of (simulated + se*z - reported)/se; "
-        "accepted = the `quantile` smallest distances",
+        "method": "ABC rejection per parameter block (regeneration constants per product "
+        "family); distance = RMS of (simulated + se*z - reported)/se; accepted = the "
+        "`quantile` smallest distances; families without studies keep their prior",
         "n_draws_per_block": n_draws,
         "quantile": quantile,
-        "n_follicles": n_follicles,
+        "area_cm2": area_cm2,
+        "outcome": "scalp.target_area_counts (re-found area, true counts), mean over the "
+        "outcome zones of each model patient",
         "engine": "stochastic (common random numbers)",
+        "scheduler": scheduler if isinstance(scheduler, str) else "runner",
         "prior": {b: {k: p.to_dict() for k, p in block_priors(b).items()} for b in blocks},
         "studies": [t.study_id for t in trials],
         "code_version": _code_version(),
@@ -503,10 +597,11 @@ class LosoTable:
 
 
 def leave_one_study_out(posterior: Posterior | Calibration | None = None) -> LosoTable:
-    """Predicted vs reported effect for each study when it is left out of its block's fit.
+    """Predicted vs reported effect for each study row when its study (all its rows: the visits
+    of one trial go together) is left out of its block's fit.
 
-    The prediction is the held-out study's simulated effect plus its sampling error over the
-    draws accepted without it (same quantile); ``lo80``/``hi80`` are its 10th and 90th
+    The prediction is the held-out row's simulated effect plus its sampling error over the
+    draws accepted without the study (same quantile); ``lo80``/``hi80`` are its 10th and 90th
     percentiles, ``covered`` whether the reported value falls inside. A block with a single
     study predicts from its prior (``fit_on`` = 0 studies).
     """
@@ -518,19 +613,24 @@ def leave_one_study_out(posterior: Posterior | Calibration | None = None) -> Los
         raise InputError(
             field="posterior", allowed="a Posterior or Calibration", got=type(posterior).__name__
         )
+    groups = posterior.groups()
     rows = []
     for b in posterior.blocks.values():
+        g = [groups.get(sid, sid) for sid in b.study_ids]
+        studies = list(dict.fromkeys(g))
         for j, sid in enumerate(b.study_ids):
-            single = len(b.study_ids) == 1
-            idx = np.arange(b.theta.shape[0]) if single else b.accepted(drop=j)
+            same = [k for k, x in enumerate(g) if x == g[j]]
+            single = len(studies) == 1
+            idx = np.arange(b.theta.shape[0]) if single else b.accepted(drop=same)
             pred = b.sims[idx, j] + b.se[j] * b.noise[idx, j]
             lo, med, hi = np.quantile(pred, [0.1, 0.5, 0.9])
             rep = float(b.reported[j])
             rows.append(
                 {
                     "study_id": sid,
+                    "study": g[j],
                     "block": b.name,
-                    "fit_on": len(b.study_ids) - 1,
+                    "fit_on": len(studies) - 1,
                     "reported": rep,
                     "se": float(b.se[j]),
                     "predicted": float(med),

@@ -9,23 +9,34 @@ the evidence package (:func:`anagen.evidence.study_effects`,
 :func:`anagen.evidence.comparator_effects`) and the therapy package's published effects
 (:func:`anagen.therapy.evidence_priors`).
 
-Simulation: the stochastic engine with common random numbers — the treated and the untreated
-run of a model patient share the initial scalp and the seed, and the seed is the same for
+Simulation: the model's one measured outcome, :func:`anagen.scalp.target_area_counts` (the
+re-found target area, true counts: a study's mean has no reading error left), on a patch of each
+outcome zone of every model patient (:func:`anagen.decision._trial_area.area_state`); the area
+read is ``area_cm2`` (8 cm² by default: the mean of eight 1 cm² areas) in one target zone per
+model patient (the vertex where the treatment acts there, else its first zone), so that one
+model patient gives a precise mean. Common random numbers: the treated and
+the untreated run of a model patient share the patch and the seed, and the seed is the same for
 every parameter draw, so the difference between draws is the parameters' doing, not noise.
+
+Per-product families: the regeneration constants are fitted separately for cell injections
+(adipose/SVF/ADRC-enriched fat, bone marrow), follicle micrografts, cell-free products
+(conditioned medium, extracts, exosomes) and PRP (:data:`FAMILIES`), each from the same prior
+(:data:`anagen.therapy.DEFAULT_PRIORS`) and only its own studies. A family without studies
+keeps its prior: its numbers come from the prior alone (:func:`family_evidence`).
 """
 
 from __future__ import annotations
 
 import copy
 import tomllib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from functools import lru_cache
 from typing import Literal
 
 import numpy as np
 
 from anagen.errors import InputError
 from anagen.scalp import ZONE_NAMES, Modulation
-from anagen.scalp import simulate as scalp_simulate
 from anagen.therapy import (
     DEFAULT_PRIORS,
     PRP,
@@ -37,7 +48,6 @@ from anagen.therapy import (
     Protocol,
     RegenerationParams,
     evidence_priors,
-    patient_scalp,
     protocol_paths,
     regenerate,
     response,
@@ -48,11 +58,15 @@ from anagen.therapy.treatments import affected_zones
 __all__ = [
     "BLOCKS",
     "DEFAULTS",
+    "FAMILIES",
+    "REGEN_BLOCKS",
     "TrialSimulator",
     "VirtualPatient",
     "VirtualTrial",
     "block_priors",
     "curated_trials",
+    "family_evidence",
+    "family_of",
     "sample_block",
 ]
 
@@ -66,13 +80,25 @@ DEFAULTS = {
 }
 
 Kind = Literal["protocol", "topical", "prp", "minoxidil_5", "minoxidil_2", "finasteride", "lllt"]
-Measure = Literal["MD", "MD_pct"]
+Measure = Literal["MD", "MD_pct", "within"]
 
+#: Product option (``Product.option`` of a protocol) -> regeneration family.
+FAMILIES = {
+    "adipose_cells": "cell_injection",
+    "bone_marrow_cells": "cell_injection",
+    "hf_micrografts": "micrografts",
+    "cell_free": "cell_free",
+    "prp": "prp",
+}
+#: Regeneration families (each its own copy of the regeneration constants).
+REGEN_BLOCKS = ("cell_injection", "micrografts", "cell_free", "prp")
 #: Parameter blocks: each has its own priors and its own studies (the likelihood factorises).
-BLOCKS = ("regeneration", "prp", "minoxidil", "finasteride", "lllt")
+BLOCKS = (*REGEN_BLOCKS, "minoxidil", "finasteride", "lllt")
+#: Default measured area per model patient in the calibration (cm², split over its zones).
+CAL_AREA_CM2 = 8.0
 _BLOCK_OF_KIND = {
-    "protocol": "regeneration",
-    "topical": "regeneration",
+    "protocol": "by protocol",
+    "topical": "cell_free",
     "prp": "prp",
     "minoxidil_5": "minoxidil",
     "minoxidil_2": "minoxidil",
@@ -80,12 +106,41 @@ _BLOCK_OF_KIND = {
     "lllt": "lllt",
 }
 _Z975 = 1.959963984540054
+#: Assumed size of the Kuka 2020 NH III low-dose subgroup (not reported; see curated_trials).
+_KUKA_N = 12
+
+
+def family_of(option: str) -> str:
+    """Regeneration family of a product option (``Product.option``)."""
+    if option not in FAMILIES:
+        raise InputError(field="option", allowed=f"one of {', '.join(FAMILIES)}", got=option)
+    return FAMILIES[option]
+
+
+def protocol_family(name: str) -> str:
+    """Regeneration family of a shipped protocol."""
+    return family_of(_protocol(name, None).product.option)
+
+
+def family_evidence(trials: tuple[VirtualTrial, ...] | None = None) -> dict[str, dict]:
+    """For each regeneration family: the studies that inform it and whether its numbers come
+    from data (``"data"``: fitted to those studies) or from the prior alone (``"prior"``).
+
+    Differences between families fitted on data come from data; a family on its prior differs
+    from the others only through what the data moved in theirs — say so in reports.
+    """
+    trials = curated_trials() if trials is None else trials
+    out = {}
+    for fam in REGEN_BLOCKS:
+        ids = sorted({t.study for t in trials if t.block == fam})
+        out[fam] = {"studies": ids, "source": "data" if ids else "prior"}
+    return out
 
 
 def block_priors(block: str) -> dict[str, Prior]:
-    """The named priors a block samples (for ``regeneration`` and ``prp``: the regeneration
-    priors of :data:`anagen.therapy.DEFAULT_PRIORS`, which PRP shares by construction)."""
-    if block in ("regeneration", "prp"):
+    """The named priors a block samples (for the regeneration families: the regeneration
+    priors of :data:`anagen.therapy.DEFAULT_PRIORS`, one copy per family)."""
+    if block in REGEN_BLOCKS:
         return {k: getattr(DEFAULT_PRIORS, k) for k in DEFAULT_PRIORS.__dataclass_fields__}
     if block == "minoxidil":
         p = Minoxidil().priors()
@@ -99,7 +154,7 @@ def block_priors(block: str) -> dict[str, Prior]:
 
 def sample_block(block: str, rng: np.random.Generator) -> dict[str, float]:
     """One draw of a block's priors (regeneration values clipped as RegenerationPriors does)."""
-    if block in ("regeneration", "prp"):
+    if block in REGEN_BLOCKS:
         return DEFAULT_PRIORS.sample(rng).to_dict()
     return {k: float(p.sample(rng)) for k, p in block_priors(block).items()}
 
@@ -140,7 +195,8 @@ class VirtualTrial:
         used), ``prp``, ``minoxidil_5``, ``minoxidil_2``, ``finasteride``, ``lllt``.
     measure
         ``MD``: treated minus control hairs/cm²; ``MD_pct``: difference in mean percent change
-        from baseline (percentage points).
+        from baseline (percentage points); ``within``: the treated arm's own change from
+        baseline (hairs/cm²: untreated course + placebo/vehicle response + treatment).
     reported, se
         The reported effect and its standard error (``se_note`` says how it was obtained).
     followup_days
@@ -163,15 +219,21 @@ class VirtualTrial:
     use_days: float | None = None
     se_note: str = ""
     notes: str = ""
+    group: str = ""  # the study several rows belong to (visits of one trial); default study_id
+
+    @property
+    def study(self) -> str:
+        """The study this row belongs to (left out together in leave-one-study-out)."""
+        return self.group or self.study_id
 
     def __post_init__(self) -> None:
         if self.kind not in _BLOCK_OF_KIND:
             raise InputError(
                 field=f"{self.study_id}.kind", allowed=", ".join(_BLOCK_OF_KIND), got=self.kind
             )
-        if self.measure not in ("MD", "MD_pct"):
+        if self.measure not in ("MD", "MD_pct", "within"):
             raise InputError(
-                field=f"{self.study_id}.measure", allowed="MD or MD_pct", got=self.measure
+                field=f"{self.study_id}.measure", allowed="MD, MD_pct or within", got=self.measure
             )
         if not (np.isfinite(self.se) and self.se > 0):
             raise InputError(field=f"{self.study_id}.se", allowed="a finite value > 0", got=self.se)
@@ -198,12 +260,15 @@ class VirtualTrial:
 
     @property
     def block(self) -> str:
+        if self.kind == "protocol":
+            return protocol_family(str(self.protocol))
         return _BLOCK_OF_KIND[self.kind]
 
     def describe(self) -> dict[str, object]:
         """JSON-ready description (for the provenance file and the docs)."""
         return {
             "study_id": self.study_id,
+            "study": self.study,
             "block": self.block,
             "treatment": self.kind
             + (f" ({self.protocol}" if self.protocol else "")
@@ -228,6 +293,7 @@ class VirtualTrial:
         }
 
 
+@lru_cache(maxsize=64)
 def _protocol(name: str, sessions: tuple[int, float] | None) -> Protocol:
     with protocol_paths()[name].open("rb") as fh:
         data = tomllib.load(fh)
@@ -285,66 +351,92 @@ def topical_modulation(
 @dataclass
 class _Prepared:
     patient: Patient
-    params: object
-    state: object
     weight: float
-    zones: np.ndarray  # indices of the zones where the outcome is read
-    baseline: float  # mean density over those zones at day 0
-    untreated: float  # mean density at follow-up without treatment
-    seed: int
+    patches: list  # (zone, patch state, seed) per outcome zone
+    baseline: float  # mean terminal count per cm² over the zones at day 0
+    untreated: float  # the same at follow-up without treatment
     run: object = None
+
+
+@lru_cache(maxsize=4)
+def _area_params(area_cm2: float):
+    from anagen.scalp import default_params
+
+    p = default_params()
+    return replace(p, phototrichogram=replace(p.phototrichogram, area_cm2=float(area_cm2)))
 
 
 @dataclass
 class TrialSimulator:
-    """Simulates one virtual trial for any parameter values of its block (scalps, untreated
+    """Simulates one virtual trial for any parameter values of its block (patches, untreated
     twins and protocol runs are prepared once).
 
     Parameters
     ----------
     trial
         The virtual trial.
-    n_follicles
-        Simulated follicles per model patient (20,000 by default: see docs/calibration.md for
-        the Monte-Carlo noise this leaves).
+    area_cm2
+        Measured area per model patient, split evenly over its outcome zones (each zone's patch
+        holds twice its share; see the module docstring).
     seed
-        Base seed of the scalps and of the common random numbers.
+        Base seed of the patches and of the common random numbers.
     """
 
     trial: VirtualTrial
-    n_follicles: int = 20_000
+    area_cm2: float = CAL_AREA_CM2
     seed: int = 0
     _prepared: list[_Prepared] = field(default_factory=list, init=False, repr=False)
 
     def __post_init__(self) -> None:
-        if self.n_follicles < 500:
-            raise InputError(field="n_follicles", allowed=">= 500", got=self.n_follicles)
+        from anagen.decision._trial_area import area_state
+        from anagen.therapy.simulate import scalp_stage_of
+
+        if not 0.5 <= self.area_cm2 <= 40.0:
+            raise InputError(field="area_cm2", allowed="in [0.5, 40]", got=self.area_cm2)
         t = self.trial
         proto = _protocol(t.protocol, t.sessions) if t.kind == "protocol" else None
         for i, vp in enumerate(t.population):
             pat = vp.patient()
             s = int(self.seed) * 1000 + i
-            params, state = patient_scalp(pat, n_follicles=self.n_follicles, seed=s)
             run = run_protocol(proto, pat, seed=s) if proto is not None else None
             if run is not None:
-                zones = np.flatnonzero(run.dose_by_zone() > 0)
+                zones = [ZONE_NAMES[j] for j in np.flatnonzero(run.dose_by_zone() > 0)]
             else:
-                zones = np.array([ZONE_NAMES.index(z) for z in affected_zones(pat)])
-            un = scalp_simulate(params, state, days=t.followup_days, every=None, seed=s + 1)
-            d = np.asarray(un.density_per_cm2)
-            self._prepared.append(
-                _Prepared(
-                    pat,
-                    params,
-                    state,
-                    vp.weight,
-                    zones,
-                    float(d[0, zones].mean()),
-                    float(d[-1, zones].mean()),
-                    s + 1,
-                    run,
-                )
-            )
+                zones = list(affected_zones(pat))
+            # one target zone per patient, as trials count one area: the vertex where the
+            # treatment acts there (the usual target of drug trials [S22]), else its first zone
+            zones = ["vertex"] if "vertex" in zones else zones[:1]
+            share = self.area_cm2 / len(zones)
+            params = _area_params(share)
+            rng = np.random.default_rng(np.random.SeedSequence([s, 17]))
+            patches = []
+            for k, z in enumerate(zones):
+                st = area_state(
+                    params, sex=pat.sex, age=pat.age, stage=scalp_stage_of(pat), zone=z,
+                    rng=rng, area_cm2=2.0 * share,
+                )  # fmt: skip
+                patches.append((z, st, np.random.SeedSequence([s, 23, k])))
+            prep = _Prepared(pat, vp.weight, patches, 0.0, 0.0, run)
+            base, follow = self._counts(prep, None)
+            prep.baseline, prep.untreated = base, follow
+            self._prepared.append(prep)
+
+    def _counts(self, prep: _Prepared, mod: Modulation | None) -> tuple[float, float]:
+        """Mean true terminal count per cm² over the patient's zones at day 0 and follow-up."""
+        from anagen.scalp import target_area_counts
+
+        params = _area_params(self.area_cm2 / len(prep.patches))
+        days = [0.0, float(self.trial.followup_days)]
+        c = np.array(
+            [
+                target_area_counts(
+                    params, st, zone=z, visit_days=days, modulation=mod, seed=ss, noise=False
+                ).true_terminal_per_cm2
+                for z, st, ss in prep.patches
+            ]
+        )
+        m = c.mean(axis=0)
+        return float(m[0]), float(m[-1])
 
     def modulation(self, values: dict[str, float], prep: _Prepared) -> Modulation:
         t = self.trial
@@ -362,21 +454,18 @@ class TrialSimulator:
 
     def effect(self, values: dict[str, float]) -> float:
         """The virtual trial's mean effect (on its outcome scale) for these parameter values."""
+        from anagen.scalp.placebo import DEFAULT_PLACEBO, placebo_change
+
         t = self.trial
         num = 0.0
         wsum = 0.0
         for prep in self._prepared:
-            mod = self.modulation(values, prep)
-            tr = scalp_simulate(
-                prep.params,
-                prep.state,
-                days=t.followup_days,
-                every=None,
-                seed=prep.seed,
-                modulation=mod,
-            )
-            diff = float(np.asarray(tr.density_per_cm2)[-1, prep.zones].mean()) - prep.untreated
-            e = diff if t.measure == "MD" else 100.0 * diff / prep.baseline
+            base, follow = self._counts(prep, self.modulation(values, prep))
+            if t.measure == "within":
+                e = follow - base + float(placebo_change(t.followup_days, DEFAULT_PLACEBO))
+            else:
+                diff = follow - prep.untreated
+                e = diff if t.measure == "MD" else 100.0 * diff / prep.baseline
             num += prep.weight * e
             wsum += prep.weight
         return num / wsum
@@ -463,6 +552,36 @@ def curated_trials() -> tuple[VirtualTrial, ...]:
             "Norwood III / Ludwig I",
         )
     )
+    # Kuka 2020 (STYLE): within-arm time course of the low-dose ADRC-enriched fat arm, NH III
+    # subgroup (curated row S30 notes): mean change +/- SD at weeks 6, 12, 24, 52 after one
+    # session. The only follow-up series of a cell injection: it carries the onset and the
+    # fading of the cell-injection family. n of the subgroup is not reported.
+    for wk, mean, sd in (
+        (6, 13.90, 16.68),
+        (12, 11.75, 19.42),
+        (24, 16.56, 14.68),
+        (52, 2.78, 16.15),
+    ):
+        trials.append(
+            VirtualTrial(
+                f"Kuka2020_wk{wk}",
+                "protocol",
+                "within",
+                mean,
+                sd / np.sqrt(_KUKA_N),
+                7.0 * wk,
+                (VirtualPatient(41.0, "M", "III"),),
+                "none (within-arm change; saline arm change not reported)",
+                "evidence.studies S30 (Kuka 2020, abstract)",
+                protocol="style_low_dose",
+                se_note=f"SD / sqrt(n), n = {_KUKA_N} assumed (subgroup n not reported: about "
+                "70 % of the low-dose arm's ~17 men)",
+                notes="terminal hair count in an unspecified area read as hairs/cm2 "
+                "(assumption); mean age 41; the within-arm change includes the model's "
+                "untreated course and the placebo/vehicle response",
+                group="Kuka2020",
+            )
+        )
     # minoxidil: Suchonwanit 2019 Table 2 (men) and Table 3 (women) trials vs placebo
     ce = comparator_effects()
     ages = {"Olsen2002": 36.5, "Olsen2007": 39.2, "Berger2003": 40.0, "Lucky2004": 37.0}
