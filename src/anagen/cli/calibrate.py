@@ -10,7 +10,7 @@ import typer
 from rich.table import Table
 
 from anagen._io import check_output_path
-from anagen.cli._common import check_seed, console, emit_json, progress
+from anagen.cli._common import check_seed, console, emit_json, esc, progress
 from anagen.errors import InputError
 
 app = typer.Typer(
@@ -162,3 +162,89 @@ def loso(
         f"coverage of the 80 % intervals: {res.coverage_80:.0%} "
         f"({int(res.rows['covered'].sum())} of {n} studies)"
     )
+
+
+@app.command("check")
+def check(
+    posterior: Annotated[
+        Path | None,
+        typer.Option("--posterior", help="Posterior .npz (default: the shipped one)."),
+    ] = None,
+    plot_ppc: Annotated[
+        Path | None,
+        typer.Option("--plot-ppc", help="Write the posterior predictive check (.png/.svg/.pdf)."),
+    ] = None,
+    plot_time: Annotated[
+        Path | None,
+        typer.Option(
+            "--plot-time", help="Write model vs reported visits per study (.png/.svg/.pdf)."
+        ),
+    ] = None,
+    draws: Annotated[
+        int, typer.Option("--draws", help="Accepted draws simulated per time course.")
+    ] = 30,
+    fmt: Annotated[str, typer.Option("--format", help="table or json.")] = "table",
+) -> None:
+    """Posterior predictive check per study, SE sensitivity, and (with --plot-time) the model's
+    time course against every trial's visits."""
+    from anagen.decision._calibrate import load_posterior
+    from anagen.decision._calibrate_check import posterior_predictive, se_sensitivity
+
+    _check_format(fmt)
+    for p, name in ((plot_ppc, "--plot-ppc"), (plot_time, "--plot-time")):
+        if p is not None:
+            check_output_path(p, field=name, suffixes=(".png", ".svg", ".pdf"))
+    if not 2 <= draws <= 1000:
+        raise InputError(field="--draws", allowed="an integer in [2, 1000]", got=draws)
+    post = load_posterior(posterior)
+    ppc = posterior_predictive(post)
+    sens = se_sensitivity(post)
+    tc = None
+    if plot_time is not None:
+        from anagen.decision._calibrate_check import time_courses
+
+        n = len({post.groups().get(s, s) for b in post.blocks.values() for s in b.study_ids})
+        with progress("studies (time courses)", n, enabled=fmt == "table") as advance:
+            tc = time_courses(post, n_draws=draws, advance=advance)
+    if plot_ppc is not None:
+        from anagen._io import save_figure
+        from anagen.decision._calibrate_plot import plot_ppc as _ppc
+
+        save_figure(_ppc(ppc), plot_ppc)
+    if tc is not None and plot_time is not None:
+        from anagen._io import save_figure
+        from anagen.decision._calibrate_plot import plot_time_courses
+
+        save_figure(plot_time_courses(tc), plot_time)
+    if fmt == "json":
+        emit_json(
+            {
+                "ppc": ppc.to_dict("records"),
+                "se_sensitivity": sens.to_dict("records"),
+                "time_courses": None if tc is None else tc.to_dict("records"),
+            }
+        )
+        return
+    t = Table(title="Posterior predictive check (80 % bands; percentile of the reported value)")
+    t.add_column("study", no_wrap=True, min_width=15)
+    t.add_column("family/block", no_wrap=True, min_width=14)
+    for c in ("reported", "posterior 80 %", "prior 80 %", "pctl"):
+        t.add_column(c, no_wrap=True)
+    for r in ppc.itertuples():
+        t.add_row(
+            esc(r.study_id),
+            r.block,
+            f"{r.reported:.3g}",
+            f"{r.post_lo80:.3g} to {r.post_hi80:.3g}",
+            f"{r.prior_lo80:.3g} to {r.prior_hi80:.3g}",
+            f"{r.percentile:.0f}",
+        )
+    console.print(t)
+    s = Table(title="Sensitivity: imputed SEs x factor (stored simulations, re-ranked draws)")
+    s.add_column("", no_wrap=True)
+    for f in sens["se_factor"]:
+        s.add_column(f"SE x {f:g}", justify="right")
+    for col in sens.columns[1:]:
+        vals = sens[col].tolist()
+        s.add_row(col, *[f"{v:.3g}" if isinstance(v, float) else str(v) for v in vals])
+    console.print(s)

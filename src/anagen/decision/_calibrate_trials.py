@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import copy
 import tomllib
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from typing import Literal
@@ -417,16 +418,19 @@ class TrialSimulator:
                 )  # fmt: skip
                 patches.append((z, st, np.random.SeedSequence([s, 23, k])))
             prep = _Prepared(pat, vp.weight, patches, 0.0, 0.0, run)
-            base, follow = self._counts(prep, None)
-            prep.baseline, prep.untreated = base, follow
+            m = self._counts(prep, None)
+            prep.baseline, prep.untreated = float(m[0]), float(m[-1])
             self._prepared.append(prep)
 
-    def _counts(self, prep: _Prepared, mod: Modulation | None) -> tuple[float, float]:
-        """Mean true terminal count per cm² over the patient's zones at day 0 and follow-up."""
+    def _counts(
+        self, prep: _Prepared, mod: Modulation | None, days: Sequence[float] | None = None
+    ) -> np.ndarray:
+        """Mean true terminal count per cm² over the patient's zones at day 0 and follow-up
+        (or at ``[0, *days]``)."""
         from anagen.scalp import target_area_counts
 
         params = _area_params(self.area_cm2 / len(prep.patches))
-        days = [0.0, float(self.trial.followup_days)]
+        days = [0.0, float(self.trial.followup_days)] if days is None else [0.0, *days]
         c = np.array(
             [
                 target_area_counts(
@@ -435,12 +439,13 @@ class TrialSimulator:
                 for z, st, ss in prep.patches
             ]
         )
-        m = c.mean(axis=0)
-        return float(m[0]), float(m[-1])
+        return c.mean(axis=0)
 
-    def modulation(self, values: dict[str, float], prep: _Prepared) -> Modulation:
+    def modulation(
+        self, values: dict[str, float], prep: _Prepared, horizon: float | None = None
+    ) -> Modulation:
         t = self.trial
-        h = t.followup_days
+        h = t.followup_days if horizon is None else horizon
         if t.kind in ("protocol", "topical", "prp"):
             p = RegenerationParams(**values)
             if t.kind == "protocol":
@@ -460,7 +465,8 @@ class TrialSimulator:
         num = 0.0
         wsum = 0.0
         for prep in self._prepared:
-            base, follow = self._counts(prep, self.modulation(values, prep))
+            m = self._counts(prep, self.modulation(values, prep))
+            base, follow = float(m[0]), float(m[-1])
             if t.measure == "within":
                 e = follow - base + float(placebo_change(t.followup_days, DEFAULT_PLACEBO))
             else:
@@ -469,6 +475,31 @@ class TrialSimulator:
             num += prep.weight * e
             wsum += prep.weight
         return num / wsum
+
+    def effect_curve(self, values: dict[str, float], weeks: Sequence[float]) -> np.ndarray:
+        """The effect at each of ``weeks`` (one run to the last; the treatment as in the trial,
+        its course cut at the last week)."""
+        return _effect_curve(self, values, weeks)
+
+
+def _effect_curve(sim: TrialSimulator, values: dict[str, float], weeks) -> np.ndarray:
+    from anagen.scalp.placebo import DEFAULT_PLACEBO, placebo_change
+
+    t = sim.trial
+    days = 7.0 * np.asarray(weeks, dtype=float)
+    num = np.zeros(days.size)
+    wsum = 0.0
+    for prep in sim._prepared:
+        treated = sim._counts(prep, sim.modulation(values, prep, float(days[-1])), days)
+        if t.measure == "within":
+            e = treated[1:] - treated[0] + placebo_change(days, DEFAULT_PLACEBO)
+        else:
+            un = sim._counts(prep, None, days)
+            diff = treated[1:] - un[1:]
+            e = diff if t.measure == "MD" else 100.0 * diff / un[0]
+        num += prep.weight * e
+        wsum += prep.weight
+    return num / wsum
 
 
 def _se_from_ci(lo: float, hi: float) -> float:
