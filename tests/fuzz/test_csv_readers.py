@@ -28,3 +28,11 @@ def test_pool_reads_or_refuses(path, capsys):
         assert len(line) < 3 * MAX_ECHO + len(str(path))  # one short line, no echoed megabytes
     else:
         assert code in (0, 2)
+
+
+@pytest.mark.parametrize("path", CSV_CORPUS, ids=lambda p: p.stem)
+def test_evidence_add_reads_or_refuses(path, tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("ANAGEN_EVIDENCE_DIR", str(tmp_path / "store"))
+    assert run_cli(["evidence", "add", str(path)], seconds=30) == 2  # none has the schema
+    assert path.name in " ".join(capsys.readouterr().err.split())
+    assert not (tmp_path / "store").exists() or not any((tmp_path / "store").iterdir())

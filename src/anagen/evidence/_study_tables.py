@@ -260,12 +260,14 @@ def _read(name: str, path: PathLike | None) -> tuple[pd.DataFrame, str]:
         p = Path(path)
         if not p.is_file():
             raise InputError("file not found", field="path", file=str(p))
-        text = p.read_text("utf-8")
+        from anagen._io import read_text_file
+
+        text = read_text_file(p)  # non-UTF-8, too large, unreadable: one InputError
         label = p.name
     try:
         frame = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False)
-    except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
-        raise InputError(f"not a readable CSV ({exc})", file=label) from None
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, ValueError) as exc:
+        raise InputError(f"not a readable CSV ({str(exc)[:200]})", file=label) from None
     return frame, label
 
 
