@@ -48,3 +48,21 @@ def test_bad_input_exit_2(capsys, tmp_path):
     assert main(["calibrate", "loso", "--posterior", str(tmp_path / "none.npz")]) == 2
     err = capsys.readouterr().err
     assert "not found" in err and "Traceback" not in err
+
+
+def test_check_ppc_and_se_sensitivity(capsys, tmp_path):
+    out = tmp_path / "ppc.png"
+    assert main(["calibrate", "check", "--format", "json", "--plot-ppc", str(out)]) == 0
+    d = json.loads(capsys.readouterr().out)
+    assert len(d["ppc"]) == 18 and out.stat().st_size > 10_000
+    for r in d["ppc"]:
+        assert r["post_lo80"] <= r["post_median"] <= r["post_hi80"]
+        assert 0 <= r["percentile"] <= 100
+    factors = [r["se_factor"] for r in d["se_sensitivity"]]
+    assert factors == [0.5, 1.0, 2.0]
+    # the x1 row re-ranks nothing: its coverage is the LOSO table's
+    assert main(["calibrate", "loso", "--format", "json"]) == 0
+    loso = json.loads(capsys.readouterr().out)
+    assert d["se_sensitivity"][1]["loso_coverage_80"] == loso["coverage_80"]
+    assert main(["calibrate", "check", "--plot-time", str(tmp_path / "t.txt")]) == 2
+    assert "--plot-time" in capsys.readouterr().err
