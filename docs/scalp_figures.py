@@ -332,7 +332,7 @@ def kinetics(params) -> None:
     from anagen.scalp.placebo import DEFAULT_PLACEBO, placebo_change
     from anagen.therapy.regenerate import DEFAULT_PRIORS, regenerate
 
-    # 1. per-patient SD of the 48-week change, re-found vs a new area each visit
+    # 1. per-patient SD of the 48-week change (and r between visits), re-found vs not
     ch = {True: [], False: []}
     for i, s in enumerate(np.random.SeedSequence(7).spawn(150)):
         a, b = s.spawn(2)
@@ -343,9 +343,13 @@ def kinetics(params) -> None:
             r = target_area_counts(
                 params, st, zone="vertex", visit_days=[0, 336], seed=b, refound=rf
             )
-            ch[rf].append(r.change("terminal"))
+            ch[rf].append(r.terminal_per_cm2)
     for rf in (True, False):
-        print(f"SD of 48-wk change, refound={rf}: {np.std(ch[rf], ddof=1):.1f} hairs/cm2")
+        x = np.array(ch[rf])
+        print(
+            f"SD of 48-wk change, refound={rf}: {np.std(x[:, 1] - x[:, 0], ddof=1):.1f} hairs/cm2,"
+            f" r between visits {np.corrcoef(x.T)[0, 1]:.2f}"
+        )
     # 2. one regenerative session: treated - untreated twin, vs Kuka 2020 (NH3 low dose)
     wk = np.array([0, 6, 12, 24, 52, 104.0])
     fig, axs = plt.subplots(2, 2, figsize=(12, 8))

@@ -20,10 +20,11 @@ follicles**. This module is the one place where the model turns a scalp into tha
    ``phototrichogram.count_cv`` (6.3 %, the upper end of the inter-investigator CV of the
    two-point phototrichogram [S62]), independently at each visit; total = terminal + vellus.
 
-The between-visit correlation is not a parameter: it follows from reading the same follicles
-(with the defaults, baseline and 48-week counts of one area correlate at r ~ 0.98 across
-patients; ``docs/scalp.md`` shows the per-patient SD of change next to the 14.6-21.7 hairs/cm²
-of the placebo arms of target-area trials [T01][T03][T05]).
+The between-visit correlation is not a parameter: it follows from reading the same follicles.
+With the defaults (150 men, Norwood III/V, vertex, 48 weeks; ``docs/scalp.md``) baseline and
+follow-up counts correlate at r = 0.93 re-found vs 0.83 with a new area per visit, and the
+per-patient SD of the change is 13.2 vs 19.3 hairs/cm², next to the 14.6-21.7 of the placebo
+arms of target-area trials [T01][T03][T05].
 
 The whole-zone mean (every follicle of the zone, no reading error) is a *different*, secondary
 outcome: :func:`zone_mean_density`.
