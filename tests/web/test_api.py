@@ -192,6 +192,18 @@ def test_assessment_job_page_shows_the_library_numbers(client, app):
     assert client.get(r.json()["page_url"] + "/print").status_code == 200
     rep = client.get(r.json()["page_url"] + "/report.html")
     assert rep.status_code == 200 and "attachment" in rep.headers["content-disposition"]
+    # the PDF shows the same numbers as the page
+    import pypdfium2 as pdfium
+
+    pdf = client.get(r.json()["page_url"] + "/report.pdf")
+    assert pdf.headers["content-type"] == "application/pdf"
+    doc = pdfium.PdfDocument(pdf.content)
+    text = " ".join(doc[i].get_textpage().get_text_range() for i in range(len(doc)))
+    text = " ".join(text.split())
+    for o in a["options"]:
+        e = next(h for h in o["horizons"] if h["month"] == 12)["effect_vs_none"]
+        assert o["name"] in text
+        assert f"{e['median']:+.1f} ({e['low']:+.1f} to {e['high']:+.1f})" in text
 
 
 def test_a_job_survives_its_worker_being_killed(client, app):

@@ -68,7 +68,17 @@ def _assessment(job_id: str, payload: dict[str, Any]) -> dict[str, Any]:
         n_follicles=int(payload["n_follicles"]),
     )
     _progress(job_id, 1, 1)
-    return {"assessment": _plain(a.to_dict()), "report_html": render_report(a)}
+    from anagen.decision import report_figures
+    from anagen.web._assessment_view import assessment_view
+    from anagen.web._pdf import assessment_pdf
+
+    figures = report_figures(a)
+    d = _plain(a.to_dict())
+    return {
+        "assessment": d,
+        "report_html": render_report(a, figures),
+        "report_pdf": assessment_pdf(assessment_view(d), figures),
+    }
 
 
 def _power(job_id: str, payload: dict[str, Any]) -> dict[str, Any]:

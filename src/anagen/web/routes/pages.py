@@ -338,6 +338,18 @@ def assess_report(job_id: JobId, jobs: JobsDep) -> Response:
     )
 
 
+@router.get("/assess/result/{job_id}/report.pdf")
+def assess_pdf(job_id: JobId, jobs: JobsDep) -> Response:
+    job = _job_or_404(jobs, job_id, "assessment")
+    if job.status != "done":
+        raise HTTPException(404, "the assessment has not finished")
+    return Response(
+        job.result["report_pdf"],
+        media_type="application/pdf",
+        headers={"content-disposition": 'attachment; filename="anagen-assessment.pdf"'},
+    )
+
+
 # -- trials ----------------------------------------------------------------------------------
 
 
