@@ -35,7 +35,9 @@ def _complete(data: bytes, suffix: str) -> bool:
 
 def _kill_while_writing(cmd, env, folder: Path, delay: float) -> bool:
     """Start ``cmd``; SIGKILL it ``delay`` s after its temporary file appears (or at exit)."""
-    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True
+    )
     deadline = time.monotonic() + 300
     while proc.poll() is None and time.monotonic() < deadline:
         if any(p.name.startswith(".anagen-") for p in folder.iterdir()):
@@ -43,7 +45,10 @@ def _kill_while_writing(cmd, env, folder: Path, delay: float) -> bool:
             break
         time.sleep(0.002)
     killed = proc.poll() is None
-    proc.send_signal(signal.SIGKILL)
+    try:  # the whole process group: worker processes of the command die with it
+        os.killpg(proc.pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
     proc.wait()
     return killed
 
