@@ -12,8 +12,8 @@ Run: ``python benchmarks/bench_trial.py`` (or ``python benchmarks/run.py trial``
   phototrichogram at each visit, every simulated trial with its own patients. Measured here per
   patient (warm, in this process, the same trial file and posterior); its end-to-end time for an
   answer of the same precision is that cost times the patients it needs: 400 simulated trials
-  (binomial SE 0.02 at power 0.8) x 2 arms x the doubling search's last batch (the first power
-  of 2 times 4 at or above the answer). This extrapolation is printed as such.
+  (binomial SE 0.02 at power 0.8) x 2 arms x the doubling search's last batch (4, 8, 16, ...
+  capped at --max-n 200: the first at or above the answer). This extrapolation is printed as such.
 
 The machine may be shared: the load average is printed with the results.
 """
@@ -86,9 +86,9 @@ def main() -> None:
     n = res["sample_size_per_arm"]
     se = res["power_se_at_answer"]
     per_base = baseline_per_patient()
-    batch = 4
-    while n is not None and batch < n:
-        batch *= 2
+    batch = 4  # the old search doubled from 4 and capped at --max-n (200)
+    while batch < (n if n is not None else 200):
+        batch = min(2 * batch, 200)
     base_patients = 400 * 2 * batch
     t_base = per_base * base_patients / 2  # 2 workers
     per_new = t_new / res["simulated_patients"]
