@@ -227,3 +227,17 @@ def test_posterior_draw_modulates_every_treatment(synthetic):
         assert isinstance(draw.modulation(tr, 365.0, pat), Modulation)
     m = draw.modulation(Minoxidil(), 365.0, pat)
     assert float(np.min(m.latency_factor)) == pytest.approx(d.values["minoxidil"]["latency_factor"])
+
+
+def test_population_sensitivity_shifts_the_mirrored_patients():
+    from anagen.decision._calibrate_check import _shift, population_sensitivity
+
+    vp = VirtualPatient(40.0, "M", "III")
+    assert _shift(vp, "stage +1").stage == "IV" and _shift(vp, "stage -1").stage == "II"
+    assert _shift(vp, "age +10").age == 50.0
+    assert _shift(VirtualPatient(40.0, "F", "III"), "stage +1").stage == "III"  # clipped
+    df = population_sensitivity(load_posterior(), ("stage +1",), n_draws=2)
+    assert len(df) == 18 and {"as mirrored", "stage +1"} <= set(df.columns)
+    assert np.isfinite(df["stage +1"]).all()
+    with pytest.raises(InputError, match="variants"):
+        population_sensitivity(load_posterior(), ("sex swap",))

@@ -181,12 +181,23 @@ def check(
         ),
     ] = None,
     draws: Annotated[
-        int, typer.Option("--draws", help="Accepted draws simulated per time course.")
+        int,
+        typer.Option(
+            "--draws", help="Accepted draws simulated per time course / population variant."
+        ),
     ] = 30,
+    populations: Annotated[
+        bool,
+        typer.Option(
+            "--populations",
+            help="Also re-simulate every study with its assumed population shifted "
+            "(age -/+10 years, stage -/+1).",
+        ),
+    ] = False,
     fmt: Annotated[str, typer.Option("--format", help="table or json.")] = "table",
 ) -> None:
-    """Posterior predictive check per study, SE sensitivity, and (with --plot-time) the model's
-    time course against every trial's visits."""
+    """Posterior predictive check per study, SE sensitivity, (with --populations) population
+    sensitivity, and (with --plot-time) the model's time course against every trial's visits."""
     from anagen.decision._calibrate import load_posterior
     from anagen.decision._calibrate_check import posterior_predictive, se_sensitivity
 
@@ -206,6 +217,13 @@ def check(
         n = len({post.groups().get(s, s) for b in post.blocks.values() for s in b.study_ids})
         with progress("studies (time courses)", n, enabled=fmt == "table") as advance:
             tc = time_courses(post, n_draws=draws, advance=advance)
+    pops = None
+    if populations:
+        from anagen.decision._calibrate_check import POPULATION_VARIANTS, population_sensitivity
+
+        n = sum(len(b.study_ids) for b in post.blocks.values()) * (1 + len(POPULATION_VARIANTS))
+        with progress("study x population runs", n, enabled=fmt == "table") as advance:
+            pops = population_sensitivity(post, n_draws=draws, advance=advance)
     if plot_ppc is not None:
         from anagen._io import save_figure
         from anagen.decision._calibrate_plot import plot_ppc as _ppc
@@ -222,6 +240,7 @@ def check(
                 "ppc": ppc.to_dict("records"),
                 "se_sensitivity": sens.to_dict("records"),
                 "time_courses": None if tc is None else tc.to_dict("records"),
+                "population_sensitivity": None if pops is None else pops.to_dict("records"),
             }
         )
         return
@@ -248,3 +267,10 @@ def check(
         vals = sens[col].tolist()
         s.add_row(col, *[f"{v:.3g}" if isinstance(v, float) else str(v) for v in vals])
     console.print(s)
+    if pops is not None:
+        g = Table(title="Sensitivity: assumed populations (median simulated effect)")
+        for c in pops.columns:
+            g.add_column(str(c), no_wrap=c in ("study_id", "block"))
+        for r in pops.itertuples(index=False):
+            g.add_row(*[f"{v:.3g}" if isinstance(v, float) else esc(str(v)) for v in r])
+        console.print(g)

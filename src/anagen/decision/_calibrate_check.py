@@ -27,7 +27,13 @@ from anagen.decision._calibrate import Posterior, leave_one_study_out
 from anagen.decision._calibrate_trials import CAL_AREA_CM2, TrialSimulator, curated_trials
 from anagen.errors import InputError
 
-__all__ = ["posterior_predictive", "se_sensitivity", "time_courses"]
+__all__ = [
+    "POPULATION_VARIANTS",
+    "population_sensitivity",
+    "posterior_predictive",
+    "se_sensitivity",
+    "time_courses",
+]
 
 #: SE notes of SEs taken from the study's own numbers (everything else counts as imputed).
 _DERIVED = ("from the 95 % CI", "from the arm SDs")
@@ -186,3 +192,64 @@ def time_courses(
             if advance is not None:
                 advance(1)
     return pd.DataFrame(out)
+
+
+#: Population variants of the sensitivity run: each changes every model patient of every study.
+POPULATION_VARIANTS = ("age -10", "age +10", "stage -1", "stage +1")
+_STAGE_STEPS = {"M": ("II", "III", "IV", "V", "VI"), "F": ("I", "II", "III")}
+
+
+def _shift(vp, variant: str):
+    if variant.startswith("age"):
+        return replace(vp, age=float(min(max(vp.age + float(variant.split()[1]), 18.0), 90.0)))
+    steps = _STAGE_STEPS[vp.sex]
+    main = vp.stage.rstrip("av").replace("-vertex", "") if vp.sex == "M" else vp.stage
+    if main not in steps:
+        return vp
+    k = min(max(steps.index(main) + int(variant.split()[1]), 0), len(steps) - 1)
+    return replace(vp, stage=steps[k])
+
+
+def population_sensitivity(
+    posterior: Posterior,
+    variants: Sequence[str] = POPULATION_VARIANTS,
+    *,
+    n_draws: int = 40,
+    seed: int = 0,
+    area_cm2: float = CAL_AREA_CM2,
+    advance: Callable[[int], None] | None = None,
+) -> pd.DataFrame:
+    """Simulated effect of every study row (median over ``n_draws`` accepted draws of its
+    block, no sampling error) with the assumed populations as mirrored and shifted by each
+    variant (every model patient 10 years younger/older, one stage milder/more advanced)."""
+    for v in variants:
+        if v not in POPULATION_VARIANTS:
+            raise InputError(
+                field="variants", allowed=f"among {', '.join(POPULATION_VARIANTS)}", got=v
+            )
+    trials = {t.study_id: t for t in curated_trials()}
+    rng = np.random.default_rng(seed)
+    rows = []
+    for b in posterior.blocks.values():
+        if not b.study_ids:
+            continue
+        draws = b.draws()
+        pick = rng.choice(draws.size, size=min(n_draws, draws.size), replace=False)
+        values = [{n: float(draws[n][i]) for n in draws.dtype.names} for i in pick]
+        for sid in b.study_ids:
+            if sid not in trials:
+                continue
+            t = trials[sid]
+            row: dict[str, object] = {"study_id": sid, "block": b.name, "reported": t.reported}
+            for v in ("as mirrored", *variants):
+                tv = (
+                    t
+                    if v == "as mirrored"
+                    else replace(t, population=tuple(_shift(p, v) for p in t.population))
+                )
+                sim = TrialSimulator(tv, area_cm2=area_cm2, seed=0)
+                row[v] = float(np.median([sim.effect(x) for x in values]))
+                if advance is not None:
+                    advance(1)
+            rows.append(row)
+    return pd.DataFrame(rows)
