@@ -238,3 +238,19 @@ def test_every_stage_of_the_patient_file_has_a_description():
 
     assert set(MEN_STAGES) <= set(STAGE_DESCRIPTIONS["M"])
     assert set(WOMEN_STAGES) <= set(STAGE_DESCRIPTIONS["F"])
+
+
+def test_calibration_job_refits_and_checks_each_study(client, app):
+    assert client.get("/calibration").status_code == 200
+    r = client.post("/api/v1/calibrations", json={"n_draws": 5000})
+    assert r.status_code == 422 and "'n_draws'" in r.json()["message"]
+    r = client.post("/api/v1/calibrations", json={"n_draws": 20, "quantile": 0.2, "seed": 1})
+    assert r.status_code == 202
+    job = app.state.jobs.wait(r.json()["id"], 900)
+    assert job.status == "done", job.error
+    c = job.result["calibration"]
+    rows = c["loso"]["rows"]
+    covered = sum(bool(x["covered"]) for x in rows) / len(rows)
+    assert c["loso"]["coverage_80"] == pytest.approx(covered)
+    page = client.get(r.json()["page_url"]).text
+    assert f"{100 * covered:.0f}% of {len(rows)} study rows" in page

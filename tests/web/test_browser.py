@@ -14,6 +14,7 @@ PAGES = {
     "evidence": "/evidence",
     "pool-form": "/evidence/pool",
     "trials-form": "/trials",
+    "calibration": "/calibration",
     "sources": "/sources",
     "api": "/api",
 }

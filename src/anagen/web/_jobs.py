@@ -59,6 +59,7 @@ class Job:
             "kind": self.kind,
             "status": self.status,
             "progress": self.progress,
+            "steps_done": self.done,
             "error": self.error,
             "result": self.result if self.status == "done" else None,
         }

@@ -30,6 +30,8 @@ class Settings:
         Mark cookies ``Secure`` (on unless serving plain HTTP on a loopback address).
     registry_draws
         Parameter draws of the prediction frozen with each registry treatment.
+    calibration_max_draws
+        Largest refit (prior draws per block) a calibration job may ask for.
     """
 
     db_url: str | None = None
@@ -41,3 +43,4 @@ class Settings:
     max_jobs: int = 500
     secure_cookies: bool = True
     registry_draws: int = 20
+    calibration_max_draws: int = 1000

@@ -115,7 +115,40 @@ def _power(job_id: str, payload: dict[str, Any]) -> dict[str, Any]:
     return {"power": _plain(curve.to_dict()), "unit": _unit(spec)}
 
 
-_TASKS = {"assessment": _assessment, "power": _power}
+def _calibration(job_id: str, payload: dict[str, Any]) -> dict[str, Any]:
+    """Refit the model to the curated trials (ABC rejection, ``anagen.decision.calibrate``)
+    with the requested size, then the leave-one-study-out check of that fit."""
+    from anagen.decision import calibrate, leave_one_study_out
+
+    state = {"done": 0}
+
+    def progress(k: int) -> None:
+        state["done"] += k
+        _progress(job_id, state["done"], 0)  # the total is not known in advance
+
+    cal = calibrate(
+        n_draws=int(payload["n_draws"]),
+        quantile=float(payload["quantile"]),
+        seed=int(payload["seed"]),
+        scheduler="synchronous",
+        progress=progress,
+    )
+    loso = leave_one_study_out(cal)
+    return {
+        "calibration": _plain(
+            {
+                "n_draws": payload["n_draws"],
+                "quantile": payload["quantile"],
+                "seed": payload["seed"],
+                "runtime_s": cal.runtime_s,
+                "family_evidence": cal.posterior.family_evidence(),
+                "loso": loso.to_dict(),
+            }
+        )
+    }
+
+
+_TASKS = {"assessment": _assessment, "power": _power, "calibration": _calibration}
 
 
 def run_task(kind: str, job_id: str, payload: dict[str, Any]) -> dict[str, Any]:

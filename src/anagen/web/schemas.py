@@ -20,6 +20,7 @@ from anagen.therapy.patient import MEN_STAGES, WOMEN_STAGES, Health
 
 __all__ = [
     "AssessmentRequest",
+    "CalibrationRequest",
     "ErrorDetail",
     "JobOut",
     "PowerRequest",
@@ -151,6 +152,15 @@ class PowerRequest(_Strict):
         }
 
 
+class CalibrationRequest(_Strict):
+    """A refit of the model to the curated trials (``anagen.decision.calibrate``; the shipped
+    posterior used 4,000 draws per block)."""
+
+    n_draws: int = Field(default=200, ge=20, le=4000, description="prior draws per block")
+    quantile: float = Field(default=0.05, gt=0, le=1, description="share of draws accepted")
+    seed: int = Field(default=0, ge=0, le=2**31 - 1)
+
+
 class JobOut(BaseModel):
     """A background job: poll ``status_url`` until ``status`` is ``done`` or ``failed``."""
 
@@ -158,6 +168,7 @@ class JobOut(BaseModel):
     kind: str
     status: Literal["queued", "running", "done", "failed"]
     progress: float | None = Field(description="share of the work done, 0-1, if known")
+    steps_done: float = Field(default=0, description="units of work reported so far")
     error: str | None = None
     result: dict[str, Any] | None = None
     status_url: str

@@ -8,10 +8,12 @@ from typing import Annotated, Any
 from fastapi import APIRouter, File, Form, HTTPException, Path, Query, Request, UploadFile
 from fastapi.responses import Response
 
+from anagen.errors import InputError
 from anagen.web import _evidence
 from anagen.web.routes._deps import JobsDep, SettingsDep, assessment_payload, power_payload
 from anagen.web.schemas import (
     AssessmentRequest,
+    CalibrationRequest,
     JobOut,
     MessageOut,
     PowerRequest,
@@ -38,7 +40,9 @@ def _finite(x: Any) -> Any:
 
 
 def job_out(request: Request, job) -> dict[str, Any]:
-    page = "/assess/result/" if job.kind == "assessment" else "/trials/result/"
+    page = {"assessment": "/assess/result/", "power": "/trials/result/"}.get(
+        job.kind, "/calibration/result/"
+    )
     return {
         **job.public(),
         "status_url": str(request.url_for("get_job", job_id=job.id).path),
@@ -168,6 +172,25 @@ def create_power(
     req: PowerRequest, request: Request, jobs: JobsDep, settings: SettingsDep
 ) -> dict[str, Any]:
     job = jobs.submit("power", power_payload(req, settings))
+    return job_out(request, job)
+
+
+@router.post(
+    "/calibrations",
+    status_code=202,
+    response_model=JobOut,
+    summary="Refit the model to the curated trials + leave-one-study-out (background job)",
+)
+def create_calibration(
+    req: CalibrationRequest, request: Request, jobs: JobsDep, settings: SettingsDep
+) -> dict[str, Any]:
+    if req.n_draws > settings.calibration_max_draws:
+        raise InputError(
+            field="n_draws",
+            allowed=f"<= {settings.calibration_max_draws} on this server",
+            got=req.n_draws,
+        )
+    job = jobs.submit("calibration", req.model_dump())
     return job_out(request, job)
 
 

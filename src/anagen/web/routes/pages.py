@@ -20,7 +20,7 @@ from anagen.web import _evidence
 from anagen.web._assessment_view import assessment_view, sources_for
 from anagen.web._security import CSRF_COOKIE, csrf_token, csrf_valid, new_csrf_cookie
 from anagen.web.routes._deps import JobsDep, SettingsDep, assessment_payload, power_payload
-from anagen.web.schemas import AssessmentRequest, PowerRequest
+from anagen.web.schemas import AssessmentRequest, CalibrationRequest, PowerRequest
 
 __all__ = ["router"]
 
@@ -492,6 +492,73 @@ def trial_result(request: Request, job_id: JobId, jobs: JobsDep) -> Response:
             "unit": unit,
             "job": job,
             "fig_json": _json([{"power": fig}]),
+        },
+    )
+
+
+# -- calibration ---------------------------------------------------------------------------
+
+
+def _loso_view(d: dict[str, Any]) -> dict[str, Any]:
+    return {"coverage_80": d["coverage_80"], "n_studies": d["n_studies"], "rows": d["rows"]}
+
+
+@router.get("/calibration", response_class=HTMLResponse)
+def calibration_form(request: Request) -> Response:
+    from anagen.decision import leave_one_study_out, load_posterior
+
+    post = load_posterior()
+    loso = leave_one_study_out(post).to_dict()
+    return _render(
+        request,
+        "calibration.html",
+        {
+            "title": "Calibration",
+            "loso": _loso_view(loso),
+            "which": "the shipped posterior",
+            "families": post.family_evidence(),
+            "values": CalibrationRequest().model_dump(),
+        },
+    )
+
+
+@router.post("/calibration", response_class=HTMLResponse)
+async def calibration_submit(request: Request, jobs: JobsDep, settings: SettingsDep) -> Response:
+    form = await _form(request)
+    data = {k: str(form.get(k, "")).strip() for k in ("n_draws", "quantile", "seed")}
+    try:
+        req = CalibrationRequest.model_validate({k: v for k, v in data.items() if v})
+        if req.n_draws > settings.calibration_max_draws:
+            raise InputError(
+                field="n_draws", allowed=f"<= {settings.calibration_max_draws}", got=req.n_draws
+            )
+    except ValidationError as exc:
+        raise InputError(_first_error(exc)) from None
+    job = jobs.submit("calibration", req.model_dump())
+    return RedirectResponse(f"/calibration/result/{job.id}", status_code=303)
+
+
+@router.get("/calibration/result/{job_id}", response_class=HTMLResponse)
+def calibration_result(request: Request, job_id: JobId, jobs: JobsDep) -> Response:
+    job = _job_or_404(jobs, job_id, "calibration")
+    if job.status != "done":
+        return _render(
+            request,
+            "progress.html",
+            {"title": "Calibration running", "job": job, "what": "calibration"},
+        )
+    c = job.result["calibration"]
+    return _render(
+        request,
+        "calibration.html",
+        {
+            "title": "Calibration",
+            "loso": _loso_view(c["loso"]),
+            "families": c["family_evidence"],
+            "which": f"this refit ({c['n_draws']} draws per block, quantile {c['quantile']}, seed "
+            f"{c['seed']}, {c['runtime_s']:.0f} s)",
+            "values": {k: c[k] for k in ("n_draws", "quantile", "seed")},
+            "refit": True,
         },
     )
 
