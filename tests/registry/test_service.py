@@ -80,6 +80,8 @@ def test_follow_up_before_baseline_refused(north):
     seed(reg, a, treat=False)
     with pytest.raises(InputError, match="after the baseline"), reg.session(a) as s:
         svc.add_visit(s, a, baseline_in(kind="follow-up", visit_date=D(2024, 1, 9)))
+    with pytest.raises(InputError, match="one visit per patient and day"), reg.session(a) as s:
+        svc.add_visit(s, a, baseline_in(kind="follow-up"))
     with pytest.raises(InputError, match="already has a baseline"), reg.session(a) as s:
         svc.add_visit(s, a, baseline_in(visit_date=D(2024, 2, 1)))
     with reg.session(a) as s:

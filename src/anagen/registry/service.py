@@ -48,6 +48,8 @@ __all__ = [
     "add_treatment",
     "add_user",
     "add_visit",
+    "clinic_report",
+    "counts",
     "create_clinic",
     "get_patient",
     "get_treatment",
@@ -356,6 +358,12 @@ def check_visit(v: VisitIn, patient: m.Patient, existing: list[m.Visit]) -> None
     if v.visit_date.year < patient.birth_year:
         raise InputError(
             field="visits.visit_date", allowed="after the birth year", got=v.visit_date.isoformat()
+        )
+    if any(e.visit_date == v.visit_date for e in existing):
+        raise InputError(
+            field="visits.visit_date",
+            allowed="one visit per patient and day (a visit on this date is already recorded)",
+            got=v.visit_date.isoformat(),
         )
     base = [e for e in existing if e.kind == "baseline"]
     if v.kind == "baseline":
@@ -668,3 +676,11 @@ def verify_audit(
     else:
         ids = clinic_ids or list(session.scalars(select(m.Clinic.id).order_by(m.Clinic.id)))
     return _verify(session, ids)
+
+
+def clinic_report(session: Session, actor: Actor) -> Any:
+    """Observed vs predicted for the actor's clinic (:class:`ClinicOutcomes`: ``to_dict()`` for
+    JSON, :func:`anagen.registry._report.write_report` for HTML)."""
+    from anagen.registry._outcomes import clinic_outcomes
+
+    return clinic_outcomes(session, actor)
