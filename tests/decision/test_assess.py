@@ -210,11 +210,44 @@ def test_report_is_self_contained_and_escaped(assessment, tmp_path):
     out = write_report(assessment, tmp_path / "r.html")
     text = out.read_text(encoding="utf-8")
     assert text.startswith("<!DOCTYPE html>") and "<style>" in text
-    assert not re.search(r"""(?:src|href)\s*=\s*["']?\s*(?:https?:)?//""", text)
-    assert "<script" not in text
-    assert text.count("data:image/png;base64,") == 4  # options, fan, map, forest
-    assert "not a diagnosis" in text and "For the clinician" in text
+    # nothing is loaded from elsewhere: no external src, no script, no stylesheet link
+    assert not re.search(r"""src\s*=\s*["']?\s*(?:https?:)?//""", text)
+    assert "<script" not in text and "<link" not in text
+    assert text.count("data:image/png;base64,") >= 4  # figures and icon arrays
+    for needle in (
+        "Your options side by side",
+        "Out of 100 people like you",
+        "Glossary",
+        "IPDAS",
+        "The trials next to the model",
+        "Questions to ask a provider",
+    ):
+        assert needle in text, needle
+    assert text.count("Questions to ask a provider") == 1
+    # sources are linked to primary records, never to third-party copies
+    links = re.findall(r'<a href="([^"]+)"', text)
+    assert links and not any(p in u for u in links for p in ("paperexplained", "skyscape"))
+    assert "https://pubmed.ncbi.nlm.nih.gov/9777765/" in links  # KAUF98 (visible threshold)
+    assert "not a diagnosis" in text
     assert list(tmp_path.iterdir()) == [out]  # no temporary file left
+
+
+def test_pdf_has_the_same_content_and_renders(assessment, tmp_path):
+    import pypdfium2 as pdfium
+
+    out = write_report(assessment, tmp_path / "r.pdf")
+    data = out.read_bytes()
+    assert data.startswith(b"%PDF")
+    pdf = pdfium.PdfDocument(str(out))
+    try:
+        assert len(pdf) >= 2
+        text = " ".join(pdf[i].get_textpage().get_text_range() for i in range(len(pdf)))
+        for needle in ("Your options side by side", "Glossary", "IPDAS", "not a diagnosis"):
+            assert needle in text, needle
+        img = np.asarray(pdf[0].render(scale=0.5).to_pil().convert("L"))
+        assert (img < 128).mean() > 0.01  # the page is not blank
+    finally:
+        pdf.close()
 
 
 def test_report_escapes_text(assessment):
@@ -227,7 +260,7 @@ def test_report_escapes_text(assessment):
 
 def test_report_path_checked(assessment, tmp_path):
     with pytest.raises(InputError, match="--report"):
-        write_report(assessment, tmp_path / "r.pdf")
+        write_report(assessment, tmp_path / "r.docx")
     with pytest.raises(InputError, match="--report"):
         write_report(assessment, tmp_path / "missing" / "r.html")
 

@@ -105,7 +105,11 @@ def assess(
     ] = None,
     fmt: Annotated[str, typer.Option("--format", help="text or json.")] = "text",
     report: Annotated[
-        Path | None, typer.Option("--report", help="Write a self-contained HTML report.")
+        Path | None,
+        typer.Option(
+            "--report",
+            help="Write the report: a self-contained .html, or the same content as .pdf.",
+        ),
     ] = None,
     seed: SeedOpt = 0,
     draws: DrawsOpt = 60,

@@ -53,6 +53,7 @@ _PUBLIC: dict[str, str] = {
     "Trajectory": "_assessment",
     "Provenance": "_assessment",
     "render_report": "_report",
+    "render_pdf": "_report",
     "write_report": "_report",
     "report_figures": "_report",
 }

@@ -91,6 +91,14 @@ class Chance:
             return ">95%"
         return f"{100 * self.p:.0f}%"
 
+    def people_text(self) -> str:
+        """The chance as people out of 100, never none or all of them."""
+        if self.p < 0.05:
+            return "fewer than 5 in 100"
+        if self.p > 0.95:
+            return "more than 95 in 100"
+        return f"about {100 * self.p:.0f} in 100"
+
     def out_of_100(self) -> int:
         """People out of 100 for an icon array, kept off 0 and 100 like :meth:`text`."""
         return int(min(99, max(1, round(100 * self.p))))
