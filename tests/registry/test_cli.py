@@ -206,3 +206,98 @@ def test_every_command_has_help(capsys):
     ):
         assert main(["registry", *cmd, "--help"]) == 0
     assert "Usage" in capsys.readouterr().out
+
+
+CROSS_CLINIC_CLI = [
+    ["patient", "show", "P100"],
+    ["patient", "show", "#1"],
+    [
+        "patient",
+        "update",
+        "#1",
+        "--set",
+        "onset_year=2000",
+        "--expected-version",
+        "1",
+        "--reason",
+        "x",
+    ],
+    ["visit", "add", "P100", "--date", "2024-06-01", "--kind", "follow-up", "--area", "vertex"],
+    ["treatment", "add", "P100", "--option", "none", "--start", "2024-02-05", "--no-predict"],
+    ["treatment", "session", "1", "--date", "2024-03-01"],
+    [
+        "ae",
+        "add",
+        "P100",
+        "--description",
+        "x",
+        "--severity",
+        "mild",
+        "--causality",
+        "possible",
+        "--outcome",
+        "unknown",
+        "--onset",
+        "2024-03-01",
+    ],
+]
+
+
+def test_cross_clinic_through_every_cli_path(cli, tmp_path):
+    """A south clinician names north's patient and ids in every CLI command: refused."""
+    assert cli("login", "--clinic", "north", "--user", "carl")[0] == 0
+    assert (
+        cli(
+            "patient",
+            "add",
+            "P100",
+            "--birth-year",
+            "1979",
+            "--sex",
+            "M",
+            "--stage",
+            "IV",
+            "--onset-year",
+            "2012",
+            "--consent-version",
+            "v2",
+            "--consent-date",
+            "2024-02-01",
+        )[0]
+        == 0
+    )
+    assert (
+        cli(
+            "visit",
+            "add",
+            "P100",
+            "--date",
+            "2024-02-03",
+            "--kind",
+            "baseline",
+            "--area",
+            "vertex",
+            "--terminal",
+            "110",
+        )[0]
+        == 0
+    )
+    assert (
+        cli(
+            "treatment", "add", "P100", "--option", "none", "--start", "2024-02-05", "--no-predict"
+        )[0]
+        == 0
+    )
+    assert cli("login", "--clinic", "south", "--user", "sam")[0] == 0
+    for args in CROSS_CLINIC_CLI:
+        code, _, err = cli(*args)
+        assert code == 2 and ("no patient" in err or "no treatment" in err), (args, err)
+    code, out, _ = cli("patient", "list", "--json")
+    assert json.loads(out) == []
+    code, out, _ = cli("export", "--to", str(tmp_path / "south"), "--json")
+    assert code == 0 and json.loads(out)["result"]["patients"] == 0
+    assert cli("login", "--clinic", "north", "--user", "carl")[0] == 0
+    code, out, _ = cli("patient", "show", "P100")
+    d = json.loads(out)
+    assert d["version"] == 1 and len(d["visits"]) == 1 and d["adverse_events"] == []
+    assert d["treatments"][0]["sessions_given"] == 0

@@ -629,11 +629,13 @@ def patient_detail(session: Session, actor: Actor, ref: int | str) -> dict[str, 
 
     p = get_patient(session, actor, ref)
     out = row_values(p)
+    out["version"] = p.version  # for an update (optimistic lock)
     out["visits"] = [row_values(v) for v in _visits(session, p.id)]
     trs = session.scalars(select(m.Treatment).where(m.Treatment.patient_id == p.id)).all()
     out["treatments"] = []
     for t in trs:
         d = row_values(t)
+        d["version"] = t.version
         preds = session.scalars(
             select(m.Prediction)
             .where(m.Prediction.treatment_id == t.id)
