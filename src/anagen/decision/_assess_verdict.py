@@ -4,7 +4,8 @@ Headline rule (safety first, never overstated): only options the person may take
 "not eligible") can be named, stem-cell options and the others separately. Within a group, the
 option with the largest median 12-month effect leads, and every option whose median is within
 the visible threshold of the leader's (a difference a person could not see) is named with it
-as "similar": an ordering inside that group would not be a visible difference.
+as "similar": an ordering inside that group would not be a visible difference. Options without
+a modelled gain (median 12-month effect of zero or less) are never named.
 """
 
 from __future__ import annotations
@@ -57,6 +58,7 @@ def headline(options: Sequence[OptionAssessment], kind: str | None = None) -> tu
     usable = [
         o for o in options
         if o.key != "none" and o.safe and (kind is None or o.kind == kind)
+        and o.at(HEADLINE_MONTH).effect_vs_none.median > 0
     ]  # fmt: skip
     if not usable:
         return ()
@@ -122,6 +124,11 @@ def overall_verdict(
             f"Stem-cell options with {word} (hairs per cm² vs no treatment): "
             f"{_names(options, stem)}. The trial evidence behind stem-cell therapy is of very "
             "low certainty, and the calibration rests on the same few trials."
+        )
+    elif any(o.kind == "stem-cell" and o.safe for o in options):
+        lines.append(
+            "Stem-cell options: none shows a modelled gain over no treatment at 12 months for "
+            "this person."
         )
     elif any(o.kind == "stem-cell" for o in options):
         lines.append(
