@@ -148,6 +148,7 @@ def main() -> None:
         with sync_playwright() as p:
             b = p.chromium.launch(executable_path="/usr/bin/chromium", args=ARGS)
             pg = b.new_page(viewport={"width": 1280, "height": 900})
+            pg.set_default_timeout(120_000)  # first loads are slow on a busy machine
             pg.goto(base + "/")
             _save(pg, "home", 900)
             pg.goto(base + "/evidence")
@@ -201,6 +202,10 @@ def main() -> None:
             _save(pg, "registry_dashboard", 1200)
             pg.goto(base + "/registry/patients/DEMO-001")
             _save(pg, "registry_patient", 1600)
+            pg.goto(base + "/registry/imports")
+            _save(pg, "registry_imports", 800)
+            pg.goto(base + "/calibration")
+            _save(pg, "calibration", 1600)
             pg.set_viewport_size({"width": 375, "height": 800})
             pg.goto(base + "/assess")
             _save(pg, "phone_assess", 1400)

@@ -116,6 +116,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
+        # build the evidence summary (seconds) before the first visitor asks for it
+        import threading
+
+        from anagen.web import _evidence
+
+        threading.Thread(target=_evidence.warm, daemon=True, name="anagen-warm").start()
         try:
             yield
         finally:

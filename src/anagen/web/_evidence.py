@@ -27,6 +27,7 @@ __all__ = [
     "pool_upload",
     "studies",
     "studies_csv",
+    "warm",
 ]
 
 #: Columns of the studies table (API, page and CSV download), in order.
@@ -173,6 +174,15 @@ def studies_csv(rows: list[dict[str, Any]]) -> str:
             cells.append("'" + v if v[:1] in ("=", "+", "-", "@") and c != "year" else v)
         w.writerow(cells)
     return buf.getvalue()
+
+
+def warm() -> None:
+    """Compute the cached evidence tables once (called in a thread at server start)."""
+    try:
+        filter_options()
+        evidence_summary()
+    except Exception:  # pragma: no cover - the first request will report it properly
+        pass
 
 
 @lru_cache(maxsize=1)
