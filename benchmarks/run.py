@@ -27,7 +27,11 @@ def main(argv: list[str]) -> int:
         print(f"\n=== benchmark: {name} ===", flush=True)
         buf = _Tee(sys.stdout)
         with contextlib.redirect_stdout(buf):
-            runpy.run_path(str(script), run_name="__main__")
+            try:
+                runpy.run_path(str(script), run_name="__main__")
+            except Exception as exc:  # one broken benchmark does not hide the others
+                print(f"benchmark {name} FAILED: {exc.__class__.__name__}: {exc}")
+                summary.append(f"[{name}] FAILED: {exc.__class__.__name__}: {exc}")
         summary += [f"[{name}] {line.strip()}" for line in buf.lines() if _is_ratio(line)]
     print("\n=== ratios (same run; measured under the load shown) ===")
     print(f"load average {os.getloadavg()} on {os.cpu_count()} cores")

@@ -8,7 +8,6 @@ from __future__ import annotations
 import base64
 import html
 import io
-import os
 from pathlib import Path
 from typing import Any
 
@@ -225,7 +224,8 @@ differences between treated and untreated patients may reflect who was chosen fo
 not only the treatment.</p>
 <p class="note">Decision support for a conversation with a hair-loss specialist — not a
 diagnosis and not medical advice.</p></body></html>"""
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    tmp.write_text(doc, encoding="utf-8")
-    os.replace(tmp, path)
+    from anagen._io import atomic_write
+
+    with atomic_write(path, field="report") as fh:  # temp file removed if anything fails
+        fh.write(doc)
     return path
