@@ -328,3 +328,19 @@ def test_every_health_finding_is_used_or_listed():
     text = " ".join(not_modelled(p))
     for word in ("diabetes", "thyroid", "hypertension"):
         assert word in text
+
+
+@pytest.mark.slow
+def test_headline_is_the_same_for_seeds_0_to_9():
+    """The options named in the verdict do not change with the seed (example patient, default
+    settings; see docs/assessment.md for a case whose edge still moves)."""
+    from concurrent.futures import ProcessPoolExecutor
+
+    with ProcessPoolExecutor(2) as ex:
+        heads = {
+            assess_patient(
+                Patient.example(), seed=s, with_evidence=False, with_maps=False, executor=ex
+            ).headline
+            for s in range(10)
+        }
+    assert len(heads) == 1

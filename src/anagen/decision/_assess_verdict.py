@@ -4,8 +4,8 @@ Headline rule (safety first, never overstated): only options the person may take
 "not eligible") can be named, stem-cell options and the others separately. Within a group, the
 option with the largest median 12-month effect leads, and every option whose median is within
 the visible threshold of the leader's (a difference a person could not see) is named with it
-as "similar": an ordering inside that group would not be a visible difference. Options without
-a modelled gain (median 12-month effect of zero or less) are never named.
+as "similar": an ordering inside that group would not be a visible difference. When even the
+leader shows no modelled gain (median 12-month effect of zero or less), no option is named.
 """
 
 from __future__ import annotations
@@ -58,12 +58,13 @@ def headline(options: Sequence[OptionAssessment], kind: str | None = None) -> tu
     usable = [
         o for o in options
         if o.key != "none" and o.safe and (kind is None or o.kind == kind)
-        and o.at(HEADLINE_MONTH).effect_vs_none.median > 0
     ]  # fmt: skip
     if not usable:
         return ()
     top = max(usable, key=lambda o: (o.at(HEADLINE_MONTH).effect_vs_none.median, o.key))
     lead = top.at(HEADLINE_MONTH).effect_vs_none.median
+    if lead <= 0:
+        return ()
     return tuple(
         o.key
         for o in usable
@@ -116,7 +117,8 @@ def overall_verdict(
     stem, alts = groups
     if stem:
         word = (
-            "the largest modelled 12-month gains, similar to each other"
+            "modelled 12-month effects not visibly different from the largest (within the "
+            "visible threshold of the leader)"
             if len(stem) > 1
             else "the largest modelled 12-month gain"
         )
@@ -135,15 +137,13 @@ def overall_verdict(
             "Stem-cell options: none is open to this person on the safety and candidacy rules."
         )
     if alts:
-        word = (
-            "similar to each other: within the visible threshold of the leader"
+        head = (
+            "Other options open to this person whose modelled 12-month effects are not visibly "
+            "different from the largest (within the visible threshold of the leader)"
             if len(alts) > 1
-            else "the largest"
+            else "The other option open to this person with the largest modelled 12-month gain"
         )
-        lines.append(
-            f"Other options open to this person with the largest modelled 12-month gains ({word}): "
-            f"{_names(options, alts)}."
-        )
+        lines.append(f"{head}: {_names(options, alts)}.")
     blocked = [o.name for o in options if not o.safe]
     if blocked:
         lines.append(
