@@ -53,11 +53,13 @@ def cold_end_to_end() -> tuple[float, float]:
 
 
 def anagen_warm(patient, workers: int | None = None) -> tuple[float, float, dict]:
-    from anagen.decision import assess_patient
+    from anagen.cli._assessment import default_workers, run_assessment
 
     c0, t0 = _cpu(), time.perf_counter()
-    a = assess_patient(patient, n_draws=N_DRAWS, n_follicles=N_FOLLICLES, workers=workers)
-    return time.perf_counter() - t0, _cpu() - c0, a.timings_s
+    a = run_assessment(
+        patient, workers=workers or default_workers(), n_draws=N_DRAWS, n_follicles=N_FOLLICLES
+    )
+    return time.perf_counter() - t0, _cpu() - c0, getattr(a, "timings_s", {})
 
 
 def baseline_warm(patient) -> tuple[float, float]:
