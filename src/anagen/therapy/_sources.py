@@ -594,6 +594,18 @@ _RAW: tuple[tuple[str, str, str, str], ...] = (
         "A",
     ),
     (
+        "WHIT99",
+        "Whiting DA, Waldstreicher J, Sanchez M, Kaufman KD. Measuring reversal of hair miniaturization in AGA by follicular counts in horizontal sections of serial scalp biopsies: results of finasteride 1 mg treatment of men and postmenopausal women. J Investig Dermatol Symp Proc 1999;4(3):282-284 (PMID 10674382): men, 12 months, terminal hairs 15.5 -> 20.9 on finasteride vs 17.3 -> 18.3 on placebo, miniaturised hairs 26.7 -> 23.6 vs 21.3 -> 20.3; no difference in postmenopausal women",
+        "https://pubmed.ncbi.nlm.nih.gov/10674382/",
+        "A",
+    ),
+    (
+        "MESS04",
+        "Messenger AG, Rundegren J. Minoxidil: mechanisms of action on hair growth. Br J Dermatol 2004;150(2):186-194 (PMID 14996087): shortens telogen (premature anagen entry), may prolong anagen, and increases hair follicle size (macaque histology)",
+        "https://pubmed.ncbi.nlm.nih.gov/14996087/",
+        "A",
+    ),
+    (
         "S22",
         "Finasteride 1 mg increases anagen hair in men with AGA, 212 men, 48 weeks (abstract)",
         "https://miami.pure.elsevier.com/en/publications/finasteride-increases-anagen-hair-in-men-with-androgenetic-alopec",

@@ -199,14 +199,21 @@ DEFAULT_PRIORS = RegenerationPriors(
     ),
     emax_reversal=Prior(
         "regenerate.emax_reversal",
-        0.15,
+        0.25,
         0.0,
-        0.3,
+        0.5,
         "fraction reversed per anagen entry",
         "uniform",
-        ("S68", "T34"),
+        ("S68", "T34", "C1", "KUKA20"),
         assumption=True,
-        note="small: thicker shafts are reported [T34], but reversal of miniaturisation is not the main mechanism [S68]",
+        note=(
+            "direction: thicker shafts are reported [T34], though reversal of miniaturisation"
+            " is not the main mechanism [S68]; size: no source gives a per-cycle fraction. The"
+            " range (0-0.5; 0-0.3 before the slower natural history) is set so that the prior"
+            " predictive spans the reported controlled effects on the target-area outcome"
+            " (PRP +27.6 hairs/cm² [C1]; Kuka 2020 +16.6 at 24 wk [KUKA20]): with 0.3 at most,"
+            " the median-dose model gave <= +8/cm² for both"
+        ),
     ),
 )
 
