@@ -187,6 +187,21 @@ def test_assessment_job_page_shows_the_library_numbers(client, app):
     for o in a["options"]:
         e = next(h for h in o["horizons"] if h["month"] == 12)["effect_vs_none"]
         assert f"{e['median']:+.1f} ({e['low']:+.1f} to {e['high']:+.1f})" in page
+    # the same person again is the same (finished) job, answered as JSON without the files
+    again = client.post("/api/v1/assessments", json={**PERSON, "protocols": ["kim2021_svf"]})
+    assert again.status_code == 202 and again.json()["id"] == r.json()["id"]
+    assert again.json()["status"] == "done" and "report_pdf" not in again.json()["result"]
+    # concurrent first submissions start one pool, and every job completes
+    import concurrent.futures as cf
+
+    people = [{**PERSON, "seed": 100 + i, "protocols": ["kim2021_svf"]} for i in range(2)]
+    with cf.ThreadPoolExecutor(4) as ex:
+        codes = list(
+            ex.map(
+                lambda p: client.post("/api/v1/assessments", json=p).status_code, people + people
+            )
+        )
+    assert codes == [202] * 4
     # the share-able link holds no personal data; the printable view and report exist
     assert "45" not in r.json()["page_url"]
     assert client.get(r.json()["page_url"] + "/print").status_code == 200

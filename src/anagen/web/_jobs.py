@@ -74,6 +74,7 @@ class JobManager:
         self._jobs: OrderedDict[str, Job] = OrderedDict()
         self._by_key: dict[str, str] = {}
         self._lock = threading.Lock()
+        self._pool_lock = threading.Lock()
         self._pool: ProcessPoolExecutor | None = None
         self._queue: Any = None
         self._drain: threading.Thread | None = None
@@ -81,6 +82,10 @@ class JobManager:
 
     # -- pool ---------------------------------------------------------------------------
     def _ensure_pool(self) -> ProcessPoolExecutor:
+        with self._pool_lock:  # two requests at once must not start two pools
+            return self._ensure_pool_locked()
+
+    def _ensure_pool_locked(self) -> ProcessPoolExecutor:
         if self._pool is None:
             from anagen.web import _tasks
 

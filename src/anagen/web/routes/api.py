@@ -39,12 +39,18 @@ def _finite(x: Any) -> Any:
     return x
 
 
+_FILES = ("report_html", "report_pdf")  # served by the result page's links, not in JSON
+
+
 def job_out(request: Request, job) -> dict[str, Any]:
     page = {"assessment": "/assess/result/", "power": "/trials/result/"}.get(
         job.kind, "/calibration/result/"
     )
+    public = job.public()
+    if public["result"] is not None:
+        public["result"] = {k: v for k, v in public["result"].items() if k not in _FILES}
     return {
-        **job.public(),
+        **public,
         "status_url": str(request.url_for("get_job", job_id=job.id).path),
         "page_url": page + job.id,
     }
@@ -206,7 +212,4 @@ def get_job(
     job = jobs.get(job_id)
     if job is None:
         raise HTTPException(404, "no such job")
-    out = job_out(request, job)
-    if out["result"] is not None and job.kind == "assessment":
-        out["result"] = {"assessment": out["result"]["assessment"]}
-    return out
+    return job_out(request, job)
