@@ -4,6 +4,8 @@ no console/CSP errors, keyboard access and phone width."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from tests.web.conftest import shot
@@ -144,7 +146,13 @@ def test_assessment_flow(page, live_server):
         page.uncheck(f"#p-{key}")
     page.click("#assess-form button[type=submit]")
     page.wait_for_url("**/assess/result/**")
-    assert "38" not in page.url and "frontal" not in page.url
+    # the shareable URL is the random job id only (no query, no fragment, no form values);
+    # a substring test like '"38" not in url' would fail whenever the random id contains it
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(page.url)
+    assert not parts.query and not parts.fragment
+    assert re.fullmatch(r"/assess/result/[A-Za-z0-9_-]{16,}", parts.path), parts.path
     shot(page, "assess-progress", full=False)
     page.wait_for_selector("#option-grid", timeout=600_000)
     _plots_drawn(page, 1)
