@@ -77,6 +77,11 @@ class RegistrySession(Session):
 def _bind_token(session: Session, _tx: Any, connection: Any) -> None:
     if connection.dialect.name != "postgresql":
         return
+    if session.info.get("snapshot"):
+        # one snapshot for the whole transaction (must come before any other statement): a
+        # reader that compares two tables, like the audit verification, must not see a commit
+        # land between its queries
+        connection.exec_driver_sql("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
     actor = session.info.get("actor")
     token = actor.token if actor is not None else None
     connection.execute(

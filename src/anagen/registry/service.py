@@ -672,12 +672,26 @@ def counts(session: Session, actor: Actor) -> dict[str, int]:
 def verify_audit(
     session: Session, actor: Actor | None, *, clinic_ids: list[int] | None = None
 ) -> list[ChainReport]:
-    """Verify the audit chain of the actor's clinic (the owner: of every clinic)."""
-    if actor is not None:
-        ids = [actor.clinic_id]
-    else:
-        ids = clinic_ids or list(session.scalars(select(m.Clinic.id).order_by(m.Clinic.id)))
-    return _verify(session, ids)
+    """Verify the audit chain of the actor's clinic (the owner: of every clinic).
+
+    The chain and the tables are read in one snapshot: on PostgreSQL the session's current
+    (read-only use) transaction is ended and a REPEATABLE READ one begun, so that a write
+    committed by another connection between the two reads cannot look like tampering. (SQLite's
+    read transaction in WAL mode is already one snapshot.)"""
+    snapshot = session.get_bind().dialect.name == "postgresql"
+    if snapshot:
+        session.commit()
+        session.info["snapshot"] = True
+    try:
+        if actor is not None:
+            ids = [actor.clinic_id]
+        else:
+            ids = clinic_ids or list(session.scalars(select(m.Clinic.id).order_by(m.Clinic.id)))
+        return _verify(session, ids)
+    finally:
+        if snapshot:
+            session.commit()
+            session.info.pop("snapshot", None)
 
 
 def clinic_report(session: Session, actor: Actor) -> Any:
