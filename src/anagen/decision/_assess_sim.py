@@ -90,7 +90,12 @@ def modulation(
         run = runs.get(spec.key)
         if run is None:
             run = runs[spec.key] = run_protocol(spec.protocol, patient, seed=0)
-        return run.modulation(horizon_days, regen[0])
+        # each product family has its own calibrated constants (cell injections, micrografts,
+        # cell-free products); with the priors every family shares regen[0]
+        constants = (
+            pdraw.for_option(spec.protocol.product.option) if pdraw is not None else regen[0]
+        )
+        return run.modulation(horizon_days, constants)
     t = spec.treatment
     if t.key == "prp":
         mask = np.array([z in affected_zones(patient) for z in ZONE_NAMES], dtype=float)
