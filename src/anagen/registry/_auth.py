@@ -11,6 +11,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import secrets
 from typing import Any
@@ -41,13 +42,13 @@ MAX_HOURS = 24.0
 MIN_PASSWORD = 12
 MAX_FAILED = 10
 _HASHER = PasswordHasher()
-_DUMMY: list[str] = []  # a hash verified when the user does not exist (timing hides names)
 
 
-def _dummy() -> str:
-    if not _DUMMY:
-        _DUMMY.append(_HASHER.hash("not-a-real-password-0000"))
-    return _DUMMY[0]
+@functools.cache
+def _decoy_hash() -> str:
+    """A hash verified when the user does not exist, so that a login takes as long whether or
+    not the name exists (timing does not reveal user names)."""
+    return _HASHER.hash("not-a-real-password-0000")
 
 
 def hash_password(password: str) -> str:
@@ -109,7 +110,7 @@ def login(
             )
         if row is None or row["user_id"] is None:
             try:
-                _HASHER.verify(_dummy(), password)
+                _HASHER.verify(_decoy_hash(), password)
             except VerificationError:
                 pass
             raise AuthError("login failed: unknown clinic/user or wrong password")
