@@ -1,7 +1,9 @@
 """Durability and concurrency, for real: SIGKILLed importers and 20 concurrent writers.
 
 * An importing process (the real ``import_csv`` in a subprocess, one transaction per file) is
-  killed with SIGKILL at random moments, 20 times per database. After every kill: each file is
+  killed with SIGKILL at random moments, 20 times per database. After every kill (and, on
+  PostgreSQL, once the killed client's server backend has ended: a COMMIT the server already
+  received still lands after the client dies): each file is
   either entirely present or entirely absent (no partial file, no half-written row), every file
   the process reported as committed is present, and the audit chain verifies.
 * 20 writers (threads, each with its own connection) record sessions on the same two
@@ -23,7 +25,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
 from anagen.registry import Conflict
 from anagen.registry import models as m
@@ -39,7 +41,10 @@ _IMPORTER = """
 import os, sys
 from anagen.registry import Registry, actor_from_token
 from anagen.registry._io import import_csv
-reg = Registry(os.environ["REG_URL"])
+url = os.environ["REG_URL"]
+if url.startswith("postgresql"):
+    url += "?application_name=" + os.environ["REG_APP_NAME"]
+reg = Registry(url)
 actor = actor_from_token(reg, os.environ["REG_TOKEN"])
 print("ready", flush=True)
 for f in sys.argv[1:]:
@@ -61,6 +66,24 @@ def _files(tmp: Path) -> list[Path]:
         f.write_text("\n".join(lines) + "\n")
         out.append(f)
     return out
+
+
+def _wait_backend_gone(reg, app_name: str, timeout: float = 30.0) -> None:
+    """Wait until no server backend serves the killed client (PostgreSQL only)."""
+    if reg.engine.dialect.name != "postgresql":
+        return
+    deadline = time.monotonic() + timeout
+    with reg.engine.connect() as c:
+        while time.monotonic() < deadline:
+            n = c.scalar(
+                text("SELECT count(*) FROM pg_stat_activity WHERE application_name = :a"),
+                {"a": app_name},
+            )
+            c.rollback()
+            if n == 0:
+                return
+            time.sleep(0.05)
+    raise AssertionError(f"backend of {app_name} still alive after {timeout} s")
 
 
 def _present(reg, actor) -> dict[dt.date, int]:
@@ -94,20 +117,22 @@ def test_sigkill_during_import(registry_db, tmp_path):
     kills = mid_import = 0
     ready_delay: list[float] = []
     while kills < KILLS and remaining:
+        app_name = f"anagen-importer-{kills}"
         proc = subprocess.Popen(
             [sys.executable, "-c", _IMPORTER, *[str(files[i]) for i in remaining]],
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,
-            env=env,
+            env={**env, "REG_APP_NAME": app_name},
         )
         t0 = time.monotonic()
         assert proc.stdout.readline().strip() == "ready", proc.stderr.read()
         ready_delay.append(time.monotonic() - t0)
         time.sleep(float(rng.uniform(0.0, 0.6)))  # random point of the import
         os.kill(proc.pid, signal.SIGKILL)
-        out, _ = proc.communicate()
-        assert proc.returncode == -signal.SIGKILL
+        out, err = proc.communicate()
+        assert proc.returncode == -signal.SIGKILL, err
+        _wait_backend_gone(reg, app_name)
         kills += 1
         reported = {
             Path(ln.split()[1]).name for ln in out.splitlines() if ln.startswith("committed")
