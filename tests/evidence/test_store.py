@@ -148,3 +148,47 @@ def test_python_dash_m_returns_the_exit_code(store, tmp_path):
         capture_output=True, text=True, env=env, check=False,
     )  # fmt: skip
     assert p.returncode == 2 and "'year'" in p.stderr
+
+
+def _ids(path):
+    with path.open(encoding="utf-8", newline="") as fh:
+        return [r["row_id"] for r in csv.DictReader(fh)]
+
+
+@pytest.mark.parametrize("crash_at", ["rows", "provenance"])
+def test_add_interrupted_between_its_two_files_is_finished_or_undone(
+    store, tmp_path, monkeypatch, crash_at
+):
+    """Rows and provenance change together: a crash between them is rolled back or forward."""
+    import os as _os
+
+    from anagen.evidence import _store
+
+    add_study_rows(_write(tmp_path / "a.csv", [_new_row("U01", "First2026")]))
+    real_write, real_replace = _store._atomic_write, _os.replace
+
+    class Crash(Exception):
+        pass
+
+    def write(path, text):
+        if crash_at == "rows" and path.name == "studies.csv":
+            raise Crash  # killed before the rows landed
+        real_write(path, text)
+
+    def replace(a, b):
+        if crash_at == "provenance" and str(b).endswith("provenance.csv"):
+            raise Crash  # killed after the rows landed, before provenance was renamed
+        real_replace(a, b)
+
+    monkeypatch.setattr(_store, "_atomic_write", write)
+    monkeypatch.setattr(_store.os, "replace", replace)
+    with pytest.raises(Crash):
+        add_study_rows(_write(tmp_path / "b.csv", [_new_row("U02", "Second2026")]))
+    monkeypatch.setattr(_store, "_atomic_write", real_write)
+    monkeypatch.setattr(_store.os, "replace", real_replace)
+    if crash_at == "rows":  # a normal failure leaves no stray file
+        assert not (store / ".provenance.pending.csv").exists()
+    rows = set(evidence_studies("user")["row_id"])  # reading the folder recovers it
+    assert not (store / ".provenance.pending.csv").exists()
+    assert rows == set(_ids(store / "provenance.csv"))
+    assert rows == ({"U01"} if crash_at == "rows" else {"U01", "U02"})

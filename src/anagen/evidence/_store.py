@@ -7,8 +7,13 @@
 * ``$XDG_DATA_HOME/anagen/evidence``, else ``~/.local/share/anagen/evidence``.
 
 The folder holds ``studies.csv`` (the added rows, bundled columns) and ``provenance.csv`` (one
-line per added row: when, from which file, its SHA-256). Both are written to a temporary file
-and renamed into place, so a failed ``add`` leaves the folder as it was.
+line per added row: when, from which file, its SHA-256). The two change together: the new
+provenance is first written beside the old one as ``.provenance.pending.csv``, then the rows
+replace ``studies.csv`` (temporary file + rename), then the pending provenance is renamed into
+place. A crash between those steps is finished or undone the next time the folder is read: the
+pending provenance is kept when every row it names is in ``studies.csv`` (roll forward) and
+discarded otherwise (roll back), so the folder never lists rows without their provenance or
+provenance for rows it does not hold.
 
 Which rows an analysis uses is a *selection* (:data:`DATA_CHOICES`): ``bundled``, ``user``
 or ``all`` (bundled plus user). :func:`use_evidence` sets it for the process and its workers
@@ -66,11 +71,34 @@ def _user_file(directory: Path | None = None) -> Path:
     return (directory or evidence_dir()) / "studies.csv"
 
 
+_PENDING = ".provenance.pending.csv"
+
+
+def _recover(directory: Path) -> None:
+    """Finish or undo an ``add`` that stopped between its two renames."""
+    pending = directory / _PENDING
+    if not pending.is_file():
+        return
+    with pending.open(encoding="utf-8", newline="") as fh:
+        named = {rec["row_id"] for rec in csv.DictReader(fh)}
+    held: set[str] = set()
+    studies = directory / "studies.csv"
+    if studies.is_file():
+        with studies.open(encoding="utf-8-sig", newline="") as fh:
+            held = {rec.get("row_id", "") for rec in csv.DictReader(fh)}
+    if named <= held:
+        os.replace(pending, directory / "provenance.csv")  # roll forward
+    else:
+        pending.unlink()  # roll back: the rows never landed
+
+
 def load_user_studies(directory: Path | None = None) -> pd.DataFrame | None:
     """The user's added rows, validated, or ``None`` when there are none."""
     from anagen.evidence._studies import load_studies
 
     path = _user_file(directory)
+    if path.parent.is_dir():
+        _recover(path.parent)
     if not path.is_file():
         return None
     return load_studies(path)
@@ -249,8 +277,14 @@ def add_study_rows(path: str | Path, *, directory: Path | None = None) -> AddRes
     for rid, sid in zip(new["row_id"], new["study_id"], strict=True):
         w.writerow([rid, sid, now, str(src.resolve()), sha])
     prov = (prov_path.read_text(encoding="utf-8") if prov_path.is_file() else "") + buf.getvalue()
-    _atomic_write(user_path, text)
-    _atomic_write(prov_path, prov)
+    pending = directory / _PENDING
+    _atomic_write(pending, prov)
+    try:
+        _atomic_write(user_path, text)
+    except BaseException:
+        pending.unlink(missing_ok=True)  # the rows did not land: nothing to record
+        raise
+    os.replace(pending, prov_path)
     total = len(load_studies(user_path))
     return AddResult(
         directory=directory,
