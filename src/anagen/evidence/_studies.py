@@ -409,7 +409,12 @@ def study_directions(
         elif rec.control_type == "active":
             reason = "active comparator (not placebo)"
         elif math.isnan(_f(rec.treated_change_mean)):
-            reason = "no numeric result in the accessible report"
+            if not math.isnan(_f(rec.between_p)):
+                reason = "direction and p-value only, no arm means with a spread"
+            elif _txt(rec.direction) is not None:
+                reason = "direction only, no arm means with a spread"
+            else:
+                reason = "no numeric result in the accessible report"
         else:
             reason = "control-arm result not reported"
         n = _f(rec.n_analysed)
