@@ -54,7 +54,7 @@ def _plain(x: Any) -> Any:
 
 
 def _assessment(job_id: str, payload: dict[str, Any]) -> dict[str, Any]:
-    from anagen.decision import assess_patient, render_report
+    from anagen.decision import assess_patient, render_pdf, render_report
     from anagen.therapy import Patient
 
     patient = Patient.from_dict(payload["patient"])
@@ -69,15 +69,12 @@ def _assessment(job_id: str, payload: dict[str, Any]) -> dict[str, Any]:
     )
     _progress(job_id, 1, 1)
     from anagen.decision import report_figures
-    from anagen.web._assessment_view import assessment_view
-    from anagen.web._pdf import assessment_pdf
 
-    figures = report_figures(a)
-    d = _plain(a.to_dict())
+    figures = report_figures(a)  # drawn once, for both files
     return {
-        "assessment": d,
+        "assessment": _plain(a.to_dict()),
         "report_html": render_report(a, figures),
-        "report_pdf": assessment_pdf(assessment_view(d), figures),
+        "report_pdf": render_pdf(a, figures),  # the library's PDF (the same as assess --report)
     }
 
 
