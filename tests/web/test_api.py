@@ -261,6 +261,33 @@ def test_every_stage_of_the_patient_file_has_a_description():
     assert set(WOMEN_STAGES) <= set(STAGE_DESCRIPTIONS["F"])
 
 
+def test_every_stage_has_its_own_picture_served_with_alt_text(client):
+    import xml.etree.ElementTree as ET
+
+    from anagen.therapy.patient import MEN_STAGES, WOMEN_STAGES
+
+    opts = client.get("/api/v1/options").json()["stage_pictures"]
+    drawings = set()
+    for sex, stages in (("M", MEN_STAGES), ("F", WOMEN_STAGES)):
+        for s in stages:
+            pic = opts[sex][s]
+            r = client.get(pic["url"])
+            assert r.status_code == 200 and r.headers["content-type"] == "image/svg+xml"
+            root = ET.fromstring(r.text)  # well-formed SVG
+            assert root.tag.endswith("svg")
+            assert pic["alt"] in r.text and s.replace("Sinclair-", "") in pic["alt"]
+            # the drawing itself, without its title, differs from every other stage's
+            body = r.text.split("</title>", 1)[1].replace(f"{sex}-{s}", "ID")
+            drawings.add(body)
+    # Savin I-1 and Sinclair 1 are both a normal parting: the one pair drawn alike
+    assert len(drawings) == len(MEN_STAGES) + len(WOMEN_STAGES) - 1
+    assert client.get("/stage-pictures/F/IV.svg").status_code == 404
+    assert client.get("/stage-pictures/X/..%2Fapp.css.svg").status_code == 404
+    page = client.get("/assess").text
+    for s in MEN_STAGES:
+        assert f'id="st-M-{s}"' in page and f'src="/stage-pictures/M/{s}.svg"' in page
+
+
 def test_calibration_job_refits_and_checks_each_study(client, app):
     assert client.get("/calibration").status_code == 200
     r = client.post("/api/v1/calibrations", json={"n_draws": 5000})

@@ -135,10 +135,23 @@ def test_assessment_flow(page, live_server):
     page.goto(live_server + "/assess")
     page.fill("#a-age", "38")
     page.select_option("#a-sex", "F")
-    # the stage list follows the sex and each stage is described
-    assert page.locator("#a-stage optgroup[data-sex=M]").get_attribute("hidden") is not None
-    page.select_option("#a-stage", "II-1")
-    assert "Savin II-1" in page.inner_text("#stage-desc")
+    # the stage pictures follow the sex; each is drawn, described and has alt text
+    assert page.locator("#stage-pick-M").is_hidden()
+    assert page.locator("#stage-pick-F").is_visible()
+    assert page.locator("#stage-pick-F input[name=stage]:checked").count() == 1
+    card = page.locator("label[for='st-F-II-1']")
+    assert "Savin II-1" in card.inner_text() and "diffuse thinning" in card.inner_text()
+    img = card.locator("img")
+    assert "Savin stage II-1" in img.get_attribute("alt")
+    assert page.evaluate("e => e.complete && e.naturalWidth > 0", img.element_handle())
+    card.click()
+    assert page.is_checked("#st-F-II-1")
+    # arrow keys move between the pictures of one sex (the hidden set is disabled)
+    page.focus("#st-F-II-1")
+    page.keyboard.press("ArrowRight")
+    assert page.is_checked("#st-F-II-2")
+    page.keyboard.press("ArrowLeft")
+    assert page.is_checked("#st-F-II-1")
     page.fill("#a-onset", "5")
     page.check("#h-low_dose_aspirin")
     page.fill("#d-frontal", "140")

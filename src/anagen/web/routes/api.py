@@ -62,11 +62,17 @@ def options() -> dict[str, Any]:
     from anagen.scalp import ZONE_NAMES
     from anagen.therapy import protocol_paths
     from anagen.therapy.patient import MEN_STAGES, WOMEN_STAGES, Health
+    from anagen.web._stage_pictures import picture_alt, stage_picture_url
     from anagen.web._stages import STAGE_DESCRIPTIONS, STAGE_SOURCES
 
+    stages = {"M": list(MEN_STAGES), "F": list(WOMEN_STAGES)}
     return {
-        "stages": {"M": list(MEN_STAGES), "F": list(WOMEN_STAGES)},
+        "stages": stages,
         "stage_descriptions": STAGE_DESCRIPTIONS,
+        "stage_pictures": {
+            sex: {s: {"url": stage_picture_url(sex, s), "alt": picture_alt(sex, s)} for s in ss}
+            for sex, ss in stages.items()
+        },
         "stage_sources": STAGE_SOURCES,
         "zones": list(ZONE_NAMES),
         "health": list(Health.model_fields),

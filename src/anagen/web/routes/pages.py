@@ -196,24 +196,79 @@ def _protocol_names() -> tuple[tuple[str, str], ...]:
     return tuple((k, load_protocol(p).name) for k, p in protocol_paths().items())
 
 
+def _capital(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
+def _stage_groups() -> dict[str, list[tuple[str, list[dict[str, str]]]]]:
+    """The stages per sex, grouped by scale, each with its description and picture."""
+    from anagen.therapy.patient import MEN_STAGES, WOMEN_STAGES
+    from anagen.web._stage_pictures import picture_alt, stage_picture_url
+    from anagen.web._stages import STAGE_DESCRIPTIONS
+
+    def card(sex: str, s: str) -> dict[str, str]:
+        return {
+            "stage": s,
+            "name": s.replace("Sinclair-", ""),
+            "description": _capital(STAGE_DESCRIPTIONS[sex][s].split(": ", 1)[-1]),
+            "picture": stage_picture_url(sex, s),
+            "alt": picture_alt(sex, s),
+            "id": f"st-{sex}-{s}",
+        }
+
+    women = [card("F", s) for s in WOMEN_STAGES]
+    return {
+        "M": [("Norwood-Hamilton", [card("M", s) for s in MEN_STAGES])],
+        "F": [
+            ("Ludwig", [c for c in women if c["stage"] in ("I", "II", "III")]),
+            ("Savin", [c for c in women if c["stage"] not in ("I", "II", "III")
+                       and not c["stage"].startswith("Sinclair")]),
+            ("Sinclair", [c for c in women if c["stage"].startswith("Sinclair")]),
+        ],
+    }  # fmt: skip
+
+
+@router.get("/stage-pictures/{sex}/{stage}.svg")
+def stage_picture(
+    sex: Annotated[str, Path(max_length=2)], stage: Annotated[str, Path(max_length=16)]
+) -> Response:
+    """The drawing of one stage (made by :mod:`anagen.web._stage_pictures`)."""
+    from anagen.web._stage_pictures import stage_svg
+
+    try:
+        svg = stage_svg(sex, stage)
+    except KeyError:
+        raise HTTPException(404, "no such stage") from None
+    return Response(
+        svg, media_type="image/svg+xml", headers={"cache-control": "public, max-age=86400"}
+    )
+
+
 def _assess_ctx(values: dict[str, Any] | None = None) -> dict[str, Any]:
     from anagen.scalp import ZONE_NAMES
-    from anagen.therapy.patient import MEN_STAGES, WOMEN_STAGES, Health
-    from anagen.web._stages import STAGE_DESCRIPTIONS, STAGE_SOURCES
+    from anagen.therapy.patient import Health
+    from anagen.web._stages import STAGE_SOURCES
 
     protos = _protocol_names()
     health = [
         (k, k.replace("_", " ")) for k, f in Health.model_fields.items() if f.annotation is bool
     ]
+    # yes / no / not stated (None: read as "may become pregnant" for women)
+    tristate = [
+        (k, k.replace("_", " "))
+        for k, f in Health.model_fields.items()
+        if f.annotation == bool | None
+    ]
     months = [
-        (k, k.replace("_", " ")) for k, f in Health.model_fields.items() if f.annotation is not bool
+        (k, k.replace("_", " "))
+        for k, f in Health.model_fields.items()
+        if f.annotation not in (bool, bool | None)
     ]
     return {
         "title": "Assessment",
-        "stages": {"M": MEN_STAGES, "F": WOMEN_STAGES},
-        "stage_descriptions": STAGE_DESCRIPTIONS,
+        "stage_groups": _stage_groups(),
         "stage_sources": STAGE_SOURCES,
-        "stage_json": _json(STAGE_DESCRIPTIONS),
+        "tristate": tristate,
         "zones": ZONE_NAMES,
         "health": health,
         "months": months,
@@ -242,6 +297,10 @@ def _assessment_request(form: Any) -> AssessmentRequest:
     for k, f in Health.model_fields.items():
         if f.annotation is bool:
             health[k] = form.get(f"health_{k}") == "on"
+        elif f.annotation == bool | None:
+            v = str(form.get(f"health_{k}", ""))
+            if v:  # "" is "not stated"; anything else is checked by the schema
+                health[k] = {"yes": True, "no": False}.get(v, v)
         elif num(f"health_{k}") is not None:
             health[k] = num(f"health_{k}")
     data: dict[str, Any] = {

@@ -1,7 +1,7 @@
 // anagen web: the project's own script (no inline script anywhere; CSP script-src 'self').
 // 1. Draw plotly figures from <script type="application/json"> data blocks.
 // 2. Poll a background job and reload the page when it is done.
-// 3. Small form helpers: stage list follows the sex, stage description, print button.
+// 3. Small form helpers: the stage pictures follow the sex, print button.
 "use strict";
 
 (function () {
@@ -53,29 +53,26 @@
   }
 
   function stageForm() {
+    // show only the stage pictures of the chosen sex; the other set is hidden and disabled, so
+    // arrow keys stay within it and it is not submitted. Without script both sets are shown.
     var sex = document.getElementById("a-sex");
-    var stage = document.getElementById("a-stage");
-    var desc = document.getElementById("stage-desc");
-    var dataEl = document.getElementById("stage-data");
-    if (!sex || !stage || !desc || !dataEl) { return; }
-    var text = JSON.parse(dataEl.textContent);
-    function sync(changedSex) {
+    var sets = document.querySelectorAll(".stage-pick");
+    if (!sex || !sets.length) { return; }
+    function sync() {
       var s = sex.value;
-      Array.prototype.forEach.call(stage.querySelectorAll("optgroup"), function (g) {
-        var on = g.getAttribute("data-sex") === s;
-        g.hidden = !on;
-        g.disabled = !on;
+      Array.prototype.forEach.call(sets, function (set) {
+        var on = set.getAttribute("data-sex") === s;
+        set.hidden = !on;
+        set.disabled = !on;
       });
-      var opt = stage.options[stage.selectedIndex];
-      if (changedSex || !opt || opt.getAttribute("data-sex") !== s) {
-        var first = stage.querySelector("option[data-sex='" + s + "']");
-        if (first) { first.selected = true; }
+      var picked = document.querySelector(".stage-pick[data-sex='" + s + "'] input:checked");
+      if (!picked) {
+        var first = document.querySelector(".stage-pick[data-sex='" + s + "'] input");
+        if (first) { first.checked = true; }
       }
-      desc.textContent = (text[s] || {})[stage.value] || "";
     }
-    sex.addEventListener("change", function () { sync(true); });
-    stage.addEventListener("change", function () { sync(false); });
-    sync(false);
+    sex.addEventListener("change", sync);
+    sync();
   }
 
   function printButton() {
