@@ -2,7 +2,8 @@
 
 Starts ``anagen serve`` (default sizes: 30 draws x 8,000 follicles per assessment) on a free
 loopback port, drives Debian's chromium through every page with Playwright, and saves the top
-of each page (at most 1,800 px) to ``docs/img/web/``.
+of each page (at most 1,800 px) to ``docs/img/web/``. Name groups to take only those
+(``python docs/web_screenshots.py stages calibration``); the groups are in ``GROUPS``.
 """
 
 from __future__ import annotations
@@ -125,8 +126,42 @@ def _demo_registry(folder: Path) -> str:
     return url
 
 
-def main() -> None:
+def _stage_pictures(pg, base: str) -> None:
+    """Both sets of stage pictures on the assessment form, one above the other."""
+    pg.goto(base + "/assess")
+    men = Image.open(io.BytesIO(pg.locator("#stage-pick-M").screenshot()))
+    pg.select_option("#a-sex", "F")
+    women = Image.open(io.BytesIO(pg.locator("#stage-pick-F").screenshot()))
+    im = Image.new("RGB", (max(men.width, women.width), men.height + women.height + 16), "white")
+    im.paste(men, (0, 0))
+    im.paste(women, (0, men.height + 16))
+    im.save(IMG / "stage_pictures.png", optimize=True)
+    print(f"docs/img/web/stage_pictures.png {im.size}")
+
+
+GROUPS = (
+    "home",
+    "evidence",
+    "pool",
+    "assess",
+    "stages",
+    "trials",
+    "registry",
+    "calibration",
+    "phone",
+)
+
+
+def main(only: set[str]) -> None:
+    """Take the screenshots of the groups in ``only`` (every group when empty)."""
     import tempfile
+
+    bad = only - set(GROUPS)
+    if bad:
+        sys.exit(f"error: unknown group(s) {sorted(bad)}; choose from {', '.join(GROUPS)}")
+
+    def want(group: str) -> bool:
+        return not only or group in only
 
     IMG.mkdir(parents=True, exist_ok=True)
     db = _demo_registry(Path(tempfile.mkdtemp(prefix="anagen-docs-")))
@@ -149,66 +184,76 @@ def main() -> None:
             b = p.chromium.launch(executable_path="/usr/bin/chromium", args=ARGS)
             pg = b.new_page(viewport={"width": 1280, "height": 900})
             pg.set_default_timeout(120_000)  # first loads are slow on a busy machine
-            pg.goto(base + "/")
-            _save(pg, "home", 900)
-            pg.goto(base + "/evidence")
-            _plots(pg, 10)
-            _save(pg, "evidence")
-            pg.locator("#studies-h").scroll_into_view_if_needed()
-            top = int(pg.evaluate("document.getElementById('studies-h').offsetTop")) - 20
-            _save(pg, "evidence_studies", 1400, clip_top=top)
-            pg.goto(base + "/evidence/pool")
-            csv = ROOT / "docs" / "img" / "web" / "_example_pool.csv"
-            csv.write_text(
-                "study,yi,vi\nSmith 2019,0.42,0.031\nJones 2020,0.18,0.022\n"
-                "Lee 2021,0.61,0.050\nPark 2022,0.05,0.018\nDiaz 2023,0.33,0.027\n"
-            )
-            pg.set_input_files("#p-file", str(csv))
-            pg.check("#p-knha")
-            pg.click("form button[type=submit]")
-            _plots(pg, 2)
-            _save(pg, "pool")
-            csv.unlink()
-            pg.goto(base + "/assess")
-            _save(pg, "assess_form")
-            pg.click("#assess-form button[type=submit]")  # the default: 45-year-old man, III
-            pg.wait_for_url("**/assess/result/**")
-            _save(pg, "assess_progress", 500)
-            t0 = time.perf_counter()
-            pg.wait_for_selector("#option-grid", timeout=900_000)
-            print(f"assessment took {time.perf_counter() - t0:.0f} s (from the progress page)")
-            _plots(pg, 1)
-            _save(pg, "assess_result", 2400)
-            top = int(pg.evaluate("document.getElementById('fan-h').offsetTop")) - 20
-            _save(pg, "assess_fan", 800, clip_top=top)
-            pg.goto(base + "/trials")
-            _save(pg, "trials_form")
-            pg.fill("#t-trials", "100")
-            pg.fill("#t-ns", "5, 10, 20, 30, 40")
-            pg.click("#trial-form button[type=submit]")
-            pg.wait_for_url("**/trials/result/**")
-            pg.wait_for_timeout(3000)
-            _save(pg, "trials_progress", 500)
-            pg.wait_for_selector("#power-table", timeout=900_000)
-            _plots(pg, 1)
-            _save(pg, "trials_result")
-            pg.goto(base + "/registry")
-            _save(pg, "registry_login", 700)
-            pg.fill("#l-clinic", "demo")
-            pg.fill("#l-user", "demo")
-            pg.fill("#l-pass", DEMO_PASSWORD)
-            pg.click("#login-form button[type=submit]")
-            pg.wait_for_url("**/registry")
-            _save(pg, "registry_dashboard", 1200)
-            pg.goto(base + "/registry/patients/DEMO-001")
-            _save(pg, "registry_patient", 1600)
-            pg.goto(base + "/registry/imports")
-            _save(pg, "registry_imports", 800)
-            pg.goto(base + "/calibration")
-            _save(pg, "calibration", 1600)
-            pg.set_viewport_size({"width": 375, "height": 800})
-            pg.goto(base + "/assess")
-            _save(pg, "phone_assess", 1400)
+            if want("home"):
+                pg.goto(base + "/")
+                _save(pg, "home", 900)
+            if want("evidence"):
+                pg.goto(base + "/evidence")
+                _plots(pg, 10)
+                _save(pg, "evidence")
+                pg.locator("#studies-h").scroll_into_view_if_needed()
+                top = int(pg.evaluate("document.getElementById('studies-h').offsetTop")) - 20
+                _save(pg, "evidence_studies", 1400, clip_top=top)
+            if want("pool"):
+                pg.goto(base + "/evidence/pool")
+                csv = ROOT / "docs" / "img" / "web" / "_example_pool.csv"
+                csv.write_text(
+                    "study,yi,vi\nSmith 2019,0.42,0.031\nJones 2020,0.18,0.022\n"
+                    "Lee 2021,0.61,0.050\nPark 2022,0.05,0.018\nDiaz 2023,0.33,0.027\n"
+                )
+                pg.set_input_files("#p-file", str(csv))
+                pg.check("#p-knha")
+                pg.click("form button[type=submit]")
+                _plots(pg, 2)
+                _save(pg, "pool")
+                csv.unlink()
+            if want("stages"):
+                _stage_pictures(pg, base)
+            if want("assess"):
+                pg.goto(base + "/assess")
+                _save(pg, "assess_form", 2200)
+                pg.click("#assess-form button[type=submit]")  # the default: 45-year-old man, III
+                pg.wait_for_url("**/assess/result/**")
+                _save(pg, "assess_progress", 500)
+                t0 = time.perf_counter()
+                pg.wait_for_selector("#option-grid", timeout=900_000)
+                print(f"assessment took {time.perf_counter() - t0:.0f} s (from the progress page)")
+                _plots(pg, 1)
+                _save(pg, "assess_result", 2400)
+                top = int(pg.evaluate("document.getElementById('fan-h').offsetTop")) - 20
+                _save(pg, "assess_fan", 800, clip_top=top)
+            if want("trials"):
+                pg.goto(base + "/trials")
+                _save(pg, "trials_form")
+                pg.fill("#t-trials", "100")
+                pg.fill("#t-ns", "5, 10, 20, 30, 40")
+                pg.click("#trial-form button[type=submit]")
+                pg.wait_for_url("**/trials/result/**")
+                pg.wait_for_timeout(3000)
+                _save(pg, "trials_progress", 500)
+                pg.wait_for_selector("#power-table", timeout=900_000)
+                _plots(pg, 1)
+                _save(pg, "trials_result")
+            if want("registry"):
+                pg.goto(base + "/registry")
+                _save(pg, "registry_login", 700)
+                pg.fill("#l-clinic", "demo")
+                pg.fill("#l-user", "demo")
+                pg.fill("#l-pass", DEMO_PASSWORD)
+                pg.click("#login-form button[type=submit]")
+                pg.wait_for_url("**/registry")
+                _save(pg, "registry_dashboard", 1200)
+                pg.goto(base + "/registry/patients/DEMO-001")
+                _save(pg, "registry_patient", 1600)
+                pg.goto(base + "/registry/imports")
+                _save(pg, "registry_imports", 800)
+            if want("calibration"):
+                pg.goto(base + "/calibration")
+                _save(pg, "calibration", 1600)
+            if want("phone"):
+                pg.set_viewport_size({"width": 375, "height": 800})
+                pg.goto(base + "/assess")
+                _save(pg, "phone_assess", 1400)
             b.close()
     finally:
         server.terminate()
@@ -216,4 +261,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    main(set(sys.argv[1:]))
