@@ -150,63 +150,107 @@ def test_treatment_freezes_a_prediction_shown_on_the_dashboard(registry_db):
         )
 
 
+_BODY = {
+    "visit_date": "2024-05-01",
+    "kind": "follow-up",
+    "target_area": "vertex",
+    "description": "x",
+    "severity": "mild",
+    "causality": "possible",
+    "outcome": "recovered",
+    "onset_date": "2024-05-01",
+    "option": "minoxidil_5",
+    "start_date": "2024-05-01",
+}
+_API_BODIES = {
+    "visits": {k: _BODY[k] for k in ("visit_date", "kind", "target_area")},
+    "treatments": {k: _BODY[k] for k in ("option", "start_date")},
+    "adverse-events": {
+        k: _BODY[k] for k in ("description", "severity", "causality", "outcome", "onset_date")
+    },
+}
+_NEW_PATIENT = {
+    "pseudonym": "S-NEW",
+    "birth_year": "1990",
+    "sex": "M",
+    "stage": "III",
+    "onset_year": "2015",
+    "consent_version": "v1",
+    "consent_date": "2024-01-01",
+}
+
+
 def test_every_registry_route_refuses_another_clinics_records(registry_db):
-    """bob (clinic south) tries north's patient on every registry route, by id and pseudonym."""
+    """bob (clinic south) tries north's patient on every registry route — pages and JSON API,
+    JSON with his bearer token and with his cookie + CSRF header — by id and pseudonym."""
     north = seed(registry_db.app(), registry_db.login("ana"), "N-SECRET", treat=False)
     c, _ = _client(registry_db)
     _login(c, "south", "bob")
     tok = _csrf(c, "/registry")
     from anagen.web.routes import registry as web_registry
+    from anagen.web.routes import registry_api
 
-    routes = [
-        (m, r.path)
-        for router in (web_registry.router, web_registry.api)
-        for r in router.routes
-        for m in r.methods
-        if m in ("GET", "POST") and r.path not in ("/registry/logout", "/registry/login")
-    ]
-    assert len(routes) >= 9
+    def routes(router):
+        return [
+            (m, r.path)
+            for r in router.routes
+            for m in r.methods
+            if m in ("GET", "POST", "DELETE")
+            and r.path not in ("/registry/logout", "/registry/login")
+            and not r.path.endswith("/sessions")
+        ]
+
+    pages, api = routes(web_registry.router), routes(registry_api.api)
+    assert len(pages) >= 9 and len(api) >= 9
+    bearer = {"authorization": f"Bearer {registry_db.login('bob').token}"}
     checked = 0
-    for method, path in routes:
+    for kind, method, path in [("page", *r) for r in pages] + [("api", *r) for r in api]:
         for ref in (str(north["patient"]), "N-SECRET"):
             url = path.replace("{ref}", ref)
             if method == "GET":
-                r = c.get(url)
-            else:
-                r = c.post(
-                    url,
-                    data={
-                        "csrf": tok,
-                        "visit_date": "2024-05-01",
-                        "kind": "follow-up",
-                        "target_area": "vertex",
-                        "description": "x",
-                        "severity": "mild",
-                        "causality": "possible",
-                        "outcome": "recovered",
-                        "onset_date": "2024-05-01",
-                        "option": "minoxidil_5",
-                        "start_date": "2024-05-01",
-                        "pseudonym": "S-NEW",
-                        "birth_year": "1990",
-                        "sex": "M",
-                        "stage": "III",
-                        "onset_year": "2015",
-                        "consent_version": "v1",
-                        "consent_date": "2024-01-01",
-                    },
-                )
-            assert "N-SECRET" not in r.text, (method, url)
-            if "{ref}" in path:
-                assert r.status_code == 404, (method, url, r.status_code)
-                checked += 1
-    assert checked >= 10  # patient page, three forms and the JSON route, by id and pseudonym
+                answers = [c.get(url)] if kind == "page" else [c.get(url, headers=bearer)]
+            elif kind == "page":
+                answers = [c.post(url, data={"csrf": tok, **_BODY, **_NEW_PATIENT})]
+            elif method == "POST" and "{ref}" in path:
+                body = _API_BODIES[path.rsplit("/", 1)[1]]  # valid: only the patient is wrong
+                answers = [
+                    c.post(url, json=body, headers=bearer),
+                    c.post(url, json=body, headers={"x-csrf-token": tok}),
+                ]
+            else:  # the clinic's own lists and the import: nothing of north's in the answer
+                answers = [c.get(url, headers=bearer)] if method == "GET" else []
+            for r in answers:
+                assert "N-SECRET" not in r.text, (method, url)
+                if "{ref}" in path:
+                    assert r.status_code == 404, (kind, method, url, r.status_code, r.text)
+                    checked += 1
+    # by id and pseudonym: the patient page and its three forms (8), the JSON detail (2) and
+    # the three JSON writes with the token and with the cookie (12)
+    assert checked == 22
     # and north's records were not changed by any of it
     with registry_db.app().session(registry_db.login("ana")) as s:
         from anagen.registry import service as svc
 
         d = svc.patient_detail(s, registry_db.login("ana"), north["patient"])
     assert len(d["visits"]) == 1 and d["treatments"] == [] and d["adverse_events"] == []
+    # south's own lists and dashboard never show north's patient
+    for url in ("/api/v1/registry/patients", "/api/v1/registry/dashboard"):
+        r = c.get(url, headers=bearer)
+        assert r.status_code == 200 and "N-SECRET" not in r.text
+    # a visits import naming north's patient is refused whole, as for a pseudonym that does
+    # not exist
+    csv = "patient,visit_date,kind,target_area,terminal_density_per_cm2\nN-SECRET,2024-07-01,follow-up,vertex,1\n"
+    r = c.post(
+        "/api/v1/registry/imports",
+        data={"kind": "visits"},
+        files={"file": ("v.csv", csv.encode(), "text/csv")},
+        headers=bearer,
+    )
+    assert r.status_code == 422, r.text
+    assert "visits.csv row 1: 'patient' must be a pseudonym of your clinic" in r.json()["message"]
+    with registry_db.app().session(registry_db.login("ana")) as s:
+        d = svc.patient_detail(s, registry_db.login("ana"), north["patient"])
+    assert len(d["visits"]) == 1
 
 
 def test_import_visits_csv_all_or_nothing_and_only_own_clinic(registry_db):

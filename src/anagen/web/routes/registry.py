@@ -5,7 +5,8 @@ Sessions: the registry's own expiring token in an HttpOnly, SameSite=Strict cook
 loopback). Every form carries the CSRF token. Logins are rate limited (5 failures per 5 minutes
 per client address and per clinic/user). Every read and write goes through the service layer
 with the logged-in actor, which scopes it to the actor's clinic; a record of another clinic
-answers 404, exactly like a record that does not exist.
+answers 404, exactly like a record that does not exist. The same as JSON:
+:mod:`anagen.web.routes.registry_api`.
 """
 
 from __future__ import annotations
@@ -20,22 +21,14 @@ from anagen.errors import InputError
 from anagen.web._ratelimit import RateLimiter
 from anagen.web._settings import Settings
 from anagen.web.routes.pages import _form, _render
-from anagen.web.schemas import MessageOut
 
 __all__ = ["install", "router"]
 
 SESSION_COOKIE = "anagen_session"
 router = APIRouter(include_in_schema=False)
-api = APIRouter(
-    prefix="/api/v1/registry",
-    tags=["registry"],
-    responses={
-        401: {"model": MessageOut, "description": "not logged in (bearer token or cookie)"},
-        404: {"model": MessageOut, "description": "no such record in your clinic"},
-        503: {"model": MessageOut, "description": "the registry database is not available"},
-    },
-)
-Ref = Annotated[str, Path(max_length=64)]
+Ref = Annotated[
+    str, Path(max_length=64, description="the patient's id or pseudonym", examples=["1"])
+]
 
 
 class _LoginRequired(Exception):
@@ -75,6 +68,8 @@ def install(app: FastAPI, settings: Settings) -> None:
     """Mount the registry routes on ``app``."""
     app.state.registry = _Holder(settings.db_url)
     app.state.login_limiter = RateLimiter(attempts=5, window_s=300)
+    from anagen.web.routes.registry_api import api
+
     app.include_router(router)
     app.include_router(api)
 
@@ -479,34 +474,3 @@ async def import_submit(request: Request) -> Response:
     except Exception as exc:
         _service_errors(exc)
     return _render(request, "registry_imports.html", _imports_ctx(actor, result=result))
-
-
-# -- JSON (bearer token or the session cookie) -----------------------------------------------
-
-
-@api.get("/patients", summary="The clinic's patients (pseudonyms only)")
-def api_patients(request: Request) -> dict[str, Any]:
-    from anagen.registry import service as svc
-
-    actor = _actor(request)
-    with _reg(request).session(actor) as s:
-        return {
-            "patients": [
-                {
-                    "id": p.id,
-                    "pseudonym": p.pseudonym,
-                    "sex": p.sex,
-                    "stage": p.stage,
-                    "birth_year": p.birth_year,
-                }
-                for p in svc.list_patients(s, actor)
-            ]
-        }
-
-
-@api.get("/patients/{ref}", summary="One patient: visits, treatments, predictions, AEs")
-def api_patient(request: Request, ref: Ref) -> dict[str, Any]:
-    import json
-
-    d = _detail(request, _actor(request), ref)
-    return json.loads(json.dumps(d, default=str))
