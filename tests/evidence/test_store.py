@@ -192,3 +192,33 @@ def test_add_interrupted_between_its_two_files_is_finished_or_undone(
     assert not (store / ".provenance.pending.csv").exists()
     assert rows == set(_ids(store / "provenance.csv"))
     assert rows == ({"U01"} if crash_at == "rows" else {"U01", "U02"})
+
+
+def test_a_one_patient_arm_is_listed_not_pooled(store, tmp_path, capsys):
+    """A valid row whose arm has one participant has no spread: listed with why, never pooled."""
+    from anagen.evidence._studies import study_directions, study_effects
+
+    r = dict(next(x for x in _bundled_rows() if x["study_id"] == "Gentile2020"))
+    r.update(
+        row_id="U09",
+        study_id="Case2026",
+        design="RCT (parallel)",
+        n_treated="1",
+        n_control="5",
+        n_analysed="",
+        treated_change_mean="10",
+        treated_change_sd="5",
+        control_change_mean="2",
+        control_change_sd="5",
+        between_p="",
+        between_p_relation="",
+        verification="2026-12-02 test row",
+    )
+    add_study_rows(_write(tmp_path / "case.csv", [r]))
+    rows = evidence_studies("all")
+    assert "Case2026" not in set(study_effects(studies=rows)["study_id"])
+    d = study_directions(studies=rows)
+    why = d.loc[d["study_id"] == "Case2026", "reason"].iloc[0]
+    assert why.startswith("fewer than 2 participants in an arm")
+    assert main(["evidence", "summary", "--data", "all"]) == 0
+    assert "Case 2026" in capsys.readouterr().out

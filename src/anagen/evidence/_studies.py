@@ -155,8 +155,8 @@ def _controlled_effect(
         share = n_t / (n_t + n_c)
         n_t, n_c = n_an * share, n_an * (1.0 - share)
         notes.append(f"n per arm derived: {n_an:g} analysed split as randomised ({n_t:g}/{n_c:g})")
-    if math.isnan(n_t) or math.isnan(n_c):
-        return None
+    if math.isnan(n_t) or math.isnan(n_c) or min(n_t, n_c) < 2:
+        return None  # no sizes, or an arm too small to have a spread (a case report)
 
     def from_sds(s1: float, s2: float) -> float:
         if paired:
@@ -408,6 +408,8 @@ def study_directions(
             reason = "no control group"
         elif rec.control_type == "active":
             reason = "active comparator (not placebo)"
+        elif min(_f(rec.n_treated), _f(rec.n_control)) < 2:
+            reason = "fewer than 2 participants in an arm (no spread to weigh it by)"
         elif math.isnan(_f(rec.treated_change_mean)):
             if not math.isnan(_f(rec.between_p)):
                 reason = "direction and p-value only, no arm means with a spread"
