@@ -31,7 +31,7 @@ N_PHASES = 5
 LOGNORMAL, GAMMA, EXPONENTIAL = 0, 1, 2
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _draw(dist: int, mean: float, cv: float) -> float:
     """One duration with the given mean and coefficient of variation."""
     if dist == LOGNORMAL:
@@ -43,30 +43,34 @@ def _draw(dist: int, mean: float, cv: float) -> float:
     return np.random.exponential(mean)
 
 
-@njit(cache=True)
-def _draw_buffered(
-    dist: int, mean: float, cv: float, sig: float, zbuf: np.ndarray, zpos: np.ndarray
-) -> float:
-    """As :func:`_draw`, but lognormal draws take their standard normal from ``zbuf``.
+@njit(cache=True, nogil=True)
+def _lognormal(
+    gen: np.random.Generator, mean: float, sig: float, buf: int, j: int
+) -> tuple[float, int]:
+    """A lognormal duration whose standard normal comes from ``gen``; returns it and the new ``j``.
 
-    The buffer is filled by the caller from its seeded :class:`numpy.random.Generator`
-    (ziggurat normals are cheaper than Numba's own); once it is used up, Numba's generator
-    (seeded by the caller too) takes over, so results stay reproducible.
+    ``buf > 0`` replays a stream drawn in blocks of ``buf`` normals, of which ``j`` are used:
+    past the block, Numba's own generator (seeded by the caller) draws instead, as the engine
+    always has (see :func:`run_segment`). ``buf < 0`` draws every normal from ``gen``.
     """
-    if dist == LOGNORMAL:
-        j = zpos[0]
-        if j < zbuf.size:
-            zpos[0] = j + 1
-            zz = zbuf[j]
-        else:
-            zz = np.random.standard_normal()
-        return mean * math.exp(sig * zz - 0.5 * sig * sig)
-    return _draw(dist, mean, cv)
+    if buf < 0 or j < buf:
+        zz = gen.standard_normal()
+        j += 1
+    else:
+        zz = np.random.standard_normal()
+    return mean * math.exp(sig * zz - 0.5 * sig * sig), j
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
+def _skip(gen: np.random.Generator, count: int) -> None:
+    """Draw and drop ``count`` standard normals (the unused end of a block)."""
+    for _ in range(count):
+        gen.standard_normal()
+
+
+@njit(cache=True, nogil=True)
 def seed_kernel(seed: int) -> None:
-    """Seed Numba's internal generator (used by every kernel draw)."""
+    """Seed Numba's internal generator of the calling thread (gamma, exponential and fade draws)."""
     np.random.seed(seed)
 
 
@@ -77,13 +81,32 @@ def draw_many(dist: int, mean: float, cv: float, out: np.ndarray) -> None:
         out[i] = _draw(dist, mean, cv)
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
+def _row(sample_t: np.ndarray, te: float, inv_h: float) -> int:
+    """``np.searchsorted(sample_t, te, side="left")``, guessed from the first sampling gap.
+
+    Exact: a guess ``k`` is returned only where ``sample_t[k - 1] < te <= sample_t[k]``
+    holds; otherwise (uneven sample days, rounding) the binary search decides.
+    """
+    ns = sample_t.size
+    g = te * inv_h
+    if g >= 0.0 and g < ns:  # False for NaN
+        k = int(g) + 1
+        if sample_t[k - 1] < te:
+            if k == ns or te <= sample_t[k]:
+                return k
+        elif k >= 2 and sample_t[k - 2] < te:
+            return k - 1
+    return np.searchsorted(sample_t, te, side="left")
+
+
+@njit(cache=True, nogil=True)
 def _epoch(ep_t: np.ndarray, t: float) -> int:
     e = np.searchsorted(ep_t, t, side="right") - 1
     return max(e, 0)
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def run_segment(
     t0: float,
     t1: float,
@@ -116,12 +139,11 @@ def run_segment(
     d_vel: np.ndarray,
     d_diam: np.ndarray,
     shed: np.ndarray,
-    zbuf: np.ndarray,
-    zpos: np.ndarray,
-    i_start: int,
+    gen: np.random.Generator,
+    buf: int,
     reserve: int,
 ) -> tuple[int, int]:
-    """Advance follicles ``i_start, i_start + 1, ...`` through all their events in ``(t0, t1]``.
+    """Advance every follicle through all its events in ``(t0, t1]``.
 
     Parameters
     ----------
@@ -148,18 +170,23 @@ def run_segment(
         past the method's detection length, ``lag`` days later (or when its anagen ends).
     d_count, d_term, d_vel, d_diam, shed
         Delta tables, row ``k`` = first sample time >= the event (``len(sample_t)`` = later).
-    zbuf, zpos
-        Pre-drawn standard normals and the index of the next unused one (``zpos[0]``).
-    i_start, reserve
-        First follicle to process; the kernel stops before a follicle when fewer than
-        ``reserve`` buffered normals are left, so the caller can refill the buffer.
+    gen, buf, reserve
+        Source of the standard normals of lognormal durations (a NumPy generator, drawn from
+        in place). With ``buf < 0`` every normal comes from ``gen``. With ``buf > 0`` the
+        normals come in blocks of ``buf``: before each follicle, if fewer than ``reserve``
+        are left in the block, the rest of it is drawn and dropped and a new block begins;
+        within a follicle, normals past the end of the block come from Numba's generator;
+        the end of the last block is drawn and dropped too. This replays exactly the stream
+        of the engine's earlier design, which pre-drew blocks of ``buf`` normals with
+        ``gen.standard_normal(buf)``, so that populations simulated in one chunk keep their
+        numbers. ``buf == 0``: no normals are drawn from ``gen`` (gamma, exponential).
 
     Returns
     -------
     (int, int)
-        Number of random durations drawn, and the index of the next follicle to process
-        (``len(phase)`` when all are done); ``-1 - i`` if follicle ``i`` could not advance (a
-        duration was NaN or negative), which the caller turns into an error.
+        Number of random durations drawn, and ``len(phase)``; or ``-1 - i`` instead if
+        follicle ``i`` could not advance (a duration was NaN or negative), which the caller
+        turns into an error.
     """
     n = phase.size
     m_a, catagen, m_t, m_l = means[0], means[1], means[2], means[3]
@@ -167,17 +194,21 @@ def run_segment(
     sg_a = math.sqrt(math.log1p(cv_a * cv_a))
     sg_t = math.sqrt(math.log1p(cv_t * cv_t))
     sg_l = math.sqrt(math.log1p(cv_l * cv_l))
-    limit = zbuf.size - reserve
+    limit = buf - reserve
+    lognormal = dist == LOGNORMAL
     lr_a = math.log(vellus[0] / m_a)
     lr_l = math.log(vellus[1] / m_l)
     dv = vellus[2]
     ctv, crit, thr = aga[0], aga[1], aga[2]
     n_ep = ep_t.size
+    inv_h = 1.0 / (sample_t[1] - sample_t[0]) if sample_t.size > 1 else 0.0
     draws = 0
-    i = i_start
+    j = 0  # normals used of the current block (buf > 0)
+    i = 0
     while i < n:
-        if zpos[0] > limit:
-            break
+        if buf > 0 and j > limit:
+            _skip(gen, buf - j)
+            j = 0
         ph = phase[i]
         if ph == DEAD:
             i += 1
@@ -197,7 +228,7 @@ def run_segment(
                     e += 1
             if te > t1:
                 break
-            k = np.searchsorted(sample_t, te, side="left")
+            k = _row(sample_t, te, inv_h)
             e = _epoch(ep_t, te) if n_ep > 1 else 0
             if ph == ANAGEN:
                 if catagen > 0.0:
@@ -205,11 +236,19 @@ def run_segment(
                     ne = te + catagen
                 else:
                     new = TELOGEN
-                    ne = te + _draw_buffered(dist, m_t, cv_t, sg_t, zbuf, zpos)
+                    if lognormal:
+                        dur, j = _lognormal(gen, m_t, sg_t, buf, j)
+                    else:
+                        dur = _draw(dist, m_t, cv_t)
+                    ne = te + dur
                     draws += 1
             elif ph == CATAGEN:
                 new = TELOGEN
-                ne = te + _draw_buffered(dist, m_t, cv_t, sg_t, zbuf, zpos)
+                if lognormal:
+                    dur, j = _lognormal(gen, m_t, sg_t, buf, j)
+                else:
+                    dur = _draw(dist, m_t, cv_t)
+                ne = te + dur
                 draws += 1
             elif ph == TELOGEN:
                 # the club hair is shed: the follicle is empty until the next anagen
@@ -222,11 +261,13 @@ def run_segment(
                     d_vel[k, z] -= 1.0
                 d_diam[k, z] -= d
                 mm = min(q[i] / ctv, 1.0)
-                ne = (
-                    te
-                    + _draw_buffered(dist, m_l * math.exp(lr_l * mm), cv_l, sg_l, zbuf, zpos)
-                    * fl[e, z]
-                )
+                # exp(0) == 1 exactly: a follicle without miniaturisation skips the call
+                mean = m_l * math.exp(lr_l * mm) if mm != 0.0 else m_l
+                if lognormal:
+                    dur, j = _lognormal(gen, mean, sg_l, buf, j)
+                else:
+                    dur = _draw(dist, mean, cv_l)
+                ne = te + dur * fl[e, z]
                 draws += 1
             else:  # LATENCY -> next anagen: one completed cycle
                 gain = inc[origin[i]] * sens[i] * fp[e, z] if te >= aga_start else 0.0
@@ -244,7 +285,11 @@ def run_segment(
                     mm = min(qq / ctv, 1.0)
                     d = d0[i] * (1.0 - mm) + dv * mm
                     diam[i] = d
-                    dur = _draw_buffered(dist, m_a * math.exp(lr_a * mm), cv_a, sg_a, zbuf, zpos)
+                    mean = m_a * math.exp(lr_a * mm) if mm != 0.0 else m_a
+                    if lognormal:
+                        dur, j = _lognormal(gen, mean, sg_a, buf, j)
+                    else:
+                        dur = _draw(dist, mean, cv_a)
                     draws += 1
                     treated = dur * fa[e, z]
                     if transient:
@@ -260,7 +305,7 @@ def run_segment(
                     # the hair is counted once it has emerged past the detection length
                     kv = k
                     if lag > 0.0:
-                        kv = np.searchsorted(sample_t, min(te + lag, ne), side="left")
+                        kv = _row(sample_t, min(te + lag, ne), inv_h)
                     if d >= thr:
                         d_term[kv, z] += 1.0
                     else:
@@ -280,4 +325,6 @@ def run_segment(
         phase[i] = ph
         t_exit[i] = te
         i += 1
+    if buf > 0:
+        _skip(gen, buf - j)
     return draws, i

@@ -10,7 +10,10 @@ References
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 
 import numpy as np
 
@@ -23,20 +26,25 @@ from anagen.scalp.trajectory import ScalpTrajectory
 
 __all__ = ["CHUNK", "sample_days", "simulate", "simulate_replicates"]
 
-#: Follicles per kernel call: the progress bar advances by chunk, and each chunk gets its own
-#: seed from the caller's generator, so results depend only on the seed and the population size.
+#: Follicles per chunk. Chunks are independent (their follicles are), run on as many threads
+#: as there are cores, and each draws from a stream of its own: chunk 0 from the caller's
+#: generator, exactly as the engine did before chunks ran in parallel (a population of up to
+#: CHUNK follicles, such as a 1 cm² target area of ~230, keeps its numbers), chunk c > 0 from
+#: ``SeedSequence(key, spawn_key=(segment, c))`` with ``key`` drawn once from the caller's
+#: generator. Results depend only on the seed and the population size, not on the threads.
 CHUNK = 1 << 16
 _DIST = {"lognormal": 0, "gamma": 1, "exponential": 2}
-#: Most standard normals pre-drawn per kernel call (lognormal durations) and the number the
-#: kernel keeps in reserve before starting a follicle (beyond it, Numba's seeded generator is
-#: used). Smaller runs get a buffer sized to what they need (see :func:`_buffer_size`).
+#: Chunk 0 takes its lognormal normals in blocks (the engine once pre-drew them): at most
+#: _BUFFER per block, and a new block begins before a follicle when fewer than _RESERVE are
+#: left (see :func:`anagen.scalp._kernels.run_segment`). Smaller runs use smaller blocks
+#: (see :func:`_buffer_size`).
 _BUFFER = 1 << 18
 _RESERVE = 256
 #: Lognormal draws to budget per follicle-year: a normal scalp draws about 0.94 (18.8 M for
 #: 1 M follicles x 20 years in benchmarks/bench_scalp.py), a scalp with pattern hair loss
-#: (shorter cycles) about 1.65; 2.5 leaves a margin. A buffer that runs short is refilled.
+#: (shorter cycles) about 1.65; 2.5 leaves a margin. A block that runs short is followed by
+#: another.
 _DRAWS_PER_FOLLICLE_YEAR = 2.5
-_EMPTY = np.empty(0)
 
 
 def sample_days(days: float, every: float | None) -> np.ndarray:
@@ -134,6 +142,55 @@ def _buffer_size(n_follicles: int, days: float) -> int:
     return int(min(_BUFFER, need))
 
 
+def _threads(threads: int | None, n_chunks: int) -> int:
+    """Worker threads for ``n_chunks`` chunks: ``threads`` (default: the usable cores), capped."""
+    if threads is None:
+        try:
+            threads = len(os.sched_getaffinity(0))
+        except (AttributeError, OSError):  # pragma: no cover - non-Linux
+            threads = os.cpu_count() or 1
+    return max(1, min(threads, n_chunks))
+
+
+@contextmanager
+def _pool(threads: int):
+    """A ``map`` over jobs (results in job order) on ``threads`` threads."""
+    if threads == 1:
+        yield lambda fn, jobs: map(fn, jobs)
+        return
+    with ThreadPoolExecutor(max_workers=threads, thread_name_prefix="anagen-scalp") as ex:
+        yield ex.map
+
+
+def _run_chunk(job):
+    """Advance follicles ``lo:hi`` through one segment (runs on a worker thread).
+
+    Chunk 0 adds to the run's delta tables; any other chunk to tables of its own, which the
+    caller adds in chunk order (floating-point sums then do not depend on the thread count).
+    """
+    t0, t1, t, st, lo, hi, seed, gen, buf, kernel, tables = job
+    (dist, means, cvs, vellus, aga, inc, aga_start, ep_t, fa, fl, fp, rev, hold, fade, lag) = kernel
+    own = None
+    if tables is None:
+        ns, nz = t.size, len(ZONE_NAMES)
+        own = tables = (
+            np.zeros((ns + 1, nz, N_PHASES)), np.zeros((ns + 1, nz)), np.zeros((ns + 1, nz)),
+            np.zeros((ns + 1, nz)), np.zeros((ns + 1, nz)),
+        )  # fmt: skip
+    d_count, d_term, d_vel, d_diam, shed = tables
+    seed_kernel(seed)  # Numba's generator is per thread: seed it on the thread that draws
+    n_draws, status = run_segment(
+        t0, t1, t,
+        st.phase[lo:hi], st.t_exit[lo:hi], st.q[lo:hi], st.d0[lo:hi], st.diam[lo:hi],
+        st.zone[lo:hi], st.origin[lo:hi], st.sens[lo:hi],
+        dist, means, cvs, vellus, aga, inc, aga_start,
+        ep_t, fa, fl, fp, rev, hold, fade, lag,
+        d_count, d_term, d_vel, d_diam, shed,
+        gen, buf, _RESERVE,
+    )  # fmt: skip
+    return n_draws, status, own
+
+
 def _run_stochastic(
     params: ScalpParams,
     state: ScalpState,
@@ -142,6 +199,7 @@ def _run_stochastic(
     mod: Modulation,
     arrays,
     advance: Callable[[int], None] | None,
+    threads: int | None = None,
 ) -> ScalpTrajectory:
     st = state.copy()
     days = float(t[-1])
@@ -167,38 +225,40 @@ def _run_stochastic(
     bounds = [tp.day for tp in transplants] + [days]
     n = st.n_follicles
     chunks = [(s, min(s + CHUNK, n)) for s in range(0, n, CHUNK)]
+    # chunk 0 draws from the caller's generator (so a population of one chunk keeps the
+    # numbers it always had); each further chunk from its own stream keyed by (segment, chunk)
+    root = rng.integers(0, 2**63, size=2).tolist() if len(chunks) > 1 else None
+    kernel = (dist, means, cvs, vellus, aga, inc, state.aga_start_day, ep_t, fa, fl, fp, rev, hold, fade, lag)  # fmt: skip
+    tables = (d_count, d_term, d_vel, d_diam, shed)
     draws = 0
     t0 = 0.0
-    for seg, t1 in enumerate(bounds):
-        seeds = rng.integers(0, 2**31 - 1, size=len(chunks))
-        for (lo, hi), seed in zip(chunks, seeds, strict=True):
-            seed_kernel(int(seed))
-            i = 0
-            size = _buffer_size(hi - lo, t1 - t0)
-            while i < hi - lo:
-                i_before = i
-                zbuf = rng.standard_normal(size) if dist == 0 else _EMPTY
-                zpos = np.zeros(1, dtype=np.int64)
-                n_draws, i = run_segment(
-                    t0, t1, t,
-                    st.phase[lo:hi], st.t_exit[lo:hi], st.q[lo:hi], st.d0[lo:hi], st.diam[lo:hi],
-                    st.zone[lo:hi], st.origin[lo:hi], st.sens[lo:hi],
-                    dist, means, cvs, vellus, aga, inc, state.aga_start_day,
-                    ep_t, fa, fl, fp, rev, hold, fade, lag,
-                    d_count, d_term, d_vel, d_diam, shed,
-                    zbuf, zpos, i, _RESERVE if dist == 0 else -1,
-                )  # fmt: skip
-                draws += n_draws
-                if i < 0 or (i == i_before and i < hi - lo):
+    with _pool(_threads(threads, len(chunks))) as pool:
+        for seg, t1 in enumerate(bounds):
+            seeds = rng.integers(0, 2**31 - 1, size=len(chunks))
+            jobs = []
+            for c, ((lo, hi), seed) in enumerate(zip(chunks, seeds, strict=True)):
+                if c == 0:
+                    gen, buf = rng, (_buffer_size(hi - lo, t1 - t0) if dist == 0 else 0)
+                else:
+                    ss = np.random.SeedSequence(root, spawn_key=(seg, c))
+                    gen, buf = np.random.default_rng(ss), -1
+                job = (t0, t1, t, st, lo, hi, int(seed), gen, buf, kernel, tables if c == 0 else None)
+                jobs.append(job)
+            for (lo, hi), (n_draws, status, own) in zip(chunks, pool(_run_chunk, jobs), strict=True):
+                if status < 0:
                     raise InputError(
                         "the scalp engine cannot advance (a phase duration is not a finite "
                         "positive number); check the cycle parameters and the treatment factors"
                     )
-            if advance is not None:
-                advance(hi - lo)
-        if seg < len(transplants):
-            _transplant(st, transplants[seg], t, rng, d_count, d_term, d_vel, d_diam, thr)
-        t0 = t1
+                draws += n_draws
+                if own is not None:  # merged in chunk order: the same sums on any thread count
+                    for total, part in zip(tables, own, strict=True):
+                        total += part
+                if advance is not None:
+                    advance(hi - lo)
+            if seg < len(transplants):
+                _transplant(st, transplants[seg], t, rng, d_count, d_term, d_vel, d_diam, thr)
+            t0 = t1
 
     counts = np.cumsum(d_count, axis=0)[:ns]
     return ScalpTrajectory(
@@ -283,6 +343,7 @@ def simulate(
     modulation: Modulation | None = None,
     advance: Callable[[int], None] | None = None,
     at: np.ndarray | list[float] | tuple[float, ...] | None = None,
+    threads: int | None = None,
 ) -> ScalpTrajectory:
     """Run the scalp ``state`` forward for ``days`` (or ``years``) and sample it every ``every`` days.
 
@@ -312,6 +373,9 @@ def simulate(
         Explicit sample days instead of ``every`` (strictly increasing, the first 0, the last
         the end of the run): e.g. the visit days of a trial. ``days``/``years`` may then be
         omitted.
+    threads
+        Threads for populations of more than :data:`CHUNK` follicles (default: one per usable
+        core). The result does not depend on it.
 
     Returns
     -------
@@ -323,8 +387,12 @@ def simulate(
         t = sample_days(_resolve_days(days, years), every)
     mod, arrays = _modulation_arrays(modulation)
     rng = as_generator(seed)
+    if threads is not None and (
+        isinstance(threads, bool) or not isinstance(threads, int) or threads < 1
+    ):
+        raise InputError(field="threads", allowed="a positive integer", got=threads)
     if engine == "stochastic":
-        return _run_stochastic(params, state, t, rng, mod, arrays, advance)
+        return _run_stochastic(params, state, t, rng, mod, arrays, advance, threads)
     if engine == "meanfield":
         from anagen.scalp.meanfield import run_meanfield
 
