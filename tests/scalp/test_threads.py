@@ -76,8 +76,7 @@ def test_same_bits_on_one_and_two_threads(dist):
     st = initial_scalp(p, age=45, sex="M", stage="III", n_follicles=n, seed=3)
     mod = replace(_MOD, transplants=(Transplant(100.0, "occipital", "vertex", 300, 0.8),))
     runs = [
-        simulate(p, st, days=300, every=30, seed=8, modulation=mod, threads=k)
-        for k in (1, 2, None)
+        simulate(p, st, days=300, every=30, seed=8, modulation=mod, threads=k) for k in (1, 2, None)
     ]
     for other in runs[1:]:
         for a, b in zip(_arrays(runs[0]), _arrays(other), strict=True):

@@ -242,9 +242,11 @@ def _run_stochastic(
                 else:
                     ss = np.random.SeedSequence(root, spawn_key=(seg, c))
                     gen, buf = np.random.default_rng(ss), -1
-                job = (t0, t1, t, st, lo, hi, int(seed), gen, buf, kernel, tables if c == 0 else None)
-                jobs.append(job)
-            for (lo, hi), (n_draws, status, own) in zip(chunks, pool(_run_chunk, jobs), strict=True):
+                own = c > 0
+                jobs.append((t0, t1, t, st, lo, hi, int(seed), gen, buf, kernel, None if own else tables))  # fmt: skip
+            for (lo, hi), (n_draws, status, own) in zip(
+                chunks, pool(_run_chunk, jobs), strict=True
+            ):
                 if status < 0:
                     raise InputError(
                         "the scalp engine cannot advance (a phase duration is not a finite "
