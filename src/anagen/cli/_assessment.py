@@ -109,10 +109,6 @@ def print_source_banner(a, *, stdout: bool = True) -> None:
             )
 
 
-def _iv(iv) -> str:
-    return f"{iv.median:+.1f} [{iv.low:+.1f}, {iv.high:+.1f}]"
-
-
 def print_effects(a, options=None, *, title: str | None = None) -> None:
     """The effect table: change vs no treatment at 6, 12, 24 months and chance of a visible
     improvement at 12 months."""
@@ -140,12 +136,31 @@ def print_effects(a, options=None, *, title: str | None = None) -> None:
         if o.key == "none":
             t.add_row(o.name, "comparator", "", "", "", "")
             continue
+        ch = o.shown_chance(12)
+        name = o.name + (" (EXTRAPOLATION*)" if o.extrapolation else "")
+        if o.is_add_on:
+            name += f" - gain over {o.comparator_name.lower()}"
         t.add_row(
-            esc(o.name),
-            *(_iv(o.at(m).effect_vs_none) for m in (6, 12, 24)),
-            o.at(12).p_visible.text(),
+            esc(name),
+            *(o.effect_text(m, brackets=True) for m in (6, 12, 24)),
+            ch.text() if ch is not None else "unknown",
             {"ask_specialist": "ask a specialist", "not_eligible": "NOT eligible"}.get(
                 o.candidacy.status, o.candidacy.status
             ),
         )
     console.print(t)
+    flagged = [o for o in (options if options is not None else a.options) if o.extrapolation]
+    if flagged:
+        console.print(
+            "* EXTRAPOLATION: the trials behind these options did not enrol people like this "
+            "person; their numbers are the model's, not the trials', and they are never the "
+            "headline:",
+            highlight=False,
+            soft_wrap=True,
+        )
+        for o in flagged:
+            console.print(
+                f"  - {esc(o.name)}: {esc('; '.join(o.extrapolation))}",
+                highlight=False,
+                soft_wrap=True,
+            )

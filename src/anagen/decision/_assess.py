@@ -22,6 +22,7 @@ from typing import Any
 import numpy as np
 
 from anagen.decision._assess_combine import (
+    combination_kappa,
     combined_candidacy,
     combined_certainty,
     combined_cost,
@@ -51,10 +52,12 @@ from anagen.decision._assess_summary import (
 )
 from anagen.decision._assess_verdict import (
     DISCLAIMER,
-    headlines,
+    HEADLINE_MONTH,
     option_verdict,
     overall_verdict,
+    rank,
 )
+from anagen.decision._assess_window import extrapolation, follow_up, unknown_text
 from anagen.decision._assessment import (
     SCHEMA_VERSION,
     Assessment,
@@ -266,7 +269,7 @@ def _assess(
     job = DrawJob(
         tuple(specs), patient, scalps, tuple(regen), tuple(pdraws), area_zones,
         tuple(area_zones.index(z) for z in opt_zones), horizon,
-        months.size, seed,
+        months.size, seed, tuple(float(k) for k in combination_kappa(n_draws)),
     )  # fmt: skip
     untreated, treated = simulate_all(job, n_draws, executor)
     if evidence is not None:
@@ -304,6 +307,9 @@ def _assess(
             srcs,
         )
 
+    index = {sp.key: i for i, sp in enumerate(specs)}
+    ranking_effect: dict[str, np.ndarray] = {}
+
     def build(spec, dens, zi) -> OptionAssessment:
         unt = untreated[zi]
         base = unt[:, 0]
@@ -311,7 +317,18 @@ def _assess(
         thr = visible_threshold(base_iv.median)
         eff = dens - unt
         gain = dens - base[:, None]
-        c, info, cand, cert, srcs = facts(spec, float(np.median(eff[:, 24])))
+        fu = follow_up(spec, patient.sex)
+        added = comp = None
+        if spec.comparator != "none" and spec.comparator in index:
+            k = index[spec.comparator]
+            if job.spec_zone[k] == zi:  # compared in the same target area, draw by draw
+                comp = specs[k]
+                added = dens - treated[k]
+        ranking_effect[spec.key] = (eff if added is None else added)[:, HEADLINE_MONTH]
+        c, info, cand, cert, srcs = facts(
+            spec, float(np.median((eff if added is None else added)[:, 24]))
+        )
+        fu_weeks = fu.weeks if spec.key != "none" else None
         o = OptionAssessment(
             key=spec.key,
             name=spec.name,
@@ -320,8 +337,16 @@ def _assess(
             target_zone=area_zones[zi],
             baseline=base_iv,
             visible_threshold=thr,
-            horizons=horizons(report_months, eff, gain, thr),
-            durability=durability(spec, months, gain, eff),
+            horizons=horizons(
+                report_months,
+                eff,
+                gain,
+                thr,
+                known_months=None if spec.key == "none" else fu.months_known,
+                unknown=unknown_text(fu),
+                added=added,
+            ),
+            durability=durability(spec, months, gain, eff, fu_weeks),
             cost=c,
             downtime=info.downtime,
             side_effects=tuple(
@@ -334,15 +359,20 @@ def _assess(
             sources=tuple(sorted(srcs)),
             verdict="",
             trajectory=Trajectory.of(months, dens),
+            extrapolation=extrapolation(spec, patient),
+            comparator=comp.key if comp is not None else "none",
+            comparator_name=comp.name if comp is not None else "No treatment",
+            follow_up_weeks=fu_weeks,
         )
-        return _with_verdict(o)
+        return o
 
     opts = [build(s, treated[i], job.spec_zone[i]) for i, s in enumerate(specs)]
     opts.append(build(no_treatment(), untreated[0], 0))
+    opts, groups = rank(opts, ranking_effect)
+    opts = [_with_verdict(o) for o in opts]
     base_iv, threshold = opts[-1].baseline, opts[-1].visible_threshold
     outcome = f"{OUTCOME} of the {zone.replace('_', '-')}"
     unit_text = f"{outcome} ({UNIT})"
-    groups = headlines(opts)
     verdict = overall_verdict(patient, opts, source, unit_text, groups)
     map_runs = (
         _map_runs(patient, specs, opts, scalps[0], horizon, regen_median) if with_maps else {}
@@ -372,7 +402,7 @@ def _assess(
         target_zone=zone,
         baseline_density=base_iv,
         options=tuple(opts),
-        headline=groups[0] + groups[1],
+        headline=tuple(k for g in groups for k in g),
         verdict=verdict,
         not_modelled=not_modelled(patient),
         evidence_certainty="not assessed" if summary is None else str(summary.certainty),

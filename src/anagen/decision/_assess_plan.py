@@ -66,6 +66,7 @@ class OptionSpec:
     protocol: Any = None  # a therapy Protocol for the stem-cell options
     treatment: Any = None  # a therapy Treatment for the alternatives
     parts: tuple[OptionSpec, ...] = ()  # a combination: its options, used together
+    comparator: str = "none"  # added to what the person uses now: the key of that option
 
     @property
     def calibrated(self) -> bool:
@@ -74,8 +75,11 @@ class OptionSpec:
         return self.protocol is not None or self.key in CALIBRATED_KEYS
 
 
-def combination(parts: Sequence[OptionSpec], name: str | None = None) -> OptionSpec:
-    """Options used together: key ``a+b``, ends with the last part."""
+def combination(
+    parts: Sequence[OptionSpec], name: str | None = None, comparator: str = "none"
+) -> OptionSpec:
+    """Options used together: key ``a+b``, ends with the last part; ``comparator``: the key of
+    what the person uses now when the last part is added to it."""
     parts = tuple(parts)
     return OptionSpec(
         "+".join(p.key for p in parts),
@@ -85,6 +89,7 @@ def combination(parts: Sequence[OptionSpec], name: str | None = None) -> OptionS
         max(p.stop_day for p in parts),
         sum(p.sessions for p in parts),
         parts=parts,
+        comparator=comparator,
     )
 
 
@@ -177,19 +182,33 @@ def plan_options(
         else:
             specs.append(OptionSpec(k, t.name, t.option, "alternative", course, 0, treatment=t))
     by = {sp.key: sp for sp in specs}
-    alone = [sp for sp in specs if sp.key in alternatives or sp.protocol is not None]
-    combos = []
-    if {"minoxidil_5", "finasteride_1mg"} <= set(alternatives):
-        combos.append(combination([by["minoxidil_5"], by["finasteride_1mg"]]))
     cur = [by[k] for k in _current(patient) if k in by]
+    # what the person uses now is always simulated: it is the comparator of the add-ons
+    alone = [
+        sp
+        for sp in specs
+        if sp.key in alternatives or sp.protocol is not None or sp.key in {c.key for c in cur}
+    ]
+    combos = []
     if cur:
         now = combination(cur, "What you use now: " + " + ".join(c.name for c in cur))
         if len(cur) > 1:
             combos.append(now)
+    if {"minoxidil_5", "finasteride_1mg"} <= set(alternatives):
+        combos.append(combination([by["minoxidil_5"], by["finasteride_1mg"]]))
+    if cur:
+        now_key = now.key if len(cur) > 1 else cur[0].key
         for sp in specs:
             if sp.protocol is not None:
-                combos.append(combination([*cur, sp], f"{sp.name}, added to what you use now"))
-    return alone + [c for c in combos if c.key not in {a.key for a in alone}]
+                combos.append(
+                    combination([*cur, sp], f"{sp.name}, added to what you use now", now_key)
+                )
+    out, seen = list(alone), {a.key for a in alone}
+    for c in combos:  # the same pair can be both "what you use now" and a combination option
+        if c.key not in seen:
+            seen.add(c.key)
+            out.append(c)
+    return out
 
 
 def treated_zones(spec: OptionSpec, patient: Any) -> tuple[str, ...]:

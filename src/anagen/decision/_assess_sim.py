@@ -18,6 +18,7 @@ from typing import Any
 
 import numpy as np
 
+from anagen.decision._assess_combine import calibrated_pair
 from anagen.decision._assess_plan import (
     COURSE_MONTHS,
     DAYS_PER_MONTH,
@@ -42,13 +43,15 @@ class DrawJob:
     horizon_days: float
     n_t: int
     seed: int
+    kappa: tuple[float, ...] = ()  # per draw: share of finasteride's effect added to minoxidil's
 
 
 def combine(a, b):
     """Two treatments used together, as one modulation. An assumption (no source gives their
-    interaction): the mechanisms act independently - kinetic factors multiply, reversal
-    fractions combine as independent chances, a gain fades only when neither keeps it, and
-    transplants add up."""
+    interaction, except for minoxidil with finasteride, which :func:`run_draws` calibrates on
+    the combination trials afterwards): the mechanisms act independently - kinetic factors
+    multiply, reversal fractions combine as independent chances, a gain fades only when neither
+    keeps it, and transplants add up."""
     from anagen.scalp import Modulation
 
     t = np.union1d(a.t_days, b.t_days)
@@ -146,8 +149,37 @@ def run_draws(job: DrawJob, draws: Sequence[int]) -> tuple[list[int], np.ndarray
                 spec, job.patient, job.horizon_days, job.regen[d], rng, runs, job.pdraws[d],
                 rng_of,
             )  # fmt: skip
-            treated[i, j] = area(mod, job.zones[job.spec_zone[i]])
+            zi = job.spec_zone[i]
+            treated[i, j] = area(mod, job.zones[zi])
+            pair = calibrated_pair(spec.parts) if spec.parts and job.kappa else None
+            if pair is not None:
+                treated[i, j] -= _pair_excess(job, d, pair, spec, treated[i, j], untreated[zi, j],
+                                              rng_of, runs, lambda m, z=job.zones[zi]: area(m, z))  # fmt: skip
     return list(draws), untreated, treated
+
+
+def _pair_excess(job, d, pair, spec, combo, untreated, rng_of, runs, area) -> np.ndarray:
+    """What the independent-mechanisms simulation of minoxidil with finasteride adds beyond the
+    calibrated pair (minoxidil's effect + kappa x finasteride's, each simulated alone with the
+    same area and random numbers as when used alone)."""
+    mino, fin = pair
+
+    def alone(sp):
+        mod = modulation(
+            sp, job.patient, job.horizon_days, job.regen[d], rng_of(sp), runs, job.pdraws[d]
+        )
+        return area(mod) - untreated
+
+    e_m, e_f = alone(mino), alone(fin)
+    if len(spec.parts) == 2:
+        joint = combo - untreated
+    else:  # the pair inside a larger combination: its own joint simulation
+        from anagen.decision._assess_plan import combination
+
+        both = combination([mino, fin])
+        joint = area(modulation(both, job.patient, job.horizon_days, job.regen[d], None, runs,
+                                job.pdraws[d], rng_of)) - untreated  # fmt: skip
+    return joint - (e_m + job.kappa[d] * e_f)
 
 
 def _submit_map(executor: Any, job: DrawJob, chunks: list[list[int]]) -> list[Any]:

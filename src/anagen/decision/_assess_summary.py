@@ -64,9 +64,18 @@ _SHORT = {
 
 
 def horizons(
-    months: tuple[int, ...], eff: np.ndarray, gain: np.ndarray, threshold: float
+    months: tuple[int, ...],
+    eff: np.ndarray,
+    gain: np.ndarray,
+    threshold: float,
+    *,
+    known_months: int | None = None,
+    unknown: str = "",
+    added: np.ndarray | None = None,
 ) -> tuple[Horizon, ...]:
-    """Per reporting month: effect vs no treatment, change vs today, chance of a visible gain."""
+    """Per reporting month: effect vs no treatment, change vs today, chance of a visible gain;
+    a month after ``known_months`` (the trials' follow-up) is marked unknown (``unknown``);
+    ``added``: the gain over what the person uses now, for an option added to it."""
     n = eff.shape[0]
     return tuple(
         Horizon(
@@ -74,6 +83,12 @@ def horizons(
             effect_vs_none=Interval.of(eff[:, m]),
             change_vs_today=Interval.of(gain[:, m]),
             p_visible=Chance(float(np.mean(eff[:, m] >= threshold)), n),
+            known=known_months is None or m <= known_months,
+            unknown_text="" if known_months is None or m <= known_months else unknown,
+            added=None if added is None else Interval.of(added[:, m]),
+            p_visible_added=(
+                None if added is None else Chance(float(np.mean(added[:, m] >= threshold)), n)
+            ),
         )
         for m in months
     )
@@ -179,7 +194,11 @@ def longest_follow_up_weeks(option: str) -> float | None:
 
 
 def durability(
-    spec: OptionSpec, months: np.ndarray, gain: np.ndarray, eff: np.ndarray
+    spec: OptionSpec,
+    months: np.ndarray,
+    gain: np.ndarray,
+    eff: np.ndarray,
+    follow_up_weeks: float | str | None = "table",
 ) -> Durability:
     """How long the benefit lasts.
 
@@ -207,7 +226,7 @@ def durability(
     if clear.size:
         after = np.flatnonzero((months >= stop_m) & (months > months[clear[0]]) & (lo <= 0))
         fade = float(months[after[0]]) if after.size else None
-    fu = longest_follow_up_weeks(spec.option)
+    fu = longest_follow_up_weeks(spec.option) if follow_up_weeks == "table" else follow_up_weeks
     fu_m = None if fu is None else fu * 7 / 365.25 * 12
     ret = None
     if spec.key == "none":

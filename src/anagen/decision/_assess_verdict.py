@@ -1,26 +1,145 @@
 """Words of an assessment: each option's verdict, the headline rule and the overall verdict.
 
-Headline rule (safety first, never overstated): only options the person may take (candidacy not
-"not eligible") can be named, stem-cell options and the others separately. Within a group, the
-option with the largest median 12-month effect leads, and every option whose median is within
-the visible threshold of the leader's (a difference a person could not see) is named with it
-as "similar": an ordering inside that group would not be a visible difference. When even the
-leader shows no modelled gain (median 12-month effect of zero or less), no option is named.
+Headline rule (safety first, never overstated, the same for every seed): an option can be named
+only if the person may take it (candidacy not "not eligible"), its trials enrolled people like
+this person (no extrapolation flag) and followed patients to 12 months (the number is known).
+Options are named in three groups - stem-cell options, the other options, and options added to
+what the person uses now (compared with that) - never ranked against another group. In a group,
+the leader is the option with the largest median 12-month gain. The others are compared with
+it draw by draw (the same parameter draw and the same simulated target area for every option:
+paired, common random numbers): an option is "similar" to the leader - named with it, not ranked
+- when the 80 % interval of the paired difference reaches within the visible threshold, i.e.
+unless it falls short of the leader by a visible amount in more than 9 of 10 draws. When even
+the leader shows no modelled gain (median 12-month gain of zero or less), no option is named.
+The interval rule, not a difference of medians, keeps the named options the same across seeds:
+an option is dropped only when it is clearly and visibly below the leader.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from dataclasses import replace
 
-from anagen.decision._assessment import OptionAssessment
+import numpy as np
 
-__all__ = ["DISCLAIMER", "headline", "headlines", "option_verdict", "overall_verdict"]
+from anagen.decision._assessment import Interval, OptionAssessment
+
+__all__ = [
+    "DISCLAIMER",
+    "GROUPS",
+    "HEADLINE_MONTH",
+    "headline",
+    "headlines",
+    "not_ranked_reason",
+    "option_verdict",
+    "overall_verdict",
+    "rank",
+]
 
 DISCLAIMER = (
     "Decision support for a conversation with a hair-loss specialist - not a diagnosis and not "
     "medical advice."
 )
 HEADLINE_MONTH = 12
+
+
+GROUPS = ("stem-cell", "other", "add-on")
+
+
+def group_of(o: OptionAssessment) -> str:
+    if o.is_add_on:
+        return "add-on"
+    return "stem-cell" if o.kind == "stem-cell" else "other"
+
+
+def not_ranked_reason(o: OptionAssessment) -> str | None:
+    """Why the option cannot be named in the headline (None: it can)."""
+    if not o.safe:
+        return "not open to this person (contraindication or candidacy rule)"
+    if o.extrapolation:
+        return "its trials did not enrol people like this person (" + o.extrapolation[0] + ")"
+    h = o.at(HEADLINE_MONTH)
+    if not h.known:
+        return f"12 months is past its trials' follow-up ({h.unknown_text})"
+    return None
+
+
+def headline_effect(o: OptionAssessment, month: int = HEADLINE_MONTH) -> Interval:
+    """The effect the headline compares: the gain over what the person uses now for an add-on,
+    else over no treatment."""
+    h = o.at(month)
+    return h.added if (o.is_add_on and h.added is not None) else h.effect_vs_none
+
+
+def rank(
+    options: Sequence[OptionAssessment], effects: Mapping[str, np.ndarray]
+) -> tuple[list[OptionAssessment], tuple[tuple[str, ...], ...]]:
+    """Apply the headline rule (module docstring). ``effects``: per option key, the 12-month
+    effect of every draw (for an add-on: the gain over what the person uses now), paired by
+    draw. Returns the options with ``vs_leader``/``standing`` set, and the keys named per
+    group of :data:`GROUPS`."""
+    out = {o.key: o for o in options}
+    groups = []
+    for g in GROUPS:
+        usable = []
+        for o in options:
+            if o.key == "none" or group_of(o) != g:
+                continue
+            why = not_ranked_reason(o)
+            if why is None:
+                usable.append(o)
+            else:
+                out[o.key] = replace(o, standing=f"not ranked: {why}")
+        if not usable:
+            groups.append(())
+            continue
+        med = {o.key: float(np.median(effects[o.key])) for o in usable}
+        lead = max(usable, key=lambda o: (med[o.key], o.key))
+        thr = lead.visible_threshold
+        if med[lead.key] <= 0:
+            for o in usable:
+                out[o.key] = replace(o, standing="not named: no modelled gain in its group")
+            groups.append(())
+            continue
+        named = []
+        for o in usable:
+            diff = Interval.of(effects[o.key] - effects[lead.key])
+            if o.key == lead.key:
+                standing = "the largest modelled 12-month gain in its group"
+            elif diff.high >= -thr:
+                standing = (
+                    f"similar to {lead.name}: paired difference {diff.median:+.1f} hairs per cm² "
+                    f"(80% interval {diff.low:+.1f} to {diff.high:+.1f}) reaches within the "
+                    f"visible threshold ({thr:.1f})"
+                )
+            else:
+                standing = (
+                    f"visibly below {lead.name} in more than 9 of 10 draws: paired difference "
+                    f"{diff.median:+.1f} hairs per cm² (80% interval {diff.low:+.1f} to "
+                    f"{diff.high:+.1f}; visible threshold {thr:.1f})"
+                )
+            if o.key == lead.key or diff.high >= -thr:
+                named.append(o.key)
+            out[o.key] = replace(o, vs_leader=diff, standing=standing)
+        groups.append(tuple(named))
+    return [out[o.key] for o in options], tuple(groups)
+
+
+def headlines(options: Sequence[OptionAssessment]) -> tuple[tuple[str, ...], ...]:
+    """The keys named per group of :data:`GROUPS`, read back from a ranked answer (:func:`rank`)."""
+    named = ("the largest", "similar")
+    return tuple(
+        tuple(o.key for o in options if group_of(o) == g and o.standing.startswith(named))
+        for g in GROUPS
+    )
+
+
+def headline(options: Sequence[OptionAssessment], kind: str | None = None) -> tuple[str, ...]:
+    """Keys named in the headline (of one group: ``"stem-cell"``, ``"other"``, ``"add-on"``)."""
+    groups = dict(zip(GROUPS, headlines(options), strict=True))
+    if kind is None:
+        return tuple(k for g in GROUPS for k in groups[g])
+    return groups[kind]
 
 
 def option_verdict(o: OptionAssessment) -> str:
@@ -34,56 +153,43 @@ def option_verdict(o: OptionAssessment) -> str:
             f"per cm² in 12 months (80% interval {ch.low:+.1f} to {ch.high:+.1f}), as pattern "
             "loss goes on."
         )
-    eff = h.effect_vs_none
     reasons = [r.text for r in cand.reasons if r.effect == cand.status]
     why = f" ({reasons[0]})" if reasons else ""
+    extra = (
+        " EXTRAPOLATION: its trials did not enrol people like you ("
+        + "; ".join(o.extrapolation)
+        + "); the numbers are the model's, not the trials'."
+        if o.extrapolation
+        else ""
+    )
+    if not h.known:
+        return (
+            f"{o.name}: at 12 months {h.unknown_text}; evidence: {o.certainty.rating}; "
+            f"candidacy: {status}{why}.{extra}"
+        )
+    eff = headline_effect(o)
+    p = h.p_visible_added if (o.is_add_on and h.p_visible_added is not None) else h.p_visible
+    over = f"over {o.comparator_name.lower()}" if o.is_add_on else "over no treatment"
     if eff.high <= 0.5:
-        size = "little or no gain over no treatment"
-    elif eff.low > 0 and h.p_visible.p >= 0.5:
-        size = "a gain over no treatment that may be visible"
+        size = f"little or no gain {over}"
+    elif eff.low > 0 and p.p >= 0.5:
+        size = f"a gain {over} that may be visible"
     elif eff.median > 0:
-        size = "a possible gain over no treatment, uncertain in size"
+        size = f"a possible gain {over}, uncertain in size"
     else:
-        size = "no clear gain over no treatment"
+        size = f"no clear gain {over}"
     return (
         f"{o.name}: the model suggests {size} at 12 months ({eff.median:+.1f} hairs per cm², "
         f"80% interval {eff.low:+.1f} to {eff.high:+.1f}; chance of a visible improvement "
-        f"{h.p_visible.text()}); evidence: {o.certainty.rating}; candidacy: {status}{why}."
+        f"{p.text()}); evidence: {o.certainty.rating}; candidacy: {status}{why}.{extra}"
     )
-
-
-def headline(options: Sequence[OptionAssessment], kind: str | None = None) -> tuple[str, ...]:
-    """Keys of the options named together at the top of a group (see the module docstring), in
-    display order."""
-    usable = [
-        o for o in options
-        if o.key != "none" and o.safe and (kind is None or o.kind == kind)
-    ]  # fmt: skip
-    if not usable:
-        return ()
-    top = max(usable, key=lambda o: (o.at(HEADLINE_MONTH).effect_vs_none.median, o.key))
-    lead = top.at(HEADLINE_MONTH).effect_vs_none.median
-    if lead <= 0:
-        return ()
-    return tuple(
-        o.key
-        for o in usable
-        if o.at(HEADLINE_MONTH).effect_vs_none.median >= lead - top.visible_threshold
-    )
-
-
-def headlines(options: Sequence[OptionAssessment]) -> tuple[tuple[str, ...], tuple[str, ...]]:
-    """The stem-cell group and the group of the other options."""
-    stem = headline(options, "stem-cell")
-    others = headline([o for o in options if o.kind != "stem-cell"])
-    return stem, others
 
 
 def _names(options: Sequence[OptionAssessment], keys: Sequence[str]) -> str:
     by = {o.key: o for o in options}
     parts = []
     for k in keys:
-        e = by[k].at(HEADLINE_MONTH).effect_vs_none
+        e = headline_effect(by[k])
         parts.append(f"{by[k].name} ({e.median:+.1f}, 80% interval {e.low:+.1f} to {e.high:+.1f})")
     return "; ".join(parts)
 
@@ -93,13 +199,14 @@ def overall_verdict(
     options: Sequence[OptionAssessment],
     source: str,
     unit_text: str,
-    groups: tuple[tuple[str, ...], tuple[str, ...]],
+    groups: tuple[tuple[str, ...], ...],
 ) -> tuple[str, ...]:
     sex = "man" if patient.sex == "M" else "woman"
     if source == "posterior":
         params_text = (
             "parameters calibrated to the published trials for the cell products, PRP, minoxidil, "
-            "finasteride and laser (the transplant keeps its prior: no trial to fit)"
+            "finasteride, laser and minoxidil with finasteride (the transplant keeps its prior: "
+            "no trial to fit)"
         )
     else:
         params_text = "PRIOR parameters, NOT calibrated to the trials (--source prior)"
@@ -114,36 +221,60 @@ def overall_verdict(
         f"Without treatment, the model expects {ch.median:+.1f} hairs per cm² in 12 months (80% "
         f"interval {ch.low:+.1f} to {ch.high:+.1f})."
     )
-    stem, alts = groups
+    stem, alts, adds = groups
+    rule = "not visibly below the largest (compared draw by draw; named together, not ranked)"
     if stem:
-        word = (
-            "modelled 12-month effects not visibly different from the largest (within the "
-            "visible threshold of the leader)"
-            if len(stem) > 1
-            else "the largest modelled 12-month gain"
-        )
+        word = f"modelled 12-month gains {rule}" if len(stem) > 1 else (
+            "the largest modelled 12-month gain"
+        )  # fmt: skip
         lines.append(
             f"Stem-cell options with {word} (hairs per cm² vs no treatment): "
             f"{_names(options, stem)}. The trial evidence behind stem-cell therapy is of very "
             "low certainty, and the calibration rests on the same few trials."
         )
-    elif any(o.kind == "stem-cell" and o.safe for o in options):
-        lines.append(
-            "Stem-cell options: none shows a modelled gain over no treatment at 12 months for "
-            "this person."
-        )
     elif any(o.kind == "stem-cell" for o in options):
         lines.append(
-            "Stem-cell options: none is open to this person on the safety and candidacy rules."
+            "Stem-cell options: none can be named for this person - none is open to them with "
+            "trials that enrolled people like them, followed to 12 months and showing a modelled "
+            "gain (see each option)."
         )
     if alts:
         head = (
-            "Other options open to this person whose modelled 12-month effects are not visibly "
-            "different from the largest (within the visible threshold of the leader)"
+            f"Other options open to this person with modelled 12-month gains {rule}"
             if len(alts) > 1
             else "The other option open to this person with the largest modelled 12-month gain"
         )
         lines.append(f"{head}: {_names(options, alts)}.")
+    elif any(group_of(o) == "other" for o in options):
+        lines.append(
+            "Other options: none can be named for this person - none is open to them with "
+            "trials that enrolled people like them, followed to 12 months and showing a modelled "
+            "gain (see each option)."
+        )
+    if adds:
+        now = next(o for o in options if o.key == adds[0]).comparator_name
+        lines.append(
+            f"Added to what this person uses now ({now}), gain over that alone, "
+            f"{rule if len(adds) > 1 else 'the largest'}: {_names(options, adds)}."
+        )
+    extra = [o.name for o in options if o.safe and o.extrapolation]
+    if extra:
+        lines.append(
+            "EXTRAPOLATION - their trials did not enrol people like this person, so their "
+            "numbers are the model's, not the trials' (never named above): "
+            + "; ".join(extra)
+            + "."
+        )
+    beyond = [
+        f"{o.name} ({o.at(HEADLINE_MONTH).unknown_text})"
+        for o in options
+        if o.safe and not o.extrapolation and o.key != "none" and not o.at(HEADLINE_MONTH).known
+    ]
+    if beyond:
+        lines.append(
+            "Not known at 12 months - no trial followed patients that long, so no number is "
+            "shown and they are not named above: " + "; ".join(beyond) + "."
+        )
     blocked = [o.name for o in options if not o.safe]
     if blocked:
         lines.append(

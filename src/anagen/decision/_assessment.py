@@ -41,7 +41,7 @@ __all__ = [
 ]
 
 #: Version of the stored form (``Assessment.to_dict``); bump on any change of fields or meaning.
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 Kind = Literal["stem-cell", "alternative", "combination", "no treatment"]
 Source = Literal["posterior", "prior"]
@@ -112,6 +112,14 @@ class Horizon:
     effect_vs_none: Interval  # hairs per cm², treated minus untreated
     change_vs_today: Interval  # hairs per cm², treated minus today's
     p_visible: Chance  # chance that the effect reaches the visible threshold
+    #: False past the longest follow-up of the option's trials: the numbers above are the
+    #: model's extrapolation and every face shows :attr:`unknown_text` instead
+    known: bool = True
+    unknown_text: str = ""
+    #: an option added to what the person uses now: the gain over that (paired per draw) and
+    #: the chance that it reaches the visible threshold
+    added: Interval | None = None
+    p_visible_added: Chance | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -234,6 +242,19 @@ class OptionAssessment:
     sources: tuple[str, ...]
     verdict: str
     trajectory: Trajectory
+    #: why its trials did not enrol people like this one (empty: they did, or not in sources);
+    #: non-empty: every number is an extrapolation and the option is never the headline
+    extrapolation: tuple[str, ...] = ()
+    #: key and name of what the option is compared with ("none"; for an option added to what
+    #: the person uses now, that treatment)
+    comparator: str = "none"
+    comparator_name: str = "No treatment"
+    #: longest follow-up (weeks) of the trials behind the option (None: none in the sources)
+    follow_up_weeks: float | None = None
+    #: paired difference from the leader of its headline group at 12 months (None: not ranked)
+    vs_leader: Interval | None = None
+    #: where the option stands in the headline rule, in words
+    standing: str = ""
 
     def at(self, month: int) -> Horizon:
         for h in self.horizons:
@@ -252,6 +273,46 @@ class OptionAssessment:
     @property
     def p_visible(self) -> dict[int, float]:
         return {h.month: h.p_visible.p for h in self.horizons}
+
+    @property
+    def months_known(self) -> int | None:
+        """Last month the trials behind the option followed patients to (None: every month,
+        no treatment; 0: none)."""
+        if self.key == "none":
+            return None
+        from anagen.decision._assess_window import known_months
+
+        return known_months(self.follow_up_weeks)
+
+    def shown(self, month: int) -> Interval | None:
+        """The effect every face shows at ``month``: the gain over what the person uses now for
+        an add-on, else over no treatment; None past the trials' follow-up (withheld)."""
+        h = self.at(month)
+        if not h.known:
+            return None
+        return h.added if (self.is_add_on and h.added is not None) else h.effect_vs_none
+
+    def shown_chance(self, month: int) -> Chance | None:
+        """The chance of a visible improvement every face shows (None: withheld)."""
+        h = self.at(month)
+        if not h.known:
+            return None
+        return h.p_visible_added if (self.is_add_on and h.p_visible_added) else h.p_visible
+
+    def effect_text(self, month: int, *, brackets: bool = False) -> str:
+        """:meth:`shown` as text (``+1.0 (-2.0 to +3.0)``; ``brackets``: ``+1.0 [-2.0, +3.0]``),
+        or the reason it is withheld."""
+        iv = self.shown(month)
+        if iv is None:
+            return self.at(month).unknown_text
+        if brackets:
+            return f"{iv.median:+.1f} [{iv.low:+.1f}, {iv.high:+.1f}]"
+        return f"{iv.median:+.1f} ({iv.low:+.1f} to {iv.high:+.1f})"
+
+    @property
+    def is_add_on(self) -> bool:
+        """Added to what the person uses now (compared with that, not with no treatment)."""
+        return self.comparator != "none"
 
     @property
     def safe(self) -> bool:

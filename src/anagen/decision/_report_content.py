@@ -151,16 +151,30 @@ def _grid(a, options) -> dict[str, Any]:
     cols = []
     for o in options:
         h = o.at(12)
+        ch = o.shown_chance(12) if o.key != "none" else None
         reasons = [r.text for r in o.candidacy.reasons if r.effect == o.candidacy.status]
+        how_much = "comparator" if o.key == "none" else o.effect_text(12)
+        if o.is_add_on and h.known:
+            how_much = f"{how_much} over {o.comparator_name.lower()} alone"
         cols.append(
             {
                 "name": o.name,
                 "status": o.candidacy.status,
-                "how_much": "comparator" if o.key == "none" else _iv(h.effect_vs_none),
-                "change": _iv(h.change_vs_today),
-                "visible_n": h.p_visible.out_of_100() if o.key != "none" else None,
-                "visible_text": h.p_visible.people_text(),
-                "icons": icon_array_png(h.p_visible.out_of_100()) if o.key != "none" else "",
+                "how_much": how_much,
+                "change": _iv(h.change_vs_today) if h.known else h.unknown_text,
+                "visible_n": ch.out_of_100() if ch is not None else None,
+                "visible_text": ch.people_text()
+                if ch is not None
+                else ("-" if o.key == "none" else h.unknown_text),
+                "icons": icon_array_png(ch.out_of_100()) if ch is not None else "",
+                "like_you": (
+                    "n/a"
+                    if o.key == "none"
+                    else "NO - EXTRAPOLATION: " + "; ".join(o.extrapolation)
+                    if o.extrapolation
+                    else "yes, or not stated in the sources"
+                ),
+                "standing": o.standing or "-",
                 "how_sure": o.certainty.rating,
                 "how_long": o.durability.text,
                 "cost": o.cost.text(),
@@ -178,14 +192,32 @@ def _trials_vs_model(a) -> list[str]:
         pubs = [q for q in o.certainty.published if "hairs" in q.scale.lower() or "cm2" in q.scale]
         if not pubs or o.kind == "combination":
             continue
-        e = o.at(12).effect_vs_none
+        e = o.shown(12)
+        if e is None:
+            out.append(
+                f"{o.name}: the trials measured "
+                + "; ".join(
+                    f"{q.estimate:+.1f} hairs per cm² (95% CI {q.ci_low:+.1f} to "
+                    f"{q.ci_high:+.1f}; {q.treatment})"
+                    for q in pubs
+                )
+                + f"; for you at 12 months: {o.at(12).unknown_text}, so the model's number is "
+                "not shown."
+            )
+            continue
+        like = (
+            " The trials did not enrol people like you (" + "; ".join(o.extrapolation) + "): "
+            "the prediction is an extrapolation."
+            if o.extrapolation
+            else ""
+        )
         for q in pubs:
             inside = q.ci_low <= e.median <= q.ci_high
             out.append(
                 f"{o.name}: the trials measured {q.estimate:+.1f} hairs per cm² (95% CI "
                 f"{q.ci_low:+.1f} to {q.ci_high:+.1f}; {q.treatment}, {q.comparison}); for you the "
                 f"model predicts {e.median:+.1f} (80% interval {e.low:+.1f} to {e.high:+.1f}) at 12 "
-                "months. "
+                f"months.{like} "
                 + (
                     "The prediction lies inside the trials' interval."
                     if inside

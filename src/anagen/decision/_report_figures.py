@@ -43,8 +43,18 @@ def fan_figure(a):
         ax.fill_between(m, none.trajectory.p10, none.trajectory.p90, color="0.85", lw=0)
         ax.plot(m, none.trajectory.p50, color="0.4", ls="--", lw=1.2, label="no treatment")
         col = "#2d6cdf" if o.kind == "stem-cell" else "#d9822b"
-        ax.fill_between(m, o.trajectory.p10, o.trajectory.p90, color=col, alpha=0.3, lw=0)
-        ax.plot(m, o.trajectory.p50, color=col, lw=1.8, label="with this option")
+        k = _known_points(o, m)  # nothing past the trials' follow-up
+        ax.fill_between(m[:k], o.trajectory.p10[:k], o.trajectory.p90[:k], color=col, alpha=0.3,
+                        lw=0)  # fmt: skip
+        ax.plot(m[:k], o.trajectory.p50[:k], color=col, lw=1.8, label="with this option")
+        if k < len(m):
+            ax.axvline(m[k - 1] if k else 0, color="#b00020", lw=0.8, ls="-.")
+            ax.text(0.98, 0.04, "not shown past the\ntrials' follow-up" if k else
+                    "no trial follow-up", transform=ax.transAxes, ha="right", fontsize=6.5,
+                    color="#b00020")  # fmt: skip
+        if o.extrapolation:
+            ax.text(0.02, 0.96, "EXTRAPOLATION", transform=ax.transAxes, va="top", fontsize=7,
+                    color="#b00020", fontweight="bold")  # fmt: skip
         stop = o.durability.treatment_stops_month
         if stop > 0:
             ax.axvline(stop, color="0.5", lw=0.8, ls=":")
@@ -67,6 +77,12 @@ def fan_figure(a):
     return fig
 
 
+def _known_points(o, months) -> int:
+    """How many of ``months`` are within the option's trials' follow-up."""
+    mk = o.months_known
+    return len(months) if mk is None else int(np.searchsorted(np.asarray(months), mk, "right"))
+
+
 def options_figure(a):
     """Each option's effect against no treatment at 12 and 24 months (median, 80% interval)."""
     import matplotlib.pyplot as plt
@@ -74,17 +90,21 @@ def options_figure(a):
     plt.rcParams["text.parse_math"] = False  # protocol names are text, never math
 
     opts = sorted(
-        [o for o in a.options if o.key != "none"], key=lambda o: o.at(12).effect_vs_none.median
+        [o for o in a.options if o.key != "none"],
+        key=lambda o: (o.shown(12) is not None, o.shown(12).median if o.shown(12) else 0.0),
     )
     fig, ax = plt.subplots(figsize=(10, 0.42 * len(opts) + 1.4))
     y = np.arange(len(opts))
     for dy, m, col in ((-0.17, 12, "#2d6cdf"), (0.17, 24, "#d9822b")):
-        med = [o.effect_vs_none[m].median for o in opts]
-        lo = [o.effect_vs_none[m].low for o in opts]
-        hi = [o.effect_vs_none[m].high for o in opts]
+        rows = [(i, o.shown(m)) for i, o in enumerate(opts) if o.shown(m) is not None]
+        if not rows:
+            continue
+        med = [iv.median for _, iv in rows]
+        lo = [iv.low for _, iv in rows]
+        hi = [iv.high for _, iv in rows]
         ax.errorbar(
             med,
-            y + dy,
+            np.array([i for i, _ in rows]) + dy,
             xerr=[np.subtract(med, lo), np.subtract(hi, med)],
             fmt="o",
             color=col,
@@ -98,10 +118,15 @@ def options_figure(a):
     labels = []
     for o in opts:
         mark = {"not_eligible": " ✗", "ask_specialist": " ?"}.get(o.candidacy.status, "")
+        mark += " (extrapolation)" if o.extrapolation else ""
+        mark += " (unknown at 12 months)" if o.shown(12) is None else ""
         nm = o.name if len(o.name) <= 46 else o.name[:44] + "…"
         labels.append(nm + mark)
     ax.set_yticks(y, labels, fontsize=8)
-    ax.set_xlabel("change vs no treatment, terminal hairs per cm² (median, 80% interval)")
+    ax.set_xlabel(
+        "change vs no treatment (added options: vs what you use now), terminal hairs per cm² "
+        "(median, 80% interval; none shown past the trials' follow-up)"
+    )
     ax.grid(axis="x", alpha=0.3)
     ax.legend(fontsize=8, loc="lower right")
     ax.set_title("Options side by side (✗ not eligible, ? ask a specialist)", fontsize=10)

@@ -606,6 +606,48 @@ _RAW: tuple[tuple[str, str, str, str], ...] = (
         "A",
     ),
     (
+        "WHIT03",
+        "Whiting DA, Olsen EA, Savin R, et al. Efficacy and tolerability of finasteride 1 mg in men aged 41 to 60 years with male pattern hair loss. Eur J Dermatol 2003;13(2):150-160, PMID 12695131 (424 men aged 41-60, mild-to-moderate, predominantly vertex loss; 24 months)",
+        "https://pubmed.ncbi.nlm.nih.gov/12695131/",
+        "A",
+    ),
+    (
+        "OLS02",
+        "Olsen EA, Dunlap FE, Funicella T, et al. A randomized clinical trial of 5% topical minoxidil versus 2% topical minoxidil and placebo in the treatment of androgenetic alopecia in men. J Am Acad Dermatol 2002;47(3):377-385 (393 men aged 18-49; 48 weeks)",
+        "https://www.jaad.org/article/S0190-9622(02)00124-X/pdf",
+        "A",
+    ),
+    (
+        "LUCK04",
+        "Lucky AW, Piacquadio DJ, Ditre CM, et al. A randomized, placebo-controlled trial of 5% and 2% topical minoxidil solutions in the treatment of female pattern hair loss. J Am Acad Dermatol 2004;50(4):541-553 (381 women aged 18-49; 48 weeks)",
+        "https://utsouthwestern.elsevierpure.com/en/publications/a-randomized-placebo-controlled-trial-of-5-and-2-topical-minoxidi",
+        "A",
+    ),
+    (
+        "JIM14",
+        "Jimenez JJ, Wikramanayake TC, Bergfeld W, et al. Efficacy and safety of a low-level laser device in the treatment of male and female pattern hair loss: a multicenter, randomized, sham device-controlled, double-blind study. Am J Clin Dermatol 2014;15(2):115-127, doi:10.1007/s40257-013-0060-6, PMID 24474647 (men Norwood-Hamilton IIa-V and women Ludwig I-4, II-1, II-2 or frontal, aged 25-60; 26 weeks)",
+        "https://pmc.ncbi.nlm.nih.gov/articles/PMC3986893",
+        "A",
+    ),
+    (
+        "HU15",
+        "Hu R, Xu F, Sheng Y, et al. Combined treatment with oral finasteride and topical minoxidil in male androgenetic alopecia: a randomized and comparative study in Chinese patients. Dermatol Ther 2015;28(5):303-308, doi:10.1111/dth.12246 (450 men, 12 months; improved: combination 94.1%, finasteride 80.5%, 5% minoxidil 59%)",
+        "https://doi.org/10.1111/dth.12246",
+        "A",
+    ),
+    (
+        "CHEN20",
+        "Chen L, Zhang J, Wang L, Wang H, Chen B. The efficacy and safety of finasteride combined with topical minoxidil for androgenetic alopecia: a systematic review and meta-analysis. Aesthetic Plast Surg 2020;44(3):962-970, PMID 32166351 (5 RCTs: better global photographic scores with the combination, no significant difference in hair density change vs either drug alone)",
+        "https://pubmed.ncbi.nlm.nih.gov/32166351/",
+        "A",
+    ),
+    (
+        "LI25",
+        "Li Y, Huang Q, Zhou Z, Zhang Y. Comparing minoxidil-finasteride mixed solution with minoxidil solution alone for male androgenetic alopecia: a systematic review and meta-analysis of randomized controlled trials. Front Med 2025;12:1632139, doi:10.3389/fmed.2025.1632139, PMID 41127390 (7 RCTs, 396 men: hair density +9.22 hairs/cm² with finasteride added, p = 0.04)",
+        "https://pubmed.ncbi.nlm.nih.gov/41127390/",
+        "A",
+    ),
+    (
         "S22",
         "Finasteride 1 mg increases anagen hair in men with AGA, 212 men, 48 weeks (abstract)",
         "https://miami.pure.elsevier.com/en/publications/finasteride-increases-anagen-hair-in-men-with-androgenetic-alopec",

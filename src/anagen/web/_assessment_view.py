@@ -60,6 +60,39 @@ def _iv(d: dict[str, float] | None) -> str:
     return f"{d['median']:+.1f} ({d['low']:+.1f} to {d['high']:+.1f})"
 
 
+def _shown(o: dict[str, Any], h: dict[str, Any] | None, field: str = "effect") -> str:
+    """The number the page shows for one horizon: withheld past the trials' follow-up
+    ("unknown: ..."); for an option added to what the person uses now, the gain over that."""
+    if not h:
+        return "-"
+    if not h.get("known", True):
+        return h.get("unknown_text") or "unknown"
+    if field == "change":
+        return _iv(h.get("change_vs_today"))
+    if o.get("comparator", "none") != "none" and h.get("added"):
+        return _iv(h["added"]) + f" over {str(o.get('comparator_name', '')).lower()}"
+    return _iv(h.get("effect_vs_none"))
+
+
+def _visible(o: dict[str, Any], h: dict[str, Any] | None, n: int) -> dict[str, Any]:
+    if not h:
+        return _share(None, n)
+    if not h.get("known", True):
+        return {"count": None, "text": h.get("unknown_text") or "unknown"}
+    pv = h.get("p_visible_added") if o.get("comparator", "none") != "none" else None
+    return _share((pv or h["p_visible"])["p"], n)
+
+
+def _known_points(o: dict[str, Any], months: list[float]) -> int:
+    """Points of the fan within the option's trials' follow-up (all for no treatment)."""
+    if o.get("key") == "none":
+        return len(months)
+    from anagen.decision._assess_window import known_months
+
+    mk = known_months(o.get("follow_up_weeks"))
+    return sum(1 for m in months if m <= mk)
+
+
 def _money(lo: float | None, hi: float | None) -> str:
     if lo is None or hi is None:
         return "not computed"
@@ -93,6 +126,10 @@ def _fan(options: list[dict[str, Any]]) -> dict[str, Any]:
         col = _COLOURS[i % len(_COLOURS)]
         group = f"g{i}"
         visible = True if o["kind"] == "no treatment" or i < 3 else "legendonly"
+        k = _known_points(o, tr["months"])  # nothing past the trials' follow-up
+        if k == 0:
+            continue
+        tr = {key: list(tr[key])[:k] for key in ("months", "p10", "p50", "p90")}
         x = tr["months"]
         data.append(
             {
@@ -178,11 +215,17 @@ def assessment_view(d: dict[str, Any]) -> dict[str, Any]:
                 "name": o["name"],
                 "kind": o["kind"],
                 "verdict": o.get("verdict", ""),
-                "effect": {m: _iv((hz.get(m) or {}).get("effect_vs_none")) for m in _MONTHS},
-                "change": {m: _iv((hz.get(m) or {}).get("change_vs_today")) for m in _MONTHS},
-                "visible": {
-                    m: _share(hz[m]["p_visible"]["p"] if m in hz else None, n) for m in _MONTHS
-                },
+                "effect": {m: _shown(o, hz.get(m)) for m in _MONTHS},
+                "change": {m: _shown(o, hz.get(m), "change") for m in _MONTHS},
+                "visible": {m: _visible(o, hz.get(m), n) for m in _MONTHS},
+                "like_you": (
+                    "n/a"
+                    if o["key"] == "none"
+                    else "NO - EXTRAPOLATION: " + "; ".join(o["extrapolation"])
+                    if o.get("extrapolation")
+                    else "yes, or not stated in the sources"
+                ),
+                "standing": o.get("standing") or "-",
                 "durability": (o.get("durability") or {}).get("text", ""),
                 "cost": _money(cost.get("low"), cost.get("high")),
                 "cost_basis": cost.get("basis", ""),
