@@ -190,14 +190,18 @@ def plan_options(
         if sp.key in alternatives or sp.protocol is not None or sp.key in {c.key for c in cur}
     ]
     combos = []
+    now_key = "none"
     if cur:
         now = combination(cur, "What you use now: " + " + ".join(c.name for c in cur))
+        now_key = now.key if len(cur) > 1 else cur[0].key
         if len(cur) > 1:
             combos.append(now)
     if {"minoxidil_5", "finasteride_1mg"} <= set(alternatives):
-        combos.append(combination([by["minoxidil_5"], by["finasteride_1mg"]]))
+        pair = [by["minoxidil_5"], by["finasteride_1mg"]]
+        # for a person already on one of the two, the pair is the other added to it
+        adds = bool(cur) and {c.key for c in cur} < {p.key for p in pair}
+        combos.append(combination(pair, comparator=now_key if adds else "none"))
     if cur:
-        now_key = now.key if len(cur) > 1 else cur[0].key
         for sp in specs:
             if sp.protocol is not None:
                 combos.append(

@@ -154,7 +154,7 @@ def month_known(fu: FollowUp, month: int) -> bool:
 def unknown_text(fu: FollowUp) -> str:
     """What a withheld number reads."""
     if fu.weeks is None:
-        return "unknown: no trial follow-up of this option in anagen's sources"
+        return "unknown: no trial follow-up of this option in the cited sources"
     return f"unknown: no trial followed patients beyond {fu.weeks:g} weeks"
 
 

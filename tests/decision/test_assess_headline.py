@@ -1,0 +1,187 @@
+"""Issue 9, what the headline may say: the paired (common-random-number) headline rule and its
+seed stability, the minoxidil + finasteride calibration, options whose trials did not enrol
+people like this one (extrapolation) or did not follow patients that long (withheld), and
+add-ons compared with what the person uses now - in the answer and in every face."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from anagen.decision import assess_patient, render_report
+from anagen.decision._assess_combine import KAPPA, KAPPA_SE, combination_kappa
+from anagen.decision._assess_verdict import GROUPS, headlines, not_ranked_reason
+from anagen.decision._assess_window import follow_up, known_months, unknown_text
+from anagen.therapy import Patient
+
+FAST = {"n_draws": 8, "n_follicles": 3000, "n_scalps": 2}
+PATIENTS = sorted((Path(__file__).parents[2] / "docs" / "patients").glob("*.toml"))
+
+
+def _man(age: float, stage: str, **extra) -> Patient:
+    return Patient.from_dict(
+        {"patient": {"age": age, "sex": "M", "stage": stage, "years_since_onset": 6}, **extra}
+    )
+
+
+@pytest.fixture(scope="module")
+def old_man():
+    """68, Norwood VI: no trial of minoxidil, finasteride or laser enrolled men like him."""
+    return assess_patient(
+        _man(68, "VI"), protocols=["gentile2019_micrografts"], with_evidence=False,
+        with_maps=False, **FAST,
+    )  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def on_minoxidil():
+    return assess_patient(
+        _man(45, "III", treatments={"current": ["minoxidil_5"]}),
+        protocols=["gentile2019_micrografts"], with_evidence=False, with_maps=False, **FAST,
+    )  # fmt: skip
+
+
+def test_kappa_calibration_numbers():
+    # LI25: +9.22 (p = 0.04) over minoxidil alone; S22: +17.3 +/- 2.5 alone
+    assert KAPPA == pytest.approx(9.22 / 17.3)
+    assert KAPPA_SE == pytest.approx(0.2707, abs=1e-3)
+    k = combination_kappa(400)
+    assert k.min() >= 0 and k.max() <= 1
+    assert np.median(k) == pytest.approx(KAPPA, abs=0.05)
+    assert np.array_equal(combination_kappa(50), combination_kappa(50))  # no seed in it
+
+
+def test_combination_is_less_than_the_sum(on_minoxidil):
+    a = assess_patient(_man(30, "III-vertex"), protocols=(), with_evidence=False,
+                       with_maps=False, **FAST)  # fmt: skip
+    both = a.option("minoxidil_5+finasteride_1mg").at(12).effect_vs_none.median
+    mino = a.option("minoxidil_5").at(12).effect_vs_none.median
+    fin = a.option("finasteride_1mg").at(12).effect_vs_none.median
+    assert both < mino + fin - 2.0  # no longer the sum of the two
+    assert "calibrated on the combination trials" in a.option(
+        "minoxidil_5+finasteride_1mg"
+    ).certainty.note
+
+
+def test_follow_up_rules():
+    from anagen.decision._assess_plan import plan_options
+
+    specs = {s.key: s for s in plan_options([], ("minoxidil_5", "finasteride_1mg", "lllt"))}
+    assert follow_up(specs["lllt"], "M").weeks == 26 and known_months(26) == 6
+    assert known_months(48) == 12  # a 48-week visit is the trials' "one year"
+    assert follow_up(specs["finasteride_1mg"], "M").weeks == 192
+    assert follow_up(specs["minoxidil_5+finasteride_1mg"], "M").weeks == 52  # [HU15]
+    assert unknown_text(follow_up(specs["lllt"], "F")) == (
+        "unknown: no trial followed patients beyond 26 weeks"
+    )
+
+
+def test_beyond_follow_up_is_withheld_everywhere(old_man):
+    from anagen.web._assessment_view import assessment_view
+
+    laser = old_man.option("lllt")
+    assert laser.at(6).known and not laser.at(12).known and not laser.at(24).known
+    assert laser.shown(12) is None and laser.shown_chance(12) is None
+    text = "unknown: no trial followed patients beyond 26 weeks"
+    assert laser.effect_text(12) == text
+    assert "laser" not in " ".join(old_man.headline)
+    html = render_report(old_man, figures={})
+    assert text in html
+    view = assessment_view(old_man.to_dict())
+    row = next(o for o in view["options"] if o["key"] == "lllt")
+    assert row["effect"]["12m"] == text and row["visible"]["12m"]["count"] is None
+    assert row["effect"]["6m"] != text
+
+
+def test_out_of_population_is_flagged_and_never_headline(old_man):
+    from anagen.web._assessment_view import assessment_view
+
+    for key in ("minoxidil_5", "finasteride_1mg", "minoxidil_5+finasteride_1mg"):
+        o = old_man.option(key)
+        assert o.extrapolation and "age 68" in o.extrapolation[0]
+        assert not_ranked_reason(o).startswith("its trials did not enrol")
+        assert o.standing.startswith("not ranked") and key not in old_man.headline
+        assert "EXTRAPOLATION" in o.verdict
+    gentile = next(o for o in old_man.options if o.kind == "stem-cell")
+    assert any("stage VI is outside" in r for r in gentile.extrapolation)
+    assert old_man.headline == ()
+    assert any(line.startswith("EXTRAPOLATION") for line in old_man.verdict)
+    html = render_report(old_man, figures={})
+    assert "NO - EXTRAPOLATION: age 68" in html
+    view = assessment_view(old_man.to_dict())
+    row = next(o for o in view["options"] if o["key"] == "finasteride_1mg")
+    assert row["like_you"].startswith("NO - EXTRAPOLATION")
+
+
+def test_cli_shows_withheld_and_extrapolated(capsys, tmp_path):
+    from anagen.cli import main
+
+    p = tmp_path / "old.toml"
+    p.write_text('[patient]\nage = 68\nsex = "M"\nstage = "VI"\nyears_since_onset = 35\n')
+    args = ["--draws", "6", "--follicles", "3000", "--protocol", "kim2021_svf", "--workers", "1"]
+    assert main(["assess", str(p), *args]) == 0
+    out = " ".join(capsys.readouterr().out.split())
+    assert "EXTRAPOLATION" in out and "age 68 is outside" in out
+    assert main(["assess", "--example", *args]) == 0
+    out = " ".join(capsys.readouterr().out.split())
+    assert "Low-level laser therapy (unknown: no trial followed patients beyond 26 weeks)" in out
+
+
+def test_add_on_is_compared_with_what_you_use_now(on_minoxidil):
+    a = on_minoxidil
+    add = next(o for o in a.options if o.name.endswith("added to what you use now"))
+    assert add.is_add_on and add.comparator == "minoxidil_5"
+    assert add.comparator_name == "Topical minoxidil 5 %"
+    h = add.at(6)
+    assert h.added is not None and add.shown(6) == h.added
+    # the gain over minoxidil is smaller than the gain over no treatment by about minoxidil's
+    mino = a.option("minoxidil_5").at(6).effect_vs_none.median
+    assert h.added.median < h.effect_vs_none.median
+    assert abs(h.effect_vs_none.median - h.added.median - mino) < 6
+    # finasteride for a man on minoxidil is "added to what you use now" too
+    pair = a.option("minoxidil_5+finasteride_1mg")
+    assert pair.comparator == "minoxidil_5" and pair.at(12).added is not None
+    groups = dict(zip(GROUPS, headlines(a.options), strict=True))
+    assert set(groups["add-on"]) <= {o.key for o in a.options if o.is_add_on}
+    assert not set(groups["other"]) & {o.key for o in a.options if o.is_add_on}
+
+
+def test_named_options_are_similar_on_paired_differences(on_minoxidil):
+    for o in on_minoxidil.options:
+        if o.key in on_minoxidil.headline:
+            assert o.safe and not o.extrapolation and o.at(12).known
+            assert o.vs_leader is not None
+            assert o.vs_leader.high >= -o.visible_threshold or o.vs_leader.median == 0
+        elif o.vs_leader is not None:
+            assert o.vs_leader.high < -o.visible_threshold  # visibly below the leader
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("path", PATIENTS, ids=[p.stem for p in PATIENTS])
+def test_headline_is_the_same_for_seeds_0_to_9(path):
+    """Issue 9 item 5: the headline options (names and groups) do not change across seeds 0-9
+    for the four patients of docs/assessment.md. 20 draws (the CLI uses 60): every named or
+    dropped option is at least ~7 hairs per cm² away from the rule's cut at 60 draws and ~5 at
+    20 (measured for seeds 0-9, docs/assessment.md), so 20 draws keep the answer and cost a
+    third."""
+    from concurrent.futures import ProcessPoolExecutor
+
+    from anagen.decision import load_posterior
+
+    post = load_posterior()
+    seen = {}
+    with ProcessPoolExecutor(2) as ex:
+        for seed in range(10):
+            a = assess_patient(
+                path, seed=seed, n_draws=20, posterior=post, with_evidence=False,
+                with_maps=False, executor=ex,
+            )  # fmt: skip
+            seen[seed] = tuple(
+                (g, tuple(a.option(k).name for k in keys))
+                for g, keys in zip(GROUPS, headlines(a.options), strict=True)
+            )
+            assert a.headline == tuple(k for _, ks in zip(GROUPS, headlines(a.options),
+                                                          strict=True) for k in ks)  # fmt: skip
+    assert len(set(seen.values())) == 1, seen
