@@ -7,9 +7,11 @@ Screenshots go to ``test-artifacts/web/`` at the repository root.
 
 from __future__ import annotations
 
+import contextlib
 import socket
 import threading
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -53,9 +55,11 @@ def client(app):
     return TestClient(app)  # no context manager: the session fixture owns the job pool
 
 
-@pytest.fixture(scope="session")
-def live_server(app):
-    """Base URL of the app served by uvicorn on a free loopback port."""
+@contextlib.contextmanager
+def serve(app) -> Iterator[str]:
+    """Serve ``app`` with uvicorn in a thread on a free loopback port; yields the base URL.
+
+    Waits for uvicorn's own 'started' flag (with a deadline), so no request races the start."""
     import uvicorn
 
     port = _free_port()
@@ -64,14 +68,23 @@ def live_server(app):
     )
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
-    t_end = time.monotonic() + 30
+    t_end = time.monotonic() + 60
     while not server.started:
-        if time.monotonic() > t_end:
+        if time.monotonic() > t_end or not thread.is_alive():
             raise RuntimeError("uvicorn did not start")
         time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(timeout=10)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def live_server(app):
+    """Base URL of the app served by uvicorn on a free loopback port."""
+    with serve(app) as url:
+        yield url
 
 
 @pytest.fixture(scope="session")

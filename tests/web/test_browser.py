@@ -143,7 +143,12 @@ def test_assessment_flow(page, live_server):
     assert "Savin II-1" in card.inner_text() and "diffuse thinning" in card.inner_text()
     img = card.locator("img")
     assert "Savin stage II-1" in img.get_attribute("alt")
-    assert page.evaluate("e => e.complete && e.naturalWidth > 0", img.element_handle())
+    for _ in range(100):  # loaded with the page; polled, not assumed
+        if img.evaluate("e => e.complete && e.naturalWidth > 0"):
+            break
+        page.wait_for_timeout(100)
+    else:
+        pytest.fail("the stage picture did not load")
     card.click()
     assert page.is_checked("#st-F-II-1")
     # arrow keys move between the pictures of one sex (the hidden set is disabled)

@@ -3,35 +3,23 @@ with its forms — screenshots, axe-core (0 serious violations), no console erro
 
 from __future__ import annotations
 
-import threading
-import time
-
 import pytest
 
 from anagen.web import Settings, create_app
 from tests.conftest import PASSWORD
 from tests.registry._helpers import seed
-from tests.web.conftest import _free_port, shot
+from tests.web.conftest import serve, shot
 from tests.web.test_browser import _check
 
 
 @pytest.fixture
 def registry_server(registry_db):
-    import uvicorn
-
     app = create_app(Settings(db_url=registry_db.app_url, secure_cookies=False))
-    port = _free_port()
-    server = uvicorn.Server(
-        uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off")
-    )
-    t = threading.Thread(target=server.run, daemon=True)
-    t.start()
-    while not server.started:
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    t.join(timeout=10)
-    app.state.jobs.shutdown()
+    try:
+        with serve(app) as url:
+            yield url
+    finally:
+        app.state.jobs.shutdown()
 
 
 @pytest.mark.parametrize("registry_db", ["sqlite"], indirect=True)

@@ -356,7 +356,7 @@ def api_add_adverse_event(request: Request, ref: Ref, p: Target, body: AdverseEv
 async def api_import(
     request: Request,
     actor: Writer,
-    kind: Annotated[str, Form(description="patients or visits")],
+    kind: Annotated[str, Form(description="one of " + ", ".join(IMPORT_KINDS))],
     file: Annotated[UploadFile, File(description="a UTF-8 CSV (registry columns)")],
 ) -> Any:
     import tempfile
