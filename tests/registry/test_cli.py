@@ -84,11 +84,17 @@ def test_walkthrough(cli, tmp_path):
         "5",
         "--follicles",
         "2000",
+        "--months",
+        "3,9,12",
         "--json",
     )
     assert code == 0, err
     tr = json.loads(out)
-    assert [p["month"] for p in tr["predictions"]] == [6, 12, 24]
+    # finasteride trials followed men for 48 weeks (11.0 months): month 12 is frozen as unknown
+    assert [p["month"] for p in tr["predictions"]] == [3, 9]
+    assert [p["month"] for p in tr["unknown_predictions"]] == [12]
+    assert "unknown beyond week 48" in tr["unknown_predictions"][0]["reason"]
+    assert tr["unknown_predictions"][0]["change_median"] is None
     code, out, err = cli(
         "ae",
         "add",
@@ -107,9 +113,10 @@ def test_walkthrough(cli, tmp_path):
         str(tr["id"]),
     )
     assert code == 0, err
-    code, out, _ = cli("patient", "show", "P100")
+    code, out, _ = cli("patient", "show", "P100", "--json")
     d = json.loads(out)
     assert d["visits"][0]["terminal_density_per_cm2"] == 110.0
+    assert d["observed_vs_predicted"]["treatments"][0]["planned_months"] == [3, 9, 12]
     assert d["adverse_events"][0]["causality"] == "possible"
     code, out, _ = cli("verify", "--json")
     assert code == 0 and json.loads(out)["ok"] is True
@@ -297,7 +304,7 @@ def test_cross_clinic_through_every_cli_path(cli, tmp_path):
     code, out, _ = cli("export", "--to", str(tmp_path / "south"), "--json")
     assert code == 0 and json.loads(out)["result"]["patients"] == 0
     assert cli("login", "--clinic", "north", "--user", "carl")[0] == 0
-    code, out, _ = cli("patient", "show", "P100")
+    code, out, _ = cli("patient", "show", "P100", "--json")
     d = json.loads(out)
     assert d["version"] == 1 and len(d["visits"]) == 1 and d["adverse_events"] == []
     assert d["treatments"][0]["sessions_given"] == 0

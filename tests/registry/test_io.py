@@ -211,7 +211,14 @@ def test_report_numbers_and_html(loaded, tmp_path):
     assert txt.startswith(("0 of 1", "1 of 1"))  # the count, not "0 %" or "100 %"
     path = write_report(o, tmp_path / "r.html")
     html = path.read_text()
-    assert html.count("data:image/png;base64,") == 3 and "SYNTHETIC" not in html
+    # calibration, coverage, effectiveness, and the per-patient panel of N001
+    assert html.count("data:image/png;base64,") == 4 and "SYNTHETIC" not in html
+    assert [po.pseudonym for po in o.featured] == ["N001"]
+    row = o.to_dict()["per_patient"][0]
+    assert (row["patient"], row["answered"], row["inside"]) == ("N001", 1, int(p.covered))
+    # months 12 and 24 are past the minoxidil trials' 48 weeks: frozen as unknown, not paired
+    assert o.unknown == {"minoxidil_5": 2}
+    assert "they are not in the numbers above" in html
     json.dumps(o.to_dict(), allow_nan=True)
 
 

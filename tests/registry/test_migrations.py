@@ -15,12 +15,14 @@ def _tables(reg: Registry) -> set[str]:
 
 def test_up_down_up(registry_db):
     reg = registry_db.owner()
-    assert current_revision(reg) == head_revision() == "0003"
+    assert current_revision(reg) == head_revision() == "0004"
     assert _tables(reg) == set(Base.metadata.tables)
     if reg.is_postgres:
         with reg.engine.connect() as c:
             pol = c.execute(text("SELECT count(*) FROM pg_policies")).scalar()
         assert pol == 4 * 7 + 2 + 1  # 7 tables x 4 + audit (2) + clinics (1)
+    downgrade(reg, "0003")
+    assert current_revision(reg) == "0003"
     downgrade(reg, "0002")
     assert current_revision(reg) == "0002"
     downgrade(reg, "0001")
@@ -32,7 +34,7 @@ def test_up_down_up(registry_db):
     assert current_revision(reg) is None
     assert _tables(reg) == set()
     upgrade(reg)
-    assert current_revision(reg) == "0003"
+    assert current_revision(reg) == "0004"
     assert _tables(reg) == set(Base.metadata.tables)
 
 
@@ -67,3 +69,21 @@ def test_model_constants_match_the_model():
     assert m.ZONE_NAMES == tuple(ZONE_NAMES)
     assert m.MEN_STAGES == tuple(MEN_STAGES)
     assert set().union(*(m.SCALES[k] for k in ("ludwig", "savin", "sinclair"))) == set(WOMEN_STAGES)
+
+
+def test_downgrade_refuses_unknown_predictions(registry_db):
+    """Revision 0003 cannot hold an 'unknown' prediction: downgrading says so and changes
+    nothing (rather than deleting frozen predictions behind the audit trail's back)."""
+    import pytest
+
+    from anagen.registry import service as svc
+    from tests.registry._helpers import seed
+
+    reg = registry_db.app()
+    seed(reg, registry_db.login("carl"))  # minoxidil at 6, 12, 24: 12 and 24 are unknown
+    owner = registry_db.owner()
+    with pytest.raises(RuntimeError, match="2 frozen predictions say 'unknown'"):
+        downgrade(owner, "0003")
+    assert current_revision(owner) == "0004"
+    with owner.session(None) as s:
+        assert all(r.ok for r in svc.verify_audit(s, None))

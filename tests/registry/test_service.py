@@ -109,9 +109,18 @@ def test_treatment_freezes_prediction(north):
             .order_by(m.Prediction.month)
         ).all()
         assert [p.month for p in preds] == [6, 12, 24]
+        # the minoxidil and placebo trials followed patients for 48 weeks (11.0 months): month 6
+        # has numbers, 12 and 24 are frozen as unknown with the reason
+        six, *later = preds
+        assert six.change_low <= six.change_median <= six.change_high
+        assert six.untreated_low <= six.untreated_median <= six.untreated_high
+        assert six.settings["fan"]["months"] == [float(k) for k in range(12)]
+        for p in later:
+            assert p.change_median is p.change_low is p.change_high is None
+            assert p.untreated_median is None
+            assert p.settings["unknown_reason"].startswith("unknown beyond week 48")
+            assert p.settings["model_extrapolation"]["change"]["median"] is not None
         for p in preds:
-            assert p.change_low <= p.change_median <= p.change_high
-            assert p.untreated_low <= p.untreated_median <= p.untreated_high
             assert p.seed == 0 and p.model_version
             assert p.settings["option_key"] == "minoxidil_5"
         # the same inputs give the same frozen numbers (seeded)
@@ -127,10 +136,54 @@ def test_treatment_freezes_prediction(north):
         assert again.id != ids["patient"]
 
 
+def test_predictions_at_any_planned_month(north):
+    """Arbitrary planned months get their own frozen numbers (the fan's values there)."""
+    reg, a = north
+    seed(reg, a, treat=False)
+    with reg.session(a) as s:
+        t = svc.add_treatment(s, a, treatment_in(planned_months=[11, 2, 7, 2]))
+        preds = s.scalars(
+            select(m.Prediction)
+            .where(m.Prediction.treatment_id == t.id)
+            .order_by(m.Prediction.month)
+        ).all()
+        assert t.planned_months == [2, 7, 11]
+        assert [p.month for p in preds] == [2, 7, 11]
+        fan = preds[0].settings["fan"]
+        for p in preds:
+            k = fan["months"].index(float(p.month))
+            assert (p.change_median, p.change_low, p.change_high) == (
+                fan["median"][k],
+                fan["low"][k],
+                fan["high"][k],
+            )
+        # an option with no trial follow-up in the evidence is unknown at every month
+        svc.add_patient(s, a, patient_in("P009"))
+        svc.add_visit(s, a, baseline_in("P009"))
+        t2 = svc.add_treatment(s, a, treatment_in("P009", "lllt", planned_months=[3]))
+        d = svc.patient_detail(s, a, "P009")
+        tr = next(x for x in d["treatments"] if x["id"] == t2.id)
+        assert tr["predictions"] == []
+        assert "no trial of" in tr["unknown_predictions"][0]["reason"]
+
+
+def test_unknown_prediction_needs_all_or_none(north):
+    """The database refuses a half-empty prediction (CHECK), on both databases."""
+    reg, a = north
+    ids = seed(reg, a)
+    with pytest.raises(InputError, match="refused by the database"), reg.session(a) as s:
+        p = s.scalars(select(m.Prediction).where(m.Prediction.month == 6)).one()
+        p.change_low = None
+        svc._flush(s)
+    assert ids
+
+
 BAD_TREATMENTS = [
     ({"option": "snake_oil"}, "treatments.option"),
     ({"start_date": D(2024, 1, 1)}, "treatments.start_date"),  # before baseline
-    ({"planned_months": [7]}, "planned_months"),
+    ({"planned_months": [0]}, "treatments.planned_months"),
+    ({"planned_months": [49]}, "treatments.planned_months"),
+    ({"planned_months": []}, "treatments.planned_months"),
     ({"sessions_planned": 500}, "treatments.sessions_planned"),
     ({"cells_per_session": -5.0}, "treatments.cells_per_session"),
     ({"n_draws": 1}, "--draws"),

@@ -66,6 +66,9 @@ _FILE_ARG = typer.Argument(..., help="File.")
 _TO_OPT = typer.Option(..., "--to", help="New folder (csv, omop) or .csv file (evidence).")
 _OUT_ARG = typer.Argument(..., help="HTML file to write.")
 _DEMO_REPORT_OPT = typer.Option(Path("registry-demo-report.html"), help="Report to write.")
+_HTML_OPT = typer.Option(
+    None, "--html", help="Also write the observed-vs-predicted page (plot) to this .html file."
+)
 _SET_OPT = typer.Option(..., "--set", help="FIELD=VALUE; repeatable.")
 _PROTOCOL_OPT = typer.Option(
     None,
@@ -382,14 +385,40 @@ def patient_add(
 
 @patient_app.command("show")
 @_guard
-def patient_show(ref: str, db: str | None = DbOpt, token: str | None = TokenOpt) -> None:
-    """A patient with visits, treatments, frozen predictions and adverse events (JSON)."""
+def patient_show(
+    ref: str = typer.Argument(..., help="Pseudonym, or #ID."),
+    html_out: Path | None = _HTML_OPT,
+    db: str | None = DbOpt,
+    token: str | None = TokenOpt,
+    as_json: bool = JsonOpt,
+) -> None:
+    """One patient: each visit against the prediction frozen at treatment time (median, 80 %
+    interval, untreated course; inside or not). --json: the whole record with that view."""
+    from anagen.cli._common import check_output_path
     from anagen.registry import service as svc
+    from anagen.registry._patient_view import patient_outcomes
 
+    if html_out is not None:
+        check_output_path(html_out)
+        if html_out.suffix.lower() != ".html":
+            raise InputError(field="--html", allowed="a file ending in .html", got=html_out.suffix)
     reg = _registry(db)
     a = _actor(reg, token)
     with reg.session(a) as s:
-        emit_json(svc.patient_detail(s, a, ref))
+        detail = svc.patient_detail(s, a, ref)
+        po = patient_outcomes(s, a, ref)
+    if html_out is not None:
+        from anagen.registry._patient_report import write_patient_report
+
+        write_patient_report(po, html_out)
+    if as_json:
+        detail["observed_vs_predicted"] = po.to_dict()
+        if html_out is not None:
+            detail["html"] = str(html_out)
+        emit_json(detail)
+        return
+    text = po.text() + (f"\npage: {html_out}" if html_out is not None else "")
+    console.print(text, highlight=False, markup=False, soft_wrap=True)
 
 
 @patient_app.command("list")
@@ -524,7 +553,11 @@ def treatment_add(
     sessions: int = typer.Option(0, help="Sessions planned."),
     cells: float | None = typer.Option(None, help="Cells injected per session (actual)."),
     lot: str | None = typer.Option(None, help="Product lot."),
-    months: str = typer.Option("6,12,24", help="Planned follow-up months (among 6, 12, 24)."),
+    months: str = typer.Option(
+        "6,12,24",
+        help="Planned follow-up visits, months after the start (1-48, comma-separated). A month "
+        "past the longest follow-up of the option's trials is frozen as 'unknown'.",
+    ),
     seed: int = typer.Option(0, help="Seed of the frozen prediction."),
     draws: int = typer.Option(20, help="Parameter draws of the prediction."),
     follicles: int = typer.Option(4000, help="Simulated follicles of the prediction."),
@@ -579,16 +612,17 @@ def treatment_add(
         markup=False,
         soft_wrap=True,
     )
-    for p in tr["predictions"]:
-        console.print(
-            f"  month {p['month']:>2}: predicted change {p['change_median']:+.1f} hairs/cm2 "
-            f"(80% interval {p['change_low']:+.1f} to {p['change_high']:+.1f}); untreated "
-            f"{p['untreated_median']:+.1f}  [frozen, anagen {p['model_version']}, seed "
-            f"{p['seed']}]",
-            highlight=False,
-            markup=False,
-            soft_wrap=True,
-        )
+    for p in sorted(tr["predictions"] + tr["unknown_predictions"], key=lambda x: x["month"]):
+        if p["change_median"] is None:
+            line = f"  month {p['month']:>2}: {p['reason']}"
+        else:
+            unt = "unknown" if p["untreated_median"] is None else f"{p['untreated_median']:+.1f}"
+            line = (
+                f"  month {p['month']:>2}: predicted change {p['change_median']:+.1f} hairs/cm2 "
+                f"(80% interval {p['change_low']:+.1f} to {p['change_high']:+.1f}); untreated "
+                f"{unt}  [frozen, anagen {p['model_version']}, seed {p['seed']}]"
+            )
+        console.print(line, highlight=False, markup=False, soft_wrap=True)
 
 
 @treatment_app.command("session")

@@ -25,6 +25,9 @@ _Z90 = 1.2815515655446004  # standard normal 90th percentile
 _PROFILES = (("M", "III", 34, 4), ("M", "IV", 45, 8), ("M", "V", 56, 15), ("F", "II", 41, 6))
 #: options given in the synthetic clinic; "none" makes the untreated comparator group
 _OPTIONS = ("gentile2019_micrografts", "kim2021_svf", "minoxidil_5", "none")
+#: planned visits (months): 11 is the last whole month inside the 48-week minoxidil and placebo
+#: trials; 24 lies past every option's trials, so its predictions say "unknown"
+DEMO_MONTHS = (3, 6, 11, 24)
 
 
 def _split_normal(rng: np.random.Generator, med: float, lo: float, hi: float) -> float:
@@ -93,7 +96,7 @@ def build_demo(
             p = svc.add_patient(s, actor, pin)
             mp = to_model_patient(p, start, None)
             protocol = None if option in ("minoxidil_5", "none") else option
-            rows = predict(mp, option, protocol, (6, 12, 24), settings, "vertex")
+            rows = predict(mp, option, protocol, DEMO_MONTHS, settings, "vertex")
             b = rows[0]["settings"]["baseline_model"]
             baseline = max(1.0, _split_normal(rng, b["median"], b["low"], b["high"]))
             svc.add_visit(
@@ -115,6 +118,7 @@ def build_demo(
                     option=option,
                     start_date=start,
                     sessions_planned=0 if protocol is None else 1,
+                    planned_months=list(DEMO_MONTHS),
                     seed=seed,
                     n_draws=n_draws,
                     n_follicles=2000,
@@ -129,7 +133,17 @@ def build_demo(
                 )
                 if d > today:
                     continue
-                change = _split_normal(rng, r["change_median"], r["change_low"], r["change_high"])
+                # past the trials' follow-up the synthetic outcome follows the model's
+                # extrapolation (stored with the unknown prediction, never shown as one)
+                c = (
+                    r
+                    if r["change_median"] is not None
+                    else {
+                        f"change_{q}": v
+                        for q, v in r["settings"]["model_extrapolation"]["change"].items()
+                    }
+                )
+                change = _split_normal(rng, c["change_median"], c["change_low"], c["change_high"])
                 svc.add_visit(
                     s,
                     actor,

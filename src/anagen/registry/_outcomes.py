@@ -31,10 +31,20 @@ from sqlalchemy.orm import Session
 
 from anagen.registry import models as m
 
-__all__ = ["WINDOW_DAYS", "ClinicOutcomes", "Pair", "clinic_outcomes"]
+__all__ = ["FEATURED", "WINDOW_DAYS", "ClinicOutcomes", "Pair", "clinic_outcomes"]
 
 WINDOW_DAYS = 45
+FEATURED = 12
 _DAYS_PER_MONTH = 365.25 / 12
+
+
+def answering_visit(visits: list[Any], start: Any, month: int) -> Any | None:
+    """The visit (``v[0]`` its date) closest to ``start + month``, if within WINDOW_DAYS."""
+    target = start.toordinal() + month * _DAYS_PER_MONTH
+    best = min(visits, key=lambda v: abs(v[0].toordinal() - target), default=None)
+    if best is None or abs(best[0].toordinal() - target) > WINDOW_DAYS:
+        return None
+    return best
 
 
 @dataclass(frozen=True)
@@ -49,7 +59,7 @@ class Pair:
     median: float
     low: float
     high: float
-    untreated: float
+    untreated: float | None  # None: past the placebo arms' follow-up (unknown)
 
     @property
     def covered(self) -> bool:
@@ -129,6 +139,10 @@ class ClinicOutcomes:
     comparators: list[tuple[str, int, float]]  # (patient, month, observed change), option none
     counts: dict[str, int]
     adverse_events: dict[str, int]
+    #: up to :data:`FEATURED` per-patient views drawn in the report (most visits outside first)
+    featured: list[Any] = field(default_factory=list)
+    #: frozen predictions that say unknown (past the evidence's follow-up), by option
+    unknown: dict[str, int] = field(default_factory=dict)
     coverage: Interval95 = field(init=False)
     mean_error: Interval95 = field(init=False)
     slope: float = field(init=False)
@@ -162,12 +176,30 @@ class ClinicOutcomes:
                     "predicted_median_mean": float(np.mean([p.median for p in ps])),
                     "coverage_80": wilson(sum(p.covered for p in ps), len(ps)),
                     "mean_error": mean_ci(obs - np.array([p.median for p in ps])),
-                    "vs_model_untreated": mean_ci(obs - np.array([p.untreated for p in ps])),
+                    "vs_model_untreated": mean_ci(
+                        np.array([p.observed - p.untreated for p in ps if p.untreated is not None])
+                    ),
                     "vs_clinic_untreated": welch(obs, comp) if opt != "none" else None,
                     "n_comparators": len(comp),
                 }
             )
         return out
+
+    def per_patient(self) -> list[dict[str, Any]]:
+        """Per patient and treatment: planned months answered, how many inside; most outside
+        first (then by pseudonym)."""
+        acc: dict[tuple[str, int], dict[str, Any]] = {}
+        for p in self.pairs:
+            r = acc.setdefault(
+                (p.patient, p.treatment_id),
+                {"patient": p.patient, "treatment_id": p.treatment_id, "option": p.option,
+                 "answered": 0, "inside": 0, "last_month": 0, "last_error": 0.0},
+            )  # fmt: skip
+            r["answered"] += 1
+            r["inside"] += int(p.covered)
+            if p.month >= r["last_month"]:
+                r["last_month"], r["last_error"] = p.month, p.observed - p.median
+        return sorted(acc.values(), key=lambda r: (r["inside"] - r["answered"], r["patient"]))
 
     def to_dict(self) -> dict[str, Any]:
         def iv(x: Interval95 | None) -> Any:
@@ -190,6 +222,8 @@ class ClinicOutcomes:
             "calibration_intercept": self.intercept,
             "counts": self.counts,
             "adverse_events": self.adverse_events,
+            "unknown_predictions": self.unknown,
+            "per_patient": self.per_patient(),
             "by_option": [
                 {k: (iv(v) if isinstance(v, Interval95) else v) for k, v in r.items()}
                 for r in self.by_option()
@@ -197,8 +231,9 @@ class ClinicOutcomes:
         }
 
 
-def clinic_outcomes(session: Session, actor: Any) -> ClinicOutcomes:
-    """Pair every frozen prediction of the actor's clinic with its observation."""
+def clinic_outcomes(session: Session, actor: Any, *, featured: bool = True) -> ClinicOutcomes:
+    """Pair every frozen prediction of the actor's clinic with its observation (``featured``:
+    also load the per-patient views the report draws)."""
     clinic = session.get(m.Clinic, actor.clinic_id)
     pseud = dict(session.execute(select(m.Patient.id, m.Patient.pseudonym)).all())
     visits: dict[int, list[tuple[Any, str, float | None]]] = {}
@@ -209,6 +244,7 @@ def clinic_outcomes(session: Session, actor: Any) -> ClinicOutcomes:
     ):
         visits.setdefault(pid, []).append((d, kind, te))
     preds: dict[int, list[Any]] = {}
+    unknown_tids: list[int] = []
     for row in session.execute(
         select(
             m.Prediction.treatment_id,
@@ -219,9 +255,13 @@ def clinic_outcomes(session: Session, actor: Any) -> ClinicOutcomes:
             m.Prediction.untreated_median,
         )
     ):
+        if row[2] is None:  # unknown: past the evidence's follow-up, nothing to check
+            unknown_tids.append(row[0])
+            continue
         preds.setdefault(row[0], []).append(row[1:])
     pairs: list[Pair] = []
     comparators: list[tuple[str, int, float]] = []
+    option_of: dict[int, str] = {}
     for tid, pid, option, start, months in session.execute(
         select(
             m.Treatment.id,
@@ -231,6 +271,7 @@ def clinic_outcomes(session: Session, actor: Any) -> ClinicOutcomes:
             m.Treatment.planned_months,
         )
     ):
+        option_of[tid] = option
         vs = visits.get(pid, [])
         base = next((v for v in vs if v[1] == "baseline"), None)
         if base is None or base[2] is None:
@@ -238,9 +279,8 @@ def clinic_outcomes(session: Session, actor: Any) -> ClinicOutcomes:
         fups = [v for v in vs if v[1] == "follow-up" and v[2] is not None]
         by_month = {p[0]: p for p in preds.get(tid, [])}
         for mth in months or []:
-            target = start.toordinal() + mth * _DAYS_PER_MONTH
-            best = min(fups, key=lambda v: abs(v[0].toordinal() - target), default=None)
-            if best is None or abs(best[0].toordinal() - target) > WINDOW_DAYS:
+            best = answering_visit(fups, start, mth)
+            if best is None:
                 continue
             obs = float(best[2]) - float(base[2])
             if option == "none":
@@ -255,11 +295,22 @@ def clinic_outcomes(session: Session, actor: Any) -> ClinicOutcomes:
         ae[sev] = ae.get(sev, 0) + 1
         if serious:
             ae["serious"] = ae.get("serious", 0) + 1
-    return ClinicOutcomes(
+    unknown: dict[str, int] = {}
+    for tid in unknown_tids:
+        unknown[option_of.get(tid, "?")] = unknown.get(option_of.get(tid, "?"), 0) + 1
+    out = ClinicOutcomes(
         clinic.name if clinic else "?",
         bool(clinic and clinic.synthetic),
         pairs,
         comparators,
         counts(session, actor),
         ae,
+        unknown=unknown,
     )
+    if featured:
+        from anagen.registry._patient_view import patient_outcomes
+
+        pid_of = {v: k for k, v in pseud.items()}
+        names = list(dict.fromkeys(r["patient"] for r in out.per_patient()))[:FEATURED]
+        out.featured = [patient_outcomes(session, actor, pid_of[n]) for n in names]
+    return out

@@ -420,7 +420,10 @@ class AdverseEvent(Base):
 
 
 class Prediction(Base):
-    """anagen's prediction for a treatment at one planned visit, frozen when it was recorded."""
+    """anagen's prediction for a treatment at one planned visit, frozen when it was recorded.
+
+    Past the longest follow-up of the evidence the numbers are empty: the prediction is
+    "unknown" there (the reason is in ``settings``)."""
 
     __tablename__ = "predictions"
     id: Mapped[int] = _id()
@@ -431,31 +434,55 @@ class Prediction(Base):
     month: Mapped[int] = field(
         Integer, "planned visit, months after start", unit="months", lo=1, hi=48, integer=True
     )
-    change_median: Mapped[float] = field(
+    change_median: Mapped[float | None] = field(
         Float,
-        "predicted change of terminal density vs baseline, median",
+        "predicted change of terminal density vs baseline, median; empty = unknown (the month "
+        "is past the longest follow-up of the option's trials: settings.unknown_reason)",
         unit="hairs/cm2",
         lo=-1000,
         hi=1000,
+        nullable=True,
     )
-    change_low: Mapped[float] = field(
-        Float, "10th percentile of the predicted change", unit="hairs/cm2", lo=-1000, hi=1000
-    )
-    change_high: Mapped[float] = field(
-        Float, "90th percentile of the predicted change", unit="hairs/cm2", lo=-1000, hi=1000
-    )
-    untreated_median: Mapped[float] = field(
+    change_low: Mapped[float | None] = field(
         Float,
-        "the model's untreated change at the same month, median",
+        "10th percentile of the predicted change (empty = unknown)",
         unit="hairs/cm2",
         lo=-1000,
         hi=1000,
+        nullable=True,
     )
-    untreated_low: Mapped[float] = field(
-        Float, "10th percentile, untreated", unit="hairs/cm2", lo=-1000, hi=1000
+    change_high: Mapped[float | None] = field(
+        Float,
+        "90th percentile of the predicted change (empty = unknown)",
+        unit="hairs/cm2",
+        lo=-1000,
+        hi=1000,
+        nullable=True,
     )
-    untreated_high: Mapped[float] = field(
-        Float, "90th percentile, untreated", unit="hairs/cm2", lo=-1000, hi=1000
+    untreated_median: Mapped[float | None] = field(
+        Float,
+        "the model's untreated change at the same month, median; empty = unknown (past the "
+        "follow-up of the placebo arms: settings.untreated_unknown_reason)",
+        unit="hairs/cm2",
+        lo=-1000,
+        hi=1000,
+        nullable=True,
+    )
+    untreated_low: Mapped[float | None] = field(
+        Float,
+        "10th percentile, untreated (empty = unknown)",
+        unit="hairs/cm2",
+        lo=-1000,
+        hi=1000,
+        nullable=True,
+    )
+    untreated_high: Mapped[float | None] = field(
+        Float,
+        "90th percentile, untreated (empty = unknown)",
+        unit="hairs/cm2",
+        lo=-1000,
+        hi=1000,
+        nullable=True,
     )
     model_version: Mapped[str] = field(String(40), "anagen version that computed it", max_len=40)
     parameter_source: Mapped[str] = field(String(200), "prior or calibrated posterior", max_len=200)
@@ -473,6 +500,17 @@ class Prediction(Base):
         CheckConstraint(
             "untreated_low <= untreated_median AND untreated_median <= untreated_high",
             name="untreated_ordered",
+        ),
+        CheckConstraint(
+            "(change_median IS NULL AND change_low IS NULL AND change_high IS NULL) OR "
+            "(change_median IS NOT NULL AND change_low IS NOT NULL AND change_high IS NOT NULL)",
+            name="change_all_or_none",
+        ),
+        CheckConstraint(
+            "(untreated_median IS NULL AND untreated_low IS NULL AND untreated_high IS NULL) OR "
+            "(untreated_median IS NOT NULL AND untreated_low IS NOT NULL "
+            "AND untreated_high IS NOT NULL)",
+            name="untreated_all_or_none",
         ),
         UniqueConstraint("treatment_id", "month"),
     )

@@ -31,6 +31,7 @@ from anagen.registry._prediction import (
     ALTERNATIVES,
     PLANNED_MONTHS,
     PredictionSettings,
+    check_months,
     predict,
     to_model_patient,
 )
@@ -466,7 +467,8 @@ def _option_protocol(t: TreatmentIn) -> tuple[str, str | None]:
 
 
 def add_treatment(session: Session, actor: Actor, t: TreatmentIn) -> m.Treatment:
-    """Record a treatment and freeze anagen's prediction for it at each planned month."""
+    """Record a treatment and freeze anagen's prediction for it at each planned month (1-48;
+    a month past the longest follow-up of the option's trials is frozen as *unknown*)."""
     import tempfile
     from pathlib import Path
 
@@ -493,9 +495,7 @@ def add_treatment(session: Session, actor: Actor, t: TreatmentIn) -> m.Treatment
             allowed="within a year from today",
             got=t.start_date.isoformat(),
         )
-    months = tuple(sorted(set(t.planned_months)))
-    if not months:
-        raise InputError(field="treatments.planned_months", allowed="at least one month")
+    months = check_months(t.planned_months)
     settings = PredictionSettings(t.n_draws, t.n_follicles, 2, t.seed)
     rows: list[dict] = []
     if t.predict:
@@ -507,11 +507,6 @@ def add_treatment(session: Session, actor: Actor, t: TreatmentIn) -> m.Treatment
                 rows = predict(mp, option, str(f), months, settings, base.target_area)
         else:
             rows = predict(mp, option, protocol, months, settings, base.target_area)
-    elif any(mth not in PLANNED_MONTHS for mth in months):
-        raise InputError(
-            field="treatments.planned_months",
-            allowed="among " + ", ".join(map(str, PLANNED_MONTHS)),
-        )
     row = m.Treatment(
         clinic_id=actor.clinic_id,
         patient_id=p.id,
@@ -641,8 +636,24 @@ def patient_detail(session: Session, actor: Actor, ref: int | str) -> dict[str, 
             .where(m.Prediction.treatment_id == t.id)
             .order_by(m.Prediction.month)
         ).all()
+        # "predictions": months with every number (the shape the web pages read);
+        # "unknown_predictions": planned months past the follow-up of the option's trials (or
+        # of the placebo arms, for the untreated numbers), with what is known and why not
+        full = [x for x in preds if x.change_median is not None and x.untreated_median is not None]
         d["predictions"] = [
-            {k: v for k, v in row_values(x).items() if k != "settings"} for x in preds
+            {k: v for k, v in row_values(x).items() if k != "settings"} for x in full
+        ]
+        d["unknown_predictions"] = [
+            {k: v for k, v in row_values(x).items() if k != "settings"}
+            | {
+                "reason": "; ".join(
+                    (x.settings or {}).get(k, "")
+                    for k in ("unknown_reason", "untreated_unknown_reason")
+                    if (x.settings or {}).get(k)
+                )
+            }
+            for x in preds
+            if x not in full
         ]
         out["treatments"].append(d)
     out["adverse_events"] = [
