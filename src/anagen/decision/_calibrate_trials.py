@@ -710,4 +710,10 @@ def curated_trials() -> tuple[VirtualTrial, ...]:
                 notes="laser comb in women (Cochrane CD007628); follow-up not reported: 26 wk default",
             )
         )
+    # OBSERVATIONAL clinic-registry rows among the user's evidence (selection 'all' or 'user';
+    # anagen registry export --format evidence, then anagen evidence add): labelled, one study
+    # per clinic export. See anagen.registry._calibration_source.
+    from anagen.registry._calibration_source import registry_trials
+
+    trials.extend(registry_trials()[0])
     return tuple(trials)

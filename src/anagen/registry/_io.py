@@ -416,9 +416,10 @@ def _stats(x: list[float]) -> tuple[float, float | None]:
 
 def export_evidence(session: Session, actor: Any, path: str | Path) -> dict[str, Any]:
     """The clinic's outcomes as study rows in the ``studies.csv`` schema (``SCHEMA.md``),
-    marked OBSERVATIONAL: one row per cell protocol and planned month, patients who consented
-    to evidence sharing only; ``single-arm`` unless the clinic has at least two untreated
+    marked OBSERVATIONAL: one row per cell protocol and planned month with at least two
+    patients who consented to evidence sharing (only they are counted); ``single-arm`` unless the clinic has at least two untreated
     comparators (option ``none``) at that month (then ``parallel`` vs ``untreated``)."""
+    from anagen.registry._calibration_source import OBSERVATIONAL_DESIGN, stages_text
     from anagen.registry._outcomes import WINDOW_DAYS
 
     path = Path(path)
@@ -432,7 +433,7 @@ def export_evidence(session: Session, actor: Any, path: str | Path) -> dict[str,
     for v in session.scalars(select(m.Visit).order_by(m.Visit.visit_date)):
         if v.patient_id in consent and v.terminal_density_per_cm2 is not None:
             visits.setdefault(v.patient_id, []).append(v)
-    groups: dict[tuple[str, int], list[tuple[float, float, Any]]] = {}
+    groups: dict[tuple[str, int], list[tuple[Any, ...]]] = {}
     for t in session.scalars(select(m.Treatment)):
         vs = visits.get(t.patient_id, [])
         base = next((v for v in vs if v.kind == "baseline"), None)
@@ -448,17 +449,25 @@ def export_evidence(session: Session, actor: Any, path: str | Path) -> dict[str,
             if fu is None or abs(fu.visit_date.toordinal() - target) > WINDOW_DAYS:
                 continue
             groups.setdefault((t.option, mth), []).append(
-                (base.terminal_density_per_cm2, fu.terminal_density_per_cm2, consent[t.patient_id])
+                (
+                    base.terminal_density_per_cm2,
+                    fu.terminal_density_per_cm2,
+                    consent[t.patient_id],
+                    t.start_date.year - consent[t.patient_id].birth_year,
+                )
             )
     header = _studies_header()
     today = dt.datetime.now(dt.UTC).date()
-    rows, skipped = [], []
+    rows, skipped, too_few = [], [], []
     for (option, mth), obs in sorted(groups.items()):
         if option == "none":
             continue
         pg = _product_group(option, None)
         if pg is None:
             skipped.append(option)
+            continue
+        if len(obs) < 2:  # no SD of the changes: no usable effect size (and n >= 2 in studies)
+            too_few.append(f"{option} month {mth}: {len(obs)} consented patient")
             continue
         b, f = [o[0] for o in obs], [o[1] for o in obs]
         ch = [y - x for x, y in obs_pairs(obs)]
@@ -473,10 +482,15 @@ def export_evidence(session: Session, actor: Any, path: str | Path) -> dict[str,
                 "study_id": f"Registry{clinic.code.replace('-', '')}{today.year}",
                 "year": today.year,
                 "doi_or_pmid": "none: unpublished clinic registry export (anagen registry)",
-                "design": f"OBSERVATIONAL clinic registry ({clinic.name}); not randomised",
+                "design": f"{OBSERVATIONAL_DESIGN} ({clinic.name}); not randomised",
                 "product": pg[1],
                 "sex": f"{sum(o[2].sex == 'M' for o in obs)} M / {sum(o[2].sex == 'F' for o in obs)} F",
                 "n_treated": len(obs),
+                "age_mean": round(sum(o[3] for o in obs) / len(obs), 1),
+                # machine-readable (anagen.registry._calibration_source reads it back)
+                "baseline_severity": stages_text(
+                    [(o[2].sex, o[2].stage_scale, o[2].stage) for o in obs]
+                ),
                 "followup_weeks": f"{mth * 365.25 / 12 / 7:.1f}",
                 "outcome": "density_hairs_per_cm2",
                 "treated_baseline_mean": tb,
@@ -538,8 +552,13 @@ def export_evidence(session: Session, actor: Any, path: str | Path) -> dict[str,
                 }
             )
     os.replace(tmp, path)
-    return {"file": str(path), "rows": len(rows), "skipped_options": sorted(set(skipped))}
+    return {
+        "file": str(path),
+        "rows": len(rows),
+        "skipped_options": sorted(set(skipped)),
+        "skipped_fewer_than_2_patients": too_few,
+    }
 
 
-def obs_pairs(obs: list[tuple[float, float, Any]]) -> list[tuple[float, float]]:
+def obs_pairs(obs: list[tuple[Any, ...]]) -> list[tuple[float, float]]:
     return [(o[0], o[1]) for o in obs]
