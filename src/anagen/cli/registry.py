@@ -843,7 +843,7 @@ def demo_cmd(
 @app.command("import")
 @_guard
 def import_cmd(
-    kind: str = typer.Argument(..., help="patients or visits."),
+    kind: str = typer.Argument(..., help="patients, visits, treatments or adverse_events."),
     file: Path = _FILE_ARG,
     db: str | None = DbOpt,
     token: str | None = TokenOpt,
