@@ -33,6 +33,9 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))  # for tests._postgres (the throwaway PostgreSQL server)
 
 D0 = dt.date(2022, 1, 3)
+#: planned visits of the benchmark treatments: inside the 48-week minoxidil trials, so every
+#: frozen prediction has numbers (past the trials' follow-up it would say "unknown")
+MONTHS = (3, 6, 11)
 
 
 def _write_csvs(folder: Path, n: int, fups: int) -> tuple[Path, Path]:
@@ -97,7 +100,7 @@ def _predictions(n_draws: int) -> list[list[dict]]:
         mp = Patient.model_validate(
             {"patient": {"age": age, "sex": sex, "stage": stage, "years_since_onset": 8}}
         )
-        out.append(predict(mp, "minoxidil_5", None, (6, 12, 24), s, "vertex"))
+        out.append(predict(mp, "minoxidil_5", None, MONTHS, s, "vertex"))
     return out
 
 
@@ -120,7 +123,7 @@ def _add_treatments(reg, actor, n: int, preds: list[list[dict]]) -> None:
                 start_date=D0 + dt.timedelta(days=2),
                 sessions_planned=0,
                 sessions_given=0,
-                planned_months=[6, 12, 24],
+                planned_months=list(MONTHS),
                 created_at=now,
                 version=1,
             )

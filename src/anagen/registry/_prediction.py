@@ -157,10 +157,17 @@ def _fan(opt: Any, weeks: float | None) -> dict[str, list[float]]:
     return out
 
 
-def _unknown(label: str, weeks: float | None) -> str:
+def _unknown(label: str | None, weeks: float | None) -> str:
+    """Why a month has no prediction (``label`` None: the untreated course, placebo arms)."""
     if weeks is None:
-        return f"unknown: no trial of {label} in anagen's evidence reports a follow-up"
+        what = label or "untreated patients (placebo arms)"
+        return f"unknown: no trial of {what} in anagen's evidence reports a follow-up"
     fu = follow_up_months(weeks)
+    if label is None:
+        return (
+            f"untreated course unknown beyond week {weeks:.0f}: no trial followed a placebo "
+            f"arm beyond {weeks:.0f} weeks ({fu:.1f} months)"
+        )
     return (
         f"unknown beyond week {weeks:.0f}: no trial of {label} followed patients beyond "
         f"{weeks:.0f} weeks ({fu:.1f} months); past that the model only extrapolates"
@@ -210,8 +217,8 @@ def _rows_from(a: Any, option: str, months: tuple[int, ...], s: PredictionSettin
         row: dict[str, Any] = {"month": mth}
         extrapolated = {}
         for name, iv, weeks, label in (
-            ("change", c, fu, opt.name),
-            ("untreated", u, fu_none, "untreated patients (placebo arms)"),
+            ("change", c, fu, None if option == "none" else opt.name),
+            ("untreated", u, fu_none, None),
         ):
             known = _within(mth, weeks)
             for q in ("median", "low", "high"):
