@@ -60,9 +60,10 @@ def test_combination_is_less_than_the_sum(on_minoxidil):
     mino = a.option("minoxidil_5").at(12).effect_vs_none.median
     fin = a.option("finasteride_1mg").at(12).effect_vs_none.median
     assert both < mino + fin - 2.0  # no longer the sum of the two
-    assert "calibrated on the combination trials" in a.option(
-        "minoxidil_5+finasteride_1mg"
-    ).certainty.note
+    assert (
+        "calibrated on the combination trials"
+        in a.option("minoxidil_5+finasteride_1mg").certainty.note
+    )
 
 
 def test_follow_up_rules():
@@ -185,3 +186,25 @@ def test_headline_is_the_same_for_seeds_0_to_9(path):
             assert a.headline == tuple(k for _, ks in zip(GROUPS, headlines(a.options),
                                                           strict=True) for k in ks)  # fmt: skip
     assert len(set(seen.values())) == 1, seen
+
+
+def test_pdf_draws_the_icon_arrays_as_pictures(on_minoxidil):
+    """Issue 9 item 5: the PDF's icon arrays are images, one per option with a chance shown."""
+    import pypdfium2 as pdfium
+    import pypdfium2.raw as pdfium_c
+
+    from anagen.decision import render_pdf
+
+    shown = sum(
+        1 for o in on_minoxidil.options if o.key != "none" and o.shown_chance(12) is not None
+    )
+    assert shown >= 2
+    doc = pdfium.PdfDocument(render_pdf(on_minoxidil, figures={}))
+    images = sum(
+        1
+        for i in range(len(doc))
+        for obj in doc[i].get_objects()
+        if obj.type == pdfium_c.FPDF_PAGEOBJ_IMAGE
+    )
+    doc.close()
+    assert images == shown

@@ -482,14 +482,19 @@ def _with_verdict(o: OptionAssessment) -> OptionAssessment:
 
 
 def _map_runs(patient, specs, opts, scalp, horizon, regen) -> dict[str, Any]:
-    """No treatment and the stem-cell option with the largest median 12-month effect, one run
-    each at the parameter medians (for the report's scalp maps)."""
+    """No treatment and the stem-cell option with the largest median 12-month effect among those
+    known at month 24, one run each at the parameter medians (for the report's scalp maps)."""
     from anagen.scalp import simulate
 
     params, state = scalp
     kw = {"days": horizon, "every": DAYS_PER_MONTH, "seed": 1}
     out = {"No treatment": simulate(params, state, **kw)}
-    stem = [(o, s) for o, s in zip(opts, specs, strict=False) if s.protocol is not None and o.safe]
+    # only an option whose trials followed patients to month 24 (the map's month) is drawn
+    stem = [
+        (o, s)
+        for o, s in zip(opts, specs, strict=False)
+        if s.protocol is not None and o.safe and not o.extrapolation and o.at(24).known
+    ]
     if stem:
         o, s = max(stem, key=lambda t: t[0].at(12).effect_vs_none.median)
         mod = modulation(s, patient, horizon, regen, None, {})
