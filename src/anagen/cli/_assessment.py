@@ -77,6 +77,9 @@ def run_assessment(patient, *, workers: int, **kw):
     n = min(workers, 2 * (kw.get("n_draws") or 30))
     if n <= 1:
         return assess_patient(patient, **kw)
+    from anagen.scalp.engine import warm_kernels
+
+    warm_kernels()  # forked workers inherit the loaded kernels
     with ProcessPoolExecutor(n) as ex:
         return assess_patient(patient, executor=ex, **kw)
 

@@ -141,12 +141,15 @@ def assess(
 
     from anagen.evidence._store import evidence_date, evidence_studies, use_evidence
 
-    date = evidence_date(evidence_studies(data))
     with use_evidence(data):
+        if data == "user":  # an empty user folder is refused before any work
+            evidence_studies(data)
         a = run_assessment(
             pat, workers=workers, protocols=protos, seed=seed, n_draws=draws,
             n_follicles=follicles, source=source,
         )  # fmt: skip
+        # the evidence summary carries the date (computed on a worker, alongside the draws)
+        date = getattr(a.evidence, "evidence_date", "") or evidence_date(evidence_studies(data))
     if report is not None:
         write_report(a, report)
     if fmt == "json":

@@ -31,9 +31,9 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import cached_property
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
-import pandas as pd
 
 from anagen.decision._calibrate_trials import (
     BLOCKS,
@@ -58,6 +58,9 @@ from anagen.therapy import (
     regenerate,
 )
 from anagen.therapy.treatments import _zone_mask, affected_zones
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 __all__ = [
     "BlockFit",
@@ -159,6 +162,8 @@ class BlockFit:
                     else np.nan,
                 }
             )
+        import pandas as pd
+
         return pd.DataFrame(rows)
 
 
@@ -278,6 +283,8 @@ class Posterior:
 
     def summary(self) -> pd.DataFrame:
         """Prior vs posterior table for every parameter."""
+        import pandas as pd
+
         return pd.concat([b.summary() for b in self.blocks.values()], ignore_index=True)
 
     def save(self, path: str | Path) -> tuple[Path, Path]:
@@ -639,5 +646,7 @@ def leave_one_study_out(posterior: Posterior | Calibration | None = None) -> Los
                     "covered": bool(lo <= rep <= hi),
                 }
             )
+    import pandas as pd
+
     df = pd.DataFrame(rows)
     return LosoTable(df, float(df["covered"].mean()) if len(df) else float("nan"))

@@ -38,12 +38,12 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import pandas as pd
-from scipy import stats
+from scipy import special
 
 from anagen.errors import InputError
 
 if TYPE_CHECKING:
+    import pandas as pd
     from matplotlib.figure import Figure
 
     from anagen.evidence._pool import PoolResult
@@ -67,6 +67,8 @@ def borrowed_baseline(studies: pd.DataFrame) -> tuple[float, float, float, int]:
     Treated and control baselines of density rows are both used; duplicate cohorts are
     left out.
     """
+    import pandas as pd
+
     s = studies[(studies["outcome_scale"] == "hairs_per_cm2") & studies["duplicate_of"].isna()]
     vals = pd.concat([s["treated_baseline_mean"], s["control_baseline_mean"]]).dropna()
     vals = vals.astype(float).to_numpy()
@@ -104,6 +106,8 @@ def rom_effects(
         ``effects`` plus ``lnrom, vi_rom, converted, conversion`` (what was assumed).
     """
     b_default = borrowed_baseline(studies)[0] if baseline is None else float(baseline)
+    import pandas as pd  # loaded already: ``studies`` is a DataFrame
+
     by_row = studies.set_index("row_id")
     out = effects.copy()
     ln, vv, conv, how = [], [], [], []
@@ -279,7 +283,7 @@ def bucher(
         raise InputError(field="se", allowed="> 0", got=min(se_a, se_b))
     d = d_a - d_b
     se = math.hypot(se_a, se_b)
-    z = float(stats.norm.ppf(0.5 + level / 2.0))
+    z = float(special.ndtri(0.5 + level / 2.0))  # normal ppf
     return d, se, d - z * se, d + z * se
 
 

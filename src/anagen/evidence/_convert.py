@@ -28,7 +28,7 @@ from typing import Literal
 
 import numpy as np
 from numpy.typing import ArrayLike
-from scipy import integrate, stats
+from scipy import special
 
 from anagen.errors import InputError
 
@@ -178,13 +178,13 @@ def paired_difference(
 
 def _quantile(level: float, df: ArrayLike | None) -> np.ndarray | float:
     if df is None:
-        return float(stats.norm.ppf(1.0 - (1.0 - level) / 2.0))
+        return float(special.ndtri(1.0 - (1.0 - level) / 2.0))
     d = _arr("df", df)
     bad = ~(d > 0)
     if bad.any():
         i = int(np.flatnonzero(bad)[0])
         raise InputError(field="df", row=i + 1, allowed="> 0", got=float(d[i]))
-    return stats.t.ppf(1.0 - (1.0 - level) / 2.0, d)
+    return special.stdtrit(d, 1.0 - (1.0 - level) / 2.0)
 
 
 def se_from_ci(
@@ -252,12 +252,12 @@ def se_from_p(estimate: ArrayLike, p: ArrayLike, *, df: ArrayLike | None = None)
         i = int(np.flatnonzero(bad)[0])
         raise InputError(field="p", row=i + 1, allowed="in (0, 1)", got=float(pp[i]))
     if df is None:
-        q = stats.norm.isf(pp / 2.0)
+        q = -special.ndtri(pp / 2.0)
     else:
         d = _arr("df", df)
         if np.any(~(d > 0)):
             raise InputError(field="df", allowed="> 0", got=d.tolist())
-        q = stats.t.isf(pp / 2.0, d)
+        q = -special.stdtrit(d, pp / 2.0)
     return np.abs(est) / q
 
 
@@ -270,6 +270,7 @@ XI_EXACT_MAX_N = 50
 @lru_cache(maxsize=64)
 def _expected_normal_range(n: int) -> float:
     """E[max - min] of n standard normal draws, ``∫ 1 - Φ(x)ⁿ - (1 - Φ(x))ⁿ dx``."""
+    from scipy import integrate, stats
 
     def integrand(x: float) -> float:
         return 1.0 - stats.norm.cdf(x) ** n - stats.norm.sf(x) ** n
@@ -302,7 +303,7 @@ def range_divisor(n: ArrayLike) -> np.ndarray:
     if bad.any():
         i = int(np.flatnonzero(bad)[0])
         raise InputError(field="n", row=i + 1, allowed="an integer >= 2", got=float(nn[i]))
-    closed = 2.0 * stats.norm.ppf((nn - 0.375) / (nn + 0.25))
+    closed = 2.0 * special.ndtri((nn - 0.375) / (nn + 0.25))
     exact = np.array(
         [_expected_normal_range(int(k)) if k <= XI_EXACT_MAX_N else np.nan for k in nn]
     )
@@ -389,7 +390,7 @@ def mean_sd_from_quantiles(
         i = int(np.flatnonzero(bad)[0])
         raise InputError(field="n", row=i + 1, allowed=f">= {min_n}", got=float(nn[i]))
     xi = range_divisor(nn) if scenario != "S2" else np.nan
-    eta = 2.0 * stats.norm.ppf((0.75 * nn - 0.125) / (nn + 0.25))
+    eta = 2.0 * special.ndtri((0.75 * nn - 0.125) / (nn + 0.25))
     if has_range:
         a = _arr("minimum", minimum)
         b = _arr("maximum", maximum)

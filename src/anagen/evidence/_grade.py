@@ -44,7 +44,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from scipy import stats
+from scipy import special
 
 from anagen.errors import InputError
 
@@ -189,7 +189,7 @@ def optimal_information_size(d: float = 0.2, alpha: float = 0.05, power: float =
         raise InputError(
             field="d, alpha, power", allowed="d > 0; alpha, power in (0, 1)", got=(d, alpha, power)
         )
-    z = stats.norm.isf(alpha / 2) + stats.norm.ppf(power)
+    z = -special.ndtri(alpha / 2) + special.ndtri(power)  # normal isf and ppf
     return 2 * math.ceil(2 * z * z / (d * d))
 
 

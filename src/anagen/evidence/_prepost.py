@@ -33,13 +33,12 @@ import math
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-import pandas as pd
-
 from anagen.errors import InputError
 from anagen.evidence._convert import CORRELATION_DEFAULT, CORRELATION_RANGE, change_sd
 from anagen.evidence._grade import Certainty, Judgement, judge_imprecision, rate_certainty
 
 if TYPE_CHECKING:
+    import pandas as pd
     from matplotlib.figure import Figure
 
     from anagen.evidence._pool import PoolResult
@@ -103,6 +102,8 @@ def donor_change_cv(trials: pd.DataFrame) -> float:
             field="treated_change_sd", allowed="at least one minoxidil arm with an SD", got="none"
         )
     cv = t["treated_change_sd"].to_numpy(float) / t["treated_change_mean"].abs().to_numpy(float)
+    import pandas as pd
+
     return float(pd.Series(cv).median())
 
 
@@ -193,6 +194,8 @@ def prepost_effects(
                 note=note,
             )
         )
+    import pandas as pd
+
     out = pd.DataFrame(rows, columns=_COLUMNS)
     if len(out):
         out["_fu"] = -out["followup_weeks"].fillna(-1.0)

@@ -16,11 +16,12 @@ from importlib import resources
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import pandas as pd
 
 from anagen.errors import InputError
 
 if TYPE_CHECKING:
+    import pandas as pd
+
     from anagen.evidence._prepost import PrePostSynthesis
 
 __all__ = [
@@ -38,6 +39,8 @@ _REQUIRED = ("review_id", "citation", "identifiers", "scope", "anagen_groups", "
 
 def load_reviews() -> pd.DataFrame:
     """The bundled ``reviews.csv`` (numbers as floats, NaN where not printed)."""
+    import pandas as pd
+
     with (
         resources.files("anagen.evidence").joinpath("data/reviews.csv").open(encoding="utf-8") as fh
     ):
@@ -67,6 +70,8 @@ def _randomised(design: str, notes: str) -> bool:
 
 def _participants(g: pd.DataFrame) -> float:
     """Largest plausible N of one study: analysed, else both arms (split-scalp: the patients)."""
+    import pandas as pd  # loaded already: ``g`` is a DataFrame
+
     best = 0.0
     for rec in g.itertuples(index=False):
         n_an = float(rec.n_analysed) if pd.notna(rec.n_analysed) else np.nan

@@ -23,7 +23,6 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 import numpy as np
-from scipy import stats
 
 from anagen.errors import InputError
 
@@ -171,6 +170,8 @@ def direction_of_effect(
     n_u = int(np.sum(~known))
     n = n_b + n_h
     if n > 0:
+        from scipy import stats
+
         test = stats.binomtest(n_b, n, 0.5, alternative="two-sided")
         p = float(test.pvalue)
         ci = test.proportion_ci(confidence_level=level, method="exact")

@@ -24,7 +24,7 @@ from anagen.scalp.params import ScalpParams
 from anagen.scalp.state import DAYS_PER_YEAR, ScalpState, SeedLike, as_generator
 from anagen.scalp.trajectory import ScalpTrajectory
 
-__all__ = ["CHUNK", "sample_days", "simulate", "simulate_replicates"]
+__all__ = ["CHUNK", "sample_days", "simulate", "simulate_replicates", "warm_kernels"]
 
 #: Follicles per chunk. Chunks are independent (their follicles are), run on as many threads
 #: as there are cores, and each draws from a stream of its own: chunk 0 from the caller's
@@ -418,3 +418,17 @@ def simulate_replicates(
     return [
         simulate(params, state, seed=s, **kwargs) for s in np.random.SeedSequence(seed).spawn(n)
     ]
+
+
+def warm_kernels() -> None:
+    """Load the engine's compiled kernels now (from Numba's on-disk cache, or compile them).
+
+    A process that forks workers calls this first, so that the workers inherit the loaded
+    kernels instead of each loading them again.
+    """
+    from anagen.scalp.params import default_params
+    from anagen.scalp.staging import initial_scalp
+
+    params = default_params()
+    simulate(params, initial_scalp(params, n_follicles=1, seed=0), days=1.0, seed=0)
+
