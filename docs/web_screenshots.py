@@ -21,6 +21,7 @@ from PIL import Image
 from playwright.sync_api import sync_playwright
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "src"))  # this tree's anagen, as the server below uses
 IMG = ROOT / "docs" / "img" / "web"
 ARGS = [
     "--headless",

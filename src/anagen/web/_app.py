@@ -142,6 +142,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.secret = secrets.token_bytes(32)
     templates = Jinja2Templates(directory=str(_HERE / "templates"))
     templates.env.globals["app_version"] = _version()
+    from anagen.web._stage_pictures import stage_picture
+
+    templates.env.globals["stage_picture"] = stage_picture
     app.state.templates = templates
     app.add_middleware(SecurityMiddleware, max_body=settings.max_upload_bytes + 64 * 1024)
     _install_handlers(app)

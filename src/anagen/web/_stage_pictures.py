@@ -19,7 +19,7 @@ import math
 from dataclasses import dataclass
 from functools import lru_cache
 
-__all__ = ["STAGE_PICTURE_ALT", "stage_picture_url", "stage_svg"]
+__all__ = ["STAGE_PICTURE_ALT", "picture_alt", "stage_picture", "stage_picture_url", "stage_svg"]
 
 _CX, _CY, _RX, _RY = 60.0, 74.0, 44.0, 56.0
 _CROWN_Y = 88.0
@@ -136,6 +136,13 @@ def picture_alt(sex: str, stage: str) -> str:
 def stage_picture_url(sex: str, stage: str) -> str:
     """Where the app serves the picture (``/stage-pictures/M/III.svg``)."""
     return f"/stage-pictures/{sex}/{stage}.svg"
+
+
+def stage_picture(sex: str, stage: str) -> dict[str, str] | None:
+    """``{"url", "alt"}`` of a stage's picture, or ``None`` for a stage without one."""
+    if stage not in SHAPES.get(sex, {}):
+        return None
+    return {"url": stage_picture_url(sex, stage), "alt": picture_alt(sex, stage)}
 
 
 def _front_edge(x: float) -> float:
