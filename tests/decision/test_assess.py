@@ -305,7 +305,10 @@ def test_combinations_and_what_you_use_now():
     )
     combo = a.option("minoxidil_5+finasteride_1mg")
     assert combo.kind == "combination" and combo.candidacy.status == "eligible"
-    assert combo.cost.low == a.option("minoxidil_5").cost.low + a.option("finasteride_1mg").cost.low
+    # he uses minoxidil: the pair is finasteride added to it, and costs what is added
+    assert combo.is_add_on and combo.comparator == "minoxidil_5"
+    assert combo.cost.low == a.option("finasteride_1mg").cost.low
+    assert combo.cost.basis.startswith("added to what you use now")
     added = next(o for o in a.options if o.name.endswith("added to what you use now"))
     assert added.key.startswith("minoxidil_5+hf_micrografts")
     assert any("current treatments" in line for line in a.not_modelled)

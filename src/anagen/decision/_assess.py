@@ -16,6 +16,7 @@ diagnosis.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 from typing import Any
 
@@ -299,8 +300,20 @@ def _assess(
                 srcs |= set(p.protocol.protocol.sources)
         if len(parts) == 1:
             return costs[0], infos[0], cands[0], certs[0], srcs
+        total = combined_cost(costs, e24)
+        if spec.comparator != "none":  # an add-on costs what is added, per hair it adds
+            now = set(spec.comparator.split("+"))
+            extra = [c for p, c in zip(parts, costs, strict=True) if p.key not in now]
+            one = extra[0] if len(extra) == 1 else combined_cost(extra, e24)
+            total = dataclasses.replace(
+                one,
+                basis=f"added to what you use now: {one.basis}",
+                per_hair_note=one.per_hair_note.replace(
+                    "over no treatment", "over what you use now"
+                ),
+            )
         return (
-            combined_cost(costs, e24),
+            total,
             combined_info(parts, infos),
             combined_candidacy(spec.key, parts, cands),
             combined_certainty(parts, certs),
