@@ -77,19 +77,20 @@ def main() -> None:
             ],
         )
     )
-    print("\n## tolerance\n")
+    print("\n## effective sample size\n")
     print(
         md(
             [
                 [
                     k,
-                    f"{b.tolerance:.2f}" if b.study_ids else "prior only",
-                    str(b.accepted().size),
+                    f"{b.ess():.0f}" if b.study_ids else "prior only",
+                    str(b.n_prior),
                     str(b.theta.shape[0]),
+                    str(b.accepted().size),
                 ]
                 for k, b in post.blocks.items()
             ],
-            ["block", "ABC tolerance", "accepted", "draws"],
+            ["block", "effective sample size", "prior draws", "draws", "posterior sample"],
         )
     )
     print("\n## family evidence\n")
@@ -116,6 +117,7 @@ def main() -> None:
                     g(r.predicted),
                     f"{g(r.lo80)} to {g(r.hi80)}",
                     "yes" if r.covered else "no",
+                    f"{r.ess:.0f}",
                 ]
                 for r in lo.rows.itertuples()
             ],
@@ -128,6 +130,7 @@ def main() -> None:
                 "predicted",
                 "80 % interval",
                 "covered",
+                "ESS",
             ],
         )
     )

@@ -66,10 +66,11 @@ def synthetic() -> tuple[Calibration, list[VirtualTrial]]:
 def test_synthetic_posterior_covers_and_concentrates_on_truth(synthetic):
     cal, _ = synthetic
     post = cal.posterior
-    # the regeneration families without studies keep their prior (all prior draws accepted)
+    # the regeneration families without studies keep their prior (equal weights)
     assert set(post.blocks) == {"minoxidil", "cell_injection", "micrografts", "cell_free", "prp"}
     assert all(v["source"] == "prior" for v in post.family_evidence().values())
-    assert post.draws["cell_free"].size == post.blocks["cell_free"].theta.shape[0]
+    assert post.draws["cell_free"].size == round(0.1 * post.blocks["cell_free"].theta.shape[0])
+    assert np.ptp(post.blocks["cell_free"].weights()) == 0
     d = post.draws["minoxidil"]
     assert d.size == 40
     # reversal of miniaturisation is the lever the counts identify (the latency and anagen
@@ -91,8 +92,9 @@ def test_save_load_roundtrip_and_provenance(synthetic, tmp_path):
     assert meta["seed"] == SEED and meta["n_draws_per_block"] == 400
     assert meta["studies"] == [t.study_id for t in trials]
     b = meta["blocks"]["minoxidil"]
-    assert b["n_accepted"] == post.draws["minoxidil"].size == 40
-    assert b["abc_tolerance"] == pytest.approx(post.blocks["minoxidil"].tolerance)
+    assert b["n_kept"] == post.draws["minoxidil"].size == 40
+    assert b["n_prior_draws"] == 200 and b["n_draws"] == 400
+    assert b["effective_sample_size"] == pytest.approx(post.blocks["minoxidil"].ess(), abs=0.1)
     np.testing.assert_array_equal(post.draws["minoxidil"], cal.posterior.draws["minoxidil"])
     # a changed array no longer matches its provenance
     with np.load(npz) as z:
@@ -122,8 +124,10 @@ def test_shipped_posterior_matches_provenance():
     assert meta["runtime_s"] < 30 * 60
     assert meta["studies"] == [t.study_id for t in curated_trials()]
     for k, b in meta["blocks"].items():
-        assert post.draws[k].size == b["n_accepted"]
-        assert b["acceptance_rate"] == pytest.approx(b["n_accepted"] / b["n_draws"])
+        assert post.draws[k].size == b["n_kept"] == max(1, round(b["quantile"] * b["n_draws"]))
+        if b["study_ids"]:
+            # the weights are not carried by a handful of draws
+            assert b["effective_sample_size"] >= 50
     draws = post.regeneration_draws()
     assert draws and all(isinstance(p, RegenerationParams) for p in draws)
     d = post.sample(np.random.default_rng(0))
@@ -141,7 +145,10 @@ def test_families_and_their_evidence():
     assert protocol_family("gentile2019_micrografts") == "micrografts"
     assert protocol_family("fukuoka2012_adsc_cm") == "cell_free"
     ev = family_evidence()
-    assert ev["micrografts"] == {"studies": ["Gentile2017", "Gentile2020"], "source": "data"}
+    assert ev["micrografts"] == {
+        "studies": ["Gentile2017", "Gentile2019", "Gentile2020"],
+        "source": "data",
+    }
     assert ev["cell_free"]["studies"] == ["Tak2020"]
     assert ev["cell_injection"]["studies"] == ["Kuka2020"]
 
@@ -166,6 +173,12 @@ def test_curated_trials_mirror_the_studies():
     assert trials["Gentile2020"].protocol == "gentile2019_micrografts"
     assert trials["Gentile2017"].sessions == (2, 60.0)
     assert trials["Tak2020"].measure == "MD_pct"
+    # Gentile 2019: the micrografts' follow-up series (23 and 44 weeks after the last session)
+    g19 = [trials[f"Gentile2019_wk{w}"] for w in (23, 44)]
+    assert [t.study for t in g19] == ["Gentile2019"] * 2
+    assert [t.measure for t in g19] == ["within_pct"] * 2
+    assert [t.reported for t in g19] == [33.0, 27.0]
+    assert g19[1].followup_days - g19[0].followup_days == 7 * 21
     assert all(t.se > 0 for t in trials.values())
 
 

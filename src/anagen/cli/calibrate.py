@@ -1,5 +1,6 @@
 """``anagen calibrate``: fit the regeneration and alternative-treatment parameters to the trials
-(ABC rejection) and validate the fit leaving one study out."""
+(population Monte Carlo on a random-effects likelihood) and validate the fit leaving one study
+out."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from anagen.cli._common import check_seed, console, emit_json, esc, progress
 from anagen.errors import InputError
 
 app = typer.Typer(
-    help="Calibrate the treatment parameters on the curated trials (ABC) and validate the fit.",
+    help="Calibrate the treatment parameters on the curated trials and validate the fit.",
     no_args_is_help=True,
 )
 
@@ -26,7 +27,13 @@ def _check_format(fmt: str) -> None:
 
 @app.command("run")
 def run(
-    draws: Annotated[int, typer.Option("--draws", help="Prior draws per parameter block.")] = 4000,
+    draws: Annotated[
+        int,
+        typer.Option(
+            "--draws",
+            help="Simulated draws per parameter block (half from the prior, half adapted).",
+        ),
+    ] = 4000,
     seed: Annotated[
         int, typer.Option("--seed", help="Seed: the same seed gives the same fit.")
     ] = 0,
@@ -35,7 +42,11 @@ def run(
         typer.Option("--out", help="Posterior file (.npz); provenance goes to .json beside it."),
     ] = Path("posterior.npz"),
     quantile: Annotated[
-        float, typer.Option("--quantile", help="Share of draws accepted per block (ABC tolerance).")
+        float,
+        typer.Option(
+            "--quantile",
+            help="Share of the draws resampled by weight into the stored posterior sample.",
+        ),
     ] = 0.05,
     area: Annotated[
         float,
@@ -57,7 +68,8 @@ def run(
         typer.Option("--data", help="Study rows: all (bundled + user-added), bundled, or user."),
     ] = "all",
 ) -> None:
-    """Run the ABC calibration on the curated trials and write the posterior."""
+    """Fit the parameters to the curated trials (two-stage population Monte Carlo) and write the
+    posterior."""
     from anagen.decision._calibrate import calibrate
     from anagen.decision._calibrate_trials import curated_trials
 
@@ -77,7 +89,7 @@ def run(
         trials = curated_trials()
     date = evidence_date(evidence_studies(data))
     blocks = {t.block for t in trials}
-    with progress("ABC draws", draws * len(blocks), enabled=fmt == "table") as advance:
+    with progress("simulated draws", draws * len(blocks), enabled=fmt == "table") as advance:
         cal = calibrate(
             trials,
             n_draws=draws,
@@ -100,7 +112,7 @@ def run(
             }
         )
         return
-    t = Table(title=f"Posterior vs prior ({draws} draws per block, {quantile:g} accepted)")
+    t = Table(title=f"Posterior vs prior ({draws} draws per block, {quantile:g} resampled)")
     for c in (
         "block",
         "parameter",
@@ -120,6 +132,8 @@ def run(
             r.posterior_90,
         )
     console.print(t)
+    ess = ", ".join(f"{k} {b.ess():.0f}" for k, b in post.blocks.items() if b.study_ids)
+    console.print(f"effective sample size per block: {ess}", highlight=False)
     console.print(f"wrote {npz} and {js}; runtime {cal.runtime_s:.0f} s")
     console.print(f"Evidence: {date}", highlight=False, markup=False)
 
@@ -143,7 +157,7 @@ def loso(
     t = Table(title="Leave one study out (80 % predictive intervals)")
     t.add_column("study", no_wrap=True, min_width=15)
     t.add_column("block", no_wrap=True, min_width=12)
-    for c in ("fit on", "reported", "SE", "predicted", "80 % interval", "covered"):
+    for c in ("fit on", "reported", "SE", "predicted", "80 % interval", "covered", "ESS"):
         t.add_column(c)
     for r in res.rows.itertuples():
         t.add_row(
@@ -155,6 +169,7 @@ def loso(
             f"{r.predicted:.3g}",
             f"{r.lo80:.3g} to {r.hi80:.3g}",
             "yes" if r.covered else "no",
+            f"{r.ess:.0f}",
         )
     console.print(t)
     n = len(res.rows)
@@ -259,7 +274,7 @@ def check(
             f"{r.percentile:.0f}",
         )
     console.print(t)
-    s = Table(title="Sensitivity: imputed SEs x factor (stored simulations, re-ranked draws)")
+    s = Table(title="Sensitivity: imputed SEs x factor (stored simulations, re-weighted)")
     s.add_column("", no_wrap=True)
     for f in sens["se_factor"]:
         s.add_column(f"SE x {f:g}", justify="right")

@@ -1,23 +1,21 @@
-"""Calibration: ABC rejection of the regeneration and alternative-treatment parameters on the
-curated trials, the stored posterior, and leave-one-study-out validation.
+"""Calibration: the regeneration and alternative-treatment parameters fitted to the curated
+trials, the stored posterior, and leave-one-study-out validation.
 
-Method (docs/calibration.md):
+Method (docs/calibration.md "Inference"):
 
-* The parameters fall into independent **blocks** — the regeneration constants of the cell and
-  cell-free products, PRP's own copy of them, minoxidil, finasteride and laser — each with its
-  own priors (:mod:`anagen.therapy`) and its own studies. The likelihood factorises over blocks,
-  so each block is fitted on its own.
-* For each block, ``n_draws`` parameter sets are drawn from the priors; every virtual trial of
-  the block (:func:`~anagen.decision._calibrate_trials.curated_trials`) is simulated for each
-  draw, and the reported effect's sampling error is added (``sim + se * z``, z ~ N(0, 1): noisy
-  ABC, so that a small tolerance targets the posterior under a normal likelihood rather than
-  an exact fit of the means).
-* Distance of a draw = root mean square over the block's studies of
-  ``(simulated − reported) / se``. The ``quantile`` closest draws are accepted (the tolerance is
-  the largest accepted distance).
-* Leave-one-study-out reuses the same simulations: the held-out study's distance is dropped,
-  the same quantile is accepted, and its simulated values (with the sampling error) are the
-  prediction. A block with one study gives the prior prediction.
+* The parameters fall into independent **blocks** — the regeneration constants of each product
+  family, minoxidil, finasteride and laser — each with its own priors (:mod:`anagen.therapy`)
+  and its own studies. The likelihood factorises over blocks, so each block is fitted on its own.
+* Likelihood: each reported effect is the simulated effect plus a between-study random effect
+  (SD ``tau``, shared by the visits of one study) plus its sampling error
+  (:func:`~anagen.decision._calibrate_infer.log_likelihood`). The simulation uses common random
+  numbers, so the simulated effect is a deterministic function of the parameters.
+* Sampler: two-stage population Monte Carlo (prior draws, then a Gaussian proposal fitted to
+  them), deterministic-mixture importance weights; the stored posterior sample is the draws
+  resampled by weight.
+* Leave-one-study-out re-weights the same simulations without the held-out study's likelihood
+  and predicts a new study like it (random effect and sampling error included). A block with one
+  study gives the prior prediction.
 """
 
 from __future__ import annotations
@@ -35,6 +33,17 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from anagen.decision._calibrate_infer import (
+    TAU_PRIOR,
+    ess,
+    log_likelihood,
+    log_normal_pdf,
+    normalise,
+    stage2_proposal,
+    systematic_resample,
+    values_from_latent,
+    weighted_quantile,
+)
 from anagen.decision._calibrate_trials import (
     BLOCKS,
     CAL_AREA_CM2,
@@ -44,7 +53,6 @@ from anagen.decision._calibrate_trials import (
     block_priors,
     curated_trials,
     family_of,
-    sample_block,
 )
 from anagen.errors import InputError
 from anagen.therapy import (
@@ -85,20 +93,26 @@ def posterior_path() -> Path:
 
 @dataclass(frozen=True)
 class BlockFit:
-    """All prior draws of one block, their simulated effects and which were accepted.
+    """All simulated draws of one block, their simulated effects and importance weights.
 
     Attributes
     ----------
     theta
-        ``(n_draws, n_params)`` prior draws (columns ``param_names``).
+        ``(n_draws, n_params)`` parameter draws (columns ``param_names``); the first
+        ``n_prior`` are prior draws, the rest come from the stage-2 proposal.
     sims
         ``(n_draws, n_studies)`` simulated mean effects (columns ``study_ids``).
-    noise
-        ``(n_draws, n_studies)`` standard-normal sampling errors added in the distance.
-    reported, se
-        Reported effect and SE per study.
+    tau
+        ``(n_draws,)`` between-study SD of each draw (hairs/cm2).
+    log_iw
+        ``(n_draws,)`` log prior density over the log density of the mixture of proposals.
+    reported, se, scale, groups
+        Reported effect, its SE, the factor from hairs/cm2 to its scale, and the study it
+        belongs to, per study row.
     quantile
-        Share of draws accepted.
+        Share of the draws resampled (by weight) into the stored posterior sample.
+    seed
+        Seeds the resampling and the predictive draws.
     """
 
     name: str
@@ -106,35 +120,51 @@ class BlockFit:
     study_ids: tuple[str, ...]
     theta: np.ndarray
     sims: np.ndarray
-    noise: np.ndarray
+    tau: np.ndarray
+    log_iw: np.ndarray
     reported: np.ndarray
     se: np.ndarray
+    scale: np.ndarray
+    groups: tuple[str, ...]
     quantile: float
+    n_prior: int
+    seed: int
 
-    def distance(self, drop: int | Sequence[int] | None = None) -> np.ndarray:
-        """RMS standardised distance of each draw (optionally without the rows ``drop``)."""
-        gone = {drop} if isinstance(drop, int | np.integer) else set(drop or ())
-        keep = [j for j in range(len(self.study_ids)) if j not in gone]
-        if not keep:
-            return np.zeros(self.theta.shape[0])
-        z = (
-            self.sims[:, keep] + self.se[keep] * self.noise[:, keep] - self.reported[keep]
-        ) / self.se[keep]
-        return np.sqrt(np.mean(z * z, axis=1))
+    def _drop(self, drop: int | Sequence[int] | None) -> set[int]:
+        return {int(drop)} if isinstance(drop, int | np.integer) else {int(j) for j in drop or ()}
+
+    def log_weights(self, drop: int | Sequence[int] | None = None) -> np.ndarray:
+        """Unnormalised log importance weight of each draw (the rows ``drop`` left out)."""
+        ll = log_likelihood(
+            self.sims, self.tau, self.reported, self.se, self.scale, self.groups, self._drop(drop)
+        )
+        return self.log_iw + ll
+
+    def weights(self, drop: int | Sequence[int] | None = None) -> np.ndarray:
+        """Normalised importance weights (the posterior without the rows ``drop``)."""
+        return normalise(self.log_weights(drop))
+
+    def ess(self, drop: int | Sequence[int] | None = None) -> float:
+        """Effective sample size of the weights."""
+        return ess(self.weights(drop))
 
     def accepted(self, drop: int | Sequence[int] | None = None) -> np.ndarray:
-        """Indices of the accepted draws (the ``quantile`` smallest distances)."""
-        d = self.distance(drop)
-        k = max(1, round(self.quantile * d.size))
-        return np.sort(np.argsort(d, kind="stable")[:k])
+        """Indices of the posterior sample: ``quantile`` x draws resampled by weight (sorted,
+        with repeats; the same ``seed`` gives the same sample)."""
+        k = max(1, round(self.quantile * self.theta.shape[0]))
+        rng = np.random.default_rng(np.random.SeedSequence([self.seed, 1]))
+        return systematic_resample(self.weights(drop), k, rng)
 
-    @property
-    def tolerance(self) -> float:
-        """Largest accepted distance."""
-        return float(self.distance()[self.accepted()].max())
+    def predictive(self, j: int, seed: int = 0) -> np.ndarray:
+        """Per draw, what a new study like row ``j`` would report: the simulated effect plus a
+        new study's random effect and the row's sampling error."""
+        rng = np.random.default_rng(np.random.SeedSequence([self.seed, 2, j, seed]))
+        delta = rng.standard_normal(self.sims.shape[0])
+        eps = rng.standard_normal(self.sims.shape[0])
+        return self.sims[:, j] + self.scale[j] * self.tau * delta + self.se[j] * eps
 
     def draws(self) -> np.ndarray:
-        """Accepted draws as a structured array (fields ``param_names``)."""
+        """The posterior sample as a structured array (fields ``param_names``)."""
         dt = np.dtype([(n, "f8") for n in self.param_names])
         th = self.theta[self.accepted()]
         out = np.empty(th.shape[0], dtype=dt)
@@ -143,12 +173,15 @@ class BlockFit:
         return out
 
     def summary(self) -> pd.DataFrame:
-        """Prior vs posterior median and 90 % interval of each parameter."""
-        acc = self.accepted()
+        """Prior vs posterior median and 90 % interval of each parameter and of ``tau``."""
+        w = self.weights()
+        pri = slice(0, self.n_prior)
+        cols = [*((n, self.theta[:, j]) for j, n in enumerate(self.param_names))]
+        cols.append(("tau", self.tau))
         rows = []
-        for j, n in enumerate(self.param_names):
-            pr = np.quantile(self.theta[:, j], [0.05, 0.5, 0.95])
-            po = np.quantile(self.theta[acc, j], [0.05, 0.5, 0.95])
+        for n, x in cols:
+            pr = np.quantile(x[pri], [0.05, 0.5, 0.95])
+            po = weighted_quantile(x, w, [0.05, 0.5, 0.95])
             rows.append(
                 {
                     "block": self.name,
@@ -298,7 +331,8 @@ class Posterior:
         for k, b in self.blocks.items():
             arrays[f"{k}__theta"] = b.theta.astype(np.float32)
             arrays[f"{k}__sims"] = b.sims.astype(np.float32)
-            arrays[f"{k}__noise"] = b.noise.astype(np.float32)
+            arrays[f"{k}__tau"] = b.tau
+            arrays[f"{k}__log_iw"] = b.log_iw
         from anagen._io import atomic_write, check_output_path
 
         check_output_path(path, field="--out")
@@ -313,11 +347,14 @@ class Posterior:
                 "study_ids": list(b.study_ids),
                 "reported": b.reported.tolist(),
                 "se": b.se.tolist(),
+                "scale": b.scale.tolist(),
+                "groups": list(b.groups),
                 "quantile": b.quantile,
                 "n_draws": int(b.theta.shape[0]),
-                "n_accepted": int(b.accepted().size),
-                "acceptance_rate": float(b.accepted().size / b.theta.shape[0]),
-                "abc_tolerance": b.tolerance,
+                "n_prior_draws": int(b.n_prior),
+                "n_kept": int(b.accepted().size),
+                "effective_sample_size": round(b.ess(), 1),
+                "seed": int(b.seed),
             }
             for k, b in self.blocks.items()
         }
@@ -353,6 +390,11 @@ def load_posterior(path: str | Path | None = None) -> Posterior:
             "posterior arrays do not match their provenance file (checksum)", file=str(path)
         )
     blocks = {}
+    if any("n_prior_draws" not in b for b in meta["blocks"].values()):
+        raise InputError(
+            "posterior written by an older anagen (ABC rejection): re-run `anagen calibrate run`",
+            file=str(path),
+        )
     with np.load(path) as z:
         for k, b in meta["blocks"].items():
             blocks[k] = BlockFit(
@@ -361,10 +403,15 @@ def load_posterior(path: str | Path | None = None) -> Posterior:
                 tuple(b["study_ids"]),
                 z[f"{k}__theta"].astype(float),
                 z[f"{k}__sims"].astype(float),
-                z[f"{k}__noise"].astype(float),
+                z[f"{k}__tau"].astype(float),
+                z[f"{k}__log_iw"].astype(float),
                 np.asarray(b["reported"], dtype=float),
                 np.asarray(b["se"], dtype=float),
+                np.asarray(b["scale"], dtype=float),
+                tuple(b["groups"]),
                 float(b["quantile"]),
+                int(b["n_prior_draws"]),
+                int(b["seed"]),
             )
     prov = {k: v for k, v in meta.items() if k not in ("blocks", "trials")}
     return Posterior(blocks, tuple(meta.get("trials", ())), prov)
@@ -419,9 +466,10 @@ def _sim_task(
     values: list[dict],
     lo: int,
     block: str,
-) -> tuple[str, int, np.ndarray]:
+) -> tuple[str, int, np.ndarray, np.ndarray]:
     sims = _simulators(trials, area_cm2, seed)
-    return block, lo, np.array([[s.effect(v) for s in sims] for v in values])
+    arr = np.array([[s.effect(v) for s in sims] for v in values])
+    return block, lo, arr, np.array([s.tau_scale for s in sims])
 
 
 def trial_effects(
@@ -455,6 +503,10 @@ PRIOR_ONLY_DRAWS = 400
 CAL_TASK_DRAWS = 25
 
 
+def _values(names: tuple[str, ...], theta: np.ndarray) -> list[dict]:
+    return [{n: float(x) for n, x in zip(names, row, strict=True)} for row in theta]
+
+
 def calibrate(
     studies: Sequence[VirtualTrial] | None = None,
     *,
@@ -465,26 +517,27 @@ def calibrate(
     scheduler: str = "local",
     progress: Callable[[int], None] | None = None,
 ) -> Calibration:
-    """ABC rejection of every block that has studies; regeneration families without studies
-    keep their prior (:data:`PRIOR_ONLY_DRAWS` prior draws, all accepted).
+    """Fit every block that has studies by two-stage population Monte Carlo on the
+    random-effects likelihood (:mod:`anagen.decision._calibrate_infer`); regeneration families
+    without studies keep their prior (:data:`PRIOR_ONLY_DRAWS` prior draws, equal weights).
 
     Parameters
     ----------
     studies
         Virtual trials (default :func:`curated_trials`).
     n_draws
-        Prior draws per block.
+        Simulated draws per block: half from the prior, half from the stage-2 proposal.
     quantile
-        Share of draws accepted per block (ABC tolerance as a quantile of the distances).
+        Share of the draws resampled by weight into the stored posterior sample.
     seed
-        Seeds the prior draws, the sampling errors and the simulated patches.
+        Seeds the draws, the resampling and the simulated patches.
     area_cm2
         Measured area per model patient (see :class:`TrialSimulator`).
     scheduler
         ``"local"`` (a Dask LocalCluster of 2 workers), ``"synchronous"`` or the address of a
-        running Dask scheduler. The simulations of each block run as Dask tasks of
-        :data:`CAL_TASK_DRAWS` draws; the prior draws and the noise are drawn here, so the
-        posterior is the same whatever the number of workers.
+        running Dask scheduler. The simulations of each stage run as Dask tasks of
+        :data:`CAL_TASK_DRAWS` draws; the draws are made here from the seed, so the posterior
+        is the same whatever the number of workers.
     progress
         Called with the number of draws done.
 
@@ -510,21 +563,15 @@ def calibrate(
         raise InputError(field="n_draws", allowed="an integer >= 20", got=n_draws)
     if not 0 < quantile <= 1:
         raise InputError(field="quantile", allowed="in (0, 1]", got=quantile)
-    root = np.random.SeedSequence(seed)
-    children = root.spawn(2 * len(BLOCKS))
-    blocks: dict[str, BlockFit] = {}
+    children = np.random.SeedSequence(seed).spawn(3 * len(BLOCKS))
     per_block = {b: tuple(t for t in trials if t.block == b) for b in BLOCKS}
     fitted = [b for b in BLOCKS if per_block[b]]
-    thetas: dict[str, tuple[tuple[str, ...], np.ndarray, list[dict]]] = {}
+    n1 = {b: (n_draws + 1) // 2 if per_block[b] else PRIOR_ONLY_DRAWS for b in BLOCKS}
+    z1: dict[str, np.ndarray] = {}
     for bi, block in enumerate(BLOCKS):
-        if not per_block[block] and block not in REGEN_BLOCKS:
-            continue
-        names = tuple(block_priors(block))
-        rng = np.random.default_rng(children[2 * bi])
-        n = n_draws if per_block[block] else PRIOR_ONLY_DRAWS
-        vals = [sample_block(block, rng) for _ in range(n)]
-        theta = np.array([[v[k] for k in names] for v in vals])
-        thetas[block] = (names, theta, vals)
+        if per_block[block] or block in REGEN_BLOCKS:
+            dim = len(block_priors(block)) + 1
+            z1[block] = np.random.default_rng(children[3 * bi]).standard_normal((n1[block], dim))
 
     def warm() -> None:
         for b in fitted:
@@ -533,44 +580,91 @@ def calibrate(
     runner = scheduler if isinstance(scheduler, _Runner) else _runner(scheduler)
     if runner.warm is None:
         runner.warm = warm
-    sims_of: dict[str, np.ndarray] = {}
-    with runner:
+    scale_of: dict[str, np.ndarray] = {}
+
+    def simulate(zs: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
         jobs = []
-        for b in fitted:
-            _names, _theta, vals = thetas[b]
-            sims_of[b] = np.empty((len(vals), len(per_block[b])))
+        out = {}
+        for b, z in zs.items():
+            names, theta, _tau = values_from_latent(b, z)
+            vals = _values(names, theta)
+            out[b] = np.empty((len(vals), len(per_block[b])))
             for lo in range(0, len(vals), CAL_TASK_DRAWS):
                 chunk = vals[lo : lo + CAL_TASK_DRAWS]
                 jobs.append((_sim_task, per_block[b], float(area_cm2), int(seed), chunk, lo, b))
-        for b, lo, arr in runner.run(jobs, progress, weight=lambda job: len(job[4])):
-            sims_of[b][lo : lo + arr.shape[0]] = arr
+        for b, lo, arr, sc in runner.run(jobs, progress, weight=lambda job: len(job[4])):
+            out[b][lo : lo + arr.shape[0]] = arr
+            scale_of[b] = sc
+        return out
+
+    def loglik(b: str, z: np.ndarray, sims: np.ndarray) -> np.ndarray:
+        bt = per_block[b]
+        return log_likelihood(
+            sims,
+            values_from_latent(b, z)[2],
+            np.array([t.reported for t in bt]),
+            np.array([t.se for t in bt]),
+            scale_of[b],
+            tuple(t.study for t in bt),
+        )
+
+    z2: dict[str, np.ndarray] = {}
+    proposal: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+    with runner:
+        sims1 = simulate({b: z1[b] for b in fitted})
+        for b in fitted:
+            w = normalise(loglik(b, z1[b], sims1[b]))
+            m, cov = stage2_proposal(z1[b], w)
+            proposal[b] = (m, cov)
+            eps = np.random.default_rng(children[3 * BLOCKS.index(b) + 1]).standard_normal(
+                (n_draws - n1[b], m.size)
+            )
+            z2[b] = m + eps @ np.linalg.cholesky(cov).T
+        sims2 = simulate(z2)
+    blocks: dict[str, BlockFit] = {}
     for bi, block in enumerate(BLOCKS):
-        if block not in thetas:
+        if block not in z1:
             continue
-        names, theta, _vals = thetas[block]
         bt = per_block[block]
-        sims = sims_of.get(block, np.empty((theta.shape[0], 0)))
-        noise = np.random.default_rng(children[2 * bi + 1]).standard_normal(sims.shape)
-        # stored as float32: round now so that a saved and reloaded fit accepts the same draws
-        theta, sims, noise = (a.astype(np.float32).astype(float) for a in (theta, sims, noise))
+        if bt:
+            z = np.vstack([z1[block], z2[block]])
+            sims = np.vstack([sims1[block], sims2[block]])
+            m, cov = proposal[block]
+            f1 = n1[block] / z.shape[0]
+            lp = log_normal_pdf(z)
+            lq = np.logaddexp(np.log(f1) + lp, np.log1p(-f1) + log_normal_pdf(z, m, cov))
+            log_iw = lp - lq
+        else:
+            z, sims, log_iw = z1[block], np.empty((n1[block], 0)), np.zeros(n1[block])
+        names, theta, tau = values_from_latent(block, z)
+        # stored as float32: round now so that a saved and reloaded fit weighs the same
+        theta, sims = (a.astype(np.float32).astype(float) for a in (theta, sims))
         blocks[block] = BlockFit(
             block,
             names,
             tuple(t.study_id for t in bt),
             theta,
             sims,
-            noise,
+            tau,
+            log_iw,
             np.array([t.reported for t in bt]),
             np.array([t.se for t in bt]),
-            float(quantile) if bt else 1.0,
+            scale_of.get(block, np.ones(0)),
+            tuple(t.study for t in bt),
+            float(quantile),
+            n1[block],
+            int(children[3 * bi + 2].generate_state(1)[0]),
         )
     runtime = time.perf_counter() - t0
     prov = {
         "date_utc": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
         "seed": seed,
-        "method": "ABC rejection per parameter block (regeneration constants per product "
-        "family); distance = RMS of (simulated + se*z - reported)/se; accepted = the "
-        "`quantile` smallest distances; families without studies keep their prior",
+        "method": "two-stage population Monte Carlo per parameter block (regeneration "
+        "constants per product family) on a random-effects normal likelihood of the reported "
+        "effects: reported = simulated + c*delta + se*e, delta ~ N(0, tau^2) per study, tau "
+        "half-normal; stage 1 prior draws, stage 2 a Gaussian fitted to stage 1 (2x weighted "
+        "covariance), deterministic-mixture importance weights; the posterior sample is "
+        "`quantile` x draws resampled by weight; families without studies keep their prior",
         "n_draws_per_block": n_draws,
         "quantile": quantile,
         "area_cm2": area_cm2,
@@ -579,6 +673,7 @@ def calibrate(
         "engine": "stochastic (common random numbers)",
         "scheduler": scheduler if isinstance(scheduler, str) else "runner",
         "prior": {b: {k: p.to_dict() for k, p in block_priors(b).items()} for b in blocks},
+        "tau_prior": {k: {"half_normal_scale": v[0], "source": v[1]} for k, v in TAU_PRIOR.items()},
         "studies": [t.study_id for t in trials],
         "code_version": _code_version(),
         "runtime_s": round(runtime, 1),
@@ -607,10 +702,12 @@ def leave_one_study_out(posterior: Posterior | Calibration | None = None) -> Los
     """Predicted vs reported effect for each study row when its study (all its rows: the visits
     of one trial go together) is left out of its block's fit.
 
-    The prediction is the held-out row's simulated effect plus its sampling error over the
-    draws accepted without the study (same quantile); ``lo80``/``hi80`` are its 10th and 90th
-    percentiles, ``covered`` whether the reported value falls inside. A block with a single
-    study predicts from its prior (``fit_on`` = 0 studies).
+    The prediction is what a new study like the held-out row would report (its simulated effect,
+    a new study's random effect and its sampling error: :meth:`BlockFit.predictive`) under the
+    weights of the fit without the study (the same simulations re-weighted: importance
+    sampling); ``lo80``/``hi80`` are its weighted 10th and 90th percentiles, ``covered`` whether
+    the reported value falls inside, ``ess`` the effective sample size of those weights. A block
+    with a single study predicts from its prior (``fit_on`` = 0 studies).
     """
     if posterior is None:
         posterior = load_posterior()
@@ -620,22 +717,18 @@ def leave_one_study_out(posterior: Posterior | Calibration | None = None) -> Los
         raise InputError(
             field="posterior", allowed="a Posterior or Calibration", got=type(posterior).__name__
         )
-    groups = posterior.groups()
     rows = []
     for b in posterior.blocks.values():
-        g = [groups.get(sid, sid) for sid in b.study_ids]
-        studies = list(dict.fromkeys(g))
+        studies = list(dict.fromkeys(b.groups))
         for j, sid in enumerate(b.study_ids):
-            same = [k for k, x in enumerate(g) if x == g[j]]
-            single = len(studies) == 1
-            idx = np.arange(b.theta.shape[0]) if single else b.accepted(drop=same)
-            pred = b.sims[idx, j] + b.se[j] * b.noise[idx, j]
-            lo, med, hi = np.quantile(pred, [0.1, 0.5, 0.9])
+            same = [k for k, x in enumerate(b.groups) if x == b.groups[j]]
+            w = b.weights(drop=same)
+            lo, med, hi = weighted_quantile(b.predictive(j), w, [0.1, 0.5, 0.9])
             rep = float(b.reported[j])
             rows.append(
                 {
                     "study_id": sid,
-                    "study": g[j],
+                    "study": b.groups[j],
                     "block": b.name,
                     "fit_on": len(studies) - 1,
                     "reported": rep,
@@ -644,6 +737,7 @@ def leave_one_study_out(posterior: Posterior | Calibration | None = None) -> Los
                     "lo80": float(lo),
                     "hi80": float(hi),
                     "covered": bool(lo <= rep <= hi),
+                    "ess": round(ess(w), 1),
                 }
             )
     import pandas as pd

@@ -2,17 +2,18 @@
 model's time course against every trial's reported visits, and a sensitivity run over the
 imputed standard errors.
 
-* **Posterior predictive check** (:func:`posterior_predictive`): for every study row, the
-  distribution of ``simulated effect + se x z`` over the accepted draws of its block fitted on
-  ALL studies (what a replicate of the study would report under the fitted model), next to the
-  same over the prior draws, and where the reported value falls in it (predictive percentile).
+* **Posterior predictive check** (:func:`posterior_predictive`): for every study row (every
+  visit of a multi-visit study), what a replicate study would report (simulated effect, a new
+  between-study random effect and the sampling error) under the posterior fitted on ALL
+  studies, next to the same over the prior draws, and where the reported value falls in it
+  (predictive percentile).
 * **Time course** (:func:`time_courses`): the simulated effect of every study's virtual trial
   over weeks 0 .. its last visit for a sample of accepted draws (median and 80 % band), with the
   reported value(s) at the visit(s).
 * **SE sensitivity** (:func:`se_sensitivity`): the imputed SEs (every SE not derived from a
   reported CI or the arm SDs, see ``se_note``) scaled by each factor; the accepted draws,
   posterior medians and leave-one-study-out coverage recomputed on the stored simulations (no
-  new simulation: the tolerance is a quantile, so only the ranking of the draws changes).
+  new simulation: only the likelihood weights change).
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ import numpy as np
 import pandas as pd
 
 from anagen.decision._calibrate import Posterior, leave_one_study_out
+from anagen.decision._calibrate_infer import weighted_quantile
 from anagen.decision._calibrate_trials import CAL_AREA_CM2, TrialSimulator, curated_trials
 from anagen.errors import InputError
 
@@ -43,20 +45,18 @@ def posterior_predictive(posterior: Posterior, seed: int = 0) -> pd.DataFrame:
     """One row per study row: reported, posterior and prior predictive 10/50/90 %, and the
     predictive percentile of the reported value (near 0 or 100: the model misses it).
 
-    The sampling error of a replicate is drawn afresh (``seed``): the stored noise of the
-    accepted draws was part of their acceptance (noisy ABC) and would pull the check towards
-    the data."""
+    The predictive is what a replicate study would report (:meth:`BlockFit.predictive`:
+    simulated effect, a new random effect and the sampling error) under the posterior weights
+    fitted on ALL studies, and over the prior draws (equal weights)."""
     groups = posterior.groups()
-    rng = np.random.default_rng(seed)
     rows = []
     for b in posterior.blocks.values():
-        acc = b.accepted()
+        w = b.weights()
+        n0 = b.n_prior
         for j, sid in enumerate(b.study_ids):
-            z = rng.standard_normal(b.sims.shape[0])
-            post = b.sims[acc, j] + b.se[j] * z[acc]
-            prior = b.sims[:, j] + b.se[j] * z
-            q = np.quantile(post, [0.1, 0.5, 0.9])
-            qp = np.quantile(prior, [0.1, 0.5, 0.9])
+            pred = b.predictive(j, seed)
+            q = weighted_quantile(pred, w, [0.1, 0.5, 0.9])
+            qp = np.quantile(pred[:n0], [0.1, 0.5, 0.9])
             rep = float(b.reported[j])
             rows.append(
                 {
@@ -71,7 +71,7 @@ def posterior_predictive(posterior: Posterior, seed: int = 0) -> pd.DataFrame:
                     "prior_lo80": float(qp[0]),
                     "prior_median": float(qp[1]),
                     "prior_hi80": float(qp[2]),
-                    "percentile": float(100.0 * np.mean(post <= rep)),
+                    "percentile": float(100.0 * np.sum(w * (pred <= rep))),
                     "inside80": bool(q[0] <= rep <= q[2]),
                 }
             )

@@ -19,6 +19,7 @@ _UNIT = {
     "MD": "treated - control, hairs/cm2",
     "MD_pct": "treated - control, % points",
     "within": "treated arm change, hairs/cm2",
+    "within_pct": "treated arm change, % of baseline",
 }
 
 

@@ -13,7 +13,7 @@ Simulation: the model's one measured outcome, :func:`anagen.scalp.target_area_co
 re-found target area, true counts: a study's mean has no reading error left), on a patch of each
 outcome zone of every model patient (:func:`anagen.decision._trial_area.area_state`); the area
 read is ``area_cm2`` (8 cm² by default: the mean of eight 1 cm² areas) in one target zone per
-model patient (the vertex where the treatment acts there, else its first zone), so that one
+model patient (as assess chooses it: the vertex for men, the mid-scalp for women), so that one
 model patient gives a precise mean. Common random numbers: the treated and
 the untreated run of a model patient share the patch and the seed, and the seed is the same for
 every parameter draw, so the difference between draws is the parameters' doing, not noise.
@@ -81,7 +81,7 @@ DEFAULTS = {
 }
 
 Kind = Literal["protocol", "topical", "prp", "minoxidil_5", "minoxidil_2", "finasteride", "lllt"]
-Measure = Literal["MD", "MD_pct", "within"]
+Measure = Literal["MD", "MD_pct", "within", "within_pct"]
 
 #: Product option (``Product.option`` of a protocol) -> regeneration family.
 FAMILIES = {
@@ -109,6 +109,28 @@ _BLOCK_OF_KIND = {
 _Z975 = 1.959963984540054
 #: Assumed size of the Kuka 2020 NH III low-dose subgroup (not reported; see curated_trials).
 _KUKA_N = 12
+#: Patients analysed in Gentile 2019 (35 enrolled, 1 excluded, 1 rejected; curated notes).
+_GEN19_N = 33
+
+
+#: Calibrated potency of 2 % minoxidil relative to 5 % on the model's levers. The cited 0.60
+#: [C4] is the ratio of the two strengths' placebo-corrected *effects* (Olsen 2002); the model's
+#: effect is convex in its levers (reversal must carry a follicle past the terminal threshold),
+#: so 0.60 x the 5 % levers gives about 0.4 x the 5 % effect. The lever-level potency is
+#: therefore fitted, on the trials that ran both strengths (Olsen 2002, Lucky 2004).
+MINOXIDIL_2_POTENCY = Prior(
+    "minoxidil_2.potency",
+    0.75,
+    0.5,
+    1.0,
+    "1",
+    "uniform",
+    ("C4",),
+    True,
+    note="lever-level potency of 2 % vs 5 % minoxidil (fitted): from 0.5 (below the effect "
+    "ratio 0.60 of Olsen 2002 [C4], which the convex model turns into a smaller effect ratio) "
+    "to 1.0 (2 % as strong as 5 %, the upper bound)",
+)
 
 
 def family_of(option: str) -> str:
@@ -144,8 +166,9 @@ def block_priors(block: str) -> dict[str, Prior]:
     if block in REGEN_BLOCKS:
         return {k: getattr(DEFAULT_PRIORS, k) for k in DEFAULT_PRIORS.__dataclass_fields__}
     if block == "minoxidil":
-        p = Minoxidil().priors()
-        return {k: v for k, v in p.items() if v.high > v.low}  # potency 2 % vs 5 % is fixed
+        p = dict(Minoxidil().priors())
+        p["potency_2_vs_5"] = MINOXIDIL_2_POTENCY
+        return p
     if block == "finasteride":
         return Finasteride().priors()
     if block == "lllt":
@@ -197,7 +220,8 @@ class VirtualTrial:
     measure
         ``MD``: treated minus control hairs/cm²; ``MD_pct``: difference in mean percent change
         from baseline (percentage points); ``within``: the treated arm's own change from
-        baseline (hairs/cm²: untreated course + placebo/vehicle response + treatment).
+        baseline (hairs/cm²: untreated course + placebo/vehicle response + treatment);
+        ``within_pct``: the same as a percent of the baseline count.
     reported, se
         The reported effect and its standard error (``se_note`` says how it was obtained).
     followup_days
@@ -232,9 +256,11 @@ class VirtualTrial:
             raise InputError(
                 field=f"{self.study_id}.kind", allowed=", ".join(_BLOCK_OF_KIND), got=self.kind
             )
-        if self.measure not in ("MD", "MD_pct", "within"):
+        if self.measure not in ("MD", "MD_pct", "within", "within_pct"):
             raise InputError(
-                field=f"{self.study_id}.measure", allowed="MD, MD_pct or within", got=self.measure
+                field=f"{self.study_id}.measure",
+                allowed="MD, MD_pct, within or within_pct",
+                got=self.measure,
             )
         if not (np.isfinite(self.se) and self.se > 0):
             raise InputError(field=f"{self.study_id}.se", allowed="a finite value > 0", got=self.se)
@@ -404,9 +430,15 @@ class TrialSimulator:
                 zones = [ZONE_NAMES[j] for j in np.flatnonzero(run.dose_by_zone() > 0)]
             else:
                 zones = list(affected_zones(pat))
-            # one target zone per patient, as trials count one area: the vertex where the
-            # treatment acts there (the usual target of drug trials [S22]), else its first zone
-            zones = ["vertex"] if "vertex" in zones else zones[:1]
+            # one target zone per patient, as trials count one area, chosen as assess chooses
+            # it (anagen.decision._assess.target_zone / option_zone): the vertex for men, the
+            # mid-scalp for women, where the treatment acts there; else the mid-scalp, else its
+            # first zone
+            own = "vertex" if pat.sex == "M" else "mid_scalp"
+            if own in zones:
+                zones = [own]
+            else:
+                zones = ["mid_scalp"] if "mid_scalp" in zones else zones[:1]
             share = self.area_cm2 / len(zones)
             params = _area_params(share)
             rng = np.random.default_rng(np.random.SeedSequence([s, 17]))
@@ -457,6 +489,16 @@ class TrialSimulator:
         tr = _with_values(_continuous(t.kind, t.use_days), values)
         return tr.modulation(h, prep.patient)
 
+    @property
+    def tau_scale(self) -> float:
+        """Factor from hairs/cm2 to the trial's outcome scale (``100 / baseline`` for a percent
+        change: the weighted mean baseline count of the model patients; else 1)."""
+        if self.trial.measure not in ("MD_pct", "within_pct"):
+            return 1.0
+        w = np.array([p.weight for p in self._prepared])
+        base = np.array([p.baseline for p in self._prepared])
+        return float(100.0 * w.sum() / np.sum(w * base))
+
     def effect(self, values: dict[str, float]) -> float:
         """The virtual trial's mean effect (on its outcome scale) for these parameter values."""
         from anagen.scalp.placebo import DEFAULT_PLACEBO, placebo_change
@@ -467,8 +509,10 @@ class TrialSimulator:
         for prep in self._prepared:
             m = self._counts(prep, self.modulation(values, prep))
             base, follow = float(m[0]), float(m[-1])
-            if t.measure == "within":
+            if t.measure in ("within", "within_pct"):
                 e = follow - base + float(placebo_change(t.followup_days, DEFAULT_PLACEBO))
+                if t.measure == "within_pct":
+                    e = 100.0 * e / base
             else:
                 diff = follow - prep.untreated
                 e = diff if t.measure == "MD" else 100.0 * diff / prep.baseline
@@ -491,8 +535,10 @@ def _effect_curve(sim: TrialSimulator, values: dict[str, float], weeks) -> np.nd
     wsum = 0.0
     for prep in sim._prepared:
         treated = sim._counts(prep, sim.modulation(values, prep, float(days[-1])), days)
-        if t.measure == "within":
+        if t.measure in ("within", "within_pct"):
             e = treated[1:] - treated[0] + placebo_change(days, DEFAULT_PLACEBO)
+            if t.measure == "within_pct":
+                e = 100.0 * e / treated[0]
         else:
             un = sim._counts(prep, None, days)
             diff = treated[1:] - un[1:]
@@ -519,6 +565,12 @@ def curated_trials() -> tuple[VirtualTrial, ...]:
     se = study_effects().set_index("study_id")
     trials: list[VirtualTrial] = []
     g20 = se.loc["Gentile2020"]
+    g20_population = (
+        VirtualPatient(DEFAULTS["age"], "M", "III"),
+        VirtualPatient(DEFAULTS["age"], "M", "V"),
+        VirtualPatient(DEFAULTS["age"], "F", "I"),
+        VirtualPatient(DEFAULTS["age"], "F", "II"),
+    )
     trials.append(
         VirtualTrial(
             "Gentile2020",
@@ -527,12 +579,7 @@ def curated_trials() -> tuple[VirtualTrial, ...]:
             float(g20.yi),
             float(g20.se),
             90 + 7 * float(g20.followup_weeks),
-            (
-                VirtualPatient(DEFAULTS["age"], "M", "III"),
-                VirtualPatient(DEFAULTS["age"], "M", "V"),
-                VirtualPatient(DEFAULTS["age"], "F", "I"),
-                VirtualPatient(DEFAULTS["age"], "F", "II"),
-            ),
+            g20_population,
             str(g20.control),
             "evidence.study_effects (S06)",
             protocol="gentile2019_micrografts",
@@ -565,6 +612,30 @@ def curated_trials() -> tuple[VirtualTrial, ...]:
             "23 wk after the last session",
         )
     )
+    # Gentile 2019 [GEN19]: percent change of density from baseline in the treated half, 23 and
+    # 44 weeks after the last of 3 sessions 45 days apart (curated rows S03-S04; control-half
+    # numbers not in the abstract, so the within-arm change): the micrografts' follow-up series
+    for wk, mean, sd in ((23, 33.0, 7.5), (44, 27.0, 3.5)):
+        trials.append(
+            VirtualTrial(
+                f"Gentile2019_wk{wk}",
+                "protocol",
+                "within_pct",
+                mean,
+                sd / np.sqrt(_GEN19_N),
+                90 + 7.0 * wk,
+                g20_population,
+                "none (within-arm change of the treated half; saline half not reported)",
+                "evidence.studies S03-S04 (Gentile 2019, abstract)",
+                protocol="gentile2019_micrografts",
+                se_note=f"SD / sqrt(n), n = {_GEN19_N} (35 enrolled, 1 excluded, 1 rejected); "
+                "'+/-' read as the SD (assumption)",
+                notes="Norwood-Hamilton 2-5, Ludwig 1-2 (the Gentile 2020 population: sexes 1:1 "
+                "assumed); the within-arm change includes the model's untreated course and the "
+                "placebo/vehicle response; same group as Gentile 2017/2020 (patients may overlap)",
+                group="Gentile2019",
+            )
+        )
     tak = se.loc["Tak2020"]
     trials.append(
         VirtualTrial(

@@ -59,6 +59,7 @@ __all__ = [
     "DEFAULT_PRIORS",
     "RegenerationParams",
     "RegenerationPriors",
+    "clip_regeneration_values",
     "exposure",
     "regenerate",
     "response",
@@ -92,6 +93,17 @@ class RegenerationParams:
 
     def to_dict(self) -> dict[str, float]:
         return asdict(self)
+
+
+def clip_regeneration_values(v: dict) -> dict:
+    """Regeneration values (floats or arrays) clipped into their allowed ranges, as the prior
+    sampler does (the normal priors of the effect sizes can fall outside them)."""
+    out = dict(v)
+    out["emax_latency"] = np.clip(v["emax_latency"], 0.0, 0.99)
+    out["emax_reversal"] = np.clip(v["emax_reversal"], 0.0, 1.0)
+    out["emax_anagen"] = np.maximum(v["emax_anagen"], 0.0)
+    out["fade_days"] = np.maximum(v["fade_days"], 0.0)
+    return out
 
 
 @dataclass(frozen=True)
@@ -130,11 +142,7 @@ class RegenerationPriors:
     def sample(self, rng: np.random.Generator) -> RegenerationParams:
         """One draw; bounded quantities are clipped into their allowed range."""
         v = {f.name: float(getattr(self, f.name).sample(rng)) for f in fields(self)}
-        v["emax_latency"] = min(max(v["emax_latency"], 0.0), 0.99)
-        v["emax_reversal"] = min(max(v["emax_reversal"], 0.0), 1.0)
-        v["emax_anagen"] = max(v["emax_anagen"], 0.0)
-        v["fade_days"] = max(v["fade_days"], 0.0)
-        return RegenerationParams(**v)
+        return RegenerationParams(**{k: float(x) for k, x in clip_regeneration_values(v).items()})
 
     def to_dict(self) -> dict[str, dict[str, object]]:
         return {f.name: getattr(self, f.name).to_dict() for f in fields(self)}

@@ -113,7 +113,7 @@ def _power(job_id: str, payload: dict[str, Any]) -> dict[str, Any]:
 
 
 def _calibration(job_id: str, payload: dict[str, Any]) -> dict[str, Any]:
-    """Refit the model to the curated trials (ABC rejection, ``anagen.decision.calibrate``)
+    """Refit the model to the curated trials (``anagen.decision.calibrate``)
     with the requested size, then the leave-one-study-out check of that fit."""
     from anagen.decision import calibrate, leave_one_study_out
 
