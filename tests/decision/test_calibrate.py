@@ -251,7 +251,7 @@ def test_population_sensitivity_shifts_the_mirrored_patients():
     assert _shift(vp, "age +10").age == 50.0
     assert _shift(VirtualPatient(40.0, "F", "III"), "stage +1").stage == "III"  # clipped
     df = population_sensitivity(load_posterior(), ("stage +1",), n_draws=2)
-    assert len(df) == 18 and {"as mirrored", "stage +1"} <= set(df.columns)
+    assert len(df) == 20 and {"as mirrored", "stage +1"} <= set(df.columns)
     assert np.isfinite(df["stage +1"]).all()
     with pytest.raises(InputError, match="variants"):
         population_sensitivity(load_posterior(), ("sex swap",))

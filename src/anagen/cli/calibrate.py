@@ -33,7 +33,7 @@ def run(
             "--draws",
             help="Simulated draws per parameter block (half from the prior, half adapted).",
         ),
-    ] = 4000,
+    ] = 2000,
     seed: Annotated[
         int, typer.Option("--seed", help="Seed: the same seed gives the same fit.")
     ] = 0,
@@ -47,7 +47,7 @@ def run(
             "--quantile",
             help="Share of the draws resampled by weight into the stored posterior sample.",
         ),
-    ] = 0.05,
+    ] = 0.25,
     area: Annotated[
         float,
         typer.Option(

@@ -510,8 +510,8 @@ def _values(names: tuple[str, ...], theta: np.ndarray) -> list[dict]:
 def calibrate(
     studies: Sequence[VirtualTrial] | None = None,
     *,
-    n_draws: int = 4000,
-    quantile: float = 0.05,
+    n_draws: int = 2000,
+    quantile: float = 0.25,
     seed: int = 0,
     area_cm2: float = CAL_AREA_CM2,
     scheduler: str = "local",
