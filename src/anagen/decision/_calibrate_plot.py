@@ -42,9 +42,8 @@ def plot_ppc(ppc: pd.DataFrame) -> Figure:
     ax.set_xlabel("effect on the study's scale (hairs/cm2 or % points)")
     inside = int(ppc["inside80"].sum())
     ax.set_title(
-        f"Posterior predictive check: reported (red, 80 % CI) vs posterior (blue) and prior "
-        f"(grey) predictive 80 % bands\n{inside} of {n} reported values inside the posterior "
-        "band",
+        "Posterior predictive check: reported (red, 80 % CI)\nvs posterior (blue) and prior "
+        f"(grey) predictive 80 % bands; {inside} of {n} inside the posterior band",
         fontsize=9,
     )
     return fig
