@@ -71,7 +71,18 @@ def test_follow_up_rules():
 
     specs = {s.key: s for s in plan_options([], ("minoxidil_5", "finasteride_1mg", "lllt"))}
     assert follow_up(specs["lllt"], "M").weeks == 26 and known_months(26) == 6
+    assert "follow-up assumed" in unknown_text(follow_up(plan_options([], ("prp",))[0], "M"))
     assert known_months(48) == 12  # a 48-week visit is the trials' "one year"
+    # cell protocols: their own curated study, else their product group (studies.csv)
+    from anagen.decision._assess_plan import resolve_protocols
+
+    cells = {s.key.split(":")[0]: s for s in plan_options(resolve_protocols(None), ())}
+    assert follow_up(cells["bone_marrow_cells"], "M").weeks == 26  # Elmaadawi 2018 (S24)
+    assert follow_up(cells["adsc_conditioned_medium"], "M").weeks == 26  # ADSC-CM group
+    transplant = plan_options([], ("transplant",))[0]
+    assert unknown_text(follow_up(transplant, "M")) == (
+        "unknown: no outcome study of transplants in the sources"
+    )
     assert follow_up(specs["finasteride_1mg"], "M").weeks == 192
     assert follow_up(specs["minoxidil_5+finasteride_1mg"], "M").weeks == 52  # [HU15]
     assert unknown_text(follow_up(specs["lllt"], "F")) == (

@@ -359,7 +359,7 @@ def _assess(
                 unknown=unknown_text(fu),
                 added=added,
             ),
-            durability=durability(spec, months, gain, eff, fu_weeks),
+            durability=_noted(durability(spec, months, gain, eff, fu_weeks), fu.note),
             cost=c,
             downtime=info.downtime,
             side_effects=tuple(
@@ -486,6 +486,11 @@ def not_modelled(patient: Any) -> tuple[str, ...]:
             "scalp is not adjusted for their past effect"
         )
     return tuple(out)
+
+
+def _noted(d, note: str):
+    """The durability text, prefixed with why the follow-up is assumed or absent."""
+    return dataclasses.replace(d, text=f"{note[0].upper()}{note[1:]}. {d.text}") if note else d
 
 
 def _with_verdict(o: OptionAssessment) -> OptionAssessment:

@@ -15,8 +15,11 @@ Two questions, per option and person, answered from cited trials:
 
 from __future__ import annotations
 
+import io
 import math
+import re
 from dataclasses import dataclass
+from functools import cache
 from typing import Any
 
 from anagen.therapy.candidacy import TRIAL_WINDOWS, TrialWindow
@@ -84,6 +87,8 @@ class FollowUp:
     weeks: float | None
     sources: tuple[str, ...]
     what: str  # whose follow-up ("a trial of this option", "a trial of the combination", ...)
+    #: said with every withheld number when the follow-up is assumed or absent for a reason
+    note: str = ""
 
     @property
     def months_known(self) -> int:
@@ -112,6 +117,27 @@ _FOLLOW_UP: dict[tuple[str, str], FollowUp] = {
     ("lllt", "M"): FollowUp(26, ("JIM14",), "a trial of this option"),
     ("lllt", "F"): FollowUp(26, ("JIM14",), "a trial of this option"),
 }
+#: PRP: the meta-analysis [C1] does not report its trials' follow-up; the calibration fits its
+#: pooled effect at an assumed 26 weeks (``decision/_calibrate_trials.py``), so that is the
+#: follow-up shown, and said to be assumed.
+_PRP = FollowUp(
+    26, ("C1",), "the PRP trials (assumed)",
+    "follow-up assumed: the PRP meta-analysis does not report its trials' follow-up [C1]",
+)  # fmt: skip
+_FOLLOW_UP[("prp", "M")] = _FOLLOW_UP[("prp", "F")] = _PRP
+#: Transplants: no outcome study in the sources.
+_TRANSPLANT = FollowUp(
+    None, (), "a transplant outcome study", "no outcome study of transplants in the sources"
+)
+#: Product groups of the curated stem-cell studies (``evidence/data/studies.csv``) per product.
+_PRODUCT_GROUPS = {
+    "svf": ("SVF",),
+    "svf_enriched_fat": ("SVF",),
+    "cultured_adsc": ("ADSC",),
+    "hf_micrografts": ("HFSC-micrograft",),
+    "bone_marrow_cells": ("bone-marrow",),
+    "adsc_conditioned_medium": ("ADSC-CM",),
+}
 _COMBINATION_FOLLOW_UP: dict[frozenset[str], FollowUp] = {
     frozenset({"minoxidil_5", "finasteride_1mg"}): FollowUp(
         52, ("HU15",), "a trial of the combination"
@@ -129,6 +155,39 @@ def _table_follow_up(option: str) -> FollowUp:
     return FollowUp(float(best.weeks), (best.source,), "a trial of this option")
 
 
+@cache
+def _studies() -> tuple[tuple[str, str, str, float], ...]:
+    """(row id, study id, product group, longest follow-up in weeks) of the curated stem-cell
+    studies that report a follow-up (the bundled table; read with ``csv``: no pandas here)."""
+    import csv
+    from importlib.resources import files
+
+    text = files("anagen.evidence").joinpath("data/studies.csv").read_text(encoding="utf-8")
+    out = []
+    for r in csv.DictReader(io.StringIO(text)):
+        try:
+            weeks = float(r.get("followup_weeks_max") or "nan")
+        except ValueError:
+            continue
+        if weeks > 0:
+            out.append((r["row_id"], r["study_id"], r["product_group"], weeks))
+    return tuple(out)
+
+
+def _study_follow_up(protocol: Any) -> FollowUp | None:
+    """Longest follow-up (``followup_weeks_max``) in the curated studies of the protocol's own
+    study (first author and year of its ``study`` text) or, failing that, of its product group."""
+    m = re.match(r"\s*([A-Za-z-]+)\D*?(\d{4})", protocol.protocol.study)
+    own = f"{m.group(1)}{m.group(2)}".lower() if m else None
+    groups = _PRODUCT_GROUPS.get(protocol.product.key, ())
+    for pick in (lambda r: r[1].lower() == own, lambda r: r[2] in groups):
+        rows = [r for r in _studies() if pick(r)]
+        if rows:
+            row, study, _, weeks = max(rows, key=lambda r: r[3])
+            return FollowUp(weeks, (row,), f"a study of this product ({study})")
+    return None
+
+
 def follow_up(spec: Any, sex: str) -> FollowUp:
     """Longest follow-up of the evidence behind ``spec`` (an option or a combination)."""
     if spec.parts:
@@ -142,8 +201,15 @@ def follow_up(spec: Any, sex: str) -> FollowUp:
         return FollowUp(short.weeks, short.sources, "a trial of its shortest-followed part")
     if spec.key == "none":
         return FollowUp(None, (), "no treatment")
+    if spec.key == "transplant":
+        return _TRANSPLANT
     key = spec.key if spec.protocol is None else spec.option
-    return _FOLLOW_UP.get((key, sex)) or _table_follow_up(key)
+    fu = _FOLLOW_UP.get((key, sex)) or _table_follow_up(key)
+    if spec.protocol is not None:  # the product's own studies may have followed longer
+        own = _study_follow_up(spec.protocol)
+        if own is not None and (fu.weeks is None or own.weeks > fu.weeks):
+            fu = own
+    return fu
 
 
 def month_known(fu: FollowUp, month: int) -> bool:
@@ -154,8 +220,9 @@ def month_known(fu: FollowUp, month: int) -> bool:
 def unknown_text(fu: FollowUp) -> str:
     """What a withheld number reads."""
     if fu.weeks is None:
-        return "unknown: no trial follow-up of this option in the cited sources"
-    return f"unknown: no trial followed patients beyond {fu.weeks:g} weeks"
+        return f"unknown: {fu.note or 'no trial follow-up of this option in the cited sources'}"
+    text = f"unknown: no trial followed patients beyond {fu.weeks:g} weeks"
+    return f"{text} ({fu.note})" if fu.note else text
 
 
 def _window_reasons(w: TrialWindow, patient: Any) -> list[str]:
