@@ -21,9 +21,9 @@ from __future__ import annotations
 
 import math
 import warnings
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -95,10 +95,15 @@ def _prepare(yi, vi, method, knha, level) -> tuple[np.ndarray, np.ndarray, str, 
     return y, v, method, level
 
 
-def _refit(y: np.ndarray, v: np.ndarray, method: str, knha: bool, level: float) -> PoolResult:
+ControlArg = str | Mapping[str, Any] | None
+
+
+def _refit(
+    y: np.ndarray, v: np.ndarray, method: str, knha: bool, level: float, control: ControlArg
+) -> PoolResult:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
-        return pool(y, v, method, knha=knha, level=level, control="metafor")  # as influence()
+        return pool(y, v, method, knha=knha, level=level, control=control)
 
 
 def leave_one_out(
@@ -107,13 +112,16 @@ def leave_one_out(
     method: str = "REML",
     knha: bool = False,
     level: float = 0.95,
+    control: ControlArg = None,
 ) -> SequentialResult:
     """Pool the studies k times, leaving each out once (metafor ``leave1out``).
 
     Parameters
     ----------
-    yi, vi, method, knha, level
-        As :func:`~anagen.evidence.pool`; k - 1 must be enough studies for the method.
+    yi, vi, method, knha, level, control
+        As :func:`~anagen.evidence.pool` (exact by default; ``control="metafor"`` refits with
+        metafor's default control, as ``leave1out()`` of a default ``rma()`` fit); k - 1
+        must be enough studies for the method.
 
     Returns
     -------
@@ -127,7 +135,7 @@ def leave_one_out(
     y, v, method, level = _prepare(yi, vi, method, knha, level)
     _check_k(y.size - 1, method, knha)
     keep = ~np.eye(y.size, dtype=bool)
-    fits = [_refit(y[keep[i]], v[keep[i]], method, knha, level) for i in range(y.size)]
+    fits = [_refit(y[keep[i]], v[keep[i]], method, knha, level, control) for i in range(y.size)]
     return _series("leave-one-out", list(range(1, y.size + 1)), fits)
 
 
@@ -138,13 +146,15 @@ def cumulative(
     knha: bool = False,
     level: float = 0.95,
     order: Sequence[float] | None = None,
+    control: ControlArg = None,
 ) -> SequentialResult:
     """Cumulative meta-analysis: add the studies one at a time (metafor ``cumul``) [4]_.
 
     Parameters
     ----------
-    yi, vi, method, knha, level
-        As :func:`~anagen.evidence.pool`.
+    yi, vi, method, knha, level, control
+        As :func:`~anagen.evidence.pool` (exact by default; ``control="metafor"`` as
+        ``cumul()`` of a default ``rma()`` fit).
     order
         Sort key per study (e.g. publication year; ties keep input order); default input order.
 
@@ -171,9 +181,9 @@ def cumulative(
     for n in range(1, y.size + 1):
         if n == 1:
             # one study: tau2 = 0 and, as in metafor, a z test (no df for Knapp-Hartung)
-            fits.append(replace(_refit(y[:1], v[:1], "FE", False, level), method=method))
+            fits.append(replace(_refit(y[:1], v[:1], "FE", False, level, control), method=method))
         else:
-            fits.append(_refit(y[:n], v[:n], method, knha, level))
+            fits.append(_refit(y[:n], v[:n], method, knha, level, control))
     return _series("cumulative", [int(i) + 1 for i in idx], fits)
 
 
@@ -235,13 +245,16 @@ def influence_diagnostics(
     method: str = "REML",
     knha: bool = False,
     level: float = 0.95,
+    control: ControlArg = None,
 ) -> InfluenceResult:
     """Outlier and influence diagnostics of each study, as metafor ``influence()`` [1]_.
 
     Parameters
     ----------
-    yi, vi, method, knha, level
-        As :func:`~anagen.evidence.pool`; k - 1 must be enough studies for the method.
+    yi, vi, method, knha, level, control
+        As :func:`~anagen.evidence.pool` (exact by default; ``control="metafor"`` as
+        ``influence()`` of a default ``rma()`` fit); k - 1 must be enough studies for the
+        method.
 
     Returns
     -------
@@ -254,8 +267,8 @@ def influence_diagnostics(
     y, v, method, level = _prepare(yi, vi, method, knha, level)
     k = y.size
     _check_k(k - 1, method, knha)
-    full = _refit(y, v, method, knha, level)
-    loo = leave_one_out(y, v, method, knha, level)
+    full = _refit(y, v, method, knha, level, control)
+    loo = leave_one_out(y, v, method, knha, level, control)
     hat = np.asarray(full.weights) / 100.0
     vb_full = full.se**2
     out: dict[str, list[float]] = {n: [] for n in ("rs", "dff", "cook", "covr", "dfb")}
