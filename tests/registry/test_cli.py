@@ -85,15 +85,15 @@ def test_walkthrough(cli, tmp_path):
         "--follicles",
         "2000",
         "--months",
-        "3,9,12",
+        "3,9,48",
         "--json",
     )
     assert code == 0, err
     tr = json.loads(out)
-    # finasteride trials followed men for 48 weeks (11.0 months): month 12 is frozen as unknown
+    # finasteride trials followed men for 192 weeks (to month 45): month 48 is frozen as unknown
     assert [p["month"] for p in tr["predictions"]] == [3, 9]
-    assert [p["month"] for p in tr["unknown_predictions"]] == [12]
-    assert "unknown beyond week 48" in tr["unknown_predictions"][0]["reason"]
+    assert [p["month"] for p in tr["unknown_predictions"]] == [48]
+    assert "no trial followed patients beyond 192 weeks" in tr["unknown_predictions"][0]["reason"]
     assert tr["unknown_predictions"][0]["change_median"] is None
     code, out, err = cli(
         "ae",
@@ -116,7 +116,7 @@ def test_walkthrough(cli, tmp_path):
     code, out, _ = cli("patient", "show", "P100", "--json")
     d = json.loads(out)
     assert d["visits"][0]["terminal_density_per_cm2"] == 110.0
-    assert d["observed_vs_predicted"]["treatments"][0]["planned_months"] == [3, 9, 12]
+    assert d["observed_vs_predicted"]["treatments"][0]["planned_months"] == [3, 9, 48]
     assert d["adverse_events"][0]["causality"] == "possible"
     code, out, _ = cli("verify", "--json")
     assert code == 0 and json.loads(out)["ok"] is True

@@ -80,9 +80,9 @@ def test_downgrade_refuses_unknown_predictions(registry_db):
     from tests.registry._helpers import seed
 
     reg = registry_db.app()
-    seed(reg, registry_db.login("carl"))  # minoxidil at 6, 12, 24: 12 and 24 are unknown
+    seed(reg, registry_db.login("carl"))  # minoxidil (a man) at 6, 12, 24: 24 is unknown
     owner = registry_db.owner()
-    with pytest.raises(RuntimeError, match="2 frozen predictions say 'unknown'"):
+    with pytest.raises(RuntimeError, match=r"1 frozen prediction\(s\) say 'unknown'"):
         downgrade(owner, "0003")
     assert current_revision(owner) == "0004"
     with owner.session(None) as s:

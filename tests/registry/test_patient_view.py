@@ -29,13 +29,14 @@ def _visit(day, terminal):
 
 def _patient(reg, a):
     """Baseline 120 terminal hairs/cm²; minoxidil from 2024-01-20 with visits planned at months
-    3, 6 and 14 (14: past the trials' 48 weeks). Follow-ups built from the frozen numbers: month
-    3 on the median (inside), month 6 ten hairs above the 90th percentile (outside), month 14
-    anything (unknown), and one unplanned visit at month 4.5 (checked against the fan)."""
+    3, 6 and 30 (30: past the trials' 96 weeks in men). Follow-ups built from the frozen
+    numbers: month 3 on the median (inside), month 6 ten hairs above the 90th percentile
+    (outside), month 30 anything (unknown), and one unplanned visit at month 4.5 (checked
+    against the fan)."""
     with reg.session(a) as s:
         svc.add_patient(s, a, patient_in())
         svc.add_visit(s, a, baseline_in())
-        t = svc.add_treatment(s, a, treatment_in(planned_months=[3, 6, 14]))
+        t = svc.add_treatment(s, a, treatment_in(planned_months=[3, 6, 30]))
         preds = {
             p.month: p
             for p in s.scalars(select(m.Prediction).where(m.Prediction.treatment_id == t.id))
@@ -44,20 +45,21 @@ def _patient(reg, a):
         svc.add_visit(s, a, _visit(D(2024, 4, 22), 120.0 + p3.change_median))
         svc.add_visit(s, a, _visit(D(2024, 6, 5), 120.0))
         svc.add_visit(s, a, _visit(D(2024, 7, 18), 120.0 + p6.change_high + 10.0))
-        svc.add_visit(s, a, _visit(D(2025, 3, 25), 131.0))
-        return t.id, p3.change_median, p6.change_high, preds[14]
+        svc.add_visit(s, a, _visit(D(2026, 7, 22), 131.0))
+        return t.id, p3.change_median, p6.change_high, preds[30]
 
 
 def test_each_visit_against_the_frozen_prediction(north, tmp_path):
     reg, a = north
-    tid, med3, high6, p14 = _patient(reg, a)
-    assert p14.change_median is None  # month 14: unknown beyond week 48
+    tid, med3, high6, p30 = _patient(reg, a)
+    assert p30.change_median is None  # month 30: past the trials' 96 weeks
     with reg.session(a) as s:
         po = patient_outcomes(s, a, "P001")
     (t,) = po.treatments
-    assert t.treatment_id == tid and t.planned_months == (3, 6, 14)
-    assert t.baseline_terminal == 120.0 and t.follow_up_weeks == 48.0
-    base, v3, v45, v6, v14 = t.visits
+    assert t.treatment_id == tid and t.planned_months == (3, 6, 30)
+    assert t.baseline_terminal == 120.0 and t.follow_up_weeks == 96.0
+    assert t.follow_up_limit_month == 23.0
+    base, v3, v45, v6, v30 = t.visits
     assert base.kind == "baseline" and base.inside is None
     assert (v3.answers_month, v3.inside, v3.median) == (3, True, med3)
     assert v3.change == pytest.approx(med3)
@@ -67,12 +69,12 @@ def test_each_visit_against_the_frozen_prediction(north, tmp_path):
     lo, hi = sorted((t.fan["median"][k], t.fan["median"][k + 1]))
     assert v45.answers_month is None and lo <= v45.median <= hi
     assert v45.inside == (v45.low <= 0.0 <= v45.high)
-    assert v14.inside is None and v14.median is None
-    assert "unknown beyond week 48" in v14.note
+    assert v30.inside is None and v30.median is None
+    assert "no trial followed patients beyond 96 weeks" in v30.note
     assert t.summary().endswith("of 3 follow-up visits inside the 80 % interval")
     text = po.text()
     assert "OUTSIDE (answers month 6)" in text and "inside (answers month 3)" in text
-    assert "month 14: unknown beyond week 48" in text
+    assert "month 30: unknown: no trial followed patients beyond 96 weeks" in text
     d = json.loads(json.dumps(po.to_dict()))
     assert d["treatments"][0]["visits"][2]["inside"] is False
     out = write_patient_report(po, tmp_path / "p.html")

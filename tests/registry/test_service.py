@@ -109,17 +109,19 @@ def test_treatment_freezes_prediction(north):
             .order_by(m.Prediction.month)
         ).all()
         assert [p.month for p in preds] == [6, 12, 24]
-        # the minoxidil and placebo trials followed patients for 48 weeks (11.0 months): month 6
-        # has numbers, 12 and 24 are frozen as unknown with the reason
-        six, *later = preds
-        assert six.change_low <= six.change_median <= six.change_high
-        assert six.untreated_low <= six.untreated_median <= six.untreated_high
-        assert six.settings["fan"]["months"] == [float(k) for k in range(12)]
-        for p in later:
-            assert p.change_median is p.change_low is p.change_high is None
-            assert p.untreated_median is None
-            assert p.settings["unknown_reason"].startswith("unknown beyond week 48")
-            assert p.settings["model_extrapolation"]["change"]["median"] is not None
+        # the minoxidil trials in men followed them for 96 weeks (known to month 23, as the
+        # Assessment says): months 6 and 12 have numbers, 24 is frozen as unknown with why
+        *known, last = preds
+        for p in known:
+            assert p.change_low <= p.change_median <= p.change_high
+            assert p.untreated_low <= p.untreated_median <= p.untreated_high
+        assert known[0].settings["fan"]["months"] == [float(k) for k in range(24)]
+        assert last.change_median is last.change_low is last.change_high is None
+        assert last.untreated_low <= last.untreated_median <= last.untreated_high
+        assert last.settings["unknown_reason"].startswith(
+            "unknown: no trial followed patients beyond 96 weeks (Topical minoxidil 5 %)"
+        )
+        assert last.settings["model_extrapolation"]["change"]["median"] is not None
         for p in preds:
             assert p.seed == 0 and p.model_version
             assert p.settings["option_key"] == "minoxidil_5"
@@ -160,11 +162,11 @@ def test_predictions_at_any_planned_month(north):
         # an option with no trial follow-up in the evidence is unknown at every month
         svc.add_patient(s, a, patient_in("P009"))
         svc.add_visit(s, a, baseline_in("P009"))
-        t2 = svc.add_treatment(s, a, treatment_in("P009", "lllt", planned_months=[3]))
+        t2 = svc.add_treatment(s, a, treatment_in("P009", "prp", planned_months=[3]))
         d = svc.patient_detail(s, a, "P009")
         tr = next(x for x in d["treatments"] if x["id"] == t2.id)
         assert tr["predictions"] == []
-        assert "no trial of" in tr["unknown_predictions"][0]["reason"]
+        assert "no trial follow-up of this option" in tr["unknown_predictions"][0]["reason"]
 
 
 def test_unknown_prediction_needs_all_or_none(north):

@@ -25,9 +25,9 @@ _Z90 = 1.2815515655446004  # standard normal 90th percentile
 _PROFILES = (("M", "III", 34, 4), ("M", "IV", 45, 8), ("M", "V", 56, 15), ("F", "II", 41, 6))
 #: options given in the synthetic clinic; "none" makes the untreated comparator group
 _OPTIONS = ("gentile2019_micrografts", "kim2021_svf", "minoxidil_5", "none")
-#: planned visits (months): 11 is the last whole month inside the 48-week minoxidil and placebo
-#: trials; 24 lies past every option's trials, so its predictions say "unknown"
-DEMO_MONTHS = (3, 6, 11, 24)
+#: planned visits (months): month 24 lies past the trials of every treatment given here (Kim
+#: 2021 SVF already past month 6), so those frozen predictions say "unknown"
+DEMO_MONTHS = (3, 6, 12, 24)
 
 
 def _split_normal(rng: np.random.Generator, med: float, lo: float, hi: float) -> float:

@@ -11,7 +11,7 @@ from typing import Any
 
 import numpy as np
 
-from anagen.registry._patient_view import PatientOutcomes, TreatmentView, follow_up_limit_month
+from anagen.registry._patient_view import PatientOutcomes, TreatmentView
 
 __all__ = ["patient_figure", "patient_html_section", "write_patient_report"]
 
@@ -43,11 +43,12 @@ def draw_treatment(ax: Any, t: TreatmentView, *, small: bool = False) -> None:
         )  # fmt: skip
         ax.plot(fm, b + np.array(f["median"]), color="#4c72b0", lw=1.6,
                 label="frozen prediction: median")  # fmt: skip
-    lim = follow_up_limit_month(t)
-    if lim is not None and lim < 48:
+    lim = t.follow_up_limit_month
+    if lim is not None:
         ax.axvline(lim, color="#8c564b", ls=":", lw=1)
+        weeks = "none" if t.follow_up_weeks is None else f"week {t.follow_up_weeks:g}"
         ax.annotate(
-            f"trials' follow-up ends (week {t.follow_up_weeks:.0f});\nunknown beyond",
+            f"trials' follow-up ends ({weeks});\nunknown beyond",
             (lim, 1.0), xycoords=("data", "axes fraction"), xytext=(3, -3),
             textcoords="offset points", fontsize=fs - 1, color="#8c564b", va="top",
         )  # fmt: skip

@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session
 
 from anagen.registry import models as m
 from anagen.registry._outcomes import answering_visit
-from anagen.registry._prediction import follow_up_months
+from anagen.registry._prediction import MAX_MONTH
 
 __all__ = ["PatientOutcomes", "TreatmentView", "VisitCheck", "patient_outcomes"]
 
@@ -64,6 +64,9 @@ class TreatmentView:
     fan: dict[str, list[float]]
     untreated_fan: dict[str, list[float]]
     follow_up_weeks: float | None
+    #: last month with a frozen prediction (the trials' follow-up rounded up to a month);
+    #: None when the fan reaches month 48 or was not stored
+    follow_up_limit_month: float | None
     predictions: tuple[dict[str, Any], ...]  # per planned month: numbers or the reason unknown
     visits: tuple[VisitCheck, ...]
     model_version: str | None
@@ -201,9 +204,9 @@ def _view(t: m.Treatment, preds: list[m.Prediction], visits: list[m.Visit]) -> T
     if preds and st.get("fan") is None:
         fu_note = "unknown: not frozen at this month"
     elif fu is None:
-        fu_note = "unknown: no trial of this option in anagen's evidence reports a follow-up"
+        fu_note = "unknown: no trial follow-up of this option in the cited sources"
     else:
-        fu_note = f"unknown: past the trials' follow-up (week {fu:.0f})"
+        fu_note = f"unknown: no trial followed patients beyond {fu:g} weeks"
     fups = [
         (v.visit_date, v)
         for v in visits
@@ -273,6 +276,9 @@ def _view(t: m.Treatment, preds: list[m.Prediction], visits: list[m.Visit]) -> T
         fan=fan,
         untreated_fan=ufan,
         follow_up_weeks=fu,
+        follow_up_limit_month=(
+            fan["months"][-1] if st.get("fan") and fan["months"][-1] < MAX_MONTH else None
+        ),
         predictions=tuple(pr),
         visits=tuple(checks),
         model_version=p0.model_version if p0 else None,
@@ -314,8 +320,3 @@ def patient_outcomes(session: Session, actor: Any, ref: int | str) -> PatientOut
         synthetic=bool(clinic and clinic.synthetic),
         treatments=tuple(views),
     )
-
-
-def follow_up_limit_month(t: TreatmentView) -> float | None:
-    """Month at which the option's trials' follow-up ends (``None``: not recorded)."""
-    return follow_up_months(t.follow_up_weeks)

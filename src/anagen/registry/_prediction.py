@@ -9,13 +9,14 @@ draws × stochastic simulation) and the model's **untreated** change at the same
 model version, parameter source, seed, provenance (data checksums) and the option's frozen
 answer.
 
-**Within the evidence's follow-up only.** A planned month later than the longest follow-up of
-the option's trials (``OptionAssessment.durability.longest_follow_up_weeks``, the limit the
-Assessment's durability text uses: "unknown beyond week N") is stored as *unknown*: the change
-columns are empty and ``settings["unknown_reason"]`` says why; the model's extrapolation is kept
-in ``settings["model_extrapolation"]``, labelled, for later study, never shown as a prediction.
-An option with no trial follow-up in anagen's evidence is unknown at every month. The untreated
-columns follow the same rule with the follow-up of the untreated (placebo) arms.
+**Within the evidence's follow-up only.** A planned month the Assessment marks as not known
+(``Horizon.known`` is False: past the longest follow-up of the option's trials, rounded up to a
+whole month, by sex where the cited trials differ; see :mod:`anagen.decision._assess_window`)
+is stored as *unknown*: the change columns are empty and ``settings["unknown_reason"]`` says
+why; the model's extrapolation is kept in ``settings["model_extrapolation"]``, labelled, for
+later study, never shown as a prediction. An option with no trial follow-up in the cited
+sources is unknown at every month. The untreated columns follow the untreated course's own
+``known`` flag (the Assessment reports the untreated course at every month).
 
 ``settings["fan"]`` and ``settings["untreated_fan"]`` hold the frozen monthly fan (change from
 today, median and 80 % interval at months 0, 1, 2, ... up to the follow-up limit): the curve the
@@ -35,7 +36,6 @@ __all__ = [
     "MAX_MONTH",
     "PLANNED_MONTHS",
     "PredictionSettings",
-    "follow_up_months",
     "predict",
     "to_model_patient",
 ]
@@ -55,15 +55,6 @@ ALTERNATIVES = (
     "transplant",
     "none",
 )
-
-
-def follow_up_months(weeks: float | None) -> float | None:
-    """The longest follow-up of the evidence in months (``None``: no follow-up recorded)."""
-    return None if weeks is None else float(weeks) * 7 / _DAYS_PER_MONTH
-
-
-def _within(month: int, weeks: float | None) -> bool:
-    return weeks is not None and month * _DAYS_PER_MONTH <= float(weeks) * 7 + 1e-9
 
 
 def check_months(months: Any, field: str = "treatments.planned_months") -> tuple[int, ...]:
@@ -144,34 +135,28 @@ def _assess(
     )
 
 
-def _fan(opt: Any, weeks: float | None) -> dict[str, list[float]]:
-    """Monthly change-from-today fan (months 0..follow-up limit) of one option."""
-    months = [0] + [h.month for h in opt.horizons if _within(h.month, weeks)]
-    out: dict[str, list[float]] = {"months": [], "median": [], "low": [], "high": []}
-    for mth in sorted(set(months)):
-        iv = opt.at(mth).change_vs_today if mth else None
-        out["months"].append(float(mth))
-        out["median"].append(iv.median if iv else 0.0)
-        out["low"].append(iv.low if iv else 0.0)
-        out["high"].append(iv.high if iv else 0.0)
+def _fan(opt: Any) -> dict[str, list[float]]:
+    """Monthly change-from-today fan of one option: month 0 and every month the Assessment
+    reports as known (1 to the follow-up limit)."""
+    out: dict[str, list[float]] = {
+        "months": [0.0], "median": [0.0], "low": [0.0], "high": [0.0]
+    }  # fmt: skip
+    for h in sorted(opt.horizons, key=lambda h: h.month):
+        if not h.known:
+            break
+        iv = h.change_vs_today
+        out["months"].append(float(h.month))
+        out["median"].append(iv.median)
+        out["low"].append(iv.low)
+        out["high"].append(iv.high)
     return out
 
 
-def _unknown(label: str | None, weeks: float | None) -> str:
-    """Why a month has no prediction (``label`` None: the untreated course, placebo arms)."""
-    if weeks is None:
-        what = label or "untreated patients (placebo arms)"
-        return f"unknown: no trial of {what} in anagen's evidence reports a follow-up"
-    fu = follow_up_months(weeks)
-    if label is None:
-        return (
-            f"untreated course unknown beyond week {weeks:.0f}: no trial followed a placebo "
-            f"arm beyond {weeks:.0f} weeks ({fu:.1f} months)"
-        )
-    return (
-        f"unknown beyond week {weeks:.0f}: no trial of {label} followed patients beyond "
-        f"{weeks:.0f} weeks ({fu:.1f} months); past that the model only extrapolates"
-    )
+def _unknown(h: Any, label: str | None) -> str:
+    """Why a month has no prediction: the Assessment's own words, and whose follow-up."""
+    text = h.unknown_text or "unknown: past the follow-up of the trials"
+    who = f" ({label})" if label else " (untreated course)"
+    return f"{text}{who}; past that the model only extrapolates"
 
 
 def _rows_from(a: Any, option: str, months: tuple[int, ...], s: PredictionSettings) -> list[dict]:
@@ -182,7 +167,8 @@ def _rows_from(a: Any, option: str, months: tuple[int, ...], s: PredictionSettin
     none = a.option("none")
     d = a.to_dict()
     prov = d["provenance"]
-    fu, fu_none = opt.durability.longest_follow_up_weeks, none.durability.longest_follow_up_weeks
+    fu = opt.durability.longest_follow_up_weeks
+    fan = _fan(opt)
 
     def _plain(key: str) -> dict:
         od = next(o for o in d["options"] if o["key"] == key)
@@ -204,29 +190,26 @@ def _rows_from(a: Any, option: str, months: tuple[int, ...], s: PredictionSettin
             "high": opt.baseline.high,
         },
         "follow_up_weeks": fu,
-        "untreated_follow_up_weeks": fu_none,
-        "fan": _fan(opt, fu),
-        "untreated_fan": _fan(none, fu_none),
+        "fan": fan,
+        "untreated_fan": _fan(none),
         "frozen_option": _plain(opt.key),
         "frozen_untreated": _plain(none.key),
     }
     rows = []
     for mth in months:
-        c, u = opt.at(mth).change_vs_today, none.at(mth).change_vs_today
         settings = dict(common)
         row: dict[str, Any] = {"month": mth}
         extrapolated = {}
-        for name, iv, weeks, label in (
-            ("change", c, fu, None if option == "none" else opt.name),
-            ("untreated", u, fu_none, None),
+        for name, h, label in (
+            ("change", opt.at(mth), opt.name),
+            ("untreated", none.at(mth), None),
         ):
-            known = _within(mth, weeks)
+            iv = h.change_vs_today
             for q in ("median", "low", "high"):
-                row[f"{name}_{q}"] = getattr(iv, q) if known else None
-            if not known:
-                settings[f"{'unknown' if name == 'change' else 'untreated_unknown'}_reason"] = (
-                    _unknown(label, weeks)
-                )
+                row[f"{name}_{q}"] = getattr(iv, q) if h.known else None
+            if not h.known:
+                key = "unknown_reason" if name == "change" else "untreated_unknown_reason"
+                settings[key] = _unknown(h, label)
                 extrapolated[name] = {"median": iv.median, "low": iv.low, "high": iv.high}
         if extrapolated:
             settings["model_extrapolation"] = {

@@ -47,7 +47,7 @@ def downgrade() -> None:
     ).scalar()
     if n:
         raise RuntimeError(
-            f"cannot downgrade below 0004: {n} frozen predictions say 'unknown' (past the "
+            f"cannot downgrade below 0004: {n} frozen prediction(s) say 'unknown' (past the "
             "evidence's follow-up) and revision 0003 cannot store them"
         )
     with op.batch_alter_table("predictions") as batch:
