@@ -273,7 +273,7 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--baseline-rows", type=int, default=1000)
     ap.add_argument("--db", default="sqlite,postgresql")
     ap.add_argument("--draws", type=int, default=10)
-    a = ap.parse_args(argv)
+    a, _ = ap.parse_known_args(argv)  # run.py passes its own arguments through
     kinds = a.db.split(",")
     print(f"load average before: {os.getloadavg()} (2 cores shared with other jobs)")
     preds = _predictions(a.draws)

@@ -461,8 +461,8 @@ class Prediction(Base):
     )
     untreated_median: Mapped[float | None] = field(
         Float,
-        "the model's untreated change at the same month, median; empty = unknown (past the "
-        "follow-up of the placebo arms: settings.untreated_unknown_reason)",
+        "the model's untreated change at the same month, median; empty = unknown (when the "
+        "assessment withholds the untreated course there: settings.untreated_unknown_reason)",
         unit="hairs/cm2",
         lo=-1000,
         hi=1000,
