@@ -1,0 +1,78 @@
+"""Cold start: what a user waits for when a command runs in a fresh process.
+
+Run: ``python benchmarks/bench_startup.py`` (or ``python benchmarks/run.py startup``).
+
+Each command runs in a fresh Python process with a warm Numba cache (one untimed run first
+fills it); the best of three timed runs is reported with its CPU time (this process's finished
+children: the command and its worker processes).
+
+* ``anagen assess --example --format json`` against the target of 3 s on 2 cores (issue 12);
+* ``anagen scalp simulate --follicles 1000 --years 1 --format json``: imports, Numba's runtime
+  and the scalp kernels, nothing else of note (the start-up floor of a simulating command);
+* one cached Numba kernel called in a fresh process (NumPy, Numba and Numba's first dispatch,
+  which loads all of its registries): the part of that floor which is NumPy and Numba.
+
+The machine may be shared: the load average is printed with the results.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import resource
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+TARGET_ASSESS_S = 3.0
+SCALP = ["scalp", "simulate", "--follicles", "1000", "--years", "1", "--format", "json"]
+SRC = Path(__file__).resolve().parents[1] / "src"
+
+#: NumPy, Numba, Numba's runtime (its first dispatch loads every registry) and one cached kernel.
+NUMBA_FLOOR = "from anagen.scalp._kernels import seed_kernel; seed_kernel(1)"
+
+
+def _children_cpu() -> float:
+    r = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return r.ru_utime + r.ru_stime
+
+
+def cold(cmd: list[str], reps: int = 3) -> tuple[float, float]:
+    """Best wall time of ``reps`` fresh-process runs of ``cmd`` and the CPU time of that run."""
+    env = os.environ.copy()
+    env["PYTHONPATH"] = str(SRC) + os.pathsep + env.get("PYTHONPATH", "")
+    subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL, env=env)  # warm the caches
+    best = (math.inf, math.nan)
+    for _ in range(reps):
+        c0, t0 = _children_cpu(), time.perf_counter()
+        subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL, env=env)
+        wall, cpu = time.perf_counter() - t0, _children_cpu() - c0
+        best = min(best, (wall, cpu))
+    return best
+
+
+def main() -> None:
+    py = sys.executable
+    print(f"cold start, fresh processes; load average {os.getloadavg()} on {os.cpu_count()} cores")
+    rows = [
+        ("assess --example", [py, "-m", "anagen", "assess", "--example", "--format", "json"]),
+        ("scalp simulate (1,000 follicles, 1 year)", [py, "-m", "anagen", *SCALP]),
+        ("numpy + numba + one cached kernel", [py, "-c", NUMBA_FLOOR]),
+        ("python -c pass", [py, "-c", "pass"]),
+    ]
+    times = {}
+    for name, cmd in rows:
+        wall, cpu = cold(cmd)
+        times[name] = wall
+        print(f"  {name:42s}: {wall:6.2f} s wall  {cpu:6.2f} s CPU")
+    a = times["assess --example"]
+    print(
+        f"  assess --example cold / target          : {a / TARGET_ASSESS_S:6.2f}x   "
+        f"(target <= 1x, i.e. < {TARGET_ASSESS_S:g} s on 2 cores)"
+    )
+    print(f"  load average at the end: {os.getloadavg()}")
+
+
+if __name__ == "__main__":
+    main()
