@@ -14,6 +14,7 @@ import os
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
+from functools import lru_cache
 
 import numpy as np
 
@@ -94,8 +95,14 @@ def _explicit_days(at, days: float | None, years: float | None) -> np.ndarray:
     return t
 
 
+@lru_cache(maxsize=1)
+def _no_modulation() -> Modulation:
+    """``Modulation.none()``, built once (it is immutable: frozen, read-only arrays)."""
+    return Modulation.none()
+
+
 def _modulation_arrays(mod: Modulation | None):
-    mod = Modulation.none() if mod is None else mod
+    mod = _no_modulation() if mod is None else mod
     return mod, (
         np.ascontiguousarray(mod.t_days),
         np.ascontiguousarray(mod.anagen_factor),
