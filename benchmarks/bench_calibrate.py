@@ -20,6 +20,7 @@ The machine may be shared: the load average is printed with the results.
 from __future__ import annotations
 
 import os
+import resource
 import time
 
 import numpy as np
@@ -54,15 +55,26 @@ def baseline_per_draw_set() -> float:
     return (time.perf_counter() - t0) / BASE_DRAWS
 
 
+def _cpu() -> float:
+    """CPU seconds of this process and its reaped children (the Dask workers)."""
+    tot = 0.0
+    for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN):
+        r = resource.getrusage(who)
+        tot += r.ru_utime + r.ru_stime
+    return tot
+
+
 def main() -> None:
     from anagen.decision._calibrate import calibrate
     from anagen.decision._calibrate_trials import curated_trials
 
     draws = int(os.environ.get("ANAGEN_BENCH_DRAWS", str(SHIPPED_DRAWS)))
     load0 = os.getloadavg()
+    c0 = _cpu()
     t0 = time.perf_counter()
     cal = calibrate(curated_trials(), n_draws=draws, quantile=0.25, seed=0, scheduler="local")
     t_new = time.perf_counter() - t0
+    cpu_new = _cpu() - c0
     per_base = baseline_per_draw_set()
     t_base = per_base * SHIPPED_DRAWS
     t_new_full = t_new * SHIPPED_DRAWS / draws
@@ -71,6 +83,10 @@ def main() -> None:
         f"anagen: {draws} draws per block on 2 workers in {t_new:.0f} s"
         + (f" (extrapolated to 2,000: {t_new_full:.0f} s)" if draws != SHIPPED_DRAWS else "")
         + f"; target {TARGET_S:.0f} s: {'met' if t_new_full <= TARGET_S else 'NOT met'}"
+    )
+    print(
+        f"anagen CPU time (process + Dask workers): {cpu_new:.0f} s; with the 2 cores to itself "
+        f"the fit needs at least CPU / 2 = {cpu_new / 2:.0f} s (load-independent bound)"
     )
     print(
         f"baseline (whole scalp, 20,000 follicles, 1 process): {per_base:.2f} s per draw set "

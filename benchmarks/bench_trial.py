@@ -2,7 +2,9 @@
 
 Run: ``python benchmarks/bench_trial.py`` (or ``python benchmarks/run.py trial``).
 
-* **anagen, cold end to end**: a fresh process runs the command (``--format json``, Dask local
+* **anagen, cold end to end**: wall-clock and CPU time (the process and its Dask workers; on a
+  shared machine the CPU time says what 2 free cores would need) of a fresh process running the
+  command (``--format json``, Dask local
   cluster of 2 workers): imports, cluster start, the pool of simulated patients (the follicles
   of the re-found 1 cm² target area only, each patient under both arms), the bootstrap
   Monte-Carlo SE and the power curve. Printed with the answer and the Monte-Carlo SE of the
@@ -23,6 +25,7 @@ from __future__ import annotations
 import json
 import math
 import os
+import resource
 import subprocess
 import sys
 import time
@@ -33,17 +36,24 @@ TARGET_S = 60.0
 BASE_PATIENTS = 12
 
 
-def anagen_cold() -> tuple[float, dict]:
+def _children_cpu() -> float:
+    r = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return r.ru_utime + r.ru_stime
+
+
+def anagen_cold() -> tuple[float, float, dict]:
+    """Wall-clock and CPU seconds (the process and its Dask workers) of the cold command."""
     code = (
         "import sys; from anagen.cli import main; sys.exit(main(['trial', 'power', "
         "'adsc_vs_placebo', '--target', '0.8', '--format', 'json']))"
     )
+    c0 = _children_cpu()
     t0 = time.perf_counter()
     out = subprocess.run(
         [sys.executable, "-c", code], check=True, capture_output=True, text=True,
         env=os.environ.copy(),
     )  # fmt: skip
-    return time.perf_counter() - t0, json.loads(out.stdout)
+    return time.perf_counter() - t0, _children_cpu() - c0, json.loads(out.stdout)
 
 
 def baseline_per_patient() -> float:
@@ -82,7 +92,7 @@ def baseline_per_patient() -> float:
 
 def main() -> None:
     load0 = os.getloadavg()
-    t_new, res = anagen_cold()
+    t_new, cpu_new, res = anagen_cold()
     n = res["sample_size_per_arm"]
     se = res["power_se_at_answer"]
     per_base = baseline_per_patient()
@@ -99,6 +109,11 @@ def main() -> None:
         f"Monte-Carlo SE of the power there {se:.4f} (target <= 0.02: "
         f"{'met' if se <= 0.02 else 'NOT met'}); {res['simulated_patients']} simulated patients "
         f"(each under both arms), {res['simulated_trials']} simulated trials per n"
+    )
+    print(
+        f"anagen CPU time (process + Dask workers): {cpu_new:.1f} s; with the 2 cores to itself "
+        f"the wall-clock is at least CPU / 2 = {cpu_new / 2:.1f} s (load-independent bound; "
+        "start-up is serial)"
     )
     print(
         f"baseline (whole scalp, 6,000 follicles, random area per visit): {per_base * 1e3:.1f} ms "
