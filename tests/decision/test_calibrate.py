@@ -96,6 +96,15 @@ def test_save_load_roundtrip_and_provenance(synthetic, tmp_path):
     assert b["n_prior_draws"] == 200 and b["n_draws"] == 400
     assert b["effective_sample_size"] == pytest.approx(post.blocks["minoxidil"].ess(), abs=0.1)
     np.testing.assert_array_equal(post.draws["minoxidil"], cal.posterior.draws["minoxidil"])
+    # a provenance file of the old rejection-ABC format says to re-run, in one line
+    old = json.loads(js.read_text())
+    for blk in old["blocks"].values():
+        blk.pop("n_prior_draws")
+    js.write_text(json.dumps(old))
+    with pytest.raises(InputError, match="older anagen"):
+        load_posterior(npz)
+    js.write_text(json.dumps(meta))
+    assert load_posterior(npz).blocks["minoxidil"].n_prior == 200
     # a changed array no longer matches its provenance
     with np.load(npz) as z:
         arrays = dict(z)
