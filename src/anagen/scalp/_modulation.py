@@ -73,7 +73,7 @@ def _as_epochs(
             field=name, allowed=f"an array of shape ({m}, {len(ZONE_NAMES)})", got=arr.shape
         )
     bad = np.isnan(arr) if inf_ok else ~np.isfinite(arr)
-    if np.any(bad):
+    if bad.any():
         raise InputError(field=name, allowed="finite numbers", got="NaN or inf")
     return arr
 
@@ -125,7 +125,7 @@ class Modulation:
 
     def __post_init__(self) -> None:
         t = np.atleast_1d(np.asarray(self.t_days, dtype=np.float64))
-        if t.ndim != 1 or t.size == 0 or t[0] != 0.0 or np.any(np.diff(t) <= 0):
+        if t.ndim != 1 or t.size == 0 or t[0] != 0.0 or (np.diff(t) <= 0).any():
             raise InputError(
                 field="t_days", allowed="a strictly increasing 1-D array starting at 0", got=t
             )
@@ -140,15 +140,15 @@ class Modulation:
             "fade_days": _as_epochs("fade_days", self.fade_days, m, 0.0),
         }
         for name in ("anagen_factor", "latency_factor"):
-            if np.any(arrays[name] <= 0):
+            if (arrays[name] <= 0).any():
                 raise InputError(field=name, allowed="> 0 in every epoch and zone")
-        if np.any(arrays["progression_factor"] < 0):
+        if (arrays["progression_factor"] < 0).any():
             raise InputError(field="progression_factor", allowed=">= 0 in every epoch and zone")
-        if np.any(arrays["fade_days"] < 0):
+        if (arrays["fade_days"] < 0).any():
             raise InputError(field="fade_days", allowed=">= 0 in every epoch and zone")
-        if np.any(np.isnan(arrays["hold_end_day"])):
+        if np.isnan(arrays["hold_end_day"]).any():
             raise InputError(field="hold_end_day", allowed="a day or inf")
-        if np.any((arrays["reversal"] < 0) | (arrays["reversal"] > 1)):
+        if ((arrays["reversal"] < 0) | (arrays["reversal"] > 1)).any():
             raise InputError(field="reversal", allowed="in [0, 1] in every epoch and zone")
         for name, arr in arrays.items():
             arr.setflags(write=False)
