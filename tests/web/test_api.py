@@ -185,7 +185,11 @@ def _shown_12(o: dict) -> str:
     h = next(h for h in o["horizons"] if h["month"] == 12)
     if not h.get("known", True):
         return h["unknown_text"]
-    e = h["added"] if o.get("comparator", "none") != "none" and h.get("added") else h["effect_vs_none"]
+    e = (
+        h["added"]
+        if o.get("comparator", "none") != "none" and h.get("added")
+        else h["effect_vs_none"]
+    )
     return f"{e['median']:+.1f} ({e['low']:+.1f} to {e['high']:+.1f})"
 
 

@@ -50,8 +50,10 @@ def test_registry_flow_in_the_browser(page, registry_db, registry_server):
     page.wait_for_url("**/registry/patients/*")
     assert "Patient P-0043" in page.inner_text("h1")
     # the patient's stage is drawn next to the record
-    assert page.locator(".who img").get_attribute("alt").startswith(
-        "Drawing of Norwood-Hamilton stage IV,"
+    assert (
+        page.locator(".who img")
+        .get_attribute("alt")
+        .startswith("Drawing of Norwood-Hamilton stage IV,")
     )
     page.click("text=Add a visit")
     _check(page, "registry-patient")

@@ -177,9 +177,12 @@ def test_a_treatment_freezes_its_prediction(registry_db):
     )
     assert r.status_code == 201, r.text
     t = c.get(f"{API}/patients/{pid}", headers=auth).json()["treatments"]
-    assert [x["id"] for x in t] == [r.json()["id"]] and t[0]["predictions"]
+    assert [x["id"] for x in t] == [r.json()["id"]]
+    frozen = t[0]["predictions"] + t[0]["unknown_predictions"]
+    assert sorted(p["month"] for p in frozen) == t[0]["planned_months"]
     rows = c.get(f"{API}/dashboard", headers=auth).json()["observed_vs_predicted"]
-    assert [x["predictions"] for x in rows if x["patient"] == "J001"] == [t[0]["predictions"]]
+    row = next(x for x in rows if x["patient"] == "J001")
+    assert row["predictions"] + row["unknown_predictions"] == frozen
 
 
 def test_login_and_clinic_are_checked_before_the_body(registry_db):

@@ -141,13 +141,19 @@ def test_treatment_freezes_a_prediction_shown_on_the_dashboard(registry_db):
     )
     assert r.status_code == 303, r.text
     detail = c.get(f"/api/v1/registry/patients/{pid}").json()
-    preds = detail["treatments"][0]["predictions"]
-    assert preds
-    dash = c.get("/registry").text
-    for p in preds:
-        assert (
-            f"{p['change_median']:+.1f} ({p['change_low']:+.1f} to {p['change_high']:+.1f})" in dash
-        )
+    t = detail["treatments"][0]
+    preds, unknown = t["predictions"], t.get("unknown_predictions", [])
+    assert sorted(p["month"] for p in preds + unknown) == t["planned_months"]
+    import html
+
+    dash = html.unescape(c.get("/registry").text)
+    page = html.unescape(c.get(f"/registry/patients/{pid}").text)
+
+    for p in preds:  # every frozen number, as the registry stored it
+        iv = f"{p['change_median']:+.1f} ({p['change_low']:+.1f} to {p['change_high']:+.1f})"
+        assert iv in dash and iv in page
+    for p in unknown:  # months past the trials' follow-up: the reason, never a number
+        assert p["reason"] in dash and p["reason"] in page
 
 
 _BODY = {

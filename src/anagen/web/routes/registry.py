@@ -210,6 +210,8 @@ def _observed_vs_predicted(details: list[dict[str, Any]]) -> list[dict[str, Any]
                     "option": t["option"],
                     "start": t["start_date"],
                     "predictions": t["predictions"],
+                    # months past the trials' follow-up: no number, the reason instead
+                    "unknown_predictions": t.get("unknown_predictions", []),
                     "baseline": base,
                     "follow_ups": follow,
                 }
