@@ -168,7 +168,7 @@ def _modulation(spec: TrialSpec, arm: int, patient, rng: np.random.Generator | N
     draw = _posterior().sample(rng) if spec.source == "posterior" and rng is not None else None
     if t is None:  # topical cell-free product, daily
         if draw is not None:
-            p = draw.regeneration
+            p = draw.family("cell_free")  # a topical extract is a cell-free product
         else:
             p = DEFAULT_PRIORS.sample(rng) if rng is not None else DEFAULT_PRIORS.median()
         return topical_modulation(
