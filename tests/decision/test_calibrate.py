@@ -264,3 +264,18 @@ def test_population_sensitivity_shifts_the_mirrored_patients():
     assert np.isfinite(df["stage +1"]).all()
     with pytest.raises(InputError, match="variants"):
         population_sensitivity(load_posterior(), ("sex swap",))
+
+
+def test_shipped_posterior_simulations_are_reproduced_by_the_current_model():
+    """The stored simulated effects of the shipped fit are what today's model computes for the
+    same parameters: a change of the scalp model that moves them calls for a re-fit."""
+    from anagen.decision._calibrate_trials import curated_trials as trials_now
+
+    post = load_posterior()
+    trials = trials_now()
+    for blk, i in (("minoxidil", 0), ("lllt", 7)):
+        b = post.blocks[blk]
+        studies = [t for t in trials if t.block == blk]
+        vals = {blk: {n: float(x) for n, x in zip(b.param_names, b.theta[i], strict=True)}}
+        got = trial_effects(studies, vals).astype(np.float32).astype(float)
+        np.testing.assert_array_equal(got, b.sims[i])
