@@ -24,11 +24,8 @@ import numpy as np
 
 from anagen.decision._assess_combine import (
     combination_kappa,
-    combined_candidacy,
-    combined_certainty,
-    combined_cost,
-    combined_info,
 )
+from anagen.decision._assess_option import Draws, summarise_option
 from anagen.decision._assess_plan import (
     ALTERNATIVES,
     COURSE_MONTHS,
@@ -46,27 +43,19 @@ from anagen.decision._assess_sim import DrawJob, modulation, simulate_all
 from anagen.decision._assess_summary import (
     MODEL_POSTERIOR,
     MODEL_PRIOR,
-    certainty,
-    cost,
-    durability,
-    horizons,
 )
 from anagen.decision._assess_verdict import (
     DISCLAIMER,
-    HEADLINE_MONTH,
     option_verdict,
     overall_verdict,
     rank,
 )
-from anagen.decision._assess_window import extrapolation, follow_up, unknown_text
 from anagen.decision._assessment import (
     SCHEMA_VERSION,
     Assessment,
     Interval,
     OptionAssessment,
     Provenance,
-    SideEffect,
-    Trajectory,
 )
 from anagen.decision._constraints import Choice, IntRange, check, check_all
 from anagen.errors import InputError
@@ -252,8 +241,7 @@ def _assess(
     evidence, with_evidence, fut_ev, executor, with_maps, target, report_months,
 ) -> Assessment:  # fmt: skip
     import anagen
-    from anagen.therapy import assess as candidacy
-    from anagen.therapy import option_info, patient_scalp
+    from anagen.therapy import patient_scalp
     from anagen.therapy.treatments import affected_zones
 
     regen, pdraws, regen_median = parameter_draws(post, n_draws, seed)
@@ -280,107 +268,19 @@ def _assess(
     else:
         summary = _evidence_summary() if with_evidence else None
 
-    model_text = MODEL_POSTERIOR if post is not None else MODEL_PRIOR
-
-    def facts(spec, e24):
-        """Cost, side effects, regulation, candidacy, certainty and sources of one option (a
-        combination: of its parts together)."""
-        parts = spec.parts or (spec,)
-        model = model_text if (post is not None and spec.calibrated) else MODEL_PRIOR
-        infos = [option_info(p.option) for p in parts]
-        costs = [cost(p, i, e24) for p, i in zip(parts, infos, strict=True)]
-        cands = [
-            candidacy(patient, p.option, p.protocol.product.key if p.protocol else None)
-            for p in parts
-        ]
-        certs = [certainty(p.option, summary, model) for p in parts]
-        srcs = {t for i in infos for v in i.sources.values() for t in v}
-        for p in parts:
-            if p.protocol is not None:
-                srcs |= set(p.protocol.protocol.sources)
-        if len(parts) == 1:
-            return costs[0], infos[0], cands[0], certs[0], srcs
-        total = combined_cost(costs, e24)
-        if spec.comparator != "none":  # an add-on costs what is added, per hair it adds
-            now = set(spec.comparator.split("+"))
-            extra = [c for p, c in zip(parts, costs, strict=True) if p.key not in now]
-            one = extra[0] if len(extra) == 1 else combined_cost(extra, e24)
-            total = dataclasses.replace(
-                one,
-                basis=f"added to what you use now: {one.basis}",
-                per_hair_note=one.per_hair_note.replace(
-                    "over no treatment", "over what you use now"
-                ),
-            )
-        return (
-            total,
-            combined_info(parts, infos),
-            combined_candidacy(spec.key, parts, cands),
-            combined_certainty(parts, certs),
-            srcs,
-        )
-
-    index = {sp.key: i for i, sp in enumerate(specs)}
-    ranking_effect: dict[str, np.ndarray] = {}
-
-    def build(spec, dens, zi) -> OptionAssessment:
-        unt = untreated[zi]
-        base = unt[:, 0]
-        base_iv = Interval.of(base)
-        thr = visible_threshold(base_iv.median)
-        eff = dens - unt
-        gain = dens - base[:, None]
-        fu = follow_up(spec, patient.sex)
-        added = comp = None
-        if spec.comparator != "none" and spec.comparator in index:
-            k = index[spec.comparator]
-            if job.spec_zone[k] == zi:  # compared in the same target area, draw by draw
-                comp = specs[k]
-                added = dens - treated[k]
-        ranking_effect[spec.key] = (eff if added is None else added)[:, HEADLINE_MONTH]
-        c, info, cand, cert, srcs = facts(
-            spec, float(np.median((eff if added is None else added)[:, 24]))
-        )
-        fu_weeks = fu.weeks if spec.key != "none" else None
-        o = OptionAssessment(
-            key=spec.key,
-            name=spec.name,
-            option=spec.option,
-            kind=spec.kind,
-            target_zone=area_zones[zi],
-            baseline=base_iv,
-            visible_threshold=thr,
-            horizons=horizons(
-                report_months,
-                eff,
-                gain,
-                thr,
-                known_months=None if spec.key == "none" else fu.months_known,
-                unknown=unknown_text(fu),
-                added=added,
-            ),
-            durability=_noted(durability(spec, months, gain, eff, fu_weeks), fu.note),
-            cost=c,
-            downtime=info.downtime,
-            side_effects=tuple(
-                SideEffect(s.effect, s.frequency, tuple(s.sources)) for s in info.side_effects
-            ),
-            regulatory_us=info.regulatory_us,
-            regulatory_eu=info.regulatory_eu,
-            candidacy=cand,
-            certainty=cert,
-            sources=tuple(sorted(srcs)),
-            verdict="",
-            trajectory=Trajectory.of(months, dens),
-            extrapolation=extrapolation(spec, patient),
-            comparator=comp.key if comp is not None else "none",
-            comparator_name=comp.name if comp is not None else "No treatment",
-            follow_up_weeks=fu_weeks,
-        )
-        return o
-
-    opts = [build(s, treated[i], job.spec_zone[i]) for i, s in enumerate(specs)]
-    opts.append(build(no_treatment(), untreated[0], 0))
+    d = Draws(
+        patient, tuple(specs), untreated, treated, job.spec_zone, area_zones, months,
+        report_months, summary, MODEL_POSTERIOR if post is not None else MODEL_PRIOR,
+        post is not None,
+    )  # fmt: skip
+    thresholds = [visible_threshold(Interval.of(u[:, 0]).median) for u in untreated]
+    opts, ranking_effect = [], {}
+    for i, spec in [*enumerate(specs), (None, no_treatment())]:
+        zi = 0 if i is None else job.spec_zone[i]
+        dens = untreated[0] if i is None else treated[i]
+        o, eff12 = summarise_option(d, spec, dens, zi, thresholds[zi])
+        opts.append(o)
+        ranking_effect[o.key] = eff12
     opts, groups = rank(opts, ranking_effect)
     opts = [_with_verdict(o) for o in opts]
     base_iv, threshold = opts[-1].baseline, opts[-1].visible_threshold
@@ -394,7 +294,7 @@ def _assess(
         schema_version=SCHEMA_VERSION,
         model_version=anagen.__version__,
         parameter_source=source,
-        parameter_source_text=model_text,
+        parameter_source_text=d.model_text,
         seed=seed,
         n_draws=n_draws,
         n_follicles=n_follicles,
@@ -488,13 +388,7 @@ def not_modelled(patient: Any) -> tuple[str, ...]:
     return tuple(out)
 
 
-def _noted(d, note: str):
-    """The durability text, prefixed with why the follow-up is assumed or absent."""
-    return dataclasses.replace(d, text=f"{note[0].upper()}{note[1:]}. {d.text}") if note else d
-
-
 def _with_verdict(o: OptionAssessment) -> OptionAssessment:
-    import dataclasses
 
     return dataclasses.replace(o, verdict=option_verdict(o))
 
