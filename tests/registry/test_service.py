@@ -159,14 +159,14 @@ def test_predictions_at_any_planned_month(north):
                 fan["low"][k],
                 fan["high"][k],
             )
-        # an option with no trial follow-up in the evidence is unknown at every month
+        # an option without an outcome study in the sources is unknown at every month
         svc.add_patient(s, a, patient_in("P009"))
         svc.add_visit(s, a, baseline_in("P009"))
-        t2 = svc.add_treatment(s, a, treatment_in("P009", "prp", planned_months=[3]))
+        t2 = svc.add_treatment(s, a, treatment_in("P009", "transplant", planned_months=[3]))
         d = svc.patient_detail(s, a, "P009")
         tr = next(x for x in d["treatments"] if x["id"] == t2.id)
         assert tr["predictions"] == []
-        assert "no trial follow-up of this option" in tr["unknown_predictions"][0]["reason"]
+        assert tr["unknown_predictions"][0]["reason"].startswith("unknown: no outcome study")
 
 
 def test_unknown_prediction_needs_all_or_none(north):

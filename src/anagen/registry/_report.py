@@ -31,9 +31,9 @@ SYNTHETIC_NOTE = (
 )
 
 
-def _png(fig: Any) -> str:
+def _png(fig: Any, *, tight: bool = True) -> str:
     buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=110, bbox_inches="tight")
+    fig.savefig(buf, format="png", dpi=110, bbox_inches="tight" if tight else None)
     import matplotlib.pyplot as plt
 
     plt.close(fig)
@@ -227,17 +227,24 @@ def _small_multiples(o: ClinicOutcomes) -> str:
             if lab not in handles:
                 handles[lab] = h
                 labels.append(lab)
+    # fixed margins: tight_layout and a tight bounding box each cost a full extra draw of the
+    # twelve panels (most of this figure's time in the 10,000-patient benchmark)
+    h = 3.2 * rows + 1.6
+    fig.set_size_inches(11, h)
+    fig.subplots_adjust(
+        left=0.06, right=0.99, top=1 - 0.85 / h, bottom=1.5 / h, hspace=0.55, wspace=0.25
+    )
     fig.legend([handles[k] for k in labels], labels, loc="lower center", ncol=3, fontsize=8,
-               bbox_to_anchor=(0.5, -0.02 - 0.06 / rows))  # fmt: skip
+               bbox_to_anchor=(0.5, 0.0))  # fmt: skip
     fig.suptitle(
         ("[SYNTHETIC] " if o.synthetic else "")
         + "Patients with the most visits outside their frozen 80 % interval",
         fontsize=10,
+        y=1 - 0.2 / h,
     )
-    fig.tight_layout()
     return (
         '<img alt="observed visits against each patient\'s frozen prediction fan" '
-        f'src="data:image/png;base64,{_png(fig)}">'
+        f'src="data:image/png;base64,{_png(fig, tight=False)}">'
     )
 
 
