@@ -174,6 +174,8 @@ def test_assessment_flow(page, live_server):
     shot(page, "assess-progress", full=False)
     page.wait_for_selector("#option-grid", timeout=600_000)
     _plots_drawn(page, 1)
+    # the person's stage is drawn on the result too (woman, Savin II-1)
+    assert page.locator(".who img").get_attribute("alt").startswith("Drawing of Savin stage II-1,")
     grid = page.inner_text("#option-grid")
     assert "Am I a candidate?" in grid and "Out of 100 people like you" in grid
     _check(page, "assess-result")
