@@ -199,7 +199,9 @@ def test_assessment_job_page_shows_the_library_numbers(client, app):
     job = app.state.jobs.wait(r.json()["id"], 600)
     assert job.status == "done", job.error
     a = job.result["assessment"]
-    page = client.get(r.json()["page_url"]).text
+    import html
+
+    page = html.unescape(client.get(r.json()["page_url"]).text)  # the page escapes ' and &
     for o in a["options"]:
         assert _shown_12(o) in page
     # the same person again is the same (finished) job, answered as JSON without the files
