@@ -117,12 +117,12 @@ _FOLLOW_UP: dict[tuple[str, str], FollowUp] = {
     ("lllt", "M"): FollowUp(26, ("JIM14",), "a trial of this option"),
     ("lllt", "F"): FollowUp(26, ("JIM14",), "a trial of this option"),
 }
-#: PRP: the meta-analysis [C1] does not report its trials' follow-up; the calibration fits its
+#: PRP: the meta-analysis [C1] does not report the follow-up of its trials; the calibration fits its
 #: pooled effect at an assumed 26 weeks (``decision/_calibrate_trials.py``), so that is the
 #: follow-up shown, and said to be assumed.
 _PRP = FollowUp(
     26, ("C1",), "the PRP trials (assumed)",
-    "follow-up assumed: the PRP meta-analysis does not report its trials' follow-up [C1]",
+    "follow-up assumed: the PRP meta-analysis does not report the follow-up of its trials [C1]",
 )  # fmt: skip
 _FOLLOW_UP[("prp", "M")] = _FOLLOW_UP[("prp", "F")] = _PRP
 #: Transplants: no outcome study in the sources.
