@@ -157,6 +157,7 @@ def test_assessment_flow(page, live_server):
     assert page.is_checked("#st-F-II-2")
     page.keyboard.press("ArrowLeft")
     assert page.is_checked("#st-F-II-1")
+    assert _axe_serious(page) == []  # the women's pictures, now shown
     page.fill("#a-onset", "5")
     page.check("#h-low_dose_aspirin")
     page.fill("#d-frontal", "140")
