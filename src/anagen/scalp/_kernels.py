@@ -202,6 +202,7 @@ def run_segment(
     ctv, crit, thr = aga[0], aga[1], aga[2]
     n_ep = ep_t.size
     inv_h = 1.0 / (sample_t[1] - sample_t[0]) if sample_t.size > 1 else 0.0
+    ns_t = sample_t.size
     draws = 0
     j = 0  # normals used of the current block (buf > 0)
     i = 0
@@ -305,7 +306,9 @@ def run_segment(
                     # the hair is counted once it has emerged past the detection length
                     kv = k
                     if lag > 0.0:
-                        kv = _row(sample_t, min(te + lag, ne), inv_h)
+                        tv = min(te + lag, ne)
+                        if k < ns_t and tv > sample_t[k]:  # else it emerges in row k too
+                            kv = _row(sample_t, tv, inv_h)
                     if d >= thr:
                         d_term[kv, z] += 1.0
                     else:
