@@ -10,6 +10,7 @@ service layer (patient 1 exists, so writes to it are tried too).
 
 from __future__ import annotations
 
+import atexit
 import datetime as dt
 import shutil
 import tempfile
@@ -28,6 +29,7 @@ from schemathesis.checks import (
 from anagen.web import Settings, create_app
 
 _DIR = Path(tempfile.mkdtemp(prefix="anagen-schemathesis-"))
+atexit.register(shutil.rmtree, _DIR, True)  # also when the module is collected but not run
 _DB = f"sqlite:///{_DIR / 'registry.sqlite3'}"
 _PASSWORD = "schemathesis test password"
 APP = create_app(
