@@ -1,7 +1,8 @@
 """Durability and concurrency, for real: SIGKILLed importers and 20 concurrent writers.
 
 * An importing process (the real ``import_csv`` in a subprocess, one transaction per file) is
-  killed with SIGKILL at random moments, 20 times per database. After every kill (and, on
+  killed with SIGKILL at random moments, 20 times per database (every other kill first waits for
+  the importer's first commit, so that kills land mid-import on a loaded machine too). After every kill (and, on
   PostgreSQL, once the killed client's server backend has ended: a COMMIT the server already
   received still lands after the client dies): each file is
   either entirely present or entirely absent (no partial file, no half-written row), every file
@@ -33,7 +34,7 @@ from anagen.registry import service as svc
 from tests.registry._helpers import baseline_in, patient_in, seed
 
 N_PATIENTS = 60
-N_FILES = 120
+N_FILES = 200
 KILLS = 20
 D0 = dt.date(2024, 3, 1)
 
@@ -128,6 +129,9 @@ def test_sigkill_during_import(registry_db, tmp_path):
         t0 = time.monotonic()
         assert proc.stdout.readline().strip() == "ready", proc.stderr.read()
         ready_delay.append(time.monotonic() - t0)
+        early: list[str] = []
+        if kills % 2:  # every other kill waits for a first commit, so kills land mid-import
+            early.append(proc.stdout.readline())  # however slow a loaded machine makes it
         time.sleep(float(rng.uniform(0.0, 0.6)))  # random point of the import
         os.kill(proc.pid, signal.SIGKILL)
         out, err = proc.communicate()
@@ -135,7 +139,9 @@ def test_sigkill_during_import(registry_db, tmp_path):
         _wait_backend_gone(reg, app_name)
         kills += 1
         reported = {
-            Path(ln.split()[1]).name for ln in out.splitlines() if ln.startswith("committed")
+            Path(ln.split()[1]).name
+            for ln in [*early, *out.splitlines()]
+            if ln.startswith("committed")
         }
         present = _present(reg, carl)
         # every file entirely present or entirely absent
