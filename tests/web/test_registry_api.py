@@ -198,3 +198,13 @@ def test_login_and_clinic_are_checked_before_the_body(registry_db):
         for what in ("visits", "treatments", "adverse-events"):
             r = c.post(f"{API}/patients/{ref}/{what}", json={"x": 1}, headers=bob)
             assert r.status_code == 404 and "N-ONLY" not in r.text, (ref, what, r.text)
+
+
+def test_a_read_only_role_reads_but_cannot_write(registry_db):
+    c = _client(registry_db)
+    auth = _token(c, "north", "alice")  # analyst
+    assert c.get(f"{API}/patients", headers=auth).status_code == 200
+    r = c.post(f"{API}/patients", json=PATIENT, headers=auth)
+    assert r.status_code == 403 and "read-only" in r.json()["detail"]
+    assert "J001" not in c.get(f"{API}/patients", headers=auth).text
+    assert c.delete(f"{API}/sessions/current", headers=auth).status_code == 204  # may log out

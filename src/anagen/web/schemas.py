@@ -157,7 +157,9 @@ class CalibrationRequest(_Strict):
     posterior used 4,000 draws per block)."""
 
     n_draws: int = Field(default=200, ge=20, le=4000, description="prior draws per block")
-    quantile: float = Field(default=0.05, gt=0, le=1, description="share of the draws kept as the posterior sample")
+    quantile: float = Field(
+        default=0.05, gt=0, le=1, description="share of the draws kept as the posterior sample"
+    )
     seed: int = Field(default=0, ge=0, le=2**31 - 1)
 
 

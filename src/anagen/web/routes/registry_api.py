@@ -49,7 +49,10 @@ api = APIRouter(
     },
 )
 _WRITE = {
-    403: {"model": MessageOut, "description": "cookie login without a valid X-CSRF-Token"},
+    403: {
+        "model": MessageOut,
+        "description": "a read-only role, or a cookie login without a valid X-CSRF-Token",
+    },
     409: {"model": MessageOut, "description": "conflicts with a record already there"},
 }
 CSRF_HEADER = "x-csrf-token"
@@ -160,6 +163,22 @@ def _actor(request: Request, *, write: bool) -> Any:
     return actor
 
 
+def _authed(request: Request) -> Any:
+    """A logged-in caller about to change something (CSRF checked for cookie logins)."""
+    return _actor(request, write=True)
+
+
+def _writer(actor: Annotated[Any, Depends(_authed)]) -> Any:
+    """A caller whose role may write (an analyst's login is read-only: 403)."""
+    if not actor.can_write:
+        raise HTTPException(403, f"role '{actor.role}' is read-only: it cannot change records")
+    return actor
+
+
+Authed = Annotated[Any, Depends(_authed)]
+Writer = Annotated[Any, Depends(_writer)]
+
+
 def _plain(x: Any) -> Any:
     return json.loads(json.dumps(x, default=str))
 
@@ -220,7 +239,7 @@ def api_login(request: Request, body: LoginRequest) -> Any:
     "/sessions/current", summary="Log out: revoke the token in use", status_code=204,
     responses=_WRITE,
 )  # fmt: skip
-def api_logout(request: Request, actor: Writer) -> Response:
+def api_logout(request: Request, actor: Authed) -> Response:
     from anagen.registry import logout
 
     auth = request.headers.get("authorization", "")
@@ -273,16 +292,11 @@ def api_dashboard(request: Request) -> dict[str, Any]:
 # login the answer is 401 and for another clinic's patient 404, whatever the body holds.
 
 
-def _writer(request: Request) -> Any:
-    return _actor(request, write=True)
-
-
 def _target(request: Request, ref: Ref, actor: Annotated[Any, Depends(_writer)]) -> dict[str, Any]:
     """The patient named in the path, in the caller's clinic (else 404)."""
     return {"actor": actor, **_detail(request, actor, ref)}
 
 
-Writer = Annotated[Any, Depends(_writer)]
 Target = Annotated[dict[str, Any], Depends(_target)]
 
 
