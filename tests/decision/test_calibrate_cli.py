@@ -66,3 +66,17 @@ def test_check_ppc_and_se_sensitivity(capsys, tmp_path):
     assert d["se_sensitivity"][1]["loso_coverage_80"] == loso["coverage_80"]
     assert main(["calibrate", "check", "--plot-time", str(tmp_path / "t.txt")]) == 2
     assert "--plot-time" in capsys.readouterr().err
+
+
+def test_predictive_percentile_is_never_printed_as_0_or_100():
+    from anagen.cli.calibrate import _pctl
+
+    assert [_pctl(v) for v in (0.0, 0.4, 1.0, 50.2, 99.0, 99.6, 100.0)] == [
+        "<1",
+        "<1",
+        "1",
+        "50",
+        "99",
+        ">99",
+        ">99",
+    ]

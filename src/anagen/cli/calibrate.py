@@ -271,7 +271,7 @@ def check(
             f"{r.reported:.3g}",
             f"{r.post_lo80:.3g} to {r.post_hi80:.3g}",
             f"{r.prior_lo80:.3g} to {r.prior_hi80:.3g}",
-            f"{r.percentile:.0f}",
+            _pctl(r.percentile),
         )
     console.print(t)
     s = Table(title="Sensitivity: imputed SEs x factor (stored simulations, re-weighted)")
@@ -289,3 +289,12 @@ def check(
         for r in pops.itertuples(index=False):
             g.add_row(*[f"{v:.3g}" if isinstance(v, float) else esc(str(v)) for v in r])
         console.print(g)
+
+
+def _pctl(v: float) -> str:
+    """A predictive percentile from finitely many draws: never printed as 0 or 100."""
+    if v < 1.0:
+        return "<1"
+    if v > 99.0:
+        return ">99"
+    return f"{v:.0f}"
