@@ -222,3 +222,13 @@ def test_a_one_patient_arm_is_listed_not_pooled(store, tmp_path, capsys):
     assert why.startswith("fewer than 2 participants in an arm")
     assert main(["evidence", "summary", "--data", "all"]) == 0
     assert "Case 2026" in capsys.readouterr().out
+
+
+def test_a_clinic_registry_export_is_not_counted_as_a_publication(store, tmp_path):
+    r = _new_row("U05", "ClinicExport2026")
+    r["design"] = "OBSERVATIONAL clinic registry (single-arm, treated patients)"
+    add_study_rows(_write(tmp_path / "clinic.csv", [r]))
+    bundled = evidence_date(evidence_studies("bundled"))
+    text = evidence_date(evidence_studies("all"))
+    assert text == bundled + " + 1 clinic registry export(s)"
+    assert "newest publication 2026" not in text

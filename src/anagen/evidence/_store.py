@@ -168,7 +168,9 @@ def evidence_date(studies: pd.DataFrame | None = None) -> str:
     """``"studies up to YYYY-MM (newest publication YYYY), N trials"`` for a study table.
 
     YYYY-MM is the latest date at which a row was verified or added (dates in the
-    ``verification`` column); N counts distinct ``study_id`` values.
+    ``verification`` column); N counts distinct ``study_id`` values. Rows exported from a clinic
+    registry (design "OBSERVATIONAL clinic registry ...") are not publications: they are counted
+    apart (" + K clinic registry export(s)").
     """
     df = default_studies() if studies is None else studies
     dates = [
@@ -177,10 +179,14 @@ def evidence_date(studies: pd.DataFrame | None = None) -> str:
         for m in _DATE.finditer(text)
     ]
     latest = max(dates) if dates else "unknown"
-    return (
-        f"studies up to {latest} (newest publication {int(df['year'].max())}), "
-        f"{df['study_id'].nunique()} trials"
-    )
+    # a clinic's registry export (anagen registry export --format evidence) is not a publication
+    clinic = df["design"].astype(str).str.startswith("OBSERVATIONAL clinic registry")
+    pub = df[~clinic]
+    newest = f"newest publication {int(pub['year'].max())}" if len(pub) else "no publication"
+    text = f"studies up to {latest} ({newest}), {pub['study_id'].nunique()} trials"
+    if clinic.any():
+        text += f" + {df.loc[clinic, 'study_id'].nunique()} clinic registry export(s)"
+    return text
 
 
 @dataclass(frozen=True, slots=True)
