@@ -205,3 +205,15 @@ def test_pool_subgroups(tmp_path, capsys):
     assert png.stat().st_size > 20_000
     assert main(["evidence", "pool", path]) == 0
     assert "test for subgroup differences" in capsys.readouterr().out
+
+
+def test_pool_refuses_an_impossible_arm_size_and_never_prints_p_0(tmp_path, capsys):
+    bad = tmp_path / "n.csv"
+    bad.write_text("m1i,sd1i,n1i,m2i,sd2i,n2i\n10,3,1e300,8,3,1e300\n12,4,30,9,4,28\n")
+    assert main(["evidence", "pool", str(bad)]) == 2
+    assert "'n1' must be 2 to 10,000,000" in capsys.readouterr().err
+    huge = tmp_path / "z.csv"  # an effect 60 SEs from zero: its p-value underflows
+    huge.write_text("yi,vi\n30,0.25\n30,0.25\n")
+    assert main(["evidence", "pool", str(huge)]) == 0
+    out = capsys.readouterr().out
+    assert "p < 1e-300" in out and "p = 0 " not in out

@@ -180,7 +180,7 @@ def pool_cmd(
     rows = [
         ("estimate", f"{res.estimate:.4g} (SE {res.se:.4g})"),
         (f"{pct} CI", f"{res.ci_low:.4g} to {res.ci_high:.4g}"),
-        ("test", f"{'t' if knha else 'z'} = {res.zval:.3g}, p = {res.p:.3g}"),
+        ("test", f"{'t' if knha else 'z'} = {res.zval:.3g}, p {_p_text(res.p)}"),
         (f"{pct} prediction interval", f"{res.pi_low:.4g} to {res.pi_high:.4g}"),
         ("tau²", f"{_f(res.tau2, 4)} (CI {_f(res.tau2_ci_low)} to {_f(res.tau2_ci_high)})"),
         ("I²", f"{_f(res.i2, 3)}% (CI {_f(res.i2_ci_low)} to {_f(res.i2_ci_high)})"),
@@ -510,3 +510,8 @@ def coverage_cmd(
     console.print("[bold]What each trial in these scopes gives[/]")
     for sid, use in sorted(seen.items()):
         console.print(f"  {sid}: {use}", highlight=False, markup=False)
+
+
+def _p_text(p: float) -> str:
+    """``= 0.0123``, or ``< 1e-300`` where the tail probability underflows (never ``= 0``)."""
+    return "< 1e-300" if p < 1e-300 else f"= {p:.3g}"

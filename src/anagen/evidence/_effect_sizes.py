@@ -39,6 +39,10 @@ MEASURES: tuple[str, ...] = ("MD", "SMD", "ROM")
 
 Measure = Literal["MD", "SMD", "ROM"]
 
+#: Largest arm size accepted (far above any trial's: the largest hair-loss trials randomise
+#: hundreds per arm); beyond it variances underflow and one study takes all the weight.
+N_MAX = 10_000_000
+
 
 def hedges_correction(df: ArrayLike) -> np.ndarray:
     """Exact small-sample bias correction factor of Hedges' g.
@@ -78,10 +82,12 @@ def _as_arrays(**values: ArrayLike) -> dict[str, np.ndarray]:
             i = int(np.flatnonzero(bad)[0])
             raise InputError(field=name, row=i + 1, allowed="a finite number", got=float(a[i]))
     for name in ("n1", "n2"):
-        bad = out[name] < 2
+        bad = (out[name] < 2) | (out[name] > N_MAX)
         if bad.any():
             i = int(np.flatnonzero(bad)[0])
-            raise InputError(field=name, row=i + 1, allowed=">= 2", got=float(out[name][i]))
+            raise InputError(
+                field=name, row=i + 1, allowed=f"2 to {N_MAX:,}", got=float(out[name][i])
+            )
     for name in ("sd1", "sd2"):
         bad = out[name] < 0
         if bad.any():
