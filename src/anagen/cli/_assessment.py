@@ -73,15 +73,27 @@ def run_assessment(patient, *, workers: int, **kw):
     from concurrent.futures import ProcessPoolExecutor
 
     from anagen.decision import assess_patient
+    from anagen.evidence._cache import CachedSummary, read_payload, store_summary, summary_key
 
+    key = None
+    if kw.get("evidence") is None and kw.get("with_evidence", True):
+        # the evidence summary is deterministic: cached by a checksum of its inputs, and read
+        # while the workers simulate (a miss: computed on a worker, then stored)
+        key = summary_key()
+        payload = read_payload(key)
+        kw["evidence"] = None if payload is None else CachedSummary(payload)
     n = min(workers, 2 * (kw.get("n_draws") or 30))
     if n <= 1:
-        return assess_patient(patient, **kw)
-    from anagen.scalp.engine import warm_kernels
+        a = assess_patient(patient, **kw)
+    else:
+        from anagen.scalp.engine import warm_kernels
 
-    warm_kernels()  # forked workers inherit the loaded kernels
-    with ProcessPoolExecutor(n) as ex:
-        return assess_patient(patient, executor=ex, **kw)
+        warm_kernels()  # forked workers inherit the loaded kernels
+        with ProcessPoolExecutor(n) as ex:
+            a = assess_patient(patient, executor=ex, **kw)
+    if key is not None and kw["evidence"] is None:
+        store_summary(key, a.evidence)
+    return a
 
 
 def cli_protocols(protocol: list[str] | None):

@@ -39,7 +39,7 @@ from anagen.decision._assess_plan import (
     plan_options,
     resolve_protocols,
 )
-from anagen.decision._assess_sim import DrawJob, modulation, simulate_all
+from anagen.decision._assess_sim import DrawJob, collect_draws, modulation, submit_draws
 from anagen.decision._assess_summary import (
     MODEL_POSTERIOR,
     MODEL_PRIOR,
@@ -176,7 +176,8 @@ def assess_patient(
         ``"posterior"`` (default: the calibrated posterior, ``posterior`` or the shipped one) or
         ``"prior"`` (the uncalibrated priors; every output says so).
     posterior, evidence
-        A :class:`~anagen.decision.Posterior` and an evidence summary the caller already holds;
+        A :class:`~anagen.decision.Posterior` and an evidence summary the caller already holds
+        (or a future of one: anything with ``result()``, asked once the draws are running);
         the shipped posterior and a fresh :func:`~anagen.evidence.summarise_evidence` otherwise.
     with_evidence
         ``False`` leaves the GRADE ratings "not assessed" (faster).
@@ -224,7 +225,9 @@ def assess_patient(
     specs = plan_options(protos, alts, patient)
     post = _posterior(source, posterior)
     fut_ev = None
-    if evidence is None and with_evidence and executor is not None:
+    if evidence is not None and hasattr(evidence, "result"):  # read while the draws run
+        fut_ev, evidence = evidence, None
+    if evidence is None and fut_ev is None and with_evidence and executor is not None:
         ex = executor.get_executor() if hasattr(executor, "get_executor") else executor
         fut_ev = ex.submit(_evidence_summary)
     return _assess(
@@ -260,13 +263,17 @@ def _assess(
         tuple(area_zones.index(z) for z in opt_zones), horizon,
         months.size, seed, tuple(float(k) for k in combination_kappa(n_draws)),
     )  # fmt: skip
-    untreated, treated = simulate_all(job, n_draws, executor)
+    pending = submit_draws(job, n_draws, executor)
+    # while the workers simulate: the evidence summary (cached, or on a worker) and the
+    # untreated scalp map
     if evidence is not None:
         summary = evidence
     elif fut_ev is not None:
         summary = fut_ev.result()
     else:
         summary = _evidence_summary() if with_evidence else None
+    map_none = _map_none(scalps[0], horizon) if with_maps else None
+    untreated, treated = collect_draws(job, n_draws, pending)
 
     d = Draws(
         patient, tuple(specs), untreated, treated, job.spec_zone, area_zones, months,
@@ -288,7 +295,9 @@ def _assess(
     unit_text = f"{outcome} ({UNIT})"
     verdict = overall_verdict(patient, opts, source, unit_text, groups)
     map_runs = (
-        _map_runs(patient, specs, opts, scalps[0], horizon, regen_median) if with_maps else {}
+        _map_runs(patient, specs, opts, scalps[0], horizon, regen_median, map_none)
+        if with_maps
+        else {}
     )
     prov = Provenance(
         schema_version=SCHEMA_VERSION,
@@ -393,14 +402,23 @@ def _with_verdict(o: OptionAssessment) -> OptionAssessment:
     return dataclasses.replace(o, verdict=option_verdict(o))
 
 
-def _map_runs(patient, specs, opts, scalp, horizon, regen) -> dict[str, Any]:
-    """No treatment and the stem-cell option with the largest median 12-month effect among those
-    known at month 24, one run each at the parameter medians (for the report's scalp maps)."""
+def _map_none(scalp, horizon) -> Any:
+    """The untreated run of the report's scalp maps (parameter medians, seed 1)."""
+    from anagen.scalp import simulate
+
+    params, state = scalp
+    return simulate(params, state, days=horizon, every=DAYS_PER_MONTH, seed=1)
+
+
+def _map_runs(patient, specs, opts, scalp, horizon, regen, none_run) -> dict[str, Any]:
+    """No treatment (``none_run``, from :func:`_map_none`) and the stem-cell option with the
+    largest median 12-month effect among those known at month 24, one run each at the parameter
+    medians (for the report's scalp maps)."""
     from anagen.scalp import simulate
 
     params, state = scalp
     kw = {"days": horizon, "every": DAYS_PER_MONTH, "seed": 1}
-    out = {"No treatment": simulate(params, state, **kw)}
+    out = {"No treatment": none_run}
     # only an option whose trials followed patients to month 24 (the map's month) is drawn
     stem = [
         (o, s)

@@ -26,7 +26,7 @@ from anagen.decision._assess_plan import (
     option_seed,
 )
 
-__all__ = ["DrawJob", "run_draws", "simulate_all"]
+__all__ = ["DrawJob", "collect_draws", "run_draws", "simulate_all", "submit_draws"]
 
 
 @dataclass(frozen=True)
@@ -182,26 +182,38 @@ def _pair_excess(job, d, pair, spec, combo, untreated, rng_of, runs, area) -> np
     return joint - (e_m + job.kappa[d] * e_f)
 
 
-def _submit_map(executor: Any, job: DrawJob, chunks: list[list[int]]) -> list[Any]:
-    """Run ``run_draws`` over the chunks with a ``concurrent.futures`` executor or a Dask
-    client (anything with ``submit`` returning futures with ``result()``)."""
+def _chunks(n_draws: int, n_chunks: int) -> list[list[int]]:
+    k = max(1, min(n_chunks, n_draws))
+    return [list(range(i, n_draws, k)) for i in range(k)]
+
+
+def submit_draws(job: DrawJob, n_draws: int, executor: Any = None, n_chunks: int = 4) -> list[Any]:
+    """Start :func:`run_draws` over ``n_chunks`` interleaved chunks of the draws on
+    ``executor`` (a ``concurrent.futures`` executor or a Dask client: anything with ``submit``
+    returning futures with ``result()``); ``None`` runs them here, now. Pass the returned list
+    to :func:`collect_draws`."""
+    chunks = _chunks(n_draws, n_chunks)
     if executor is None:
         return [run_draws(job, c) for c in chunks]
     if hasattr(executor, "get_executor"):  # a dask.distributed Client
         executor = executor.get_executor()
-    futs = [executor.submit(run_draws, job, c) for c in chunks]
-    return [f.result() for f in futs]
+    return [executor.submit(run_draws, job, c) for c in chunks]
+
+
+def collect_draws(job: DrawJob, n_draws: int, pending: list[Any]) -> tuple[np.ndarray, np.ndarray]:
+    """Untreated ``(n_zones, n_draws, n_t)`` and treated ``(n_opt, n_draws, n_t)`` outcomes
+    of :func:`submit_draws`'s chunks (waiting for them)."""
+    untreated = np.empty((len(job.zones), n_draws, job.n_t))
+    treated = np.empty((len(job.specs), n_draws, job.n_t))
+    for p in pending:
+        idx, u, tr = p if isinstance(p, tuple) else p.result()
+        untreated[:, idx] = u
+        treated[:, idx] = tr
+    return untreated, treated
 
 
 def simulate_all(
     job: DrawJob, n_draws: int, executor: Any = None, n_chunks: int = 4
 ) -> tuple[np.ndarray, np.ndarray]:
     """Untreated ``(n_zones, n_draws, n_t)`` and treated ``(n_opt, n_draws, n_t)`` outcomes."""
-    k = max(1, min(n_chunks, n_draws))
-    chunks = [list(range(i, n_draws, k)) for i in range(k)]
-    untreated = np.empty((len(job.zones), n_draws, job.n_t))
-    treated = np.empty((len(job.specs), n_draws, job.n_t))
-    for idx, u, tr in _submit_map(executor, job, chunks):
-        untreated[:, idx] = u
-        treated[:, idx] = tr
-    return untreated, treated
+    return collect_draws(job, n_draws, submit_draws(job, n_draws, executor, n_chunks))

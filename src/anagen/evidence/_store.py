@@ -33,9 +33,10 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import pandas as pd
+if TYPE_CHECKING:  # pandas is imported where rows are read (a fresh `assess` may not need it)
+    import pandas as pd
 
 from anagen.errors import InputError
 
@@ -130,6 +131,8 @@ def evidence_studies(data: str = "all", *, directory: Path | None = None) -> pd.
         return bundled
     if data == "user":
         return user
+    import pandas as pd
+
     return pd.concat([bundled, user], ignore_index=True)
 
 
