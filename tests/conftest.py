@@ -180,3 +180,17 @@ def registry_db(
         yield db
     finally:
         db.close()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _private_cache_dir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """The user cache (``anagen.evidence._cache``) in a throwaway folder, never ~/.cache."""
+    import os
+
+    old = os.environ.get("ANAGEN_CACHE_DIR")
+    os.environ["ANAGEN_CACHE_DIR"] = str(tmp_path_factory.mktemp("anagen-cache"))
+    yield
+    if old is None:
+        os.environ.pop("ANAGEN_CACHE_DIR", None)
+    else:
+        os.environ["ANAGEN_CACHE_DIR"] = old
