@@ -12,6 +12,7 @@ from anagen.errors import InputError
 from anagen.evidence import egger_test, pool, trim_and_fill
 
 REF = json.loads((Path(__file__).parent / "metafor" / "reference.json").read_text())
+TIGHT = json.loads((Path(__file__).parent / "metafor" / "reference_tight_bias.json").read_text())
 RTOL = 1e-6
 
 
@@ -46,7 +47,12 @@ def test_egger_matches_regtest(case: dict):
     "case", REF["trimfill"], ids=lambda c: f"{c['dataset']}-{c['method']}-{c['estimator']}"
 )
 def test_trimfill_matches_metafor(case: dict):
-    res = trim_and_fill(*_data(case["dataset"]), method=case["method"], estimator=case["estimator"])
+    res = trim_and_fill(
+        *_data(case["dataset"]),
+        method=case["method"],
+        estimator=case["estimator"],
+        control="metafor",
+    )
     assert res.k0 == case["k0"] and res.side == case["side"]
     for name in ("k0_se", "estimate", "se", "ci_low", "ci_high"):
         assert getattr(res, name) == pytest.approx(case[name], rel=RTOL, abs=1e-12), name
@@ -75,3 +81,17 @@ def test_explicit_side_and_bad_input():
         trim_and_fill(yi, vi, side="up")  # type: ignore[arg-type]
     with pytest.raises(InputError, match="row 2: 'vi'"):
         egger_test([0.1, 0.2, 0.3], [0.1, -1.0, 0.1])
+
+
+@pytest.mark.parametrize(
+    "case", TIGHT["trimfill"], ids=lambda c: f"{c['dataset']}-{c['method']}-{c['estimator']}"
+)
+def test_trimfill_exact_by_default_matches_tightly_converged_metafor(case: dict):
+    d = TIGHT["datasets"][case["dataset"]]
+    res = trim_and_fill(d["yi"], d["vi"], method=case["method"], estimator=case["estimator"])
+    assert res.k0 == case["k0"] and res.side == case["side"]
+    for name in ("k0_se", "estimate", "se", "ci_low", "ci_high"):
+        assert getattr(res, name) == pytest.approx(case[name], rel=RTOL, abs=1e-10), name
+    assert res.pool.tau2 == pytest.approx(case["tau2"], rel=RTOL, abs=1e-10)
+    np.testing.assert_allclose(res.filled_yi, case["filled_yi"], rtol=RTOL)
+    np.testing.assert_allclose(res.filled_vi, case["filled_vi"], rtol=RTOL)

@@ -46,7 +46,9 @@ def test_meta_regression_matches_metafor(case: dict):
 
 @pytest.mark.parametrize("case", REF["subgroups"], ids=lambda c: c["method"])
 def test_subgroups_match_metafor(case: dict):
-    sep = subgroup_analysis(BCG["yi"], BCG["vi"], BCG["alloc"], method=case["method"])
+    sep = subgroup_analysis(
+        BCG["yi"], BCG["vi"], BCG["alloc"], method=case["method"], control="metafor"
+    )
     assert list(sep.groups) == case["groups"] and sep.qb_df == len(case["groups"]) - 1
     np.testing.assert_allclose([r.estimate for r in sep.results], case["estimate"], rtol=RTOL)
     np.testing.assert_allclose([r.se for r in sep.results], case["se"], rtol=RTOL)
@@ -88,3 +90,18 @@ def test_single_study_subgroup_is_pooled_as_itself():
     res = subgroup_analysis([0.1, 0.2, 0.3, 0.9], [0.1, 0.1, 0.1, 0.2], ["a", "a", "a", "b"])
     assert res.results[1].estimate == 0.9 and res.results[1].k == 1
     assert res.results[0].estimate == pytest.approx(pool([0.1, 0.2, 0.3], [0.1] * 3).estimate)
+
+
+_TIGHT = json.loads((Path(__file__).parent / "metafor" / "reference_tight_bias.json").read_text())
+
+
+@pytest.mark.parametrize("case", _TIGHT["subgroups"], ids=lambda c: c["method"])
+def test_subgroups_exact_by_default_match_tightly_converged_metafor(case: dict):
+    d = _TIGHT["datasets"]["bcg"]
+    sep = subgroup_analysis(d["yi"], d["vi"], d["alloc"], method=case["method"])
+    assert list(sep.groups) == case["groups"]
+    np.testing.assert_allclose([r.estimate for r in sep.results], case["estimate"], rtol=RTOL)
+    np.testing.assert_allclose([r.se for r in sep.results], case["se"], rtol=RTOL)
+    np.testing.assert_allclose([r.tau2 for r in sep.results], case["tau2"], rtol=RTOL, atol=1e-10)
+    assert sep.qb == pytest.approx(case["qb_separate"], rel=RTOL)
+    assert sep.qb_p == pytest.approx(case["qb_separate_p"], rel=RTOL)

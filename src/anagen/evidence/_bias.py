@@ -22,9 +22,9 @@ from __future__ import annotations
 
 import math
 import warnings
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 from scipy import stats
@@ -185,6 +185,7 @@ def trim_and_fill(
     side: Literal["left", "right"] | None = None,
     level: float = 0.95,
     maxiter: int = 100,
+    control: str | Mapping[str, Any] | None = None,
 ) -> TrimFillResult:
     """Duval & Tweedie's trim and fill, as metafor ``trimfill(rma(yi, vi, method = method))``.
 
@@ -204,6 +205,10 @@ def trim_and_fill(
         Confidence level.
     maxiter
         Maximum number of trim-and-fill iterations.
+    control
+        Convergence control of every pooled fit, as :func:`~anagen.evidence.pool`: ``None``
+        (default) converges to the true optimum (metafor with tight control);
+        ``"metafor"`` reproduces a default ``rma()`` fit step for step.
 
     Returns
     -------
@@ -251,7 +256,7 @@ def trim_and_fill(
                     "or another method"
                 )
             beta = pool(
-                y[: k - k0], v[: k - k0], method if k - k0 > 1 else "FE", control="metafor"
+                y[: k - k0], v[: k - k0], method if k - k0 > 1 else "FE", control=control
             ).estimate
             yc = y - beta
             signed = np.sign(yc) * _ranks_first(np.abs(yc))
@@ -281,11 +286,11 @@ def trim_and_fill(
                 np.concatenate([v0, fill_v]),
                 method,
                 level=level,
-                control="metafor",  # trimfill() as metafor, step for step
+                control=control,
             )
         else:
             fill_y = fill_v = np.empty(0)
-            res = pool(y0, v0, method, level=level, control="metafor")
+            res = pool(y0, v0, method, level=level, control=control)
     return TrimFillResult(
         k0=k0,
         k0_se=float(se_k0),

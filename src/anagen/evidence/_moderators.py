@@ -495,6 +495,7 @@ def subgroup_analysis(
     knha: bool = False,
     level: float = 0.95,
     tau2: Literal["separate", "common"] = "separate",
+    control: str | Mapping[str, Any] | None = None,
 ) -> SubgroupResult:
     """Pool within subgroups and test whether the subgroup effects differ.
 
@@ -510,6 +511,10 @@ def subgroup_analysis(
     tau2
         ``"separate"`` (default; each subgroup its own tau², Borenstein et al. 2009 [5]_) or
         ``"common"`` (one tau² for all, the mixed-effects meta-regression on group dummies).
+    control
+        Convergence control of the within-subgroup fits, as :func:`~anagen.evidence.pool`:
+        ``None`` (default) converges to the true optimum; ``"metafor"`` reproduces default
+        ``rma()`` fits.
 
     Returns
     -------
@@ -538,7 +543,7 @@ def subgroup_analysis(
         idx = lab == g
         m = method if idx.sum() > 1 else "FE"
         results.append(
-            pool(y[idx], v[idx], m, knha=knha and idx.sum() > 1, level=level, control="metafor")
+            pool(y[idx], v[idx], m, knha=knha and idx.sum() > 1, level=level, control=control)
         )
     G = len(order)
     if tau2 == "separate":
