@@ -56,7 +56,7 @@ def _versions() -> str:
     from importlib.metadata import PackageNotFoundError, version
 
     out = []
-    for pkg in ("numpy", "scipy", "pandas"):
+    for pkg in ("numpy", "scipy", "pandas", "numba"):
         try:
             out.append(f"{pkg}={version(pkg)}")
         except PackageNotFoundError:  # pragma: no cover - installed with anagen
