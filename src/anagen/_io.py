@@ -10,6 +10,7 @@ file beside the target, never a truncated target).
 
 from __future__ import annotations
 
+import math
 import os
 import re
 import stat
@@ -28,6 +29,7 @@ __all__ = [
     "atomic_write",
     "check_output_path",
     "clean_text",
+    "p_text",
     "read_text_file",
     "read_toml_file",
     "save_figure",
@@ -47,6 +49,14 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 def clean_text(text: str) -> str:
     """``text`` without control characters (terminal escape sequences lose their ESC)."""
     return _CONTROL.sub("", text)
+
+
+def p_text(p: float | None, digits: int = 3) -> str:
+    """A p-value as printed: ``0.0123`` (``digits`` significant), ``< 1e-300`` where the tail
+    probability underflowed (never ``0``), ``NA`` when there is none."""
+    if p is None or not math.isfinite(p):
+        return "NA"
+    return "< 1e-300" if p < 1e-300 else f"{p:.{digits}g}"
 
 
 def read_text_file(path: str | Path, *, what: str = "file") -> str:

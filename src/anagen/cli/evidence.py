@@ -180,12 +180,12 @@ def pool_cmd(
     rows = [
         ("estimate", f"{res.estimate:.4g} (SE {res.se:.4g})"),
         (f"{pct} CI", f"{res.ci_low:.4g} to {res.ci_high:.4g}"),
-        ("test", f"{'t' if knha else 'z'} = {res.zval:.3g}, p {_p_text(res.p)}"),
+        ("test", f"{'t' if knha else 'z'} = {res.zval:.3g}, p {_p_clause(res.p)}"),
         (f"{pct} prediction interval", f"{res.pi_low:.4g} to {res.pi_high:.4g}"),
         ("tau²", f"{_f(res.tau2, 4)} (CI {_f(res.tau2_ci_low)} to {_f(res.tau2_ci_high)})"),
         ("I²", f"{_f(res.i2, 3)}% (CI {_f(res.i2_ci_low)} to {_f(res.i2_ci_high)})"),
         ("H²", f"{_f(res.h2, 3)}"),
-        ("Q", f"{res.q:.4g} on {res.q_df} df, p = {_f(res.q_p)}"),
+        ("Q", f"{res.q:.4g} on {res.q_df} df, p {_p_clause(res.q_p)}"),
     ]
     for a, b in rows:
         s.add_row(a, b)
@@ -205,7 +205,7 @@ def pool_cmd(
         console.print(g)
         console.print(
             f"test for subgroup differences: Q = {sub.qb:.4g} on {sub.qb_df} df, "
-            f"p = {sub.qb_p:.3g}",
+            f"p {_p_clause(sub.qb_p)}",
             highlight=False,
         )
     if forest is not None:
@@ -512,6 +512,9 @@ def coverage_cmd(
         console.print(f"  {sid}: {use}", highlight=False, markup=False)
 
 
-def _p_text(p: float) -> str:
+def _p_clause(p: float) -> str:
     """``= 0.0123``, or ``< 1e-300`` where the tail probability underflows (never ``= 0``)."""
-    return "< 1e-300" if p < 1e-300 else f"= {p:.3g}"
+    from anagen._io import p_text
+
+    text = p_text(p)
+    return text if text.startswith("<") else f"= {text}"

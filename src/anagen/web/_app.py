@@ -145,6 +145,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     from anagen.web._stage_pictures import stage_picture
 
     templates.env.globals["stage_picture"] = stage_picture
+    from anagen._io import p_text
+
+    templates.env.globals["p_text"] = p_text
     app.state.templates = templates
     app.add_middleware(SecurityMiddleware, max_body=settings.max_upload_bytes + 64 * 1024)
     _install_handlers(app)
