@@ -7,22 +7,6 @@ import json
 import pytest
 
 from anagen.cli import main
-from tests.conftest import PASSWORD
-
-
-@pytest.fixture
-def cli(registry_db, tmp_path, monkeypatch, capsys):
-    monkeypatch.setenv("ANAGEN_REGISTRY_SESSION", str(tmp_path / "session.json"))
-    monkeypatch.setenv("ANAGEN_DATABASE_URL", registry_db.app_url)
-    monkeypatch.delenv("ANAGEN_REGISTRY_TOKEN", raising=False)
-    monkeypatch.setenv("ANAGEN_REGISTRY_PASSWORD", PASSWORD)
-
-    def run(*args: str) -> tuple[int, str, str]:
-        code = main(["registry", *args])
-        out = capsys.readouterr()
-        return code, out.out, out.err
-
-    return run
 
 
 def test_walkthrough(cli, tmp_path):

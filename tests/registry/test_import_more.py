@@ -9,12 +9,10 @@ import numpy as np
 import pytest
 from sqlalchemy import func, select
 
-from anagen.cli import main
 from anagen.errors import InputError
 from anagen.registry import models as m
 from anagen.registry import service as svc
 from anagen.registry._io import import_csv
-from tests.conftest import PASSWORD
 from tests.registry.test_io import PATIENTS, VISITS
 
 TREATMENTS = """patient,option,start_date,planned_months,sessions_planned,product_lot,n_draws,n_follicles
@@ -145,21 +143,6 @@ _BASES = {
     "treatments": TREATMENTS,
     "adverse_events": AES,
 }
-
-
-@pytest.fixture
-def cli(registry_db, tmp_path, monkeypatch, capsys):
-    monkeypatch.setenv("ANAGEN_REGISTRY_SESSION", str(tmp_path / "session.json"))
-    monkeypatch.setenv("ANAGEN_DATABASE_URL", registry_db.app_url)
-    monkeypatch.delenv("ANAGEN_REGISTRY_TOKEN", raising=False)
-    monkeypatch.setenv("ANAGEN_REGISTRY_PASSWORD", PASSWORD)
-
-    def run(*args: str) -> tuple[int, str, str]:
-        code = main(["registry", *args])
-        out = capsys.readouterr()
-        return code, out.out, out.err
-
-    return run
 
 
 @pytest.mark.parametrize("kind", list(_BASES))

@@ -11,7 +11,6 @@ from anagen.registry import models as m
 from anagen.registry import service as svc
 from anagen.registry._patient_report import write_patient_report
 from anagen.registry._patient_view import patient_outcomes
-from tests.conftest import PASSWORD
 from tests.registry._helpers import D, baseline_in, patient_in, treatment_in
 
 
@@ -102,23 +101,6 @@ def test_patient_without_treatment_or_prediction(north):
         (t,) = patient_outcomes(s, a, "P002").treatments
     assert [v.note for v in t.visits] == ["baseline", "no frozen prediction"]
     assert t.summary().startswith("no follow-up visit with a prediction")
-
-
-@pytest.fixture
-def cli(registry_db, tmp_path, monkeypatch, capsys):
-    from anagen.cli import main
-
-    monkeypatch.setenv("ANAGEN_REGISTRY_SESSION", str(tmp_path / "session.json"))
-    monkeypatch.setenv("ANAGEN_DATABASE_URL", registry_db.app_url)
-    monkeypatch.delenv("ANAGEN_REGISTRY_TOKEN", raising=False)
-    monkeypatch.setenv("ANAGEN_REGISTRY_PASSWORD", PASSWORD)
-
-    def run(*args: str) -> tuple[int, str, str]:
-        code = main(["registry", *args])
-        out = capsys.readouterr()
-        return code, out.out, out.err
-
-    return run
 
 
 def test_patient_show_cli(registry_db, cli, tmp_path):
