@@ -13,7 +13,12 @@ from pathlib import Path
 import numpy as np
 
 from anagen.decision import leave_one_study_out, load_posterior
-from anagen.decision._calibrate_check import posterior_predictive, se_sensitivity, time_courses
+from anagen.decision._calibrate_check import (
+    percentile_text,
+    posterior_predictive,
+    se_sensitivity,
+    time_courses,
+)
 from anagen.decision._calibrate_plot import plot_ppc, plot_time_courses
 
 IMG = Path(__file__).parent / "img"
@@ -146,7 +151,7 @@ def main() -> None:
                     g(r.reported),
                     f"{g(r.post_lo80)} to {g(r.post_hi80)}",
                     f"{g(r.prior_lo80)} to {g(r.prior_hi80)}",
-                    f"{r.percentile:.0f}",
+                    percentile_text(r.percentile),
                 ]
                 for r in ppc.itertuples()
             ],

@@ -69,7 +69,7 @@ def test_check_ppc_and_se_sensitivity(capsys, tmp_path):
 
 
 def test_predictive_percentile_is_never_printed_as_0_or_100():
-    from anagen.cli.calibrate import _pctl
+    from anagen.decision._calibrate_check import percentile_text as _pctl
 
     assert [_pctl(v) for v in (0.0, 0.4, 1.0, 50.2, 99.0, 99.6, 100.0)] == [
         "<1",

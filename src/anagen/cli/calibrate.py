@@ -214,7 +214,11 @@ def check(
     """Posterior predictive check per study, SE sensitivity, (with --populations) population
     sensitivity, and (with --plot-time) the model's time course against every trial's visits."""
     from anagen.decision._calibrate import load_posterior
-    from anagen.decision._calibrate_check import posterior_predictive, se_sensitivity
+    from anagen.decision._calibrate_check import (
+        percentile_text,
+        posterior_predictive,
+        se_sensitivity,
+    )
 
     _check_format(fmt)
     for p, name in ((plot_ppc, "--plot-ppc"), (plot_time, "--plot-time")):
@@ -271,7 +275,7 @@ def check(
             f"{r.reported:.3g}",
             f"{r.post_lo80:.3g} to {r.post_hi80:.3g}",
             f"{r.prior_lo80:.3g} to {r.prior_hi80:.3g}",
-            _pctl(r.percentile),
+            percentile_text(r.percentile),
         )
     console.print(t)
     s = Table(title="Sensitivity: imputed SEs x factor (stored simulations, re-weighted)")
@@ -289,12 +293,3 @@ def check(
         for r in pops.itertuples(index=False):
             g.add_row(*[f"{v:.3g}" if isinstance(v, float) else esc(str(v)) for v in r])
         console.print(g)
-
-
-def _pctl(v: float) -> str:
-    """A predictive percentile from finitely many draws: never printed as 0 or 100."""
-    if v < 1.0:
-        return "<1"
-    if v > 99.0:
-        return ">99"
-    return f"{v:.0f}"

@@ -31,6 +31,7 @@ from anagen.errors import InputError
 
 __all__ = [
     "POPULATION_VARIANTS",
+    "percentile_text",
     "population_sensitivity",
     "posterior_predictive",
     "se_sensitivity",
@@ -39,6 +40,15 @@ __all__ = [
 
 #: SE notes of SEs taken from the study's own numbers (everything else counts as imputed).
 _DERIVED = ("from the 95 % CI", "from the arm SDs")
+
+
+def percentile_text(v: float) -> str:
+    """A predictive percentile from finitely many draws as printed: never 0 or 100."""
+    if v < 1.0:
+        return "<1"
+    if v > 99.0:
+        return ">99"
+    return f"{v:.0f}"
 
 
 def posterior_predictive(posterior: Posterior, seed: int = 0) -> pd.DataFrame:
