@@ -41,6 +41,7 @@ if TYPE_CHECKING:  # pandas is imported where rows are read (a fresh `assess` ma
 from anagen.errors import InputError
 
 __all__ = [
+    "CLINIC_REGISTRY_DESIGN",
     "DATA_CHOICES",
     "DATA_ENV",
     "AddResult",
@@ -56,6 +57,9 @@ __all__ = [
 DATA_CHOICES: tuple[str, ...] = ("all", "bundled", "user")
 #: Environment variable holding the active selection (inherited by worker processes).
 DATA_ENV = "ANAGEN_EVIDENCE_DATA"
+#: How the ``design`` of a row exported from a clinic registry starts (``anagen registry export
+#: --format evidence`` writes it; such rows are observational, not publications).
+CLINIC_REGISTRY_DESIGN = "OBSERVATIONAL clinic registry"
 _PROVENANCE_COLUMNS = ["row_id", "study_id", "added_utc", "source_file", "source_sha256"]
 
 
@@ -183,7 +187,7 @@ def evidence_date(studies: pd.DataFrame | None = None) -> str:
     ]
     latest = max(dates) if dates else "unknown"
     # a clinic's registry export (anagen registry export --format evidence) is not a publication
-    clinic = df["design"].astype(str).str.startswith("OBSERVATIONAL clinic registry")
+    clinic = df["design"].astype(str).str.startswith(CLINIC_REGISTRY_DESIGN)
     pub = df[~clinic]
     newest = f"newest publication {int(pub['year'].max())}" if len(pub) else "no publication"
     text = f"studies up to {latest} ({newest}), {pub['study_id'].nunique()} trials"

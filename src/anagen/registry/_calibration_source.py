@@ -28,10 +28,12 @@ from typing import Any
 
 import numpy as np
 
+from anagen.evidence._store import CLINIC_REGISTRY_DESIGN
+
 __all__ = ["OBSERVATIONAL_DESIGN", "parse_stages", "registry_trials", "stages_text"]
 
 #: How the export's ``design`` column starts (and how this module recognises its rows).
-OBSERVATIONAL_DESIGN = "OBSERVATIONAL clinic registry"
+OBSERVATIONAL_DESIGN = CLINIC_REGISTRY_DESIGN
 _ROW_ID = re.compile(r"^REG-(?P<clinic>.+)-(?P<option>[a-z0-9_]+)-(?P<month>\d+)m$")
 _STAGE = re.compile(r"(?P<sex>[MF])/(?P<scale>[a-z_]+)/(?P<stage>[^ ;]+) x(?P<n>\d+)")
 
