@@ -322,6 +322,19 @@ def test_unsafe_part_makes_the_combination_unsafe():
     assert a.option("finasteride_1mg").candidacy.status == "not_eligible"
     assert a.option("minoxidil_5+finasteride_1mg").candidacy.status == "not_eligible"
     assert not any("finasteride" in k for k in a.headline)
+    # no number for what she may not have, in any face: the object withholds it
+    d = a.to_dict()
+    for key in ("finasteride_1mg", "minoxidil_5+finasteride_1mg"):
+        o = a.option(key)
+        assert o.months_known == 0
+        assert all(o.shown(h.month) is None for h in o.horizons)
+        assert all(o.shown_chance(h.month) is None for h in o.horizons)
+        assert {o.effect_text(h.month) for h in o.horizons} == {"not open to this person"}
+        assert o.durability.text.startswith("Not open to this person: ")
+        assert "a woman who may become pregnant" in o.durability.text
+        od = next(x for x in d["options"] if x["key"] == key)
+        assert not any(h["known"] for h in od["horizons"])
+    assert a.option("minoxidil_5").shown(12) is not None  # what she may have keeps its numbers
 
 
 def test_every_health_finding_is_used_or_listed():

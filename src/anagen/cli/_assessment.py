@@ -158,7 +158,7 @@ def print_effects(a, options=None, *, title: str | None = None) -> None:
         t.add_row(
             esc(name),
             *(o.effect_text(m, brackets=True) for m in (6, 12, 24)),
-            ch.text() if ch is not None else "unknown",
+            ch.text() if ch is not None else ("not open" if not o.safe else "unknown"),
             {"ask_specialist": "ask a specialist", "not_eligible": "NOT eligible"}.get(
                 o.candidacy.status, o.candidacy.status
             ),
@@ -179,3 +179,14 @@ def print_effects(a, options=None, *, title: str | None = None) -> None:
                 highlight=False,
                 soft_wrap=True,
             )
+    closed = [o for o in (options if options is not None else a.options) if not o.safe]
+    if closed:
+        console.print(
+            "NOT eligible: no number is shown for an option this person may not have:",
+            highlight=False,
+            soft_wrap=True,
+        )
+        for o in closed:
+            why = [r for r in o.candidacy.reasons if r.effect == "not_eligible"]
+            text = "; ".join(f"{r.text} [{']['.join(r.sources)}]" for r in why)
+            console.print(f"  - {esc(o.name)}: {esc(text)}", highlight=False, soft_wrap=True)

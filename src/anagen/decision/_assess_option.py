@@ -24,7 +24,12 @@ from anagen.decision._assess_combine import (
     combined_info,
 )
 from anagen.decision._assess_summary import MODEL_PRIOR, certainty, cost, durability, horizons
-from anagen.decision._assess_window import extrapolation, follow_up, unknown_text
+from anagen.decision._assess_window import (
+    NOT_OPEN_TEXT,
+    extrapolation,
+    follow_up,
+    unknown_text,
+)
 from anagen.decision._assessment import Interval, OptionAssessment, SideEffect, Trajectory
 
 __all__ = ["Draws", "summarise_option"]
@@ -103,6 +108,13 @@ def _noted(dur, note: str):
     )
 
 
+def _not_open(dur, cand):
+    """The durability of an option the person may not have: its reasons, no model number."""
+    why = "; ".join(r.text for r in cand.reasons if r.effect == "not_eligible")
+    text = f"not open to this person: {why}" if why else "not open to this person"
+    return dataclasses.replace(dur, text=text[0].upper() + text[1:] + ".")
+
+
 def summarise_option(
     d: Draws, spec: Any, dens: np.ndarray, zi: int, threshold: float
 ) -> tuple[OptionAssessment, np.ndarray]:
@@ -123,6 +135,9 @@ def summarise_option(
     vs = eff if added is None else added
     c, info, cand, cert, srcs = option_facts(d, spec, float(np.median(vs[:, COST_MONTH])))
     fu_weeks = fu.weeks if spec.key != "none" else None
+    known_m, unknown = (None if spec.key == "none" else fu.months_known), unknown_text(fu)
+    if cand.status == "not_eligible":  # safety first: no number for what they may not have
+        known_m, unknown = 0, NOT_OPEN_TEXT
     o = OptionAssessment(
         key=spec.key,
         name=spec.name,
@@ -136,11 +151,13 @@ def summarise_option(
             eff,
             gain,
             threshold,
-            known_months=None if spec.key == "none" else fu.months_known,
-            unknown=unknown_text(fu),
+            known_months=known_m,
+            unknown=unknown,
             added=added,
         ),
-        durability=_noted(durability(spec, d.months, gain, eff, fu_weeks), fu.note),
+        durability=_noted(durability(spec, d.months, gain, eff, fu_weeks), fu.note)
+        if cand.status != "not_eligible"
+        else _not_open(durability(spec, d.months, gain, eff, fu_weeks), cand),
         cost=c,
         downtime=info.downtime,
         side_effects=tuple(

@@ -217,6 +217,11 @@ def month_known(fu: FollowUp, month: int) -> bool:
     return month <= fu.months_known
 
 
+#: What a number withheld because the person may not have the option reads (the reasons are
+#: in the option's candidacy).
+NOT_OPEN_TEXT = "not open to this person"
+
+
 def unknown_text(fu: FollowUp) -> str:
     """What a withheld number reads."""
     if fu.weeks is None:

@@ -277,9 +277,11 @@ class OptionAssessment:
     @property
     def months_known(self) -> int | None:
         """Last month the trials behind the option followed patients to (None: every month,
-        no treatment; 0: none)."""
+        no treatment; 0: none, or the option is not open to this person)."""
         if self.key == "none":
             return None
+        if not self.safe:  # no number for an option the person may not have
+            return 0
         from anagen.decision._assess_window import known_months
 
         return known_months(self.follow_up_weeks)

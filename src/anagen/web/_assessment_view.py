@@ -87,6 +87,8 @@ def _known_points(o: dict[str, Any], months: list[float]) -> int:
     """Points of the fan within the option's trials' follow-up (all for no treatment)."""
     if o.get("key") == "none":
         return len(months)
+    if (o.get("candidacy") or {}).get("status") == "not_eligible":
+        return 0  # no number for an option the person may not have
     from anagen.decision._assess_window import known_months
 
     mk = known_months(o.get("follow_up_weeks"))
