@@ -22,6 +22,7 @@ from hypothesis import HealthCheck, given, settings
 from tests.conftest import PASSWORD
 from tests.fuzz.conftest import CORPUS, run_cli, time_limit
 from tests.fuzz.mutate import mutated_csv
+from tests.registry.test_import_more import AES, TREATMENTS
 from tests.registry.test_io import PATIENTS, VISITS
 
 _SETTINGS = {
@@ -103,29 +104,35 @@ def _row_count(registry_db) -> int:
     with reg.session(carl) as s:
         return sum(
             s.scalar(select(func.count()).select_from(cls))
-            for cls in (m.Patient, m.Visit, m.AuditEntry)
+            for cls in (m.Patient, m.Visit, m.Treatment, m.Prediction, m.AdverseEvent, m.AuditEntry)
         )
 
 
-@pytest.mark.slow
-@pytest.mark.parametrize("registry_db", ["sqlite"], indirect=True)
-@pytest.mark.parametrize(
-    "kind,text", [("patients", PATIENTS), ("visits", VISITS)], ids=["patients", "visits"]
-)
-def test_fuzz_registry_import(registry_cli, kind, text, capsys):
-    """Patients first (so that valid visit files find their patients), then mutated files."""
-    base = Path(tempfile.mkdtemp())
-    (base / "p.csv").write_text(PATIENTS, encoding="utf-8")
-    if kind == "visits":
-        assert run_cli(["registry", "import", "patients", str(base / "p.csv")]) == 0
+_KINDS = {"patients": PATIENTS, "visits": VISITS, "treatments": TREATMENTS, "adverse_events": AES}
 
-    @settings(max_examples=30, **_SETTINGS)
-    @given(data=mutated_csv(text))
+
+@pytest.mark.slow
+@pytest.mark.parametrize("registry_db", ["sqlite", "postgresql"], indirect=True)
+@pytest.mark.parametrize("kind", list(_KINDS))
+def test_fuzz_registry_import(registry_cli, kind, capsys, tmp_path):
+    """The clinic's patients and visits first (so that valid files of the other kinds find
+    their patients), then mutated files of one kind: exit 0 or exit 2 with one line and nothing
+    written (rows, frozen predictions, audit entries), never a traceback."""
+    base = tmp_path / "files"
+    base.mkdir()
+    setup = {"patients": (), "visits": ("patients",)}.get(kind, ("patients", "visits"))
+    for k in (*setup, kind):  # the unmutated file imports: fuzzing starts from a working one
+        (base / f"setup_{k}.csv").write_text(_KINDS[k], encoding="utf-8")
+        assert run_cli(["registry", "import", k, str(base / f"setup_{k}.csv")]) == 0
+    examples = (30 if registry_cli.kind == "sqlite" else 12) // (3 if kind == "treatments" else 1)
+
+    @settings(max_examples=examples, **_SETTINGS)
+    @given(data=mutated_csv(_KINDS[kind]))
     def run(data: bytes) -> None:
         f = base / f"{kind}.csv"
         f.write_bytes(data)
         before = _row_count(registry_cli)
-        code = run_cli(["registry", "import", kind, str(f)], seconds=20)
+        code = run_cli(["registry", "import", kind, str(f)], seconds=30)
         err = capsys.readouterr().err
         assert code in (0, 2), (data[:300], err)
         if code == 2:
