@@ -167,6 +167,16 @@ def test_predictions_at_any_planned_month(north):
         tr = next(x for x in d["treatments"] if x["id"] == t2.id)
         assert tr["predictions"] == []
         assert tr["unknown_predictions"][0]["reason"].startswith("unknown: no outcome study")
+        # a treatment the person may not have (recorded, as given) gets no predicted number
+        svc.add_patient(s, a, patient_in("W9", sex="F", stage="II", birth_year=1988))
+        svc.add_visit(s, a, baseline_in("W9"))
+        t3 = svc.add_treatment(s, a, treatment_in("W9", "finasteride_1mg", planned_months=[6]))
+        d = svc.patient_detail(s, a, "W9")
+        tr = next(x for x in d["treatments"] if x["id"] == t3.id)
+        assert tr["predictions"] == []
+        reason = tr["unknown_predictions"][0]["reason"]
+        assert reason.startswith("not open to this person (Oral finasteride 1 mg): a woman who")
+        assert reason.endswith("anagen gives no number for it")
 
 
 def test_unknown_prediction_needs_all_or_none(north):

@@ -152,10 +152,13 @@ def _fan(opt: Any) -> dict[str, list[float]]:
     return out
 
 
-def _unknown(h: Any, label: str | None) -> str:
-    """Why a month has no prediction: the Assessment's own words, and whose follow-up."""
-    text = h.unknown_text or "unknown: past the follow-up of the trials"
+def _unknown(h: Any, label: str | None, closed: str = "") -> str:
+    """Why a month has no prediction: the Assessment's own words, and whose follow-up;
+    ``closed``: the candidacy reasons of an option the person may not have."""
     who = f" ({label})" if label else " (untreated course)"
+    if closed:
+        return f"{h.unknown_text}{who}: {closed}; anagen gives no number for it"
+    text = h.unknown_text or "unknown: past the follow-up of the trials"
     return f"{text}{who}; past that the model only extrapolates"
 
 
@@ -168,6 +171,12 @@ def _rows_from(a: Any, option: str, months: tuple[int, ...], s: PredictionSettin
     d = a.to_dict()
     prov = d["provenance"]
     fu = opt.durability.longest_follow_up_weeks
+    closed = (
+        "; ".join(r.text for r in opt.candidacy.reasons if r.effect == "not_eligible")
+        or "contraindication or candidacy rule"
+        if not opt.safe
+        else ""
+    )
     fan = _fan(opt)
 
     def _plain(key: str) -> dict:
@@ -209,11 +218,14 @@ def _rows_from(a: Any, option: str, months: tuple[int, ...], s: PredictionSettin
                 row[f"{name}_{q}"] = getattr(iv, q) if h.known else None
             if not h.known:
                 key = "unknown_reason" if name == "change" else "untreated_unknown_reason"
-                settings[key] = _unknown(h, label)
+                settings[key] = _unknown(h, label, closed if name == "change" else "")
                 extrapolated[name] = {"median": iv.median, "low": iv.low, "high": iv.high}
         if extrapolated:
             settings["model_extrapolation"] = {
-                "note": "the model's numbers past the evidence's follow-up: not a prediction",
+                "note": "the model's numbers for an option this person may not have: not a "
+                "prediction"
+                if closed and "change" in extrapolated
+                else "the model's numbers past the evidence's follow-up: not a prediction",
                 **extrapolated,
             }
         row.update(
