@@ -6,6 +6,7 @@ import json
 import math
 import warnings
 from pathlib import Path
+from unittest.mock import patch
 
 import numpy as np
 import pytest
@@ -13,8 +14,8 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from anagen.errors import ConvergenceError, InputError
-from anagen.evidence import METHODS, PoolManyResult, pool, pool_many
-from anagen.evidence import _pool_kernels as kernels
+from anagen.evidence import METHODS, PoolManyResult, _row_threads, pool, pool_many
+from anagen.evidence import _pool_lanes as lanes
 from anagen.evidence._zeroin import R_UNIROOT_TOL
 
 REF = json.loads((Path(__file__).parent / "metafor" / "reference.json").read_text())
@@ -189,16 +190,23 @@ OSCILLATING = (REF["oscillating"]["data"]["yi"], REF["oscillating"]["data"]["vi"
 @example(OSCILLATING, 0.5, 0)
 def test_fisher_kernel_takes_metafors_steps(method, data, stepadj, seed):
     """Same tau2, convergence and local-maximum verdict as the reference, alone or in a batch
-    (an analysis gets the same bits whatever else is pooled with it)."""
+    (an analysis gets the same bits whatever else is pooled with it, whichever lane it takes
+    and however the batch is split among threads)."""
     y, v = data
     want = _fisher_reference(y, v, method, stepadj)
-    code = {"REML": kernels.REML, "ML": kernels.ML, "EB": kernels.EB}[method]
-    batch_y, batch_v = _simulate(seed, 3, len(y))
-    batch_y[1], batch_v[1] = y, v
-    for Y, V, row in ((np.array([y]), np.array([v]), 0), (batch_y, batch_v, 1)):
-        tau2, conv, stuck = kernels.fisher_scoring(Y, V, code, stepadj, 1e-5, 100, R_UNIROOT_TOL)
-        assert (bool(conv[row]), bool(stuck[row])) == want[1:]
-        assert tau2[row] == want[0]
+    code = {"REML": lanes.REML, "ML": lanes.ML, "EB": lanes.EB}[method]
+    n = 2 * lanes.LANES + 5  # lanes refill: the analysis starts in a lane freed by another
+    batch_y, batch_v = _simulate(seed, n, len(y))
+    row = seed % n
+    batch_y[row], batch_v[row] = y, v
+    cases = ((np.array([y]), np.array([v]), 0, 1), (batch_y, batch_v, row, 1))
+    with patch.object(_row_threads, "MIN_CHUNK_WORK", 1):  # split even this small batch
+        for Y, V, j, threads in (*cases, (batch_y, batch_v, row, 3)):
+            tau2, conv, stuck = lanes.fisher_scoring(
+                Y, V, code, stepadj, 1e-5, 100, R_UNIROOT_TOL, threads
+            )
+            assert (bool(conv[j]), bool(stuck[j])) == want[1:]
+            assert tau2[j] == want[0]
 
 
 @pytest.mark.parametrize("method", ["REML", "ML", "EB"])

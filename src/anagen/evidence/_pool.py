@@ -2,12 +2,14 @@
 
 The kernel works on 2-D arrays (one meta-analysis per row, all with the same ``k``) so that
 :func:`pool_many` pools thousands of analyses at once; :func:`pool` is the one-row case.
-Fisher scoring and the per-analysis sums are Numba loops over analyses
-(:mod:`anagen.evidence._pool_kernels`); the closed-form estimators, Paule–Mandel and the
-Q-profile are NumPy, vectorised over analyses. Every estimator, its stopping rule and its root
-finder follow ``metafor::rma()`` with default settings, so results agree with R to
+Fisher scoring and the per-analysis sums are Numba kernels that compute many analyses side by
+side in SIMD lanes, split among threads (:mod:`anagen.evidence._pool_lanes`); Paule–Mandel and
+the Q-profile are Numba root finders (:mod:`anagen.evidence._pool_kernels`); the closed-form
+estimators are NumPy, vectorised over analyses. Every estimator, its stopping rule and its root
+finder follow ``metafor::rma()``, so with metafor's control results agree with R to
 floating-point accuracy rather than to the estimator's convergence tolerance (see
-``docs/metafor-validation.md``).
+``docs/metafor-validation.md``); by default tau² is converged exactly instead
+(:mod:`anagen.evidence._pool_control`).
 
 Notation: ``yi`` effect sizes, ``vi`` sampling variances, ``wi = 1 / (vi + tau2)`` weights,
 ``k`` studies, ``Q`` Cochran's heterogeneity statistic with fixed-effect weights, and
@@ -50,7 +52,9 @@ from scipy import special
 
 from anagen.errors import ConvergenceError, InputError
 from anagen.evidence import _pool_kernels as _kernels
-from anagen.evidence._pool_control import EXACT, Control, resolve_control, score, score_root
+from anagen.evidence import _pool_lanes as _lanes
+from anagen.evidence._pool_control import EXACT, Control, resolve_control, score_root, score_rows
+from anagen.evidence._row_threads import run_rows
 from anagen.evidence._zeroin import R_UNIROOT_TOL
 
 if TYPE_CHECKING:
@@ -79,7 +83,7 @@ _TAU2_MAX = 100.0  # upper end of the PM search interval: max(100, 10 * mad(yi)^
 _MAD_CONSTANT = 1.4826  # R's mad(): scales the median absolute deviation to an SD
 _CONFINT_MAXITER = 1000  # uniroot() iterations in confint()
 #: Estimators fitted by Fisher scoring, with their kernel codes.
-_FISHER = {"REML": _kernels.REML, "ML": _kernels.ML, "EB": _kernels.EB}
+_FISHER = {"REML": _lanes.REML, "ML": _lanes.ML, "EB": _lanes.EB}
 
 
 @dataclass(frozen=True, slots=True)
@@ -411,22 +415,24 @@ def _exact_fisher(
     conv: np.ndarray,
     status: np.ndarray,
     control: Control,
+    threads: int | None,
 ) -> None:
     """Exact mode after Fisher scoring: boundary optimum set to exactly 0, and the fallbacks
     (step-halving, then the bracketed root of the score) for rows that did not converge."""
     code = _FISHER[method]
     # boundary: the optimum is tau2 = 0 when the score at 0 points down and scoring ran to ~0
-    near0 = np.flatnonzero(conv & (tau2 > 0.0) & (tau2 <= 1e-6 * V.min(axis=1)))
-    for j in near0:
-        if score(Y[j], V[j], 0.0, method) <= 0.0:
-            tau2[j] = 0.0
+    near0 = np.flatnonzero(conv & (tau2 > 0.0) & (tau2 <= 1e-6 * V.max()))
+    near0 = near0[tau2[near0] <= 1e-6 * V[near0].min(axis=1)]  # row min only where it matters
+    if near0.size:
+        down = score_rows(Y[near0], V[near0], np.zeros(near0.size), method) <= 0.0
+        tau2[near0[down]] = 0.0
     bad = np.flatnonzero(~conv)
     for step in (0.5, 0.25):
         if bad.size == 0:
             return
-        t, ok, _ = _kernels.fisher_scoring(
+        t, ok, _ = _lanes.fisher_scoring(
             np.ascontiguousarray(Y[bad]), np.ascontiguousarray(V[bad]), code, step,
-            control.threshold, control.maxiter, R_UNIROOT_TOL,
+            control.threshold, control.maxiter, R_UNIROOT_TOL, threads,
         )  # fmt: skip
         tau2[bad[ok]] = t[ok]
         conv[bad[ok]] = True
@@ -463,12 +469,14 @@ def _pool_kernel(
     tau2_fixed: float | None = None,
     tau2_ci: bool = True,
     control: Control = EXACT,
+    threads: int | None = None,
 ) -> dict[str, Any]:
     """Pool each row of ``Y``/``V`` (n x k, C-contiguous); return per-analysis arrays.
 
-    Fisher scoring (ML, REML, EB) and every sum over studies run in the Numba kernels of
-    :mod:`anagen.evidence._pool_kernels`; DL, HE, SJ, PM and the Q-profile run vectorised on a
-    study-major copy, made only when one of them is needed.
+    Fisher scoring (ML, REML, EB) and every sum over studies run in the lane kernels of
+    :mod:`anagen.evidence._pool_lanes`, PM and the Q-profile in those of
+    :mod:`anagen.evidence._pool_kernels`; DL, HE and SJ run vectorised on a study-major copy,
+    made only when one of them is needed.
     """
     n, k = Y.shape
     study_major: tuple[np.ndarray, np.ndarray] | None = None
@@ -480,15 +488,16 @@ def _pool_kernel(
         return study_major
 
     tau2_se: np.ndarray | None
-    status = np.full(n, "converged", dtype=object)
+    status = np.empty(n, dtype=object)
+    status.fill("converged")  # (np.full is 20x slower for objects)
     if tau2_fixed is not None or method == "FE":
         tau2 = np.full(n, 0.0 if tau2_fixed is None else float(tau2_fixed))
         tau2_se = np.full(n, np.nan)
         conv = np.ones(n, dtype=bool)
     elif method in _FISHER:
-        tau2, conv, stuck = _kernels.fisher_scoring(
+        tau2, conv, stuck = _lanes.fisher_scoring(
             Y, V, _FISHER[method], control.stepadj, control.threshold, control.maxiter,
-            R_UNIROOT_TOL,
+            R_UNIROOT_TOL, threads,
         )  # fmt: skip
         if stuck.any():
             warnings.warn(
@@ -498,7 +507,7 @@ def _pool_kernel(
                 stacklevel=3,
             )
         if control.exact:
-            _exact_fisher(Y, V, method, tau2, conv, status, control)
+            _exact_fisher(Y, V, method, tau2, conv, status, control, threads)
         tau2_se = None
     elif method == "PM":
         tau2, conv = _paule_mandel(Y, V, control.tol, control.maxiter)
@@ -515,7 +524,7 @@ def _pool_kernel(
         else "not estimable: Fisher scoring did not converge"
     )  # fmt: skip
 
-    est, vb, sw, sw2, tr_pp, q, vt, weights = _kernels.summarise(Y, V, tau2, bool(knha))
+    est, vb, sw, sw2, tr_pp, q, vt, weights = _lanes.summarise(Y, V, tau2, bool(knha), threads)
     if tau2_se is None:
         with np.errstate(divide="ignore", invalid="ignore", over="ignore"):  # extreme vi
             if method == "ML":
@@ -542,7 +551,8 @@ def _pool_kernel(
 
     # heterogeneity: Q with fixed-effect weights, typical within-study variance vt
     if k > 1:
-        q_p = special.chdtrc(k - 1, q)  # chi2.sf
+        q_p = np.empty(n)  # chi2.sf, the costliest per-analysis function: shared by threads
+        run_rows(lambda a, b: special.chdtrc(k - 1, q[a:b], out=q_p[a:b]), n, k, threads)
         if method == "FE" and tau2_fixed is None:
             with np.errstate(divide="ignore", invalid="ignore"):
                 i2 = np.maximum(0.0, np.nan_to_num(100.0 * (q - (k - 1)) / q, nan=0.0))
@@ -741,6 +751,7 @@ def pool_many(
     errors: Literal["raise", "nan"] = "nan",
     stepadj: float | None = None,
     control: str | Mapping[str, Any] | None = None,
+    threads: int | None = None,
 ) -> PoolManyResult:
     """Pool many meta-analyses at once (rows of 2-D arrays), each exactly as :func:`pool`.
 
@@ -759,6 +770,9 @@ def pool_many(
         :class:`~anagen.errors.ConvergenceError` naming them.
     stepadj, control
         As in :func:`pool` (exact by default).
+    threads
+        Threads sharing a large batch: ``None`` (default) as many as the CPUs available,
+        at most ``NUMBA_NUM_THREADS``. Results are the same bits for any number.
 
     Returns
     -------
@@ -773,6 +787,10 @@ def pool_many(
     level = _check_level(level)
     if errors not in ("raise", "nan"):
         raise InputError(field="errors", allowed="'raise' or 'nan'", got=errors)
+    if threads is not None and (
+        isinstance(threads, bool) or not isinstance(threads, int) or not 1 <= threads <= 1024
+    ):
+        raise InputError(field="threads", allowed="None or an integer in [1, 1024]", got=threads)
     Y, V = _check_pair(yi, vi, ndim=2)
     n, k = Y.shape
     if n == 0:
@@ -780,7 +798,7 @@ def pool_many(
     _check_k(k, method, knha)
     ctl = resolve_control(control, None if stepadj is None else _check_stepadj(stepadj))
     Y, V = np.ascontiguousarray(Y), np.ascontiguousarray(V)
-    out = _pool_kernel(Y, V, method, knha, level, tau2_ci=tau2_ci, control=ctl)
+    out = _pool_kernel(Y, V, method, knha, level, tau2_ci=tau2_ci, control=ctl, threads=threads)
     conv = out.pop("converged")
     if errors == "raise" and not conv.all():
         raise ConvergenceError(_convergence_message(method, np.flatnonzero(~conv)))

@@ -96,20 +96,29 @@ def resolve_control(control: str | Mapping[str, Any] | Control | None, stepadj: 
 
 def score(y: np.ndarray, v: np.ndarray, tau2: float, method: str) -> float:
     """Derivative direction of the (restricted) log-likelihood (REML, ML) or the EB equation
-    at ``tau2``: positive means a larger tau² fits better."""
-    w = 1.0 / (v + tau2)
-    sw = w.sum()
-    mu = (w * y).sum() / sw
-    r2 = (y - mu) ** 2
-    k = y.size
+    at ``tau2``: positive means a larger tau² fits better (one analysis of :func:`score_rows`)."""
+    return float(score_rows(y[None, :], v[None, :], np.array([tau2]), method)[0])
+
+
+def score_rows(Y: np.ndarray, V: np.ndarray, tau2: np.ndarray, method: str) -> np.ndarray:
+    """:func:`score` of each row of ``Y``/``V`` (analyses x studies) at ``tau2[row]``.
+
+    NumPy sums a row of a C-contiguous array the same way whether it is alone or one of many
+    (pairwise, along the last axis), so a row's score has the same bits either way.
+    """
+    W = 1.0 / (V + tau2[:, None])
+    sw = W.sum(axis=-1)
+    mu = (W * Y).sum(axis=-1) / sw
+    r2 = (Y - mu[:, None]) ** 2
+    k = Y.shape[-1]
     if method == "PM":  # generalised Q above its expectation: tau2 must grow
-        return float((w * r2).sum() - (k - 1))
+        return (W * r2).sum(axis=-1) - (k - 1)
     if method == "EB":
-        return float((w * r2).sum() * k / (k - 1) - k)
-    s = float((w * w * r2).sum())
+        return (W * r2).sum(axis=-1) * k / (k - 1) - k
+    s = (W * W * r2).sum(axis=-1)
     if method == "ML":
-        return s - float(sw)
-    return s - float(sw - (w * w).sum() / sw)  # REML: Y'PPY - tr(P)
+        return s - sw
+    return s - (sw - (W * W).sum(axis=-1) / sw)  # REML: Y'PPY - tr(P)
 
 
 def loglik(y: np.ndarray, v: np.ndarray, tau2: float, method: str) -> float:
