@@ -92,7 +92,7 @@ def test_summary_lanes_equal_the_scalar_loop(knha):
     tau2 = np.random.default_rng(3).choice([0.0, 1e-14, 0.02, 3.0], 77)
     outs = []
     for n_lanes in (1, 4, lanes.LANES):
-        out = (*(np.empty(77) for _ in range(7)), np.empty((77, 5)))
+        out = (np.empty((7, 77)), np.empty((77, 5)))
         lanes.summary_rows(y, v, tau2, knha, 0, 77, n_lanes, *out)
         outs.append(out)
     for out in outs[1:]:

@@ -54,7 +54,7 @@ from anagen.errors import ConvergenceError, InputError
 from anagen.evidence import _pool_kernels as _kernels
 from anagen.evidence import _pool_lanes as _lanes
 from anagen.evidence._pool_control import EXACT, Control, resolve_control, score_root, score_rows
-from anagen.evidence._row_threads import run_rows
+from anagen.evidence._row_threads import chunks, run_rows
 from anagen.evidence._zeroin import R_UNIROOT_TOL
 
 if TYPE_CHECKING:
@@ -422,8 +422,8 @@ def _exact_fisher(
     code = _FISHER[method]
     # boundary: the optimum is tau2 = 0 when the score at 0 points down and scoring ran to ~0
     near0 = np.flatnonzero(conv & (tau2 > 0.0) & (tau2 <= 1e-6 * V.max()))
-    near0 = near0[tau2[near0] <= 1e-6 * V[near0].min(axis=1)]  # row min only where it matters
     if near0.size:
+        near0 = near0[tau2[near0] <= 1e-6 * V[near0].min(axis=1)]  # row min only if needed
         down = score_rows(Y[near0], V[near0], np.zeros(near0.size), method) <= 0.0
         tau2[near0[down]] = 0.0
     bad = np.flatnonzero(~conv)
@@ -551,8 +551,11 @@ def _pool_kernel(
 
     # heterogeneity: Q with fixed-effect weights, typical within-study variance vt
     if k > 1:
-        q_p = np.empty(n)  # chi2.sf, the costliest per-analysis function: shared by threads
-        run_rows(lambda a, b: special.chdtrc(k - 1, q[a:b], out=q_p[a:b]), n, k, threads)
+        if chunks(n, k, threads) == 1:
+            q_p = special.chdtrc(k - 1, q)  # chi2.sf
+        else:  # the costliest per-analysis function of a large batch: shared by threads
+            q_p = np.empty(n)
+            run_rows(lambda a, b: special.chdtrc(k - 1, q[a:b], out=q_p[a:b]), n, k, threads)
         if method == "FE" and tau2_fixed is None:
             with np.errstate(divide="ignore", invalid="ignore"):
                 i2 = np.maximum(0.0, np.nan_to_num(100.0 * (q - (k - 1)) / q, nan=0.0))

@@ -33,7 +33,7 @@ import math
 import numpy as np
 from numba import njit
 
-from anagen.evidence._row_threads import run_rows
+from anagen.evidence._row_threads import chunks, run_rows
 
 #: Estimator codes of :func:`fisher_scoring`.
 REML, ML, EB = 0, 1, 2
@@ -341,17 +341,42 @@ def fisher_scoring(
         default of :mod:`anagen.evidence._row_threads`). A failed analysis keeps its last tau².
     """
     n, k = Y.shape
+    lanes = min(LANES, n)  # the bits do not depend on it; a single analysis needs one lane
+    if chunks(n, k, threads) == 1:
+        return _fisher_all(Y, V, method, stepadj, threshold, maxiter, ll_tol, lanes)
     tau2 = np.empty(n)
     converged = np.empty(n, dtype=np.bool_)
     stuck = np.empty(n, dtype=np.bool_)
 
     def chunk(start: int, stop: int) -> None:
         fisher_rows(
-            Y, V, method, stepadj, threshold, maxiter, ll_tol, start, stop, LANES,
+            Y, V, method, stepadj, threshold, maxiter, ll_tol, start, stop, lanes,
             tau2, converged, stuck,
         )  # fmt: skip
 
     run_rows(chunk, n, k, threads)
+    return tau2, converged, stuck
+
+
+@njit(cache=True, error_model="numpy", nogil=True)
+def _fisher_all(
+    Y: np.ndarray,
+    V: np.ndarray,
+    method: int,
+    stepadj: float,
+    threshold: float,
+    maxiter: int,
+    ll_tol: float,
+    lanes: int,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """:func:`fisher_rows` over all rows on this thread (one call: small batches are cheap)."""
+    n = Y.shape[0]
+    tau2 = np.empty(n)
+    converged = np.empty(n, dtype=np.bool_)
+    stuck = np.empty(n, dtype=np.bool_)
+    fisher_rows(
+        Y, V, method, stepadj, threshold, maxiter, ll_tol, 0, n, lanes, tau2, converged, stuck
+    )
     return tau2, converged, stuck
 
 
@@ -364,16 +389,11 @@ def summary_rows(
     start: int,
     stop: int,
     lanes: int,
-    est: np.ndarray,
-    vb: np.ndarray,
-    sw_out: np.ndarray,
-    sw2_out: np.ndarray,
-    tr_pp: np.ndarray,
-    q: np.ndarray,
-    vt: np.ndarray,
+    sums: np.ndarray,
     weights: np.ndarray,
 ) -> None:
-    """:func:`summarise` for rows ``start:stop`` (rows outside are not touched)."""
+    """:func:`summarise` for rows ``start:stop`` (rows outside are not touched); ``sums``
+    holds its seven per-analysis outputs as rows (one array: fewer arguments to dispatch)."""
     k = Y.shape[1]
     L = lanes
     Yt = np.zeros((k, L))
@@ -449,13 +469,13 @@ def summary_rows(
             if knha:
                 s2w = 0.0 if rss[b] <= _EPS else rss[b] / (k - 1)
                 v_b = s2w * v_b
-            est[j] = mu[b]
-            vb[j] = v_b
-            sw_out[j] = sw[b]
-            sw2_out[j] = sw2[b]
-            tr_pp[j] = sw2[b] - 2.0 * sw3[b] / sw[b] + (sw2[b] * sw2[b]) / (sw[b] * sw[b])
-            q[j] = max(0.0, rssf[b])
-            vt[j] = (k - 1) / (swf[b] - swf2[b] / swf[b])
+            sums[0, j] = mu[b]
+            sums[1, j] = v_b
+            sums[2, j] = sw[b]
+            sums[3, j] = sw2[b]
+            sums[4, j] = sw2[b] - 2.0 * sw3[b] / sw[b] + (sw2[b] * sw2[b]) / (sw[b] * sw[b])
+            sums[5, j] = max(0.0, rssf[b])
+            sums[6, j] = (k - 1) / (swf[b] - swf2[b] / swf[b])
             for i in range(k):
                 weights[j, i] = W[i, b]
 
@@ -475,10 +495,27 @@ def summarise(
         ``threads``.
     """
     n, k = Y.shape
-    out = (*(np.empty(n) for _ in range(7)), np.empty((n, k)))
+    lanes = min(LANES, n)
+    if chunks(n, k, threads) == 1:
+        sums, weights = _summary_all(Y, V, tau2, knha, lanes)
+        return (*sums, weights)
+    sums = np.empty((7, n))
+    weights = np.empty((n, k))
 
     def chunk(start: int, stop: int) -> None:
-        summary_rows(Y, V, tau2, knha, start, stop, LANES, *out)
+        summary_rows(Y, V, tau2, knha, start, stop, lanes, sums, weights)
 
     run_rows(chunk, n, k, threads)
-    return out
+    return (*sums, weights)
+
+
+@njit(cache=True, error_model="numpy", nogil=True)
+def _summary_all(
+    Y: np.ndarray, V: np.ndarray, tau2: np.ndarray, knha: bool, lanes: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`summary_rows` over all rows on this thread."""
+    n, k = Y.shape
+    sums = np.empty((7, n))
+    weights = np.empty((n, k))
+    summary_rows(Y, V, tau2, knha, 0, n, lanes, sums, weights)
+    return sums, weights

@@ -12,6 +12,7 @@ every Numba threading layer, in forked children and when several threads pool at
 
 from __future__ import annotations
 
+import functools
 import os
 import threading
 from collections.abc import Callable
@@ -26,6 +27,7 @@ _lock = threading.Lock()
 _pool: tuple[int, int, ThreadPoolExecutor] | None = None  # (pid, threads, executor)
 
 
+@functools.cache
 def default_threads() -> int:
     """Threads used when none is given: Numba's setting, at most the CPUs available here."""
     from numba import config
@@ -48,18 +50,29 @@ def _executor(threads: int) -> ThreadPoolExecutor:
         return _pool[2]
 
 
-def run_rows(fn: Callable[[int, int], None], n: int, k: int, threads: int | None = None) -> None:
-    """Call ``fn(start, stop)`` over ``[0, n)`` in chunks, on up to ``threads`` threads.
+def chunks(n: int, k: int, threads: int | None = None) -> int:
+    """Into how many chunks :func:`run_rows` splits ``n`` rows of ``k`` studies (1: none)."""
+    most = (n * max(k, 1)) // MIN_CHUNK_WORK
+    if most < 2:  # small batch (every single pool()): no thread machinery at all
+        return 1
+    threads = default_threads() if threads is None else max(1, int(threads))
+    return 1 if threads == 1 else min(threads * CHUNKS_PER_THREAD, most)
 
-    ``fn`` must release the GIL (a ``nogil`` Numba kernel) and write only rows
+
+def run_rows(fn: Callable[[int, int], None], n: int, k: int, threads: int | None = None) -> None:
+    """Call ``fn(start, stop)`` over ``[0, n)`` in :func:`chunks` chunks on up to ``threads``
+    threads (None: :func:`default_threads`).
+
+    ``fn`` must release the GIL (a ``nogil`` Numba kernel, a NumPy ufunc) and write only rows
     ``start:stop`` of its outputs; ``k`` (studies per row) sizes the work.
     """
-    threads = default_threads() if threads is None else max(1, int(threads))
-    chunks = min(threads * CHUNKS_PER_THREAD, (n * max(k, 1)) // MIN_CHUNK_WORK)
-    if threads == 1 or chunks < 2:
+    parts = chunks(n, k, threads)
+    if parts == 1:
         fn(0, n)
         return
-    bounds = [n * c // chunks for c in range(chunks + 1)]
-    futures = [_executor(threads).submit(fn, bounds[c], bounds[c + 1]) for c in range(chunks)]
+    threads = default_threads() if threads is None else max(1, int(threads))
+    bounds = [n * c // parts for c in range(parts + 1)]
+    pool = _executor(threads)
+    futures = [pool.submit(fn, bounds[c], bounds[c + 1]) for c in range(parts)]
     for fut in futures:
         fut.result()
