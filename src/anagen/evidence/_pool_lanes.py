@@ -33,7 +33,7 @@ import math
 import numpy as np
 from numba import njit
 
-from anagen.evidence._row_threads import chunks, run_rows
+from anagen.evidence._row_threads import run_rows
 
 #: Estimator codes of :func:`fisher_scoring`.
 REML, ML, EB = 0, 1, 2
@@ -132,16 +132,15 @@ def _ll_gap_rows(
             w0 = W0[i]
             wt = Wt[i]
             for b in range(L):
-                w0[b] = 1.0 / vi[b]
-                wt[b] = 1.0 / (vi[b] + t[b])
-            for b in range(L):
-                prod[b] *= w0[b] * t[b] + 1.0
-            for b in range(L):
-                sw0[b] += w0[b]
-                swy0[b] += w0[b] * yi[b]
-            for b in range(L):
-                swt[b] += wt[b]
-                swyt[b] += wt[b] * yi[b]
+                a0 = 1.0 / vi[b]
+                at = 1.0 / (vi[b] + t[b])
+                w0[b] = a0
+                wt[b] = at
+                prod[b] *= a0 * t[b] + 1.0
+                sw0[b] += a0
+                swy0[b] += a0 * yi[b]
+                swt[b] += at
+                swyt[b] += at * yi[b]
         for b in range(L):
             mu0[b] = swy0[b] / sw0[b]
             mut[b] = swyt[b] / swt[b]
@@ -150,11 +149,10 @@ def _ll_gap_rows(
             w0 = W0[i]
             wt = Wt[i]
             for b in range(L):
-                r = yi[b] - mu0[b]
-                rss0[b] += w0[b] * (r * r)
-            for b in range(L):
-                r = yi[b] - mut[b]
-                rsst[b] += wt[b] * (r * r)
+                r0 = yi[b] - mu0[b]
+                rss0[b] += w0[b] * (r0 * r0)
+                rt = yi[b] - mut[b]
+                rsst[b] += wt[b] * (rt * rt)
         for b in range(nb):  # scalar: log, and the product's overflow branch
             log_ratio = math.log(prod[b])
             if not math.isfinite(log_ratio):
@@ -342,8 +340,6 @@ def fisher_scoring(
     """
     n, k = Y.shape
     lanes = min(LANES, n)  # the bits do not depend on it; a single analysis needs one lane
-    if chunks(n, k, threads) == 1:
-        return _fisher_all(Y, V, method, stepadj, threshold, maxiter, ll_tol, lanes)
     tau2 = np.empty(n)
     converged = np.empty(n, dtype=np.bool_)
     stuck = np.empty(n, dtype=np.bool_)
@@ -355,28 +351,6 @@ def fisher_scoring(
         )  # fmt: skip
 
     run_rows(chunk, n, k, threads)
-    return tau2, converged, stuck
-
-
-@njit(cache=True, error_model="numpy", nogil=True)
-def _fisher_all(
-    Y: np.ndarray,
-    V: np.ndarray,
-    method: int,
-    stepadj: float,
-    threshold: float,
-    maxiter: int,
-    ll_tol: float,
-    lanes: int,
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """:func:`fisher_rows` over all rows on this thread (one call: small batches are cheap)."""
-    n = Y.shape[0]
-    tau2 = np.empty(n)
-    converged = np.empty(n, dtype=np.bool_)
-    stuck = np.empty(n, dtype=np.bool_)
-    fisher_rows(
-        Y, V, method, stepadj, threshold, maxiter, ll_tol, 0, n, lanes, tau2, converged, stuck
-    )
     return tau2, converged, stuck
 
 
@@ -496,9 +470,6 @@ def summarise(
     """
     n, k = Y.shape
     lanes = min(LANES, n)
-    if chunks(n, k, threads) == 1:
-        sums, weights = _summary_all(Y, V, tau2, knha, lanes)
-        return (*sums, weights)
     sums = np.empty((7, n))
     weights = np.empty((n, k))
 
@@ -507,15 +478,3 @@ def summarise(
 
     run_rows(chunk, n, k, threads)
     return (*sums, weights)
-
-
-@njit(cache=True, error_model="numpy", nogil=True)
-def _summary_all(
-    Y: np.ndarray, V: np.ndarray, tau2: np.ndarray, knha: bool, lanes: int
-) -> tuple[np.ndarray, np.ndarray]:
-    """:func:`summary_rows` over all rows on this thread."""
-    n, k = Y.shape
-    sums = np.empty((7, n))
-    weights = np.empty((n, k))
-    summary_rows(Y, V, tau2, knha, 0, n, lanes, sums, weights)
-    return sums, weights
