@@ -274,14 +274,27 @@ def stage_bands(params, n_people: int = 200) -> None:
         ax[k].legend(fontsize=7)
     fig.tight_layout()
     fig.savefig(IMG / "scalp_stage_bands.png", dpi=100)
+    # the table: people of the survey's ages (uniform over its band; a point: that age)
+    n_people *= 3
+    print(f"{n_people} simulated people per survey row:")
     print("| Sex | Band | Age | Survey | Source | Model (± 2 SE) |")
     print("|---|---|---|---|---|---|")
-    for sx, b, (lo, hi), pct, src in SURVEYS:
-        sel = [v for a, v in share[(sx, b)].items() if lo <= a <= hi] or [
-            share[(sx, b)][min(share[(sx, b)], key=lambda a: abs(a - lo))]
+    for i, (sx, b, (lo, hi), pct, src) in enumerate(SURVEYS):
+        order = stages_for(sx)
+        ss = np.random.SeedSequence(9000 + i)
+        age_rng = np.random.default_rng(ss.spawn(1)[0])
+        people = ss.spawn(n_people)
+        ages_i = age_rng.uniform(lo, hi + 1, n_people) if hi > lo else np.full(n_people, lo)
+        at = [
+            order.index(
+                scalp_stage(
+                    params, initial_scalp(params, age=a, sex=sx, n_follicles=1500, seed=s)
+                )
+            )
+            for a, s in zip(ages_i, people, strict=True)
         ]
-        m = float(np.mean(sel))
-        se = 100 * np.sqrt(m / 100 * (1 - m / 100) / (n_people * len(sel)))
+        m = 100 * float(np.mean(np.array(at) >= order.index(bands[sx][b])))
+        se = np.sqrt(m * (100 - m) / n_people)
         print(f"| {sx} | {b} | {lo}-{hi} | {pct:.1f} % | {src} | {m:.1f} % (± {2 * se:.1f}) |")
     for key, v in share.items():
         print(key, {a: round(x, 1) for a, x in v.items()})
@@ -485,7 +498,13 @@ def example(params) -> None:
 
 
 if __name__ == "__main__":
+    import sys
+
     params = default_params()
+    if sys.argv[1:] == ["prevalence"]:  # only the prevalence figures and tables
+        prevalence(params)
+        stage_bands(params)
+        raise SystemExit(0)
     calibration(params)
     halloy(params)
     progression(params)

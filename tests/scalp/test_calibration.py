@@ -159,3 +159,22 @@ def test_simulated_population_reproduces_prevalence_by_age(params):
         affected += order.index(scalp_stage(params, st)) >= order.index("III")
     frac = affected / len(seeds)
     assert abs(frac - 0.50) < 3.5 * np.sqrt(0.25 / len(seeds))
+
+
+def test_age_accepts_numpy_numbers_and_refuses_the_rest(params):
+    # a NumPy number is a number (docs/scalp_figures.py draws ages with NumPy)
+    a = initial_scalp(params, age=np.int64(30), sex="M", n_follicles=200, seed=3)
+    b = initial_scalp(params, age=30, sex="M", n_follicles=200, seed=3)
+    assert np.array_equal(a.phase, b.phase) and np.array_equal(a.t_exit, b.t_exit)
+    for bad in (np.nan, True, np.bool_(True), "30", 130, -1):
+        with pytest.raises(InputError, match="'age'"):
+            initial_scalp(params, age=bad, n_follicles=100)
+
+
+def test_prevalence_tables_rise_with_age_and_hold_the_survey_knots(params):
+    # [RHODES98] 16 % of men 18-29 (at 23.5 y); [GAN05] 57 % of women >= 80 (from 80 y)
+    m, f = params.prevalence("M"), params.prevalence("F")
+    assert np.interp(23.5, m.age_years, m.fraction) == pytest.approx(0.16)
+    assert np.interp(85, f.age_years, f.fraction) == pytest.approx(0.57)
+    for t in (m, f):
+        assert np.all(np.diff(t.fraction) > 0) and np.all(np.diff(t.age_years) > 0)

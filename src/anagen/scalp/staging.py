@@ -11,7 +11,7 @@ so this mapping is a model rule, not a calibration.
 
 Onset: the age at which a person becomes *affected* (Norwood ``staging.affected_stage_male``,
 Ludwig ``affected_stage_female``) is drawn from the cumulative prevalence table of their sex
-([S54] for men, [S55] for women), and pattern hair loss starts as long before that age as the
+([RHODES98] and [S54] for men, [S55] and [GAN05] for women), and pattern hair loss starts as long before that age as the
 reference scalp needs to reach the affected stage. A simulated population therefore reproduces
 the prevalence table by construction of the onset and by simulation of the scalp.
 
@@ -24,10 +24,15 @@ References
 .. [S54] BMJ Best Practice, Androgenetic alopecia: epidemiology.
 .. [S55] Blume-Peytavi U, et al. S1 guideline for diagnostic evaluation in androgenetic alopecia
    in men, women and adolescents. Br J Dermatol 2011;164:5-15.
+.. [RHODES98] Rhodes T, et al. Prevalence of male pattern hair loss in 18-49 year old men.
+   Dermatol Surg 1998;24:1330-1332 (PMID 9865198).
+.. [GAN05] Gan DCC, Sinclair RD. Prevalence of male and female pattern hair loss in Maryborough.
+   J Investig Dermatol Symp Proc 2005;10:184-189.
 """
 
 from __future__ import annotations
 
+import numbers
 from functools import lru_cache
 
 import numpy as np
@@ -158,7 +163,7 @@ def affected_clock_years(params: ScalpParams, sex: str) -> float:
 def onset_age(params: ScalpParams, sex: str, u: np.ndarray | float) -> np.ndarray:
     """Age at which a person with uniform variate ``u`` becomes affected (``inf``: never).
 
-    Inverse of the piecewise-linear cumulative prevalence table ([S54] men, [S55] women).
+    Inverse of the piecewise-linear cumulative prevalence table (``[prevalence.*]``).
     """
     tab = params.prevalence(sex)
     a, f = np.asarray(tab.age_years), np.asarray(tab.fraction)
@@ -221,9 +226,13 @@ def initial_scalp(
     """
     sex = _check_sex(sex)
     if age is not None and (
-        isinstance(age, bool) or not isinstance(age, int | float) or not 0 <= age <= 120
+        isinstance(age, bool | np.bool_)
+        or not isinstance(age, numbers.Real)
+        or not 0 <= age <= 120  # False for NaN
     ):
         raise InputError(field="age", allowed="a number in [0, 120]", got=age)
+    if isinstance(age, np.generic):
+        age = age.item()  # a NumPy number is a number too
     names = stages_for(sex)
     if stage is not None and str(stage) not in names:
         scale = "Ludwig" if sex == "F" else "Norwood-Hamilton"
