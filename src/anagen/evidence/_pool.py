@@ -82,6 +82,9 @@ _MAXITER = 100  # Fisher scoring iterations and uniroot() iterations for PM
 _TAU2_MAX = 100.0  # upper end of the PM search interval: max(100, 10 * mad(yi)^2)
 _MAD_CONSTANT = 1.4826  # R's mad(): scales the median absolute deviation to an SD
 _CONFINT_MAXITER = 1000  # uniroot() iterations in confint()
+#: Work of one analysis, in passes over a study, for sizing what threads share (see
+#: :mod:`anagen.evidence._row_threads`): a root search (~50 Q evaluations), a chi² p-value.
+_ROOT_WORK, _CHDTRC_WORK = 50, 100
 #: Estimators fitted by Fisher scoring, with their kernel codes.
 _FISHER = {"REML": _lanes.REML, "ML": _lanes.ML, "EB": _lanes.EB}
 
@@ -355,12 +358,18 @@ def _tau2_upper(Y: np.ndarray) -> np.ndarray:
 
 
 def _paule_mandel(
-    Y: np.ndarray, V: np.ndarray, tol: float, maxiter: int
+    Y: np.ndarray, V: np.ndarray, tol: float, maxiter: int, threads: int | None = None
 ) -> tuple[np.ndarray, np.ndarray]:
     """Paule–Mandel: root of ``Q(tau2) = k - 1`` on [0, max(100, 10 mad(yi)^2)] by Brent's
     zeroin as R's ``uniroot`` [4] (``Y``, ``V`` analysis-major)."""
+    n, k = Y.shape
     upper = _tau2_upper(Y.T)
-    return _kernels.paule_mandel(Y, V, upper, tol, maxiter)
+    tau2, ok = np.empty(n), np.empty(n, dtype=bool)
+    run_rows(
+        lambda a, b: _kernels.paule_mandel_rows(Y, V, upper, tol, maxiter, a, b, tau2, ok),
+        n, _ROOT_WORK * k, threads,
+    )  # fmt: skip
+    return tau2, ok
 
 
 def _tau2_study_major(
@@ -445,7 +454,13 @@ def _exact_fisher(
 
 
 def _q_profile(
-    Y: np.ndarray, V: np.ndarray, tau2: np.ndarray, level: float, tol: float, maxiter: int
+    Y: np.ndarray,
+    V: np.ndarray,
+    tau2: np.ndarray,
+    level: float,
+    tol: float,
+    maxiter: int,
+    threads: int | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Q-profile confidence interval for tau² as metafor ``confint()`` [10] (analysis-major).
 
@@ -457,7 +472,15 @@ def _q_profile(
     alpha = 1.0 - level
     crit_u = float(special.chdtri(k - 1, alpha / 2.0))  # chi2.isf
     crit_l = float(special.chdtri(k - 1, 1.0 - alpha / 2.0))  # chi2.ppf
-    return _kernels.q_profile(Y, V, tau2, crit_l, crit_u, tol, maxiter)
+    n = Y.shape[0]
+    lb, ub = np.empty(n), np.empty(n)
+    run_rows(
+        lambda a, b: _kernels.q_profile_rows(
+            Y, V, tau2, crit_l, crit_u, tol, maxiter, a, b, lb, ub
+        ),
+        n, 2 * _ROOT_WORK * k, threads,
+    )  # fmt: skip
+    return lb, ub
 
 
 def _pool_kernel(
@@ -510,7 +533,7 @@ def _pool_kernel(
             _exact_fisher(Y, V, method, tau2, conv, status, control, threads)
         tau2_se = None
     elif method == "PM":
-        tau2, conv = _paule_mandel(Y, V, control.tol, control.maxiter)
+        tau2, conv = _paule_mandel(Y, V, control.tol, control.maxiter, threads)
         if control.exact:
             for j in np.flatnonzero(~conv):  # search range too small: bracket the root anew
                 t = score_root(Y[j], V[j], "PM")
@@ -551,11 +574,13 @@ def _pool_kernel(
 
     # heterogeneity: Q with fixed-effect weights, typical within-study variance vt
     if k > 1:
-        if chunks(n, k, threads) == 1:
+        if chunks(n, _CHDTRC_WORK, threads) == 1:
             q_p = special.chdtrc(k - 1, q)  # chi2.sf
         else:  # the costliest per-analysis function of a large batch: shared by threads
             q_p = np.empty(n)
-            run_rows(lambda a, b: special.chdtrc(k - 1, q[a:b], out=q_p[a:b]), n, k, threads)
+            run_rows(
+                lambda a, b: special.chdtrc(k - 1, q[a:b], out=q_p[a:b]), n, _CHDTRC_WORK, threads
+            )
         if method == "FE" and tau2_fixed is None:
             with np.errstate(divide="ignore", invalid="ignore"):
                 i2 = np.maximum(0.0, np.nan_to_num(100.0 * (q - (k - 1)) / q, nan=0.0))
@@ -570,7 +595,7 @@ def _pool_kernel(
     nan = np.full(n, np.nan)
     t2lo, t2hi = nan.copy(), nan.copy()
     if method != "FE" and tau2_fixed is None and tau2_ci and k > 1:
-        t2lo, t2hi = _q_profile(Y, V, tau2, level, control.tol, control.confint_maxiter)
+        t2lo, t2hi = _q_profile(Y, V, tau2, level, control.tol, control.confint_maxiter, threads)
     out = {
         "estimate": est,
         "se": se,

@@ -96,8 +96,8 @@ def _zeroin_q(
     return b, False
 
 
-@njit(cache=True, error_model="numpy")
-def q_profile(
+@njit(cache=True, error_model="numpy", nogil=True)
+def q_profile_rows(
     Y: np.ndarray,
     V: np.ndarray,
     tau2: np.ndarray,
@@ -105,13 +105,15 @@ def q_profile(
     crit_u: float,
     tol: float,
     maxiter: int,
-) -> tuple[np.ndarray, np.ndarray]:
-    """Q-profile confidence interval of tau² per analysis (metafor ``confint``), see
-    :func:`anagen.evidence._pool._q_profile` for the rules at the ends of the search range."""
-    n = Y.shape[0]
-    lb = np.empty(n)
-    ub = np.empty(n)
-    for j in range(n):
+    start: int,
+    stop: int,
+    lb: np.ndarray,
+    ub: np.ndarray,
+) -> None:
+    """Q-profile confidence interval of tau² for rows ``start:stop`` (metafor ``confint``),
+    written into ``lb`` and ``ub``; see :func:`anagen.evidence._pool._q_profile` for the rules
+    at the ends of the search range."""
+    for j in range(start, stop):
         y = Y[j]
         v = V[j]
         if math.isnan(tau2[j]):
@@ -139,22 +141,29 @@ def q_profile(
             lb[j] = _zeroin_q(
                 y, v, crit_u, 0.0, tmax, q_min - crit_u, q_max - crit_u, tol, maxiter
             )[0]
-    return lb, ub
 
 
-@njit(cache=True, error_model="numpy")
-def paule_mandel(
-    Y: np.ndarray, V: np.ndarray, upper: np.ndarray, tol: float, maxiter: int
-) -> tuple[np.ndarray, np.ndarray]:
-    """Paule–Mandel tau² per analysis: root of ``Q(tau2) = k - 1`` on [0, upper] (0 when
-    Q(0) < k - 1; not converged when Q(upper) > k - 1), as metafor with ``uniroot``."""
-    n, k = Y.shape
-    target = float(k - 1)
-    tau2 = np.zeros(n)
-    ok = np.ones(n, dtype=np.bool_)
-    for j in range(n):
+@njit(cache=True, error_model="numpy", nogil=True)
+def paule_mandel_rows(
+    Y: np.ndarray,
+    V: np.ndarray,
+    upper: np.ndarray,
+    tol: float,
+    maxiter: int,
+    start: int,
+    stop: int,
+    tau2: np.ndarray,
+    ok: np.ndarray,
+) -> None:
+    """Paule–Mandel tau² for rows ``start:stop``: root of ``Q(tau2) = k - 1`` on
+    [0, upper] (0 when Q(0) < k - 1; not converged when Q(upper) > k - 1), as metafor with
+    ``uniroot``; written into ``tau2`` and ``ok``."""
+    target = float(Y.shape[1] - 1)
+    for j in range(start, stop):
         y = Y[j]
         v = V[j]
+        tau2[j] = 0.0
+        ok[j] = True
         q0 = _q_row(y, v, 0.0) - target
         qmax = _q_row(y, v, upper[j]) - target
         if qmax > 0.0:
@@ -162,4 +171,3 @@ def paule_mandel(
             tau2[j] = np.nan
         elif q0 >= 0.0:
             tau2[j], ok[j] = _zeroin_q(y, v, target, 0.0, upper[j], q0, qmax, tol, maxiter)
-    return tau2, ok

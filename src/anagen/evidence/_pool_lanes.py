@@ -41,6 +41,8 @@ REML, ML, EB = 0, 1, 2
 LANES = 32
 
 _EPS = float(np.finfo(np.float64).eps)
+#: Typical Fisher scoring steps of an analysis (for sizing the work shared among threads).
+_SCORING_STEPS = 10
 
 
 @njit(cache=True, error_model="numpy", nogil=True)
@@ -350,7 +352,7 @@ def fisher_scoring(
             tau2, converged, stuck,
         )  # fmt: skip
 
-    run_rows(chunk, n, k, threads)
+    run_rows(chunk, n, _SCORING_STEPS * k, threads)
     return tau2, converged, stuck
 
 

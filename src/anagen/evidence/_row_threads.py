@@ -18,8 +18,9 @@ import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 
-#: Minimum work (analyses x studies) per chunk before a batch is split among threads.
-MIN_CHUNK_WORK = 1 << 14
+#: Minimum work (rows x ``row_work``, about a nanosecond each) per chunk before a batch is
+#: split among threads.
+MIN_CHUNK_WORK = 1 << 15
 #: Chunks per thread: some analyses take more scoring steps, so smaller chunks balance load.
 CHUNKS_PER_THREAD = 4
 
@@ -50,23 +51,26 @@ def _executor(threads: int) -> ThreadPoolExecutor:
         return _pool[2]
 
 
-def chunks(n: int, k: int, threads: int | None = None) -> int:
-    """Into how many chunks :func:`run_rows` splits ``n`` rows of ``k`` studies (1: none)."""
-    most = (n * max(k, 1)) // MIN_CHUNK_WORK
+def chunks(n: int, row_work: int, threads: int | None = None) -> int:
+    """Into how many chunks :func:`run_rows` splits ``n`` rows (1: none)."""
+    most = (n * max(row_work, 1)) // MIN_CHUNK_WORK
     if most < 2:  # small batch (every single pool()): no thread machinery at all
         return 1
     threads = default_threads() if threads is None else max(1, int(threads))
     return 1 if threads == 1 else min(threads * CHUNKS_PER_THREAD, most)
 
 
-def run_rows(fn: Callable[[int, int], None], n: int, k: int, threads: int | None = None) -> None:
+def run_rows(
+    fn: Callable[[int, int], None], n: int, row_work: int, threads: int | None = None
+) -> None:
     """Call ``fn(start, stop)`` over ``[0, n)`` in :func:`chunks` chunks on up to ``threads``
     threads (None: :func:`default_threads`).
 
     ``fn`` must release the GIL (a ``nogil`` Numba kernel, a NumPy ufunc) and write only rows
-    ``start:stop`` of its outputs; ``k`` (studies per row) sizes the work.
+    ``start:stop`` of its outputs. ``row_work`` sizes the work of one row, in passes over a
+    study (``k`` for a sum over ``k`` studies; more for an iterative search).
     """
-    parts = chunks(n, k, threads)
+    parts = chunks(n, row_work, threads)
     if parts == 1:
         fn(0, n)
         return
