@@ -20,6 +20,7 @@ import numpy as np
 
 from anagen.errors import InputError
 from anagen.scalp._kernels import DEAD, LATENCY, N_PHASES, run_segment, seed_kernel
+from anagen.scalp._kernel_plain import N_COLS, pack, run_plain, unpack
 from anagen.scalp._modulation import ZONE_NAMES, Modulation
 from anagen.scalp.params import ScalpParams
 from anagen.scalp.state import DAYS_PER_YEAR, ScalpState, SeedLike, as_generator
@@ -169,6 +170,13 @@ def _pool(threads: int):
         yield ex.map
 
 
+def _plain(kernel) -> bool:
+    """Whether :func:`~anagen.scalp._kernel_plain.run_plain` applies: lognormal durations, one
+    modulation epoch, gains kept (it then gives the same bits as ``run_segment``)."""
+    dist, ep_t, hold = kernel[0], kernel[7], kernel[12]
+    return dist == 0 and ep_t.size == 1 and bool(np.all(hold == np.inf))
+
+
 def _run_chunk(job):
     """Advance follicles ``lo:hi`` through one segment (runs on a worker thread).
 
@@ -178,14 +186,25 @@ def _run_chunk(job):
     t0, t1, t, st, lo, hi, seed, gen, buf, kernel, tables = job
     (dist, means, cvs, vellus, aga, inc, aga_start, ep_t, fa, fl, fp, rev, hold, fade, lag) = kernel
     own = None
+    ns, nz = t.size, len(ZONE_NAMES)
+    seed_kernel(seed)  # Numba's generator is per thread: seed it on the thread that draws
+    if _plain(kernel):
+        if tables is None:
+            own = tables = np.zeros((nz, ns + 1, N_COLS))
+        n_draws, status = run_plain(
+            t1, t,
+            st.phase[lo:hi], st.t_exit[lo:hi], st.q[lo:hi], st.d0[lo:hi], st.diam[lo:hi],
+            st.zone[lo:hi], st.origin[lo:hi], st.sens[lo:hi],
+            means, cvs, vellus, aga, inc, aga_start, fa[0], fl[0], fp[0], rev[0], lag,
+            tables, gen, buf, _RESERVE,
+        )  # fmt: skip
+        return n_draws, status, own
     if tables is None:
-        ns, nz = t.size, len(ZONE_NAMES)
         own = tables = (
             np.zeros((ns + 1, nz, N_PHASES)), np.zeros((ns + 1, nz)), np.zeros((ns + 1, nz)),
             np.zeros((ns + 1, nz)), np.zeros((ns + 1, nz)),
         )  # fmt: skip
     d_count, d_term, d_vel, d_diam, shed = tables
-    seed_kernel(seed)  # Numba's generator is per thread: seed it on the thread that draws
     n_draws, status = run_segment(
         t0, t1, t,
         st.phase[lo:hi], st.t_exit[lo:hi], st.q[lo:hi], st.d0[lo:hi], st.diam[lo:hi],
@@ -237,11 +256,14 @@ def _run_stochastic(
     root = rng.integers(0, 2**63, size=2).tolist() if len(chunks) > 1 else None
     kernel = (dist, means, cvs, vellus, aga, inc, state.aga_start_day, ep_t, fa, fl, fp, rev, hold, fade, lag)  # fmt: skip
     tables = (d_count, d_term, d_vel, d_diam, shed)
+    plain = _plain(kernel)
     draws = 0
     t0 = 0.0
     with _pool(_threads(threads, len(chunks))) as pool:
         for seg, t1 in enumerate(bounds):
             seeds = rng.integers(0, 2**31 - 1, size=len(chunks))
+            # the fast path keeps the tables zone-major (see anagen.scalp._kernel_plain)
+            main = pack(*tables) if plain else tables
             jobs = []
             for c, ((lo, hi), seed) in enumerate(zip(chunks, seeds, strict=True)):
                 if c == 0:
@@ -250,7 +272,7 @@ def _run_stochastic(
                     ss = np.random.SeedSequence(root, spawn_key=(seg, c))
                     gen, buf = np.random.default_rng(ss), -1
                 own = c > 0
-                jobs.append((t0, t1, t, st, lo, hi, int(seed), gen, buf, kernel, None if own else tables))  # fmt: skip
+                jobs.append((t0, t1, t, st, lo, hi, int(seed), gen, buf, kernel, None if own else main))  # fmt: skip
             for (lo, hi), (n_draws, status, own) in zip(
                 chunks, pool(_run_chunk, jobs), strict=True
             ):
@@ -261,10 +283,15 @@ def _run_stochastic(
                     )
                 draws += n_draws
                 if own is not None:  # merged in chunk order: the same sums on any thread count
-                    for total, part in zip(tables, own, strict=True):
-                        total += part
+                    if plain:
+                        main += own
+                    else:
+                        for total, part in zip(tables, own, strict=True):
+                            total += part
                 if advance is not None:
                     advance(hi - lo)
+            if plain:
+                unpack(main, *tables)
             if seg < len(transplants):
                 _transplant(st, transplants[seg], t, rng, d_count, d_term, d_vel, d_diam, thr)
             t0 = t1

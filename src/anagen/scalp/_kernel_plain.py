@@ -1,0 +1,396 @@
+"""Fast path of the event-driven engine: lognormal durations, one modulation epoch, no fading.
+
+:func:`run_plain` gives the same bits as :func:`anagen.scalp._kernels.run_segment` (the same
+arithmetic in the same order on the same normals from the same streams) in the case most runs
+are: an untreated scalp, or one whose modulation has a single epoch and keeps its gains
+(``Modulation.none()``, the CLI's ``scalp simulate``, the burn-in of pattern hair loss). It
+drops what that case never uses (epoch look-ups, the rescaling of latencies at epoch
+boundaries, fading gains, gamma and exponential draws) and differs in how it works, not in what
+it computes:
+
+* the standard normals are drawn from the generator :data:`BATCH` at a time into a small
+  buffer by a tight loop, and the events read them from there: the same stream in the same
+  order (a batch never reaches past the block of normals that ``run_segment`` would use);
+* a follicle without miniaturisation that cannot gain any in the segment (pattern hair loss
+  has not begun by its end) runs through its cycle as straight-line code (:func:`_static`):
+  its durations have the normal means and each new hair its terminal diameter;
+* the emergence row of a new hair is found without a data-dependent branch (the row of
+  ``min(onset + lag, exit)``, which is the onset's row when no sample time lies between);
+* the delta tables are kept zone-major in one table (``(zones, rows, N_COLS)``), so a zone's
+  rows stay in the level-1 cache; the caller converts with :func:`pack` and :func:`unpack`.
+  Each table cell receives the same additions in the same order as in ``run_segment``.
+"""
+
+# Numba's own generator draws past the end of a block, as in run_segment:
+# ruff: noqa: NPY002
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from numba import njit
+
+from anagen.scalp._kernels import ANAGEN, CATAGEN, DEAD, LATENCY, N_PHASES, TELOGEN, _row, _skip
+
+#: Standard normals drawn per batch into the kernels' buffer.
+BATCH = 512
+#: Columns of the packed delta table: the phase counts, then terminal, vellus, diameter, shed.
+N_COLS = N_PHASES + 4
+_TERM, _VEL, _DIAM, _SHED = N_PHASES, N_PHASES + 1, N_PHASES + 2, N_PHASES + 3
+
+
+def pack(d_count, d_term, d_vel, d_diam, shed) -> np.ndarray:
+    """The five delta tables of ``run_segment`` as one zone-major table ``(zones, rows, N_COLS)``."""
+    cols = [d_count, d_term[:, :, None], d_vel[:, :, None], d_diam[:, :, None], shed[:, :, None]]
+    return np.ascontiguousarray(np.concatenate(cols, axis=2).transpose(1, 0, 2))
+
+
+def unpack(table: np.ndarray, d_count, d_term, d_vel, d_diam, shed) -> None:
+    """Copy a packed table back into the five delta tables."""
+    t = table.transpose(1, 0, 2)
+    d_count[...] = t[:, :, :N_PHASES]
+    d_term[...] = t[:, :, _TERM]
+    d_vel[...] = t[:, :, _VEL]
+    d_diam[...] = t[:, :, _DIAM]
+    shed[...] = t[:, :, _SHED]
+
+
+@njit(cache=True, nogil=True)
+def _refill(
+    gen: np.random.Generator, zb: np.ndarray, drawn: int, cap: int
+) -> tuple[float, int, int, int]:
+    """The buffer is used up: the next normal and the new ``(zp, zn, drawn)``.
+
+    ``drawn`` normals of the current block (``cap`` long) have come from ``gen``; past the
+    block, Numba's generator draws (and the buffer stays empty), as in ``run_segment``.
+    """
+    if drawn < cap:
+        zn = min(BATCH, cap - drawn)
+        for m in range(zn):
+            zb[m] = gen.standard_normal()
+        return zb[0], 1, zn, drawn + zn
+    return np.random.standard_normal(), 0, 0, drawn
+
+
+@njit(cache=True, nogil=True)
+def _static(
+    i: int,
+    t1: float,
+    sample_t: np.ndarray,
+    inv_h: float,
+    phase: np.ndarray,
+    t_exit: np.ndarray,
+    q: np.ndarray,
+    d0: np.ndarray,
+    diam: np.ndarray,
+    zone: np.ndarray,
+    means: np.ndarray,
+    sgs: np.ndarray,
+    dv: float,
+    thr: float,
+    fa: np.ndarray,
+    fl: np.ndarray,
+    lag: float,
+    table: np.ndarray,
+    gen: np.random.Generator,
+    zb: np.ndarray,
+    zp: int,
+    zn: int,
+    drawn: int,
+    cap: int,
+    limit: int,
+) -> tuple[int, int, int, int, int]:
+    """Advance follicles ``i, i + 1, ...`` without miniaturisation, up to the first with some.
+
+    Valid only where none can gain miniaturisation before ``t1`` and none can die of it (see
+    :func:`run_plain`): a completed cycle then leaves ``q`` at ``+0``, so the durations keep
+    their normal means and every new hair has the follicle's terminal diameter. ``sgs`` holds
+    the lognormal sigmas and half-variances of anagen, telogen and latency. Returns the next
+    follicle (or ``-1 - i`` if follicle ``i`` could not advance), the number of durations
+    drawn and the state of the normal stream ``(zp, zn, drawn)``.
+    """
+    n = phase.size
+    m_a, catagen, m_t, m_l = means[0], means[1], means[2], means[3]
+    sg_a, sg_t, sg_l, hs_a, hs_t, hs_l = sgs[0], sgs[1], sgs[2], sgs[3], sgs[4], sgs[5]
+    draws = 0
+    while i < n:
+        if drawn - zn + zp > limit:  # fewer than `reserve` normals left: a new block
+            _skip(gen, cap - drawn)
+            zp = zn = drawn = 0
+        ph = phase[i]
+        if ph == DEAD:
+            i += 1
+            continue
+        if q[i] != 0.0:
+            break
+        te = t_exit[i]
+        z = zone[i]
+        f_a, f_l = fa[z], fl[z]
+        d = np.float64(diam[i])  # the current hair's diameter
+        # a new hair: d0 (1 - mm) + dv mm at mm = 0, rounded as diam stores it
+        d_new = np.float64(d0[i]) * (1.0 - 0.0) + dv * 0.0
+        d_new32 = np.float64(np.float32(d_new))
+        entered = False
+        stuck = False
+        while True:
+            if ph == ANAGEN:
+                if te > t1:
+                    break
+                k = _row(sample_t, te, inv_h)
+                if catagen > 0.0:
+                    ne = te + catagen
+                    new = CATAGEN
+                else:
+                    if zp < zn:
+                        zz = zb[zp]
+                        zp += 1
+                    else:
+                        zz, zp, zn, drawn = _refill(gen, zb, drawn, cap)
+                    ne = te + m_t * math.exp(sg_t * zz - hs_t)
+                    draws += 1
+                    new = TELOGEN
+                if not ne >= te:
+                    stuck = True
+                    break
+                table[z, k, ANAGEN] -= 1.0
+                table[z, k, new] += 1.0
+                ph = new
+                te = ne
+            if ph == CATAGEN:
+                if te > t1:
+                    break
+                k = _row(sample_t, te, inv_h)
+                if zp < zn:
+                    zz = zb[zp]
+                    zp += 1
+                else:
+                    zz, zp, zn, drawn = _refill(gen, zb, drawn, cap)
+                ne = te + m_t * math.exp(sg_t * zz - hs_t)
+                draws += 1
+                if not ne >= te:
+                    stuck = True
+                    break
+                table[z, k, CATAGEN] -= 1.0
+                table[z, k, TELOGEN] += 1.0
+                ph = TELOGEN
+                te = ne
+            if ph == TELOGEN:
+                if te > t1:
+                    break
+                k = _row(sample_t, te, inv_h)
+                # the club hair is shed: the follicle is empty until the next anagen
+                table[z, k, _SHED] += 1.0
+                if d >= thr:
+                    table[z, k, _TERM] -= 1.0
+                else:
+                    table[z, k, _VEL] -= 1.0
+                table[z, k, _DIAM] -= d
+                if zp < zn:
+                    zz = zb[zp]
+                    zp += 1
+                else:
+                    zz, zp, zn, drawn = _refill(gen, zb, drawn, cap)
+                ne = te + m_l * math.exp(sg_l * zz - hs_l) * f_l
+                draws += 1
+                if not ne >= te:
+                    stuck = True
+                    break
+                table[z, k, TELOGEN] -= 1.0
+                table[z, k, LATENCY] += 1.0
+                ph = LATENCY
+                te = ne
+            if ph == LATENCY:
+                if te > t1:
+                    break
+                k = _row(sample_t, te, inv_h)
+                entered = True
+                if zp < zn:
+                    zz = zb[zp]
+                    zp += 1
+                else:
+                    zz, zp, zn, drawn = _refill(gen, zb, drawn, cap)
+                ne = te + m_a * math.exp(sg_a * zz - hs_a) * f_a
+                draws += 1
+                # the hair is counted once it has emerged past the detection length
+                kv = _row(sample_t, min(te + lag, ne), inv_h) if lag > 0.0 else k
+                if d_new >= thr:
+                    table[z, kv, _TERM] += 1.0
+                else:
+                    table[z, kv, _VEL] += 1.0
+                table[z, kv, _DIAM] += d_new
+                d = d_new32
+                if not ne >= te:
+                    stuck = True
+                    break
+                table[z, k, LATENCY] -= 1.0
+                table[z, k, ANAGEN] += 1.0
+                ph = ANAGEN
+                te = ne
+        if entered:
+            q[i] = 0.0
+            diam[i] = d_new
+        phase[i] = ph
+        t_exit[i] = te
+        if stuck:
+            return -1 - i, draws, zp, zn, drawn
+        i += 1
+    return i, draws, zp, zn, drawn
+
+
+@njit(cache=True, nogil=True)
+def run_plain(
+    t1: float,
+    sample_t: np.ndarray,
+    phase: np.ndarray,
+    t_exit: np.ndarray,
+    q: np.ndarray,
+    d0: np.ndarray,
+    diam: np.ndarray,
+    zone: np.ndarray,
+    origin: np.ndarray,
+    sens: np.ndarray,
+    means: np.ndarray,
+    cvs: np.ndarray,
+    vellus: np.ndarray,
+    aga: np.ndarray,
+    inc: np.ndarray,
+    aga_start: float,
+    fa: np.ndarray,
+    fl: np.ndarray,
+    fp: np.ndarray,
+    rev: np.ndarray,
+    lag: float,
+    table: np.ndarray,
+    gen: np.random.Generator,
+    buf: int,
+    reserve: int,
+) -> tuple[int, int]:
+    """:func:`~anagen.scalp._kernels.run_segment` for lognormal durations and one epoch.
+
+    ``fa``, ``fl``, ``fp``, ``rev`` are that epoch's per-zone factors (its gains must not
+    fade); ``table`` is the packed delta table (see :func:`pack`); the other arguments and
+    the result are those of ``run_segment``.
+    """
+    n = phase.size
+    m_a, catagen, m_t, m_l = means[0], means[1], means[2], means[3]
+    cv_a, cv_t, cv_l = cvs[0], cvs[1], cvs[2]
+    sg_a = math.sqrt(math.log1p(cv_a * cv_a))
+    sg_t = math.sqrt(math.log1p(cv_t * cv_t))
+    sg_l = math.sqrt(math.log1p(cv_l * cv_l))
+    # 0.5 * sg * sg as run_segment computes it in each draw
+    sgs = np.array([sg_a, sg_t, sg_l, 0.5 * sg_a * sg_a, 0.5 * sg_t * sg_t, 0.5 * sg_l * sg_l])
+    hs_a, hs_t, hs_l = sgs[3], sgs[4], sgs[5]
+    lr_a = math.log(vellus[0] / m_a)
+    lr_l = math.log(vellus[1] / m_l)
+    dv = vellus[2]
+    ctv, crit, thr = aga[0], aga[1], aga[2]
+    inv_h = 1.0 / (sample_t[1] - sample_t[0]) if sample_t.size > 1 else 0.0
+    # no follicle gains miniaturisation in this segment, none without any dies of it, and a
+    # follicle without any keeps its mean durations and terminal diameter: see _static
+    static = aga_start > t1 and crit > 0.0 and ctv > 0.0 and math.isfinite(dv) and dv >= 0.0
+    # normals: the current block is `cap` long (run_segment's `buf`; unbounded if buf < 0);
+    # `drawn` of them have come from gen, zb[zp:zn] are drawn but unused
+    cap = buf if buf > 0 else np.iinfo(np.int64).max
+    limit = buf - reserve if buf > 0 else np.iinfo(np.int64).max
+    zb = np.empty(BATCH)
+    zp = zn = drawn = 0
+    draws = 0
+    i = 0
+    while i < n:
+        if static:
+            i, n_static, zp, zn, drawn = _static(
+                i, t1, sample_t, inv_h, phase, t_exit, q, d0, diam, zone, means, sgs, dv, thr,
+                fa, fl, lag, table, gen, zb, zp, zn, drawn, cap, limit,
+            )  # fmt: skip
+            draws += n_static
+            if i < 0:
+                return draws, i
+            if i == n:
+                break
+        # follicle i, with miniaturisation (or any follicle where it may change)
+        if drawn - zn + zp > limit:  # fewer than `reserve` normals left: a new block
+            _skip(gen, cap - drawn)
+            zp = zn = drawn = 0
+        ph = phase[i]
+        if ph == DEAD:
+            i += 1
+            continue
+        te = t_exit[i]
+        z = zone[i]
+        while True:
+            if te > t1:
+                break
+            k = _row(sample_t, te, inv_h)
+            if ph == ANAGEN and catagen > 0.0:
+                new = CATAGEN
+                ne = te + catagen
+            elif ph != LATENCY:
+                # the next phase's duration: telogen after anagen/catagen, latency after telogen
+                if ph == TELOGEN:
+                    new = LATENCY
+                    # the club hair is shed: the follicle is empty until the next anagen
+                    table[z, k, _SHED] += 1.0
+                    d = diam[i]
+                    if d >= thr:
+                        table[z, k, _TERM] -= 1.0
+                    else:
+                        table[z, k, _VEL] -= 1.0
+                    table[z, k, _DIAM] -= d
+                    mm = min(q[i] / ctv, 1.0)
+                    mean = m_l * math.exp(lr_l * mm) if mm != 0.0 else m_l
+                    sg, hs = sg_l, hs_l
+                else:
+                    new = TELOGEN
+                    mean, sg, hs = m_t, sg_t, hs_t
+                if zp < zn:
+                    zz = zb[zp]
+                    zp += 1
+                else:
+                    zz, zp, zn, drawn = _refill(gen, zb, drawn, cap)
+                dur = mean * math.exp(sg * zz - hs)
+                draws += 1
+                ne = te + dur * fl[z] if new == LATENCY else te + dur
+            else:  # LATENCY -> next anagen: one completed cycle
+                gain = inc[origin[i]] * sens[i] * fp[z] if te >= aga_start else 0.0
+                qq = q[i] * (1.0 - rev[z]) + gain
+                q[i] = qq
+                if qq >= crit:
+                    new = DEAD
+                    ne = np.inf
+                else:
+                    new = ANAGEN
+                    mm = min(qq / ctv, 1.0)
+                    d = d0[i] * (1.0 - mm) + dv * mm
+                    diam[i] = d
+                    mean = m_a * math.exp(lr_a * mm) if mm != 0.0 else m_a
+                    if zp < zn:
+                        zz = zb[zp]
+                        zp += 1
+                    else:
+                        zz, zp, zn, drawn = _refill(gen, zb, drawn, cap)
+                    dur = mean * math.exp(sg_a * zz - hs_a)
+                    draws += 1
+                    ne = te + dur * fa[z]
+                    # the hair is counted once it has emerged past the detection length
+                    kv = _row(sample_t, min(te + lag, ne), inv_h) if lag > 0.0 else k
+                    if d >= thr:
+                        table[z, kv, _TERM] += 1.0
+                    else:
+                        table[z, kv, _VEL] += 1.0
+                    table[z, kv, _DIAM] += d
+            if not ne >= te:  # NaN or time running backwards: the state cannot advance
+                phase[i] = ph
+                t_exit[i] = te
+                return draws, -1 - i
+            table[z, k, ph] -= 1.0
+            table[z, k, new] += 1.0
+            ph = new
+            te = ne
+            if ph == DEAD:
+                break
+        phase[i] = ph
+        t_exit[i] = te
+        i += 1
+    if buf > 0:
+        _skip(gen, cap - drawn)
+    return draws, i
