@@ -331,3 +331,39 @@ def run_segment(
     if buf > 0:
         _skip(gen, buf - j)
     return draws, i
+
+
+@njit(cache=True, nogil=True)
+def count_state(
+    phase: np.ndarray,
+    zone: np.ndarray,
+    diam: np.ndarray,
+    mask: np.ndarray,
+    thr: float,
+    n_zones: int,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Follicles by zone and phase, terminal and vellus hairs and diameter sums by zone.
+
+    Over the follicles where ``mask`` holds (all of them if ``mask`` is empty); a hair is
+    terminal where ``diam >= thr``, vellus where ``diam < thr``. The diameter sums add the
+    hairs in array order (as ``np.bincount`` with weights does).
+    """
+    counts = np.zeros((n_zones, N_PHASES), dtype=np.int64)
+    term = np.zeros(n_zones, dtype=np.int64)
+    vel = np.zeros(n_zones, dtype=np.int64)
+    dsum = np.zeros(n_zones)
+    every = mask.size == 0
+    for i in range(phase.size):
+        if not every and not mask[i]:
+            continue
+        z = zone[i]
+        ph = phase[i]
+        counts[z, ph] += 1
+        if ph < LATENCY:
+            d = np.float64(diam[i])
+            if d >= thr:
+                term[z] += 1
+            elif d < thr:
+                vel[z] += 1
+            dsum[z] += d
+    return counts, term, vel, dsum

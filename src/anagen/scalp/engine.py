@@ -19,7 +19,14 @@ from functools import lru_cache
 import numpy as np
 
 from anagen.errors import InputError
-from anagen.scalp._kernels import DEAD, LATENCY, N_PHASES, run_segment, seed_kernel
+from anagen.scalp._kernels import (
+    DEAD,
+    LATENCY,
+    N_PHASES,
+    count_state,
+    run_segment,
+    seed_kernel,
+)
 from anagen.scalp._kernel_plain import N_COLS, pack, run_plain, unpack
 from anagen.scalp._modulation import ZONE_NAMES, Modulation
 from anagen.scalp.params import ScalpParams
@@ -129,19 +136,20 @@ def _add_state(
     state: ScalpState, k: int, sign: float, d_count, d_term, d_vel, d_diam, thr: float, mask=None
 ) -> None:
     """Add (or remove) the follicles of ``state`` (optionally a subset) to the delta tables at row k."""
-    nz = len(ZONE_NAMES)
-    ph, z, diam = state.phase, state.zone, state.diam
-    if mask is not None:
-        ph, z, diam = ph[mask], z[mask], diam[mask]
-    d_count[k] += sign * np.bincount(
-        z.astype(np.int64) * N_PHASES + ph, minlength=nz * N_PHASES
-    ).reshape(nz, N_PHASES)
-    hair = ph < LATENCY
-    term = hair & (diam >= thr)
-    vel = hair & (diam < thr)
-    d_term[k] += sign * np.bincount(z[term], minlength=nz)
-    d_vel[k] += sign * np.bincount(z[vel], minlength=nz)
-    d_diam[k] += sign * np.bincount(z[hair], weights=diam[hair].astype(np.float64), minlength=nz)
+    # compared as NumPy compares the diameters with thr (a float32 array with a Python float:
+    # in float32)
+    thr_c = float(np.result_type(state.diam.dtype, thr).type(thr))
+    counts, term, vel, dsum = count_state(
+        state.phase, state.zone, state.diam, _NO_MASK if mask is None else mask, thr_c,
+        len(ZONE_NAMES),
+    )  # fmt: skip
+    d_count[k] += sign * counts
+    d_term[k] += sign * term
+    d_vel[k] += sign * vel
+    d_diam[k] += sign * dsum
+
+
+_NO_MASK = np.zeros(0, dtype=bool)
 
 
 def _buffer_size(n_follicles: int, days: float) -> int:
@@ -241,8 +249,9 @@ def _run_stochastic(
     shed = np.zeros((ns + 1, nz))
 
     # the start of the run is an epoch boundary from "untreated" (factor 1) to epoch 0
-    lat = st.phase == LATENCY
-    st.t_exit[lat] *= fl[0, st.zone[lat]]
+    if np.any(fl[0] != 1.0):  # (x * 1.0 == x)
+        lat = st.phase == LATENCY
+        st.t_exit[lat] *= fl[0, st.zone[lat]]
     _add_state(st, 0, 1.0, d_count, d_term, d_vel, d_diam, thr)
     if lag > 0:
         _hide_recent_anagen(st, params, t, rng, lag, d_term, d_vel, d_diam, thr)
@@ -329,10 +338,15 @@ def _hide_recent_anagen(st, params, t, rng, lag, d_term, d_vel, d_diam, thr) -> 
     idx = np.flatnonzero(st.phase == 0)
     if idx.size == 0:
         return
-    mm = np.minimum(st.q[idx] / a.cycles_to_vellus, 1.0)
-    mean = c.anagen_mean_days * np.exp(np.log(a.vellus_anagen_days / c.anagen_mean_days) * mm)
+    q = st.q[idx]
+    if q.any():
+        mm = np.minimum(q / a.cycles_to_vellus, 1.0)
+        mean = c.anagen_mean_days * np.exp(np.log(a.vellus_anagen_days / c.anagen_mean_days) * mm)
+        p_hidden = np.minimum(lag / mean, 1.0)
+    else:  # no miniaturisation: every mean is anagen_mean_days (exp(0) == 1)
+        p_hidden = min(lag / c.anagen_mean_days, 1.0)
     u = rng.random((2, idx.size))
-    hidden = u[0] < np.minimum(lag / mean, 1.0)
+    hidden = u[0] < p_hidden
     i = idx[hidden]
     if i.size == 0:
         return
