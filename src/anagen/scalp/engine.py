@@ -19,6 +19,7 @@ from functools import lru_cache
 import numpy as np
 
 from anagen.errors import InputError
+from anagen.scalp._kernel_plain import N_COLS, pack, run_plain, unpack
 from anagen.scalp._kernels import (
     DEAD,
     LATENCY,
@@ -27,7 +28,6 @@ from anagen.scalp._kernels import (
     run_segment,
     seed_kernel,
 )
-from anagen.scalp._kernel_plain import N_COLS, pack, run_plain, unpack
 from anagen.scalp._modulation import ZONE_NAMES, Modulation
 from anagen.scalp.params import ScalpParams
 from anagen.scalp.state import DAYS_PER_YEAR, ScalpState, SeedLike, as_generator
@@ -479,4 +479,3 @@ def warm_kernels() -> None:
 
     params = default_params()
     simulate(params, initial_scalp(params, n_follicles=1, seed=0), days=1.0, seed=0)
-

@@ -1,0 +1,96 @@
+"""The engine's fast path (``_kernel_plain.run_plain``) gives the bits of the general kernel
+(``_kernels.run_segment``) wherever it is taken: same trajectories, same final states, same
+number of draws, on one chunk (the caller's generator, in blocks) and on several (own streams)."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import numpy as np
+import pytest
+
+from anagen.scalp import Modulation, Transplant, default_params, initial_scalp, simulate
+from anagen.scalp import engine as engine_mod
+
+_NZ = 6
+#: One epoch that changes every factor a single epoch may change, with a transplant.
+_ONE_EPOCH = Modulation(
+    t_days=np.zeros(1),
+    anagen_factor=np.full((1, _NZ), 1.2),
+    latency_factor=np.linspace(0.5, 1.5, _NZ)[None],
+    progression_factor=np.full((1, _NZ), 0.4),
+    reversal=np.full((1, _NZ), 0.05),
+    fade_days=np.full((1, _NZ), 30.0),  # no effect while the gains are kept (hold = inf)
+    transplants=(Transplant(200.0, "occipital", "vertex", 400, 0.8),),
+)
+
+
+def _arrays(traj):
+    fs = traj.final_state
+    return (
+        traj.counts, traj.terminal, traj.vellus, traj.diameter_sum_um, traj.shed,
+        fs.phase, fs.t_exit, fs.q, fs.diam, fs.zone, np.array([traj.n_draws]),
+    )  # fmt: skip
+
+
+def _both(monkeypatch, params, state, **kw):
+    fast = simulate(params, state, **kw)
+    with monkeypatch.context() as m:
+        m.setattr(engine_mod, "_plain", lambda kernel: False)
+        general = simulate(params, state, **kw)
+    return fast, general
+
+
+def _cases():
+    p = default_params()
+    no_lag = replace(p, phototrichogram=replace(p.phototrichogram, emergence_length_mm=0.0))
+    no_catagen = replace(p, cycle=replace(p.cycle, catagen_days=0.0))
+    odd_thr = replace(p, aga=replace(p.aga, vellus_threshold_um=30.3, terminal_diameter_sd_um=30.0))
+    return {
+        "normal": (p, dict(n_follicles=3000, seed=1), dict(years=8.0, every=7.0)),
+        "normal, one epoch": (p, dict(n_follicles=3000, seed=1), dict(years=5.0, modulation=_ONE_EPOCH)),
+        "stage V": (p, dict(n_follicles=3000, seed=2, sex="M", stage="V"), dict(years=6.0)),
+        "stage V, one epoch": (p, dict(n_follicles=2000, seed=2, sex="M", stage="V"), dict(years=6.0, modulation=_ONE_EPOCH)),
+        "woman 55": (p, dict(n_follicles=2000, seed=3, sex="F", age=55), dict(years=6.0)),
+        "no lag": (no_lag, dict(n_follicles=2000, seed=4, sex="M", stage="III"), dict(years=5.0)),
+        "no catagen": (no_catagen, dict(n_follicles=2000, seed=5), dict(years=5.0, modulation=_ONE_EPOCH)),
+        "threshold 30.3": (odd_thr, dict(n_follicles=2000, seed=6), dict(years=5.0)),
+        "explicit days": (p, dict(n_follicles=1000, seed=7, sex="M", stage="V"), dict(at=[0, 10, 33.5, 100, 101, 365, 800])),
+    }  # fmt: skip
+
+
+@pytest.mark.parametrize("case", list(_cases()))
+def test_fast_path_same_bits_as_general_kernel(monkeypatch, case):
+    params, initial, run = _cases()[case]
+    state = initial_scalp(params, **initial)
+    fast, general = _both(monkeypatch, params, state, seed=11, **run)
+    assert fast.n_draws > 0
+    for a, b in zip(_arrays(fast), _arrays(general), strict=True):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_fast_path_same_bits_on_several_chunks(monkeypatch):
+    """Chunk 0 replays blocks of the caller's generator; the others draw their own streams."""
+    monkeypatch.setattr(engine_mod, "CHUNK", 700)
+    p = default_params()
+    state = initial_scalp(p, n_follicles=2500, seed=8, sex="M", stage="III")
+    for threads in (1, 2):
+        fast, general = _both(monkeypatch, p, state, years=4.0, seed=3, threads=threads)
+        for a, b in zip(_arrays(fast), _arrays(general), strict=True):
+            np.testing.assert_array_equal(a, b)
+
+
+def test_fast_path_taken_only_where_it_applies():
+    p = default_params()
+    kernel = engine_mod._kernel_params(p, "M")
+    _, arrays = engine_mod._modulation_arrays(None)
+    ep_t, fa, fl, fp, rev, hold, fade = arrays
+
+    def packed(dist=0, hold=hold, ep_t=ep_t):
+        return (dist, *kernel[1:], 0.0, ep_t, fa, fl, fp, rev, hold, fade, 1.0)
+
+    assert engine_mod._plain(packed())
+    assert not engine_mod._plain(packed(dist=1))  # gamma
+    assert not engine_mod._plain(packed(hold=np.full_like(hold, 100.0)))  # fading gains
+    two = np.array([0.0, 30.0])
+    assert not engine_mod._plain(packed(ep_t=two))  # two epochs
