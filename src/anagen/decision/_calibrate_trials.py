@@ -548,6 +548,19 @@ def _effect_curve(sim: TrialSimulator, values: dict[str, float], weeks) -> np.nd
     return num / wsum
 
 
+def _vertex_loss(age: float) -> tuple[VirtualPatient, ...]:
+    """Men with vertex loss, one model patient per stage (equal weights): Norwood-Hamilton
+    III-vertex, IV and V.
+
+    The finasteride trials counted hairs in the balding vertex [KAUF98] of men with
+    "mild-to-moderate, predominantly vertex" loss [WHIT03]; Norwood-Hamilton II and III have no
+    vertex loss, VI and beyond are not "moderate" (the mapping of the words to stages is ours).
+    The stage matters for a percent-of-baseline outcome: Mella 2010 averages each man's change
+    as a percent of his own count, and a man with a thinner vertex gains more percent for the
+    same hairs/cm2, so one Norwood III model patient understated it (docs/calibration.md)."""
+    return tuple(VirtualPatient(age, "M", s) for s in ("III-vertex", "IV", "V"))
+
+
 def _se_from_ci(lo: float, hi: float) -> float:
     return (hi - lo) / (2 * _Z975)
 
@@ -706,7 +719,9 @@ def curated_trials() -> tuple[VirtualTrial, ...]:
                 f"evidence.comparator_effects ({r.row_id})",
                 se_note=str(r.imputation) if r.imputed else "from the arm SDs",
                 notes=f"{arm}; sex from the review table (Table 2 men, Table 3 women; assumption); "
-                "stage not reported (default)",
+                "stage not reported (default); the arms of one trial share its placebo arm and "
+                "its random effect (one study in leave-one-out)",
+                group=str(r.trial),
             )
         )
     ev = evidence_priors()
@@ -719,11 +734,12 @@ def curated_trials() -> tuple[VirtualTrial, ...]:
             fin.value,
             2.5,
             7 * float(fin.weeks),
-            (VirtualPatient(29.0, "M", DEFAULTS["stage_M"]),),
+            _vertex_loss(29.0),
             "placebo",
             "therapy.evidence_priors (S22)",
             se_note="reported '+17.3 +/- 2.5', read as the SE of the difference (assumption)",
-            notes="212 men aged 18-40 (age 29 = midpoint)",
+            notes="212 men aged 18-40 (age 29 = midpoint); vertex phototrichogram in men with "
+            "vertex loss: Norwood-Hamilton III-vertex, IV, V (see _vertex_loss)",
         )
     )
     m24 = next(
@@ -737,12 +753,14 @@ def curated_trials() -> tuple[VirtualTrial, ...]:
             m24.value,
             _se_from_ci(m24.ci_low, m24.ci_high),
             7 * 104.0,
-            (VirtualPatient(DEFAULTS["age"], "M", DEFAULTS["stage_M"]),),
+            _vertex_loss(DEFAULTS["age"]),
             "placebo",
             "therapy.evidence_priors (C3)",
             se_note="from the 95 % CI",
             notes="meta-analysis, >= 24 months read as 104 wk; the <= 12 months pool is left out "
-            "(it overlaps the 48-week Van Neste 2000 trial)",
+            "(it overlaps the 48-week Van Neste 2000 trial); percent change of each man's own "
+            "count, averaged over men with vertex loss (Norwood-Hamilton III-vertex, IV, V: "
+            "see _vertex_loss)",
         )
     )
     prp = next(e for e in ev if e.option == "prp")

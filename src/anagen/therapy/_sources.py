@@ -606,6 +606,18 @@ _RAW: tuple[tuple[str, str, str, str], ...] = (
         "A",
     ),
     (
+        "ROG",
+        "Men's Rogaine (topical minoxidil) patient drug information, Pocketpills: 'shedding of hair may occur within 2 to 6 weeks of starting to use this product'",
+        "https://pocketpills.com/drug/mens-rogaine",
+        "C",
+    ),
+    (
+        "KAUF08",
+        "Kaufman KD, Girman CJ, Round EM, et al. Progression of hair loss in men with androgenetic alopecia (male pattern hair loss): long-term (5-year) controlled observational data in placebo-treated patients. Eur J Dermatol 2008;18(4):407-411 (PMID 18573713): placebo arms of two replicate finasteride trials lost 239 hairs from baseline in the target area at 5 years (26.3 % decline)",
+        "https://pubmed.ncbi.nlm.nih.gov/18573713/",
+        "A",
+    ),
+    (
         "WHIT03",
         "Whiting DA, Olsen EA, Savin R, et al. Efficacy and tolerability of finasteride 1 mg in men aged 41 to 60 years with male pattern hair loss. Eur J Dermatol 2003;13(2):150-160, PMID 12695131 (424 men aged 41-60, mild-to-moderate, predominantly vertex loss; 24 months)",
         "https://pubmed.ncbi.nlm.nih.gov/12695131/",

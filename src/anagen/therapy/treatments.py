@@ -227,7 +227,9 @@ class Minoxidil(_Continuous):
     """Topical minoxidil, 2 % or 5 %, twice daily, in the pattern-loss zones.
 
     Priors (assumptions; direction: regrowth reactivates dormant follicles [S68], minoxidil
-    enlarges follicles [MESS04]): latency factor 0.55 (0.2-0.9), anagen factor 1.3 (1.0-1.6)
+    starts anagen early and enlarges follicles [MESS04]): latency factor 0.175 (0.05-0.3,
+    derived from the shedding window [ROG]),
+    anagen factor 1.3 (1.0-1.6)
     and reversal of miniaturisation 0.25 (0-0.5) per anagen entry for 5 %; the 2 % effects are 0.60 of
     the 5 % ones, the ratio of the placebo-corrected 48-week changes in Olsen 2002 (derived:
     (12.7 - 3.9) / (18.6 - 3.9) = 0.60) [C4].
@@ -250,7 +252,24 @@ class Minoxidil(_Continuous):
     def priors(self) -> dict[str, Prior]:
         return {
             "latency_factor": Prior(
-                "minoxidil_5.latency_factor", 0.55, 0.2, 0.9, "1", "uniform", ("S68",), True
+                "minoxidil_5.latency_factor",
+                0.175,
+                0.05,
+                0.3,
+                "1",
+                "uniform",
+                ("S68", "MESS04", "ROG"),
+                True,
+                note=(
+                    "direction: regrowth reactivates dormant follicles [S68]; minoxidil shortens"
+                    " rest, so resting follicles enter anagen early [MESS04], seen as the"
+                    " shedding 2-6 weeks after the start [ROG]. Size (derived): the trial effect"
+                    " is carried by miniaturised follicles, whose kenogen lasts up to 150 days"
+                    " (the scalp model's vellus latency, from a 1-5 month kenogen); ended 2-6 weeks after the first"
+                    " application it is shortened to 14/150-42/150 = 0.09-0.28 of its length;"
+                    " the range 0.05-0.3 holds that with a margin. It was 0.2-0.9 (an"
+                    " assumption) before issue 8's re-fit"
+                ),
             ),
             "anagen_factor": Prior(
                 "minoxidil_5.anagen_factor", 1.3, 1.0, 1.6, "1", "uniform", ("MESS04",), True
