@@ -391,7 +391,7 @@ def kinetics(params) -> None:
     )
     ax[0].legend(fontsize=7)
     # 3. untreated course vs the placebo arms of long trials, and the placebo component
-    wk3 = np.array([0, 6, 12, 24, 52, 104, 192.0])
+    wk3 = np.array([0, 6, 12, 24, 52, 104, 192, 260.0])
     un = {}
     for sex, stages, zone in (("M", ("III", "V"), "vertex"), ("F", ("I", "II"), "mid_scalp")):
         r = []
@@ -416,6 +416,9 @@ def kinetics(params) -> None:
             label=f"model untreated, {'NH III/V vertex' if sex == 'M' else 'Ludwig I/II mid-scalp'}",
         )
     ax[1].plot([0, 192], [0, -13.0], "ks--", label="men, placebo arm, -13.0 % at 192 wk [PRICE06]")
+    ax[1].plot(
+        [0, 260], [0, -26.3], "kD:", label="men, placebo arms, -26.3 % at 5 years [KAUF08]"
+    )
     ax[1].plot(
         wk3,
         100 * placebo_change(wk3 * 7, DEFAULT_PLACEBO) / un["M"][0],

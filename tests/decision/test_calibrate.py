@@ -24,7 +24,7 @@ from anagen.therapy import RegenerationParams
 
 AREA = 4.0
 SEED = 3
-TRUTH = {"latency_factor": 0.35, "anagen_factor": 1.45, "reversal": 0.2}
+TRUTH = {"latency_factor": 0.2, "anagen_factor": 1.45, "reversal": 0.2}  # inside the priors
 
 
 def _synthetic_trials(reported: np.ndarray | None = None) -> list[VirtualTrial]:
@@ -305,3 +305,18 @@ def test_shipped_posterior_simulations_are_reproduced_by_the_current_model():
         vals = {blk: {n: float(x) for n, x in zip(b.param_names, b.theta[i], strict=True)}}
         got = trial_effects(studies, vals).astype(np.float32).astype(float)
         np.testing.assert_array_equal(got, b.sims[i])
+
+
+def test_time_courses_give_each_arm_of_a_trial_its_own_panel():
+    """The arms of Olsen 2002 share a random effect (one study) but are different treatments:
+    one curve each; the visits of one treatment (Kuka 2020) share one curve."""
+    from anagen.decision._calibrate_check import time_courses
+
+    tc = time_courses(load_posterior(), n_draws=2, points=2)
+    panels = set(tc["study"])
+    assert {"Olsen2002_5pct", "Olsen2002_2pct", "Lucky2004_5pct", "Kuka2020"} <= panels
+    assert "Olsen2002" not in panels
+    kuka = tc[(tc["study"] == "Kuka2020") & tc["reported"].notna()]
+    assert len(kuka) == 4
+    o2 = tc[(tc["study"] == "Olsen2002_2pct") & tc["reported"].notna()]
+    assert o2["reported"].tolist() == pytest.approx([8.8])

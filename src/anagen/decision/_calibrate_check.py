@@ -156,7 +156,15 @@ def time_courses(
         by_study: dict[str, list[str]] = {}
         for sid in b.study_ids:
             by_study.setdefault(groups.get(sid, sid), []).append(sid)
+        panels: dict[str, list[str]] = {}
         for study, sids in by_study.items():
+            # visits of one treatment share a curve; the arms of one trial (a shared placebo
+            # arm, different treatments) get one panel each, named by their first row
+            kinds = list(dict.fromkeys(trials[s].kind for s in sids if s in trials))
+            for kind in kinds:
+                part = [s for s in sids if s in trials and trials[s].kind == kind]
+                panels[study if len(kinds) == 1 else part[0]] = part
+        for study, sids in panels.items():
             if study in done or sids[0] not in trials:
                 continue
             done.add(study)
