@@ -9,14 +9,15 @@ vector instructions, one analysis per vector element, each with its own sums in 
 the bits are those of the scalar loop. In Fisher scoring a lane whose analysis stops takes the
 next pending one, so lanes do not idle while work remains.
 
+The result of an analysis therefore does not depend on what else is pooled with it, on the
+number of lanes or on how the rows are split among threads (:mod:`anagen.evidence._row_threads`).
+No fast-math (no reassociation, no fused multiply-add): the vector code does the scalar code's
+IEEE operations. ``math.log`` stays in scalar per-lane loops, since a vectorised logarithm
+(Intel SVML, where installed) may differ from the scalar one in the last bit.
+
 Notation as in :mod:`anagen.evidence._pool`: ``wi = 1 / (vi + tau2)``, ``P`` the residual
 maker of the weighted intercept-only model, ``tr(PP) = sum(w^2) - 2 sum(w^3) / sum(w) +
 sum(w^2)^2 / sum(w)^2`` and ``Y'PPY = sum(w^2 (y - mu)^2)``.
-
-The result of an analysis therefore does not depend on what else is pooled with it, on the
-number of lanes or on how the rows are split among threads (:mod:`anagen.evidence._row_threads`).
-No fast-math: vectorising is allowed only where it cannot change a bit; ``math.log`` stays in
-scalar per-lane code.
 
 References
 ----------
