@@ -8,6 +8,8 @@ scalar loop) as with many, on one thread as on several, alone as in a batch.
 from __future__ import annotations
 
 import json
+import multiprocessing
+import os
 import warnings
 from pathlib import Path
 
@@ -135,3 +137,27 @@ def test_worker_errors_reach_the_caller(monkeypatch):
 def test_threads_must_be_a_positive_integer(bad):
     with pytest.raises(InputError, match="threads"):
         pool_many(np.zeros((2, 3)), np.ones((2, 3)), threads=bad)
+
+
+def _pool_in_child(conn) -> None:  # runs in a forked child
+    y, v = _mixed(5, 200, 6)
+    res = pool_many(y, v, "REML", threads=2)
+    conn.send((res.tau2.tobytes(), res.status.tolist()))
+    conn.close()
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="fork is POSIX")
+def test_forked_child_pools_on_threads_too(monkeypatch):
+    """A child forked after the parent used its worker threads gets new ones (no hang)."""
+    monkeypatch.setattr(_row_threads, "MIN_CHUNK_WORK", 64)
+    y, v = _mixed(5, 200, 6)
+    want = pool_many(y, v, "REML", threads=2)  # the parent's pool now has live threads
+    ctx = multiprocessing.get_context("fork")
+    parent, child = ctx.Pipe(duplex=False)
+    proc = ctx.Process(target=_pool_in_child, args=(child,))
+    proc.start()
+    assert parent.poll(120), "the forked child did not answer"
+    tau2, status = parent.recv()
+    proc.join(30)
+    assert proc.exitcode == 0
+    assert tau2 == want.tau2.tobytes() and status == want.status.tolist()

@@ -40,6 +40,16 @@ def default_threads() -> int:
     return max(1, min(int(config.NUMBA_NUM_THREADS), cpus))
 
 
+def _forget_pool() -> None:
+    """In a forked child the parent's worker threads do not exist: start afresh."""
+    global _lock, _pool
+    _lock, _pool = threading.Lock(), None
+
+
+if hasattr(os, "register_at_fork"):  # POSIX
+    os.register_at_fork(after_in_child=_forget_pool)
+
+
 def _executor(threads: int) -> ThreadPoolExecutor:
     global _pool
     with _lock:
