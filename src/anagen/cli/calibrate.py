@@ -175,7 +175,8 @@ def loso(
     n = len(res.rows)
     console.print(
         f"coverage of the 80 % intervals: {res.coverage_80:.0%} "
-        f"({int(res.rows['covered'].sum())} of {n} studies)"
+        f"({int(res.rows['covered'].sum())} of {n} rows from "
+        f"{res.rows['study'].nunique()} studies)"
     )
 
 

@@ -34,9 +34,12 @@ def fan_figure(a):
 
     opts = [o for o in a.options if o.key != "none"]
     none = a.option("none")
-    ncol = 4
+    ncol = max(1, min(4, len(opts)))  # one option (therapy simulate): one panel, not a row of 4
     nrow = -(-len(opts) // ncol)
-    fig, axes = plt.subplots(nrow, ncol, figsize=(14, 2.9 * nrow), sharex=True, sharey=True)
+    fig, axes = plt.subplots(
+        nrow, ncol, figsize=(max(3.5 * ncol, 5.0), 2.9 * nrow + (0.7 if ncol < 4 else 0.0)),
+        sharex=True, sharey=True,
+    )  # fmt: skip
     axes = np.atleast_1d(axes).ravel()
     m = none.trajectory.months
     for ax, o in zip(axes, opts, strict=False):
@@ -68,10 +71,11 @@ def fan_figure(a):
     for ax in axes[-ncol:]:
         ax.set_xlabel("months from today")
     axes[0].legend(fontsize=7, loc="lower left")
+    sep = " " if ncol == 4 else "\n"
     fig.suptitle(
-        "Predicted terminal hair density in the thinning zones: median and 80% band "
-        "(grey: no treatment; dotted line: treatment stops)",
-        fontsize=10,
+        f"Predicted terminal hair density in the thinning zones:{sep}median and 80% band "
+        f"(grey: no treatment;{sep}dotted line: treatment stops)",
+        fontsize=10 if ncol == 4 else 8,
     )
     fig.tight_layout()
     return fig
