@@ -30,7 +30,7 @@ import math
 import numpy as np
 from numba import njit
 
-from anagen.scalp._kernels import ANAGEN, CATAGEN, DEAD, LATENCY, N_PHASES, TELOGEN, _row, _skip
+from anagen.scalp._kernels import ANAGEN, CATAGEN, DEAD, LATENCY, N_PHASES, TELOGEN, _skip
 
 #: Standard normals drawn per batch into the kernels' buffer.
 BATCH = 512
@@ -53,6 +53,22 @@ def unpack(table: np.ndarray, d_count, d_term, d_vel, d_diam, shed) -> None:
     d_vel[...] = t[:, :, _VEL]
     d_diam[...] = t[:, :, _DIAM]
     shed[...] = t[:, :, _SHED]
+
+
+@njit(cache=True, nogil=True)
+def _row_of(sample_t: np.ndarray, te: float, inv_h: float, g_max: float) -> int:
+    """``np.searchsorted(sample_t, te, side="left")`` (as ``_kernels._row``, cheaper).
+
+    The guess ``k = floor(te * inv_h) + 1`` is returned only where ``sample_t[k - 1] < te <=
+    sample_t[k]`` holds (``g_max = len(sample_t) - 1``); otherwise the binary search decides.
+    Unsigned indices: no negative-index handling.
+    """
+    g = te * inv_h
+    if g >= 0.0 and g < g_max:  # False for NaN
+        k = np.uint64(g)
+        if sample_t[k] < te and te <= sample_t[k + np.uint64(1)]:
+            return np.int64(k) + 1
+    return np.searchsorted(sample_t, te, side="left")
 
 
 @njit(cache=True, nogil=True)
@@ -112,6 +128,7 @@ def _static(
     n = phase.size
     m_a, catagen, m_t, m_l = means[0], means[1], means[2], means[3]
     sg_a, sg_t, sg_l, hs_a, hs_t, hs_l = sgs[0], sgs[1], sgs[2], sgs[3], sgs[4], sgs[5]
+    g_max = sample_t.size - 1.0
     draws = 0
     while i < n:
         if drawn - zn + zp > limit:  # fewer than `reserve` normals left: a new block
@@ -136,7 +153,7 @@ def _static(
             if ph == ANAGEN:
                 if te > t1:
                     break
-                k = _row(sample_t, te, inv_h)
+                k = _row_of(sample_t, te, inv_h, g_max)
                 if catagen > 0.0:
                     ne = te + catagen
                     new = CATAGEN
@@ -159,7 +176,7 @@ def _static(
             if ph == CATAGEN:
                 if te > t1:
                     break
-                k = _row(sample_t, te, inv_h)
+                k = _row_of(sample_t, te, inv_h, g_max)
                 if zp < zn:
                     zz = zb[zp]
                     zp += 1
@@ -177,7 +194,7 @@ def _static(
             if ph == TELOGEN:
                 if te > t1:
                     break
-                k = _row(sample_t, te, inv_h)
+                k = _row_of(sample_t, te, inv_h, g_max)
                 # the club hair is shed: the follicle is empty until the next anagen
                 table[z, k, _SHED] += 1.0
                 if d >= thr:
@@ -202,7 +219,7 @@ def _static(
             if ph == LATENCY:
                 if te > t1:
                     break
-                k = _row(sample_t, te, inv_h)
+                k = _row_of(sample_t, te, inv_h, g_max)
                 entered = True
                 if zp < zn:
                     zz = zb[zp]
@@ -212,7 +229,7 @@ def _static(
                 ne = te + m_a * math.exp(sg_a * zz - hs_a) * f_a
                 draws += 1
                 # the hair is counted once it has emerged past the detection length
-                kv = _row(sample_t, min(te + lag, ne), inv_h) if lag > 0.0 else k
+                kv = _row_of(sample_t, min(te + lag, ne), inv_h, g_max) if lag > 0.0 else k
                 if d_new >= thr:
                     table[z, kv, _TERM] += 1.0
                 else:
@@ -285,6 +302,7 @@ def run_plain(
     dv = vellus[2]
     ctv, crit, thr = aga[0], aga[1], aga[2]
     inv_h = 1.0 / (sample_t[1] - sample_t[0]) if sample_t.size > 1 else 0.0
+    g_max = sample_t.size - 1.0
     # no follicle gains miniaturisation in this segment, none without any dies of it, and a
     # follicle without any keeps its mean durations and terminal diameter: see _static
     static = aga_start > t1 and crit > 0.0 and ctv > 0.0 and math.isfinite(dv) and dv >= 0.0
@@ -320,7 +338,7 @@ def run_plain(
         while True:
             if te > t1:
                 break
-            k = _row(sample_t, te, inv_h)
+            k = _row_of(sample_t, te, inv_h, g_max)
             if ph == ANAGEN and catagen > 0.0:
                 new = CATAGEN
                 ne = te + catagen
@@ -372,7 +390,7 @@ def run_plain(
                     draws += 1
                     ne = te + dur * fa[z]
                     # the hair is counted once it has emerged past the detection length
-                    kv = _row(sample_t, min(te + lag, ne), inv_h) if lag > 0.0 else k
+                    kv = _row_of(sample_t, min(te + lag, ne), inv_h, g_max) if lag > 0.0 else k
                     if d >= thr:
                         table[z, kv, _TERM] += 1.0
                     else:
