@@ -14,6 +14,7 @@ import os
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
+from dataclasses import replace
 from functools import lru_cache
 
 import numpy as np
@@ -170,12 +171,27 @@ def _threads(threads: int | None, n_chunks: int) -> int:
 
 @contextmanager
 def _pool(threads: int):
-    """A ``map`` over jobs (results in job order) on ``threads`` threads."""
+    """A thread pool of ``threads`` workers (``None`` for one thread: run in the caller's)."""
     if threads == 1:
-        yield lambda fn, jobs: map(fn, jobs)
+        yield None
         return
     with ThreadPoolExecutor(max_workers=threads, thread_name_prefix="anagen-scalp") as ex:
-        yield ex.map
+        yield ex
+
+
+def _run_jobs(pool, jobs: list, before_first: Callable[[], None]):
+    """Results of :func:`_run_chunk` over ``jobs``, in job order.
+
+    ``before_first`` (work of the calling thread) must be done before job 0 starts (job 0 adds
+    to the tables it writes); the other jobs run on the pool meanwhile.
+    """
+    if pool is None or not jobs:
+        before_first()
+        return map(_run_chunk, jobs)
+    futures = [None] + [pool.submit(_run_chunk, job) for job in jobs[1:]]
+    before_first()
+    futures[0] = pool.submit(_run_chunk, jobs[0])
+    return (f.result() for f in futures)
 
 
 def _plain(kernel) -> bool:
@@ -185,14 +201,25 @@ def _plain(kernel) -> bool:
     return dist == 0 and ep_t.size == 1 and bool(np.all(hold == np.inf))
 
 
+#: The per-follicle arrays of a :class:`ScalpState`.
+_STATE_ARRAYS = ("phase", "t_exit", "q", "d0", "diam", "zone", "origin", "sens")
+
+
 def _run_chunk(job):
     """Advance follicles ``lo:hi`` through one segment (runs on a worker thread).
 
     Chunk 0 adds to the run's delta tables; any other chunk to tables of its own, which the
     caller adds in chunk order (floating-point sums then do not depend on the thread count).
     """
-    t0, t1, t, st, lo, hi, seed, gen, buf, kernel, tables = job
+    t0, t1, t, st, lo, hi, seed, gen, buf, kernel, tables, start = job
     (dist, means, cvs, vellus, aga, inc, aga_start, ep_t, fa, fl, fp, rev, hold, fade, lag) = kernel
+    if start is not None:  # first segment: this chunk's part of the day-0 state
+        for name in _STATE_ARRAYS:
+            getattr(st, name)[lo:hi] = getattr(start, name)[lo:hi]
+        # the start of the run is an epoch boundary from "untreated" (factor 1) to epoch 0
+        if np.any(fl[0] != 1.0):  # (x * 1.0 == x)
+            lat = st.phase[lo:hi] == LATENCY
+            st.t_exit[lo:hi][lat] *= fl[0, st.zone[lo:hi][lat]]
     own = None
     ns, nz = t.size, len(ZONE_NAMES)
     seed_kernel(seed)  # Numba's generator is per thread: seed it on the thread that draws
@@ -235,7 +262,8 @@ def _run_stochastic(
     advance: Callable[[int], None] | None,
     threads: int | None = None,
 ) -> ScalpTrajectory:
-    st = state.copy()
+    # the run's state; each chunk copies its part of `state` into it (on the worker threads)
+    st = replace(state, **{name: np.empty_like(getattr(state, name)) for name in _STATE_ARRAYS})
     days = float(t[-1])
     ep_t, fa, fl, fp, rev, hold, fade = arrays
     lag = params.phototrichogram.lag_days
@@ -248,13 +276,14 @@ def _run_stochastic(
     d_diam = np.zeros((ns + 1, nz))
     shed = np.zeros((ns + 1, nz))
 
-    # the start of the run is an epoch boundary from "untreated" (factor 1) to epoch 0
-    if np.any(fl[0] != 1.0):  # (x * 1.0 == x)
-        lat = st.phase == LATENCY
-        st.t_exit[lat] *= fl[0, st.zone[lat]]
-    _add_state(st, 0, 1.0, d_count, d_term, d_vel, d_diam, thr)
-    if lag > 0:
-        _hide_recent_anagen(st, params, t, rng, lag, d_term, d_vel, d_diam, thr)
+    # day 0's hairs (the rescaling of latencies at day 0 leaves them as they are), counted
+    # while the chunks other than 0 run; the random draws come first, as they always did
+    hidden = _hidden_draws(state, params, rng, lag) if lag > 0 else None
+
+    def day0() -> None:
+        _add_state(state, 0, 1.0, d_count, d_term, d_vel, d_diam, thr)
+        if hidden is not None:
+            _hide(state, t, lag, *hidden, d_term, d_vel, d_diam, thr)
 
     transplants = sorted((tp for tp in mod.transplants if tp.day <= days), key=lambda tp: tp.day)
     bounds = [tp.day for tp in transplants] + [days]
@@ -272,7 +301,14 @@ def _run_stochastic(
         for seg, t1 in enumerate(bounds):
             seeds = rng.integers(0, 2**31 - 1, size=len(chunks))
             # the fast path keeps the tables zone-major (see anagen.scalp._kernel_plain)
-            main = pack(*tables) if plain else tables
+            main = np.empty((nz, ns + 1, N_COLS)) if plain else tables
+
+            def before_chunk0(first: bool = seg == 0, main=main) -> None:
+                if first:
+                    day0()
+                if plain:
+                    main[...] = pack(*tables)
+
             jobs = []
             for c, ((lo, hi), seed) in enumerate(zip(chunks, seeds, strict=True)):
                 if c == 0:
@@ -281,9 +317,10 @@ def _run_stochastic(
                     ss = np.random.SeedSequence(root, spawn_key=(seg, c))
                     gen, buf = np.random.default_rng(ss), -1
                 own = c > 0
-                jobs.append((t0, t1, t, st, lo, hi, int(seed), gen, buf, kernel, None if own else main))  # fmt: skip
+                start = state if seg == 0 else None
+                jobs.append((t0, t1, t, st, lo, hi, int(seed), gen, buf, kernel, None if own else main, start))  # fmt: skip
             for (lo, hi), (n_draws, status, own) in zip(
-                chunks, pool(_run_chunk, jobs), strict=True
+                chunks, _run_jobs(pool, jobs, before_chunk0), strict=True
             ):
                 if status < 0:
                     raise InputError(
@@ -325,19 +362,20 @@ def _run_stochastic(
     )
 
 
-def _hide_recent_anagen(st, params, t, rng, lag, d_term, d_vel, d_diam, thr) -> None:
+def _hidden_draws(st, params, rng, lag) -> tuple[np.ndarray, np.ndarray]:
     """Day 0: hairs that entered anagen less than ``lag`` days ago have not emerged yet.
 
     The state does not record when an anagen began; at (near) stationarity a follicle in anagen
     began it less than ``lag`` days ago with probability ``lag / mean anagen`` (renewal theory:
     the age density of the current phase is ``(1 - F(a)) / mean``, ~``1 / mean`` near 0), its age
     then about uniform on ``(0, lag)``. Such hairs are counted from ``lag - age`` days on (or
-    when their anagen ends, if sooner).
+    when their anagen ends, if sooner). Returns the hidden follicles and, for each, a uniform
+    draw for its age (see :func:`_hide`).
     """
     a, c = params.aga, params.cycle
     idx = np.flatnonzero(st.phase == 0)
     if idx.size == 0:
-        return
+        return idx, np.empty(0)
     q = st.q[idx]
     if q.any():
         mm = np.minimum(q / a.cycles_to_vellus, 1.0)
@@ -347,10 +385,14 @@ def _hide_recent_anagen(st, params, t, rng, lag, d_term, d_vel, d_diam, thr) -> 
         p_hidden = min(lag / c.anagen_mean_days, 1.0)
     u = rng.random((2, idx.size))
     hidden = u[0] < p_hidden
-    i = idx[hidden]
+    return idx[hidden], u[1][hidden]
+
+
+def _hide(st, t, lag, i, u, d_term, d_vel, d_diam, thr) -> None:
+    """Count the hidden hairs ``i`` (see :func:`_hidden_draws`) from their emergence on."""
     if i.size == 0:
         return
-    show = np.minimum(u[1][hidden] * lag, st.t_exit[i])
+    show = np.minimum(u * lag, st.t_exit[i])
     k = np.searchsorted(t, show, side="left")
     z = st.zone[i].astype(np.int64)
     d = st.diam[i].astype(np.float64)
