@@ -1,7 +1,7 @@
 """Benchmark: 10,000 simulated meta-analyses (k = 20) pooled by anagen vs PyMARE and statsmodels.
 
 Run: ``python benchmarks/bench_pool.py`` (or ``python benchmarks/run.py pool``); options
-``--n 10000 --k 20 --seed 20261124 --repeat 3``.
+``--n 10000 --k 20 --seed 20261124 --repeat 5``.
 
 * REML: :func:`anagen.evidence.pool_many` (all analyses at once) vs PyMARE's
   ``VarianceBasedLikelihoodEstimator(method="REML")`` fitted to all analyses as parallel
@@ -71,7 +71,7 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--n", type=int, default=10_000, help="number of meta-analyses")
     ap.add_argument("--k", type=int, default=20, help="studies per meta-analysis")
     ap.add_argument("--seed", type=int, default=20261124)
-    ap.add_argument("--repeat", type=int, default=3, help="timing repeats (best is reported)")
+    ap.add_argument("--repeat", type=int, default=5, help="timing repeats (best is reported)")
     ap.add_argument("--loop-subset", type=int, default=300, help="analyses timed in loops")
     # benchmarks/run.py passes benchmark names on the command line: ignore what isn't ours
     args, _ = ap.parse_known_args(argv)
