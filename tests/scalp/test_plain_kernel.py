@@ -94,3 +94,22 @@ def test_fast_path_taken_only_where_it_applies():
     assert not engine_mod._plain(packed(hold=np.full_like(hold, 100.0)))  # fading gains
     two = np.array([0.0, 30.0])
     assert not engine_mod._plain(packed(ep_t=two))  # two epochs
+
+
+@pytest.mark.parametrize(
+    "days, every",
+    [(7305.0, 30.0), (3652.5, 7.0), (1000.0, 0.1), (365.25, 7.0 / 3.0), (50.0, 50.0), (9.9, 1.0)],
+)
+def test_sample_rows_are_searchsorted(days, every):
+    """The fast path's sample rows equal np.searchsorted(side="left"), also next to sample days."""
+    from anagen.scalp._kernel_plain import _row_fast, _uniform_rows
+
+    t = engine_mod.sample_days(days, every)
+    inv_h = 1.0 / (t[1] - t[0])
+    g_uni, g_max = _uniform_rows(t, inv_h), t.size - 1.0
+    rng = np.random.default_rng(0)
+    near = np.concatenate([t, np.nextafter(t, -np.inf), np.nextafter(t, np.inf)])
+    te = np.concatenate([rng.uniform(-1.0, days + 1.0, 20_000), near, near + 1e-9, near - 1e-9])
+    want = np.searchsorted(t, te, side="left")
+    got = np.array([_row_fast(t, x, inv_h, g_uni, g_max) for x in te])
+    np.testing.assert_array_equal(got, want)

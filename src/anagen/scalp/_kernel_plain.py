@@ -14,7 +14,9 @@ it computes:
 * a follicle without miniaturisation that cannot gain any in the segment (pattern hair loss
   has not begun by its end) runs through its cycle as straight-line code (:func:`_static`):
   its durations have the normal means and each new hair its terminal diameter;
-* the emergence row of a new hair is found without a data-dependent branch (the row of
+* sample rows are computed, not looked up, where the sampling is uniform and the event day is
+  not within rounding of a sample day (:func:`_row_fast`, with the bound that makes it exact);
+  the emergence row of a new hair is found without a data-dependent branch (the row of
   ``min(onset + lag, exit)``, which is the onset's row when no sample time lies between);
 * the delta tables are kept zone-major in one table (``(zones, rows, N_COLS)``), so a zone's
   rows stay in the level-1 cache; the caller converts with :func:`pack` and :func:`unpack`.
@@ -72,6 +74,38 @@ def _row_of(sample_t: np.ndarray, te: float, inv_h: float, g_max: float) -> int:
 
 
 @njit(cache=True, nogil=True)
+def _row_fast(sample_t: np.ndarray, te: float, inv_h: float, g_uni: float, g_max: float) -> int:
+    """:func:`_row_of` without reading ``sample_t`` where the grid is uniform and ``te`` clear of it.
+
+    Where ``sample_t[j] == j * h`` for ``j <= g_uni`` (``h = sample_t[1]``, ``inv_h = 1 / h``
+    rounded, ``g_uni <= 2**20``) and ``g = te * inv_h`` has a fractional part in ``(1e-9,
+    1 - 1e-9)`` with ``0 <= g < g_uni``, the row is ``floor(g) + 1``: ``g`` is within
+    ``2.3e-16 g < 2.4e-10`` of ``te / h`` and each ``sample_t[j] / h`` within ``1.2e-10`` of
+    ``j``, so ``sample_t[floor(g)] < te < sample_t[floor(g) + 1]``. Elsewhere :func:`_row_of`.
+    """
+    g = te * inv_h
+    if g >= 0.0 and g < g_uni:  # False for NaN
+        m = np.uint64(g)
+        f = g - np.float64(m)
+        if f > 1e-9 and f < 1.0 - 1e-9:
+            return np.int64(m) + 1
+    return _row_of(sample_t, te, inv_h, g_max)
+
+
+@njit(cache=True, nogil=True)
+def _uniform_rows(sample_t: np.ndarray, inv_h: float) -> float:
+    """The largest ``J <= 2**20`` with ``sample_t[j] == j * sample_t[1]`` for every ``j <= J``
+    (0 if there is none, or if ``inv_h`` is not ``1 / sample_t[1]`` rounded)."""
+    if sample_t.size < 2 or sample_t[0] != 0.0 or inv_h != 1.0 / sample_t[1]:
+        return 0.0
+    h = sample_t[1]
+    j = 1
+    while j + 1 < sample_t.size and j < (1 << 20) and sample_t[j + 1] == np.float64(j + 1) * h:
+        j += 1
+    return np.float64(j)
+
+
+@njit(cache=True, nogil=True)
 def _refill(
     gen: np.random.Generator, zb: np.ndarray, drawn: int, cap: int
 ) -> tuple[float, int, int, int]:
@@ -94,6 +128,7 @@ def _static(
     t1: float,
     sample_t: np.ndarray,
     inv_h: float,
+    g_uni: float,
     phase: np.ndarray,
     t_exit: np.ndarray,
     q: np.ndarray,
@@ -153,7 +188,7 @@ def _static(
             if ph == ANAGEN:
                 if te > t1:
                     break
-                k = _row_of(sample_t, te, inv_h, g_max)
+                k = _row_fast(sample_t, te, inv_h, g_uni, g_max)
                 if catagen > 0.0:
                     ne = te + catagen
                     new = CATAGEN
@@ -176,7 +211,7 @@ def _static(
             if ph == CATAGEN:
                 if te > t1:
                     break
-                k = _row_of(sample_t, te, inv_h, g_max)
+                k = _row_fast(sample_t, te, inv_h, g_uni, g_max)
                 if zp < zn:
                     zz = zb[zp]
                     zp += 1
@@ -194,7 +229,7 @@ def _static(
             if ph == TELOGEN:
                 if te > t1:
                     break
-                k = _row_of(sample_t, te, inv_h, g_max)
+                k = _row_fast(sample_t, te, inv_h, g_uni, g_max)
                 # the club hair is shed: the follicle is empty until the next anagen
                 table[z, k, _SHED] += 1.0
                 if d >= thr:
@@ -219,7 +254,7 @@ def _static(
             if ph == LATENCY:
                 if te > t1:
                     break
-                k = _row_of(sample_t, te, inv_h, g_max)
+                k = _row_fast(sample_t, te, inv_h, g_uni, g_max)
                 entered = True
                 if zp < zn:
                     zz = zb[zp]
@@ -229,7 +264,7 @@ def _static(
                 ne = te + m_a * math.exp(sg_a * zz - hs_a) * f_a
                 draws += 1
                 # the hair is counted once it has emerged past the detection length
-                kv = _row_of(sample_t, min(te + lag, ne), inv_h, g_max) if lag > 0.0 else k
+                kv = _row_fast(sample_t, min(te + lag, ne), inv_h, g_uni, g_max) if lag > 0.0 else k
                 if d_new >= thr:
                     table[z, kv, _TERM] += 1.0
                 else:
@@ -303,6 +338,7 @@ def run_plain(
     ctv, crit, thr = aga[0], aga[1], aga[2]
     inv_h = 1.0 / (sample_t[1] - sample_t[0]) if sample_t.size > 1 else 0.0
     g_max = sample_t.size - 1.0
+    g_uni = _uniform_rows(sample_t, inv_h)
     # no follicle gains miniaturisation in this segment, none without any dies of it, and a
     # follicle without any keeps its mean durations and terminal diameter: see _static
     static = aga_start > t1 and crit > 0.0 and ctv > 0.0 and math.isfinite(dv) and dv >= 0.0
@@ -317,7 +353,7 @@ def run_plain(
     while i < n:
         if static:
             i, n_static, zp, zn, drawn = _static(
-                i, t1, sample_t, inv_h, phase, t_exit, q, d0, diam, zone, means, sgs, dv, thr,
+                i, t1, sample_t, inv_h, g_uni, phase, t_exit, q, d0, diam, zone, means, sgs, dv, thr,
                 fa, fl, lag, table, gen, zb, zp, zn, drawn, cap, limit,
             )  # fmt: skip
             draws += n_static
@@ -338,7 +374,7 @@ def run_plain(
         while True:
             if te > t1:
                 break
-            k = _row_of(sample_t, te, inv_h, g_max)
+            k = _row_fast(sample_t, te, inv_h, g_uni, g_max)
             if ph == ANAGEN and catagen > 0.0:
                 new = CATAGEN
                 ne = te + catagen
@@ -390,7 +426,7 @@ def run_plain(
                     draws += 1
                     ne = te + dur * fa[z]
                     # the hair is counted once it has emerged past the detection length
-                    kv = _row_of(sample_t, min(te + lag, ne), inv_h, g_max) if lag > 0.0 else k
+                    kv = _row_fast(sample_t, min(te + lag, ne), inv_h, g_uni, g_max) if lag > 0.0 else k
                     if d >= thr:
                         table[z, kv, _TERM] += 1.0
                     else:
