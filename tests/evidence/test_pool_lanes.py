@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import multiprocessing
 import os
+import threading
 import warnings
 from pathlib import Path
 
@@ -161,3 +162,21 @@ def test_forked_child_pools_on_threads_too(monkeypatch):
     proc.join(30)
     assert proc.exitcode == 0
     assert tau2 == want.tau2.tobytes() and status == want.status.tolist()
+
+
+def test_concurrent_callers_share_the_helpers(monkeypatch):
+    """Several threads pooling at once (a web server, say) each get their own, exact results."""
+    monkeypatch.setattr(_row_threads, "MIN_CHUNK_WORK", 64)
+    batches = [_mixed(10 + i, 150, 5) for i in range(4)]
+    want = [pool_many(y, v, "REML", threads=1).tau2 for y, v in batches]
+    got: list[np.ndarray | None] = [None] * 4
+
+    def run(i: int) -> None:
+        got[i] = pool_many(*batches[i], "REML", threads=2).tau2
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    assert all(g is not None and _same(g, w) for g, w in zip(got, want, strict=True))
