@@ -426,7 +426,11 @@ def run_plain(
                     draws += 1
                     ne = te + dur * fa[z]
                     # the hair is counted once it has emerged past the detection length
-                    kv = _row_fast(sample_t, min(te + lag, ne), inv_h, g_uni, g_max) if lag > 0.0 else k
+                    kv = (
+                        _row_fast(sample_t, min(te + lag, ne), inv_h, g_uni, g_max)
+                        if lag > 0.0
+                        else k
+                    )
                     if d >= thr:
                         table[z, kv, _TERM] += 1.0
                     else:
