@@ -126,6 +126,9 @@ def run_rows(
     job = _Chunks(fn, [n * c // parts for c in range(parts + 1)])
     pool = _executor(threads - 1)
     for _ in range(threads - 1):
-        pool.submit(job.work)
+        try:
+            pool.submit(job.work)
+        except RuntimeError:  # interpreter shutting down: the caller does it all
+            break
     job.work()
     job.wait()
