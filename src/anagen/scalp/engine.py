@@ -183,14 +183,21 @@ def _run_jobs(pool, jobs: list, before_first: Callable[[], None]):
     """Results of :func:`_run_chunk` over ``jobs``, in job order.
 
     ``before_first`` (work of the calling thread) must be done before job 0 starts (job 0 adds
-    to the tables it writes); the other jobs run on the pool meanwhile.
+    to the tables it writes); the other jobs run on the pool meanwhile. The last job (the
+    short chunk, if the population is not a multiple of CHUNK) is queued last, after job 0,
+    so that it fills the thread that has the fewer full chunks.
     """
     if pool is None or not jobs:
         before_first()
         return map(_run_chunk, jobs)
-    futures = [None] + [pool.submit(_run_chunk, job) for job in jobs[1:]]
+    futures = [None] * len(jobs)
+    last = len(jobs) - 1
+    for c in range(1, last):
+        futures[c] = pool.submit(_run_chunk, jobs[c])
     before_first()
     futures[0] = pool.submit(_run_chunk, jobs[0])
+    if last > 0:
+        futures[last] = pool.submit(_run_chunk, jobs[last])
     return (f.result() for f in futures)
 
 
@@ -276,36 +283,52 @@ def _run_stochastic(
     d_diam = np.zeros((ns + 1, nz))
     shed = np.zeros((ns + 1, nz))
 
-    # day 0's hairs (the rescaling of latencies at day 0 leaves them as they are), counted
-    # while the chunks other than 0 run; the random draws come first, as they always did
-    hidden = _hidden_draws(state, params, rng, lag) if lag > 0 else None
-
-    def day0() -> None:
-        _add_state(state, 0, 1.0, d_count, d_term, d_vel, d_diam, thr)
-        if hidden is not None:
-            _hide(state, t, lag, *hidden, d_term, d_vel, d_diam, thr)
-
     transplants = sorted((tp for tp in mod.transplants if tp.day <= days), key=lambda tp: tp.day)
     bounds = [tp.day for tp in transplants] + [days]
     n = st.n_follicles
     chunks = [(s, min(s + CHUNK, n)) for s in range(0, n, CHUNK)]
+    n_threads = _threads(threads, len(chunks))
+
+    # Day 0's hairs (the rescaling of latencies at day 0 leaves them as they are) are counted
+    # while the chunks other than 0 run. Those chunks need only `root` and their seeds, which
+    # the caller's generator draws after the uniforms of _hidden_draws: with a PCG64 they are
+    # drawn from a copy moved past those uniforms (`ahead`), so that the chunks start at once;
+    # this thread then draws the uniforms, and the same root and seeds (checked).
+    ahead = _ahead(rng, state) if lag > 0 and n_threads > 1 and len(chunks) > 1 else None
+    hidden = _hidden_draws(state, params, rng, lag) if lag > 0 and ahead is None else None
+
+    def day0(hidden) -> None:
+        _add_state(state, 0, 1.0, d_count, d_term, d_vel, d_diam, thr)
+        if hidden is not None:
+            _hide(state, t, lag, *hidden, d_term, d_vel, d_diam, thr)
+
     # chunk 0 draws from the caller's generator (so a population of one chunk keeps the
     # numbers it always had); each further chunk from its own stream keyed by (segment, chunk)
-    root = rng.integers(0, 2**63, size=2).tolist() if len(chunks) > 1 else None
+    root = (rng if ahead is None else ahead).integers(0, 2**63, size=2) if len(chunks) > 1 else None
+    root = None if root is None else root.tolist()
     kernel = (dist, means, cvs, vellus, aga, inc, state.aga_start_day, ep_t, fa, fl, fp, rev, hold, fade, lag)  # fmt: skip
     tables = (d_count, d_term, d_vel, d_diam, shed)
     plain = _plain(kernel)
     draws = 0
     t0 = 0.0
-    with _pool(_threads(threads, len(chunks))) as pool:
+    with _pool(n_threads) as pool:
         for seg, t1 in enumerate(bounds):
-            seeds = rng.integers(0, 2**31 - 1, size=len(chunks))
+            early = seg == 0 and ahead is not None
+            seeds = (ahead if early else rng).integers(0, 2**31 - 1, size=len(chunks))
             # the fast path keeps the tables zone-major (see anagen.scalp._kernel_plain)
             main = np.empty((nz, ns + 1, N_COLS)) if plain else tables
 
-            def before_chunk0(first: bool = seg == 0, main=main) -> None:
-                if first:
-                    day0()
+            def before_chunk0(first: bool = seg == 0, early=early, seeds=seeds, main=main):
+                if early:  # the draws `ahead` skipped, from the caller's generator
+                    drawn = _hidden_draws(state, params, rng, lag)
+                    again = rng.integers(0, 2**63, size=2).tolist()
+                    if again != root or not np.array_equal(
+                        rng.integers(0, 2**31 - 1, size=len(chunks)), seeds
+                    ):  # pragma: no cover - PCG64 takes one step per uniform
+                        raise RuntimeError("scalp engine: the chunks' seeds were mispredicted")
+                    day0(drawn)
+                elif first:
+                    day0(hidden)
                 if plain:
                     main[...] = pack(*tables)
 
@@ -360,6 +383,25 @@ def _run_stochastic(
         n_draws=draws,
         final_state=st.shifted(days),
     )
+
+
+def _ahead(rng: np.random.Generator, state: ScalpState) -> np.random.Generator | None:
+    """A copy of ``rng`` moved past the uniforms :func:`_hidden_draws` draws from it.
+
+    Only for a PCG64 generator, which takes one step per uniform (``None`` otherwise). The
+    cached half-word of 32-bit draws, which uniforms leave as it is, is kept.
+    """
+    bg = rng.bit_generator
+    if type(bg) is not np.random.PCG64:
+        return None
+    start = bg.state
+    copy = np.random.PCG64()
+    copy.state = start
+    copy.advance(2 * int(np.count_nonzero(state.phase == 0)))
+    moved = copy.state
+    moved["has_uint32"], moved["uinteger"] = start["has_uint32"], start["uinteger"]
+    copy.state = moved
+    return np.random.Generator(copy)
 
 
 def _hidden_draws(st, params, rng, lag) -> tuple[np.ndarray, np.ndarray]:
