@@ -154,24 +154,36 @@ def loso(
     if fmt == "json":
         emit_json(res.to_dict())
         return
-    t = Table(title="Leave one study out (80 % predictive intervals)")
-    t.add_column("study", no_wrap=True, min_width=15)
-    t.add_column("block", no_wrap=True, min_width=12)
-    for c in ("fit on", "reported", "SE", "predicted", "80 % interval", "covered", "ESS"):
-        t.add_column(c)
+    from rich import box
+
+    t = Table(
+        title="Leave one study out (80 % predictive intervals)",
+        box=box.SIMPLE_HEAD,
+        collapse_padding=True,
+    )
+    t.add_column("study", overflow="fold", min_width=10)
+    t.add_column("block", overflow="fold", min_width=9)
+    for c in ("fit", "reported", "SE", "pred.", "80 % int.", "in", "ESS"):
+        # numbers are never cut: the names fold instead
+        t.add_column(c, no_wrap=True, justify="left" if c == "in" else "right")
     for r in res.rows.itertuples():
         t.add_row(
-            r.study_id,
-            r.block,
+            esc(r.study_id),
+            esc(r.block),
             str(r.fit_on),
-            f"{r.reported:.3g}",
-            f"{r.se:.2g}",
-            f"{r.predicted:.3g}",
-            f"{r.lo80:.3g} to {r.hi80:.3g}",
-            "yes" if r.covered else "no",
+            f"{r.reported:.1f}",
+            f"{r.se:.1f}",
+            f"{r.predicted:.1f}",
+            f"{r.lo80:.1f}–{r.hi80:.1f}",
+            "yes" if r.covered else "NO",
             f"{r.ess:.0f}",
         )
     console.print(t)
+    console.print(
+        "fit: other studies of its block the row is predicted from; pred.: predicted median; "
+        "in: reported value inside the 80 % interval; ESS: effective sample size of the weights",
+        highlight=False,
+    )
     n = len(res.rows)
     console.print(
         f"coverage of the 80 % intervals: {res.coverage_80:.0%} "
