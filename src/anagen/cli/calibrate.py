@@ -276,18 +276,24 @@ def check(
             }
         )
         return
-    t = Table(title="Posterior predictive check (80 % bands; percentile of the reported value)")
-    t.add_column("study", no_wrap=True, min_width=15)
-    t.add_column("family/block", no_wrap=True, min_width=14)
+    from rich import box
+
+    t = Table(
+        title="Posterior predictive check (80 % bands; percentile of the reported value)",
+        box=box.SIMPLE_HEAD,
+        collapse_padding=True,
+    )
+    t.add_column("study", overflow="fold", min_width=10)
+    t.add_column("family/block", overflow="fold", min_width=9)
     for c in ("reported", "posterior 80 %", "prior 80 %", "pctl"):
-        t.add_column(c, no_wrap=True)
+        t.add_column(c, no_wrap=True, justify="right")  # numbers are never cut
     for r in ppc.itertuples():
         t.add_row(
             esc(r.study_id),
-            r.block,
-            f"{r.reported:.3g}",
-            f"{r.post_lo80:.3g} to {r.post_hi80:.3g}",
-            f"{r.prior_lo80:.3g} to {r.prior_hi80:.3g}",
+            esc(r.block),
+            f"{r.reported:.1f}",
+            f"{r.post_lo80:.1f}–{r.post_hi80:.1f}",
+            f"{r.prior_lo80:.1f}–{r.prior_hi80:.1f}",
             percentile_text(r.percentile),
         )
     console.print(t)

@@ -195,7 +195,8 @@ def _print_tables(traj) -> None:
         )
     console.print(over)
     zones = Table(
-        title=f"By zone at year {t[-1] / 365.25:.2f} (*run mean; mm/cm²: summed shaft diameters)"
+        title=f"By zone at year {t[-1] / 365.25:.2f} (*run mean; mm/cm²: summed shaft diameters)",
+        collapse_padding=True,
     )
     zones.add_column("zone", no_wrap=True, min_width=9)
     for col in ("term/cm²", "vell/cm²", "anagen%", "A:T", "shed/d*", "diam µm", "mm/cm²"):

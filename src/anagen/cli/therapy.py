@@ -182,7 +182,11 @@ def show_cmd(
         ", ".join(f"{d:g}" for d in data["sessions"]["days"]),
     )
     console.print(t)
-    z = Table(title="Injection plan per zone (coverage map)")
+    z = Table(
+        title="Injection plan per zone (coverage map; x ref: median dose over the product's "
+        "reference dose, in the injected area)",
+        collapse_padding=True,
+    )
     for col in (
         "zone",
         "area cm2",
@@ -191,9 +195,10 @@ def show_cmd(
         "points",
         "volume mL",
         "dose per cm2",
-        "x reference",
+        "x ref",
     ):
-        z.add_column(col, justify="left" if col == "zone" else "right")
+        # headers wrap rather than being cut
+        z.add_column(col, justify="left" if col == "zone" else "right", overflow="fold")
     for row in data["inject"]["zones"]:
         z.add_row(
             row["zone"],
