@@ -553,7 +553,8 @@ def simulate_replicates(
 
 
 def warm_kernels() -> None:
-    """Load the engine's compiled kernels now (from Numba's on-disk cache, or compile them).
+    """Load the engine's compiled kernels now (from Numba's on-disk cache, or compile them):
+    the fast path and the general kernel.
 
     A process that forks workers calls this first, so that the workers inherit the loaded
     kernels instead of each loading them again.
@@ -562,4 +563,7 @@ def warm_kernels() -> None:
     from anagen.scalp.staging import initial_scalp
 
     params = default_params()
-    simulate(params, initial_scalp(params, n_follicles=1, seed=0), days=1.0, seed=0)
+    state = initial_scalp(params, n_follicles=1, seed=0)
+    simulate(params, state, days=1.0, seed=0)  # the fast path (one epoch)
+    two_epochs = Modulation(t_days=np.array([0.0, 0.5]))
+    simulate(params, state, days=1.0, seed=0, modulation=two_epochs)  # the general kernel
