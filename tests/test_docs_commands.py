@@ -4,6 +4,7 @@ or command before it would print the help, so nothing runs.)"""
 
 from __future__ import annotations
 
+import re
 import shlex
 from pathlib import Path
 
@@ -36,6 +37,11 @@ def _doc_commands() -> list[tuple[str, str]]:
             for sep in (" #", "&&", " | ", " > ", " 2>"):
                 s = s.split(sep)[0]
             out.append((f"{f.relative_to(ROOT)}:{i}", s.strip()))
+    # and the README's inline commands (its "What you can ask it" table)
+    for i, line in enumerate((ROOT / "README.md").read_text(encoding="utf-8").splitlines(), 1):
+        for m in re.finditer(r"`(anagen [^`]+)`", line):
+            if m.group(1).split()[1] in known:
+                out.append((f"README.md:{i}", m.group(1)))
     return out
 
 
