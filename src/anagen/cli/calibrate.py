@@ -138,6 +138,19 @@ def run(
     console.print(f"Evidence: {date}", highlight=False, markup=False)
 
 
+def _study_table(title: str, block: str, numbers: tuple[str, ...]) -> Table:
+    """A table of one row per study: the study and block names fold in a narrow terminal, the
+    number columns never wrap, so a number is never cut ("in": yes/NO, left-aligned)."""
+    from rich import box
+
+    t = Table(title=title, box=box.SIMPLE_HEAD, collapse_padding=True)
+    t.add_column("study", overflow="fold", min_width=10)
+    t.add_column(block, overflow="fold", min_width=9)
+    for c in numbers:
+        t.add_column(c, no_wrap=True, justify="left" if c == "in" else "right")
+    return t
+
+
 @app.command("loso")
 def loso(
     posterior: Annotated[
@@ -154,18 +167,11 @@ def loso(
     if fmt == "json":
         emit_json(res.to_dict())
         return
-    from rich import box
-
-    t = Table(
-        title="Leave one study out (80 % predictive intervals)",
-        box=box.SIMPLE_HEAD,
-        collapse_padding=True,
+    t = _study_table(
+        "Leave one study out (80 % predictive intervals)",
+        "block",
+        ("fit", "reported", "SE", "pred.", "80 % int.", "in", "ESS"),
     )
-    t.add_column("study", overflow="fold", min_width=10)
-    t.add_column("block", overflow="fold", min_width=9)
-    for c in ("fit", "reported", "SE", "pred.", "80 % int.", "in", "ESS"):
-        # numbers are never cut: the names fold instead
-        t.add_column(c, no_wrap=True, justify="left" if c == "in" else "right")
     for r in res.rows.itertuples():
         t.add_row(
             esc(r.study_id),
@@ -276,17 +282,11 @@ def check(
             }
         )
         return
-    from rich import box
-
-    t = Table(
-        title="Posterior predictive check (80 % bands; percentile of the reported value)",
-        box=box.SIMPLE_HEAD,
-        collapse_padding=True,
+    t = _study_table(
+        "Posterior predictive check (80 % bands; percentile of the reported value)",
+        "family/block",
+        ("reported", "posterior 80 %", "prior 80 %", "pctl"),
     )
-    t.add_column("study", overflow="fold", min_width=10)
-    t.add_column("family/block", overflow="fold", min_width=9)
-    for c in ("reported", "posterior 80 %", "prior 80 %", "pctl"):
-        t.add_column(c, no_wrap=True, justify="right")  # numbers are never cut
     for r in ppc.itertuples():
         t.add_row(
             esc(r.study_id),
