@@ -11,6 +11,7 @@ import pytest
 
 from anagen.scalp import Modulation, Transplant, default_params, initial_scalp, simulate
 from anagen.scalp import engine as engine_mod
+from tests.scalp._helpers import trajectory_arrays
 
 _NZ = 6
 #: One epoch that changes every factor a single epoch may change, with a transplant.
@@ -23,14 +24,6 @@ _ONE_EPOCH = Modulation(
     fade_days=np.full((1, _NZ), 30.0),  # no effect while the gains are kept (hold = inf)
     transplants=(Transplant(200.0, "occipital", "vertex", 400, 0.8),),
 )
-
-
-def _arrays(traj):
-    fs = traj.final_state
-    return (
-        traj.counts, traj.terminal, traj.vellus, traj.diameter_sum_um, traj.shed,
-        fs.phase, fs.t_exit, fs.q, fs.diam, fs.zone, np.array([traj.n_draws]),
-    )  # fmt: skip
 
 
 def _both(monkeypatch, params, state, **kw):
@@ -65,7 +58,7 @@ def test_fast_path_same_bits_as_general_kernel(monkeypatch, case):
     state = initial_scalp(params, **initial)
     fast, general = _both(monkeypatch, params, state, seed=11, **run)
     assert fast.n_draws > 0
-    for a, b in zip(_arrays(fast), _arrays(general), strict=True):
+    for a, b in zip(trajectory_arrays(fast), trajectory_arrays(general), strict=True):
         np.testing.assert_array_equal(a, b)
 
 
@@ -76,7 +69,7 @@ def test_fast_path_same_bits_on_several_chunks(monkeypatch):
     state = initial_scalp(p, n_follicles=2500, seed=8, sex="M", stage="III")
     for threads in (1, 2):
         fast, general = _both(monkeypatch, p, state, years=4.0, seed=3, threads=threads)
-        for a, b in zip(_arrays(fast), _arrays(general), strict=True):
+        for a, b in zip(trajectory_arrays(fast), trajectory_arrays(general), strict=True):
             np.testing.assert_array_equal(a, b)
 
 
@@ -133,5 +126,5 @@ def test_chunks_start_before_day0_draws_same_bits(monkeypatch, pending_half_word
 
     one = simulate(p, state, years=3.0, seed=rng(), threads=1)
     two = simulate(p, state, years=3.0, seed=rng(), threads=2)
-    for a, b in zip(_arrays(one), _arrays(two), strict=True):
+    for a, b in zip(trajectory_arrays(one), trajectory_arrays(two), strict=True):
         np.testing.assert_array_equal(a, b)

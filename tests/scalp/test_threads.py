@@ -18,6 +18,7 @@ from anagen.scalp import (
     target_area_counts,
 )
 from anagen.scalp.engine import CHUNK
+from tests.scalp._helpers import trajectory_arrays
 
 _ONES = [1.0] * 6
 #: A treatment with a fading gain (exercises the fade draws of Numba's own generator).
@@ -28,14 +29,6 @@ _MOD = Modulation(
     hold_end_day=np.array([[np.inf] * 6, [200.0] * 6]),
     fade_days=np.array([[0.0] * 6, [30.0] * 6]),
 )
-
-
-def _arrays(traj):
-    fs = traj.final_state
-    return (
-        traj.counts, traj.terminal, traj.vellus, traj.diameter_sum_um, traj.shed,
-        fs.phase, fs.t_exit, fs.q, fs.diam, fs.zone, np.array([traj.n_draws]),
-    )  # fmt: skip
 
 
 def test_target_area_numbers_unchanged():
@@ -79,7 +72,7 @@ def test_same_bits_on_one_and_two_threads(dist):
         simulate(p, st, days=300, every=30, seed=8, modulation=mod, threads=k) for k in (1, 2, None)
     ]
     for other in runs[1:]:
-        for a, b in zip(_arrays(runs[0]), _arrays(other), strict=True):
+        for a, b in zip(trajectory_arrays(runs[0]), trajectory_arrays(other), strict=True):
             assert np.array_equal(a, b)
 
 
