@@ -110,7 +110,7 @@ def _noted(dur, note: str):
 
 def _not_open(dur, cand):
     """The durability of an option the person may not have: its reasons, no model number."""
-    why = "; ".join(r.text for r in cand.reasons if r.effect == "not_eligible")
+    why = cand.why()
     text = f"not open to this person: {why}" if why else "not open to this person"
     return dataclasses.replace(dur, text=text[0].upper() + text[1:] + ".")
 
@@ -136,8 +136,11 @@ def summarise_option(
     c, info, cand, cert, srcs = option_facts(d, spec, float(np.median(vs[:, COST_MONTH])))
     fu_weeks = fu.weeks if spec.key != "none" else None
     known_m, unknown = (None if spec.key == "none" else fu.months_known), unknown_text(fu)
+    dur = durability(spec, d.months, gain, eff, fu_weeks)
     if cand.status == "not_eligible":  # safety first: no number for what they may not have
-        known_m, unknown = 0, NOT_OPEN_TEXT
+        known_m, unknown, dur = 0, NOT_OPEN_TEXT, _not_open(dur, cand)
+    else:
+        dur = _noted(dur, fu.note)
     o = OptionAssessment(
         key=spec.key,
         name=spec.name,
@@ -155,9 +158,7 @@ def summarise_option(
             unknown=unknown,
             added=added,
         ),
-        durability=_noted(durability(spec, d.months, gain, eff, fu_weeks), fu.note)
-        if cand.status != "not_eligible"
-        else _not_open(durability(spec, d.months, gain, eff, fu_weeks), cand),
+        durability=dur,
         cost=c,
         downtime=info.downtime,
         side_effects=tuple(

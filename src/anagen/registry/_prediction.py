@@ -171,12 +171,7 @@ def _rows_from(a: Any, option: str, months: tuple[int, ...], s: PredictionSettin
     d = a.to_dict()
     prov = d["provenance"]
     fu = opt.durability.longest_follow_up_weeks
-    closed = (
-        "; ".join(r.text for r in opt.candidacy.reasons if r.effect == "not_eligible")
-        or "contraindication or candidacy rule"
-        if not opt.safe
-        else ""
-    )
+    closed = (opt.candidacy.why() or "contraindication or candidacy rule") if not opt.safe else ""
     fan = _fan(opt)
 
     def _plain(key: str) -> dict:

@@ -105,6 +105,10 @@ class Candidacy:
             "reasons": [r.to_dict() for r in self.reasons],
         }
 
+    def why(self) -> str:
+        """The reasons behind the status, joined (``''`` when the status has none)."""
+        return "; ".join(r.text for r in self.reasons if r.effect == self.status)
+
     def summary(self) -> str:
         """``'ask_specialist: smoker (fewer fat-derived cells)'``-style short text."""
         main = [r.text for r in self.reasons if r.effect == self.status]
