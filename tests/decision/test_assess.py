@@ -337,6 +337,25 @@ def test_unsafe_part_makes_the_combination_unsafe():
     assert a.option("minoxidil_5").shown(12) is not None  # what she may have keeps its numbers
 
 
+def test_no_finasteride_number_for_a_woman_who_may_take_it():
+    """Postmenopausal: finasteride is open to her (ask a specialist), but the one trial in such
+    women found no effect at 12 months, so neither it nor a combination holding it shows a
+    number; minoxidil alone keeps its numbers."""
+    woman = Patient.from_dict(
+        {
+            "patient": {"age": 58, "sex": "F", "stage": "II", "years_since_onset": 8},
+            "health": {"may_become_pregnant": False},
+        }
+    )
+    a = assess_patient(woman, protocols=[], with_evidence=False, with_maps=False, **FAST)
+    for key in ("finasteride_1mg", "minoxidil_5+finasteride_1mg"):
+        o = a.option(key)
+        assert o.safe and o.months_known == 0
+        assert all(o.shown(h.month) is None for h in o.horizons)
+        assert o.effect_text(12).startswith("unknown: the one trial in (postmenopausal) women")
+    assert a.option("minoxidil_5").shown(12) is not None
+
+
 def test_every_health_finding_is_used_or_listed():
     p = _patient(diabetes_uncontrolled=True, thyroid_disorder=True, hypertension=True)
     from anagen.decision._assess import not_modelled

@@ -109,7 +109,15 @@ def known_months(weeks: float | None) -> int:
 #: [JIM14]; minoxidil + finasteride together 12 months [HU15].
 _FOLLOW_UP: dict[tuple[str, str], FollowUp] = {
     ("finasteride_1mg", "M"): FollowUp(192, ("PRICE06",), "a trial of this option"),
-    ("finasteride_1mg", "F"): FollowUp(52, ("WHIT99",), "the trial in women"),
+    # no number for a woman: the one trial in women found no effect at its 12-month end, so
+    # the model's effect (fitted to men's trials) is contradicted where it would be shown
+    ("finasteride_1mg", "F"): FollowUp(
+        None,
+        ("WHIT99",),
+        "the trial in women",
+        "the one trial in (postmenopausal) women found no change in hair counts at 12 months "
+        "[WHIT99]; the model's finasteride effect comes from men's trials",
+    ),
     ("minoxidil_5", "M"): FollowUp(96, ("PRICE99",), "a trial of this option"),
     ("minoxidil_2", "M"): FollowUp(96, ("PRICE99",), "a trial of this option"),
     ("minoxidil_5", "F"): FollowUp(48, ("LUCK04",), "a trial of this option"),
@@ -191,10 +199,13 @@ def _study_follow_up(protocol: Any) -> FollowUp | None:
 def follow_up(spec: Any, sex: str) -> FollowUp:
     """Longest follow-up of the evidence behind ``spec`` (an option or a combination)."""
     if spec.parts:
+        parts = [follow_up(p, sex) for p in spec.parts]
+        withheld = [f for f in parts if f.weeks is None and f.note]
+        if withheld:  # a part with no number for this person: none for the combination
+            return withheld[0]
         known = _COMBINATION_FOLLOW_UP.get(frozenset(p.key for p in spec.parts))
         if known is not None:
             return known
-        parts = [follow_up(p, sex) for p in spec.parts]
         if any(f.weeks is None for f in parts):
             return FollowUp(None, (), "a trial of each part")
         short = min(parts, key=lambda f: f.weeks or 0.0)
