@@ -77,3 +77,22 @@ def test_bad_input_exit_2_naming_field(capsys, tmp_path, kind, field):
     cap = capsys.readouterr()
     assert field in cap.err and "Traceback" not in cap.err + cap.out
     assert not report.exists()
+
+
+def test_tables_fit_80_columns_without_cutting(capsys):
+    # rich's own fitting cropped the last column of a table wider than the terminal ("eligib",
+    # "no usable effec"); every cell must fold instead, and withheld cells point to one footnote
+    assert main(["assess", "--example", *FAST]) == 0
+    out = capsys.readouterr().out
+    lines = out.splitlines()
+    start = next(i for i, s in enumerate(lines) if "Change vs no treatment" in s)
+    end = next(i for i, s in enumerate(lines) if s.startswith("Durability"))
+    rows = [s for s in lines[start:end] if not s.startswith(("  - ", "* ", "unknown"))]
+    assert max(len(s) for s in rows) <= 80  # the footnotes under the tables soft-wrap
+    table = " ".join(lines[start:end])
+    assert "no usable effect" in table  # Kim 2021's evidence cell, whole
+    assert "specialist" in table and "EXTRAPOLATION*" in table
+    assert "unknown†" in table
+    foot = " ".join(out.split())
+    assert "unknown† no number is shown past the follow-up of an option's trials:" in foot
+    assert "no trial followed patients beyond 26 weeks: " in foot

@@ -138,7 +138,7 @@ def test_cli_shows_withheld_and_extrapolated(capsys, tmp_path):
     assert "EXTRAPOLATION" in out and "age 68 is outside" in out
     assert main(["assess", "--example", *args]) == 0
     out = " ".join(capsys.readouterr().out.split())
-    assert "Low-level laser therapy (unknown: no trial followed patients beyond 26 weeks)" in out
+    assert "Low-level laser therapy (no trial followed patients beyond 26 weeks)" in out
 
 
 def test_add_on_is_compared_with_what_you_use_now(on_minoxidil):

@@ -124,6 +124,18 @@ def print_source_banner(a, *, stdout: bool = True) -> None:
             )
 
 
+#: The marker of a withheld number in the effect table; its reason is printed under the table.
+_UNKNOWN = "unknown†"
+
+
+def _effect_cell(o, month: int) -> str:
+    """One effect cell: the interval, a short marker where the number is withheld past the
+    trials' follow-up (the reason is listed once under the table), or why it is not shown."""
+    if o.safe and o.shown(month) is None:
+        return _UNKNOWN
+    return o.effect_text(month, brackets=True)
+
+
 def print_effects(a, options=None, *, title: str | None = None) -> None:
     """The effect table: change vs no treatment at 6, 12, 24 months and chance of a visible
     improvement at 12 months."""
@@ -133,38 +145,64 @@ def print_effects(a, options=None, *, title: str | None = None) -> None:
     p = a.patient
     t = Table(
         title=title or f"Change vs no treatment, {a.unit}: median [80% interval]",
-        caption=(
-            f"Outcome: {a.outcome}; today {a.baseline_density.median:.0f} "
-            f"{a.unit} ({p.age:g} years, {'man' if p.sex == 'M' else 'woman'}, stage {p.stage}). "
-            f"Visible gain: {a.visible_definition}."
-        ),
         box=box.SIMPLE_HEAD,
         padding=(0, 1),
         collapse_padding=True,
     )
-    t.add_column("option", overflow="fold", ratio=2)
+    # fixed widths that fit the terminal without cutting anything (rich's own fitting crops the
+    # last column at 80): an interval on one line when there is room, else folded at its space;
+    # the option's name takes what is left
+    num, chance, can = (20, 13, 17) if console.width >= 120 else (13, 10, 11)
+    t.add_column(
+        "option", overflow="fold", width=max(16, console.width - 3 * num - chance - can - 3)
+    )
     for m in (6, 12, 24):
-        t.add_column(f"{m} months", justify="right", overflow="fold")
-    t.add_column("chance of a visible gain at 12 months", justify="right", overflow="fold")
-    t.add_column("can I have it?", overflow="fold")
+        t.add_column(f"{m} months", justify="right", overflow="fold", width=num)
+    t.add_column(
+        "chance of a visible gain at 12 months", justify="right", overflow="fold", width=chance
+    )
+    t.add_column("can I have it?", overflow="fold", width=can)
     for o in options if options is not None else a.options:
         if o.key == "none":
             t.add_row(o.name, "comparator", "", "", "", "")
             continue
         ch = o.shown_chance(12)
-        name = o.name + (" (EXTRAPOLATION*)" if o.extrapolation else "")
+        name = o.name + (" - EXTRAPOLATION*" if o.extrapolation else "")
         if o.is_add_on:
             name += f" - gain over {o.comparator_name.lower()}"
         t.add_row(
             esc(name),
-            *(o.effect_text(m, brackets=True) for m in (6, 12, 24)),
+            *(_effect_cell(o, m) for m in (6, 12, 24)),
             ch.text() if ch is not None else ("not open" if not o.safe else "unknown"),
             {"ask_specialist": "ask a specialist", "not_eligible": "NOT eligible"}.get(
                 o.candidacy.status, o.candidacy.status
             ),
         )
     console.print(t)
-    flagged = [o for o in (options if options is not None else a.options) if o.extrapolation]
+    console.print(  # under the table, not its caption: a caption is cut to the table's width
+        f"Outcome: {esc(a.outcome)}; today {a.baseline_density.median:.0f} "
+        f"{esc(a.unit)} ({p.age:g} years, {'man' if p.sex == 'M' else 'woman'}, stage "
+        f"{esc(p.stage)}). Visible gain: {esc(a.visible_definition)}.",
+        highlight=False,
+    )
+    shown = options if options is not None else a.options
+    withheld: dict[str, list[str]] = {}
+    for o in shown:
+        if o.key != "none" and o.safe and any(o.shown(m) is None for m in (6, 12, 24)):
+            first = next(m for m in (6, 12, 24) if o.shown(m) is None)
+            reason = o.at(first).unknown_text.removeprefix("unknown: ")
+            withheld.setdefault(reason, []).append(o.name)
+    if withheld:
+        console.print(
+            f"{_UNKNOWN} no number is shown past the follow-up of an option's trials:",
+            highlight=False,
+            soft_wrap=True,
+        )
+        for reason, names in withheld.items():
+            console.print(
+                f"  - {esc(reason)}: {esc('; '.join(names))}", highlight=False, soft_wrap=True
+            )
+    flagged = [o for o in shown if o.extrapolation]
     if flagged:
         console.print(
             "* EXTRAPOLATION: the trials behind these options did not enrol people like this "
@@ -179,7 +217,7 @@ def print_effects(a, options=None, *, title: str | None = None) -> None:
                 highlight=False,
                 soft_wrap=True,
             )
-    closed = [o for o in (options if options is not None else a.options) if not o.safe]
+    closed = [o for o in shown if not o.safe]
     if closed:
         console.print(
             "NOT eligible: no number is shown for an option this person may not have:",

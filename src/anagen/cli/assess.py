@@ -45,7 +45,12 @@ def _print_text(a) -> None:
         console.print(f"- {esc(line)}", highlight=False, soft_wrap=True)
     console.print()
     print_effects(a)
-    t = Table(title="Cost (cited price ranges), evidence certainty", box=box.SIMPLE_HEAD)
+    t = Table(
+        title="Cost (cited price ranges), evidence certainty",
+        box=box.SIMPLE_HEAD,
+        padding=(0, 1),
+        collapse_padding=True,
+    )
     t.add_column("option", overflow="fold", min_width=20)
     t.add_column(
         f"total cost over {a.provenance.course_months} months (US dollars)", overflow="fold"

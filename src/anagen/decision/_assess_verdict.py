@@ -266,14 +266,14 @@ def overall_verdict(
             + "."
         )
     beyond = [
-        f"{o.name} ({o.at(HEADLINE_MONTH).unknown_text})"
+        f"{o.name} ({o.at(HEADLINE_MONTH).unknown_text.removeprefix('unknown: ')})"
         for o in options
         if o.safe and not o.extrapolation and o.key != "none" and not o.at(HEADLINE_MONTH).known
     ]
     if beyond:
         lines.append(
-            "Not known at 12 months - no trial followed patients that long, so no number is "
-            "shown and they are not named above: " + "; ".join(beyond) + "."
+            "Not known at 12 months (why, for each), so no number is shown and they are not "
+            "named above: " + "; ".join(beyond) + "."
         )
     blocked = [o.name for o in options if not o.safe]
     if blocked:
