@@ -20,6 +20,7 @@ from anagen.decision import (
     render_report,
     write_report,
 )
+from anagen.decision._codec import to_plain
 from anagen.errors import InputError
 from anagen.therapy import Patient
 
@@ -70,8 +71,16 @@ def test_from_dict_names_the_bad_field(assessment):
     with pytest.raises(InputError, match="schema_version"):
         Assessment.from_dict({**d, "schema_version": SCHEMA_VERSION + 1})
     bad = json.loads(json.dumps(d))
-    bad["options"][0]["horizons"][1]["effect_vs_none"]["median"] = "x"
-    with pytest.raises(InputError, match=r"options\[0\]\.horizons\[1\]\.effect_vs_none\.median"):
+    i, j = next(
+        (i, j)
+        for i, o in enumerate(bad["options"])
+        for j, h in enumerate(o["horizons"])
+        if h["known"]
+    )
+    bad["options"][i]["horizons"][j]["effect_vs_none"]["median"] = "x"
+    with pytest.raises(
+        InputError, match=rf"options\[{i}\]\.horizons\[{j}\]\.effect_vs_none\.median"
+    ):
         Assessment.from_dict(bad)
 
 
@@ -377,3 +386,18 @@ def test_model_inside_the_trials_for_trial_like_people():
     with ProcessPoolExecutor(2) as ex:
         checks = trial_checks(n_draws=60, executor=ex)
     assert [c.option for c in checks if not c.inside] == [], [c.text() for c in checks]
+
+
+def test_json_withholds_numbers_past_the_follow_up(assessment):
+    # a JSON reader must not find an extrapolation where a prediction would be: past the trials'
+    # follow-up the horizon's numbers are null and the model's values sit, labelled, apart
+    d = json.loads(json.dumps(assessment.to_dict()))
+    lllt = next(o for o in d["options"] if o["key"] == "lllt")
+    h12 = next(h for h in lllt["horizons"] if h["month"] == 12)
+    assert h12["known"] is False and h12["effect_vs_none"] is None and h12["p_visible"] is None
+    m = h12["model_extrapolation"]
+    assert "not a prediction" in m["note"]
+    assert m["effect_vs_none"] == to_plain(assessment.option("lllt").at(12).effect_vs_none)
+    h6 = next(h for h in lllt["horizons"] if h["month"] == 6)
+    assert h6["known"] is True and h6["effect_vs_none"] is not None
+    assert "model_extrapolation" not in h6

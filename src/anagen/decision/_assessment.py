@@ -41,7 +41,17 @@ __all__ = [
 ]
 
 #: Version of the stored form (``Assessment.to_dict``); bump on any change of fields or meaning.
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
+
+#: The numbers of a :class:`Horizon` that no face shows past the trials' follow-up. In the JSON
+#: form (:meth:`Assessment.to_dict`, schema 3) a horizon with ``known: false`` has them null and
+#: keeps the model's values under ``model_extrapolation``, labelled, so that no reader of the
+#: JSON takes an extrapolation for a prediction.
+_WITHHELD_FIELDS = ("effect_vs_none", "change_vs_today", "p_visible", "added", "p_visible_added")
+_EXTRAPOLATION_NOTE = (
+    "the model's numbers past the longest follow-up of this option's trials (or for an option "
+    "this person may not have): not a prediction, shown by no face"
+)
 
 Kind = Literal["stem-cell", "alternative", "combination", "no treatment"]
 Source = Literal["posterior", "prior"]
@@ -384,7 +394,16 @@ class Assessment:
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form; :meth:`from_dict` reads it back as an equal object."""
-        return to_plain(self)
+        d = to_plain(self)
+        for o in d["options"]:
+            for h in o["horizons"]:
+                if not h["known"]:
+                    h["model_extrapolation"] = {
+                        "note": _EXTRAPOLATION_NOTE,
+                        **{k: h[k] for k in _WITHHELD_FIELDS},
+                    }
+                    h.update(dict.fromkeys(_WITHHELD_FIELDS))
+        return d
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Assessment:
@@ -400,4 +419,25 @@ class Assessment:
         v = data.get("schema_version")
         if v != SCHEMA_VERSION:
             raise InputError(field="schema_version", allowed=str(SCHEMA_VERSION), got=v)
-        return from_plain(cls, data)
+        return from_plain(cls, _with_extrapolations(data))
+
+
+def _with_extrapolations(data: dict[str, Any]) -> dict[str, Any]:
+    """The JSON form with each withheld horizon's ``model_extrapolation`` put back in place (the
+    inverse of what :meth:`Assessment.to_dict` does to it)."""
+    options = data.get("options")
+    if not isinstance(options, list):
+        return data
+    out = dict(data, options=[])
+    for o in options:
+        if isinstance(o, dict) and isinstance(o.get("horizons"), list):
+            hs = []
+            for h in o["horizons"]:
+                if isinstance(h, dict) and isinstance(h.get("model_extrapolation"), dict):
+                    m = h["model_extrapolation"]
+                    h = {k: v for k, v in h.items() if k != "model_extrapolation"}
+                    h.update({k: m.get(k) for k in _WITHHELD_FIELDS})
+                hs.append(h)
+            o = dict(o, horizons=hs)
+        out["options"].append(o)
+    return out
