@@ -38,9 +38,17 @@ def test_simulate_protocol_table_json_and_plot(capsys, tmp_path):
     text = capsys.readouterr().out
     assert "no treatment" in text and "Durability" in text and "hairs per cm²" in text
     assert out.stat().st_size > 10_000
+    # Kim 2021 followed patients 24 weeks: from month 12 on, no number in the table or the JSON
+    rows = {s.split()[1]: s for s in text.splitlines() if s.startswith("│")}
+    assert "unknown†" in rows["12"] and "unknown†" in rows["48"] and "unknown†" not in rows["6"]
+    assert "after month 6, no number is shown: no trial followed patients beyond 24" in " ".join(
+        text.split()
+    )
     assert main([*args, "--format", "json"]) == 0
     d = json.loads(capsys.readouterr().out)
     assert [h["month"] for h in d["option"]["horizons"]] == [6, 12, 24]
+    h12 = d["option"]["horizons"][1]
+    assert h12["effect_vs_none"] is None and h12["model_extrapolation"]["effect_vs_none"]
     assert d["provenance"]["seed"] == 3 and d["no_treatment"]["key"] == "none"
     assert main([*args, "--format", "json"]) == 0
     assert json.loads(capsys.readouterr().out) == d  # one seed, one answer

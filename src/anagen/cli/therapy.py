@@ -303,8 +303,8 @@ def simulate_cmd(
 
         emit_json(
             {
-                "option": to_plain(o),
-                "no_treatment": to_plain(none),
+                "option": o.to_dict(),
+                "no_treatment": none.to_dict(),
                 "outcome": a.outcome,
                 "unit": a.unit,
                 "provenance": to_plain(a.provenance),
@@ -320,13 +320,28 @@ def simulate_cmd(
     t.add_column(esc(o.name), justify="right")
     t.add_column("no treatment", justify="right")
     tr, un = o.trajectory, none.trajectory
+    known = o.months_known
     for m in (0, 6, 12, 24, 36, 48):
         t.add_row(
             str(m),
-            f"{tr.p50[m]:.1f} [{tr.p10[m]:.1f}, {tr.p90[m]:.1f}]",
+            f"{tr.p50[m]:.1f} [{tr.p10[m]:.1f}, {tr.p90[m]:.1f}]"
+            if known is None or m == 0 or m <= known
+            else "unknown\u2020",
             f"{un.p50[m]:.1f} [{un.p10[m]:.1f}, {un.p90[m]:.1f}]",
         )
     console.print(t)
+    if known is not None and known < 48:
+        console.print(
+            "\u2020 "
+            + esc(
+                f"after month {known}, no number is shown: "
+                + o.at(max(h.month for h in o.horizons)).unknown_text.removeprefix("unknown: ")
+                if o.safe
+                else "no number is shown for an option not open to this person: "
+                + o.candidacy.why()
+            ),
+            highlight=False,
+        )
     console.print(f"Durability: {esc(o.durability.text)}", highlight=False, soft_wrap=True)
     if sessions:
         console.print("sessions on days: " + ", ".join(f"{d:g}" for d in sessions), highlight=False)

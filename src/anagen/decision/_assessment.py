@@ -321,6 +321,19 @@ class OptionAssessment:
             return f"{iv.median:+.1f} [{iv.low:+.1f}, {iv.high:+.1f}]"
         return f"{iv.median:+.1f} ({iv.low:+.1f} to {iv.high:+.1f})"
 
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready form (the ``options`` items of :meth:`Assessment.to_dict`): a withheld
+        horizon's numbers are null and kept apart under ``model_extrapolation``."""
+        d = to_plain(self)
+        for h in d["horizons"]:
+            if not h["known"]:
+                h["model_extrapolation"] = {
+                    "note": _EXTRAPOLATION_NOTE,
+                    **{k: h[k] for k in _WITHHELD_FIELDS},
+                }
+                h.update(dict.fromkeys(_WITHHELD_FIELDS))
+        return d
+
     @property
     def is_add_on(self) -> bool:
         """Added to what the person uses now (compared with that, not with no treatment)."""
@@ -395,14 +408,7 @@ class Assessment:
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form; :meth:`from_dict` reads it back as an equal object."""
         d = to_plain(self)
-        for o in d["options"]:
-            for h in o["horizons"]:
-                if not h["known"]:
-                    h["model_extrapolation"] = {
-                        "note": _EXTRAPOLATION_NOTE,
-                        **{k: h[k] for k in _WITHHELD_FIELDS},
-                    }
-                    h.update(dict.fromkeys(_WITHHELD_FIELDS))
+        d["options"] = [o.to_dict() for o in self.options]
         return d
 
     @classmethod
