@@ -61,8 +61,7 @@ def fan_figure(a):
         stop = o.durability.treatment_stops_month
         if stop > 0:
             ax.axvline(stop, color="0.5", lw=0.8, ls=":")
-        title = o.name if len(o.name) <= 38 else o.name[:36] + "…"
-        ax.set_title(title, fontsize=8.5)
+        ax.set_title(_wrap(o.name, 40), fontsize=8.5)
         ax.grid(alpha=0.3)
     for ax in axes[len(opts) :]:
         ax.set_axis_off()
@@ -73,12 +72,23 @@ def fan_figure(a):
     axes[0].legend(fontsize=7, loc="lower left")
     sep = " " if ncol == 4 else "\n"
     fig.suptitle(
-        f"Predicted terminal hair density in the thinning zones:{sep}median and 80% band "
+        f"Predicted {a.outcome}:{sep}median and 80% band "
         f"(grey: no treatment;{sep}dotted line: treatment stops)",
         fontsize=10 if ncol == 4 else 8,
     )
     fig.tight_layout()
     return fig
+
+
+def _wrap(text: str, width: int, lines: int = 2) -> str:
+    """A panel title on at most ``lines`` lines (cut with an ellipsis only past them)."""
+    import textwrap
+
+    out = textwrap.wrap(text, width) or [""]
+    if len(out) > lines:
+        out = out[:lines]
+        out[-1] = out[-1][: width - 1] + "…"
+    return "\n".join(out)
 
 
 def _known_points(o, months) -> int:
