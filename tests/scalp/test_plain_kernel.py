@@ -128,3 +128,45 @@ def test_chunks_start_before_day0_draws_same_bits(monkeypatch, pending_half_word
     two = simulate(p, state, years=3.0, seed=rng(), threads=2)
     for a, b in zip(trajectory_arrays(one), trajectory_arrays(two), strict=True):
         np.testing.assert_array_equal(a, b)
+
+
+def test_counted_events_unpack_to_per_event_deltas():
+    """The fast path counts events by kind; unpack adds to the tables what run_segment adds
+    event by event (-1/+1 per phase change, sheddings, hairs lost and emerging), and returns
+    the diameter deltas with the additions made to them in order."""
+    from anagen.scalp import _kernel_plain as kp
+
+    a, c, t, lat, dead = 0, 1, 2, 3, 4
+    # column: (phase left, phase entered, terminal, vellus, shed)
+    kinds = {
+        kp._XAC: (a, c, 0, 0, 0), kp._XAT: (a, t, 0, 0, 0), kp._XC: (c, t, 0, 0, 0),
+        kp._XTT: (t, lat, -1, 0, 1), kp._XTV: (t, lat, 0, -1, 1),
+        kp._XLA: (lat, a, 0, 0, 0), kp._XLD: (lat, dead, 0, 0, 0),
+        kp._EMT: (None, None, 1, 0, 0), kp._EMV: (None, None, 0, 1, 0),
+    }  # fmt: skip
+    rng = np.random.default_rng(5)
+    rows, nz = 7, 6
+    tables = [rng.integers(-40, 40, (rows, nz, 5)).astype(float)]
+    tables += [rng.integers(-40, 40, (rows, nz)).astype(float) for _ in range(2)]
+    tables += [rng.normal(0.0, 50.0, (rows, nz)), rng.integers(0, 40, (rows, nz)).astype(float)]
+    want = [x.copy() for x in tables]
+    packed = kp.pack(*tables)
+    assert packed.shape == (nz, rows, kp.N_COLS)
+    cols = list(kinds)
+    for _ in range(5000):
+        k, z, col = rng.integers(rows), rng.integers(nz), cols[rng.integers(len(cols))]
+        packed[z, k, col] += 1.0
+        left, entered, term, vel, shed = kinds[col]
+        if left is not None:
+            want[0][k, z, left] -= 1.0
+            want[0][k, z, entered] += 1.0
+        want[1][k, z] += term
+        want[2][k, z] += vel
+        want[4][k, z] += shed
+        x = rng.normal(0.0, 70.0)  # a diameter added or removed in the same cell
+        packed[z, k, kp._DIAM] += x
+        want[3][k, z] += x
+    kp.unpack(packed, *tables)
+    for got, exp in zip(tables, want, strict=True):
+        np.testing.assert_array_equal(got, exp)
+    assert want[0].min() < -40 and want[0].max() > 40  # the events moved the counts

@@ -18,9 +18,18 @@ it computes:
   not within rounding of a sample day (:func:`_row_fast`, with the bound that makes it exact);
   the emergence row of a new hair is found without a data-dependent branch (the row of
   ``min(onset + lag, exit)``, which is the onset's row when no sample time lies between);
-* the delta tables are kept zone-major in one table (``(zones, rows, N_COLS)``), so a zone's
-  rows stay in the level-1 cache; the caller converts with :func:`pack` and :func:`unpack`.
-  Each table cell receives the same additions in the same order as in ``run_segment``.
+* for such a follicle, the next three durations (telogen, latency, anagen: the order in which
+  a cycle draws them from the start of its anagen exit) are computed together from the
+  buffered normals as soon as the anagen exit is known to fall in the segment, so that the
+  three ``exp`` run ahead of the chain of event days instead of inside it; a duration computed
+  for a cycle the follicle does not finish is dropped (its normal is not consumed);
+* events are counted, not applied as ``-1``/``+1`` pairs: one table (``(zones, rows,
+  N_COLS)``, zone-major so that a zone's rows stay in the level-1 cache) counts each kind of
+  event by row (anagen exit, catagen exit, shedding of a terminal or a vellus hair, latency
+  exit to anagen or to death, emergence of a terminal or a vellus hair), and holds the
+  diameter deltas, which receive the same additions in the same order as in ``run_segment``.
+  :func:`unpack` turns the counts into the phase, hair and shedding deltas; counts are whole
+  numbers, so these sums are exact in any order and give the bits of ``run_segment``.
 """
 
 # Numba's own generator draws past the end of a block, as in run_segment:
@@ -32,29 +41,46 @@ import math
 import numpy as np
 from numba import njit
 
-from anagen.scalp._kernels import ANAGEN, CATAGEN, DEAD, LATENCY, N_PHASES, TELOGEN, _skip
+from anagen.scalp._kernels import ANAGEN, CATAGEN, DEAD, LATENCY, TELOGEN, _skip
 
 #: Standard normals drawn per batch into the kernels' buffer.
 BATCH = 512
-#: Columns of the packed delta table: the phase counts, then terminal, vellus, diameter, shed.
-N_COLS = N_PHASES + 4
-_TERM, _VEL, _DIAM, _SHED = N_PHASES, N_PHASES + 1, N_PHASES + 2, N_PHASES + 3
+#: Columns of the packed table: events counted by kind (anagen -> catagen, anagen -> telogen,
+#: catagen -> telogen, telogen -> latency shedding a terminal / a vellus hair, latency ->
+#: anagen, latency -> dead, a terminal / vellus hair emerging), then the diameter deltas.
+N_COLS = 10
+_XAC, _XAT, _XC, _XTT, _XTV, _XLA, _XLD, _EMT, _EMV, _DIAM = range(N_COLS)
 
 
 def pack(d_count, d_term, d_vel, d_diam, shed) -> np.ndarray:
-    """The five delta tables of ``run_segment`` as one zone-major table ``(zones, rows, N_COLS)``."""
-    cols = [d_count, d_term[:, :, None], d_vel[:, :, None], d_diam[:, :, None], shed[:, :, None]]
-    return np.ascontiguousarray(np.concatenate(cols, axis=2).transpose(1, 0, 2))
+    """A zone-major table ``(zones, rows, N_COLS)`` for ``run_plain``: no events counted yet,
+    and the diameter deltas of ``d_diam`` (which the events add to in order)."""
+    table = np.zeros((d_diam.shape[1], d_diam.shape[0], N_COLS))
+    table[:, :, _DIAM] = d_diam.T
+    return table
 
 
 def unpack(table: np.ndarray, d_count, d_term, d_vel, d_diam, shed) -> None:
-    """Copy a packed table back into the five delta tables."""
+    """Add the events counted in a packed table to the five delta tables of ``run_segment``
+    and copy its diameter deltas back.
+
+    Every count is a whole number of at most 2**53, so the sums are exact whatever their
+    order: the tables get the bits the per-event additions of ``run_segment`` give them.
+    """
     t = table.transpose(1, 0, 2)
-    d_count[...] = t[:, :, :N_PHASES]
-    d_term[...] = t[:, :, _TERM]
-    d_vel[...] = t[:, :, _VEL]
+    a_c, a_t, c_t = t[:, :, _XAC], t[:, :, _XAT], t[:, :, _XC]
+    lat_a, lat_d = t[:, :, _XLA], t[:, :, _XLD]
+    shed_t, shed_v = t[:, :, _XTT], t[:, :, _XTV]
+    t_l = shed_t + shed_v
+    d_count[:, :, ANAGEN] += lat_a - (a_c + a_t)
+    d_count[:, :, CATAGEN] += a_c - c_t
+    d_count[:, :, TELOGEN] += (a_t + c_t) - t_l
+    d_count[:, :, LATENCY] += t_l - (lat_a + lat_d)
+    d_count[:, :, DEAD] += lat_d
+    d_term[...] += t[:, :, _EMT] - shed_t
+    d_vel[...] += t[:, :, _EMV] - shed_v
     d_diam[...] = t[:, :, _DIAM]
-    shed[...] = t[:, :, _SHED]
+    shed[...] += t_l
 
 
 @njit(cache=True, nogil=True)
@@ -159,6 +185,10 @@ def _static(
     the lognormal sigmas and half-variances of anagen, telogen and latency. Returns the next
     follicle (or ``-1 - i`` if follicle ``i`` could not advance), the number of durations
     drawn and the state of the normal stream ``(zp, zn, drawn)``.
+
+    From the exit of an anagen on, a cycle draws its durations in the order telogen,
+    latency, anagen (with or without catagen); where three normals are left in the buffer,
+    those three durations are computed at once (``pre``) and taken in that order.
     """
     n = phase.size
     m_a, catagen, m_t, m_l = means[0], means[1], means[2], means[3]
@@ -182,16 +212,56 @@ def _static(
         # a new hair: d0 (1 - mm) + dv mm at mm = 0, rounded as diam stores it
         d_new = np.float64(d0[i]) * (1.0 - 0.0) + dv * 0.0
         d_new32 = np.float64(np.float32(d_new))
+        # the columns counting this follicle's sheddings and emergences (terminal or vellus)
+        x_shed = _XTT if d >= thr else _XTV
+        x_shed_new = _XTT if d_new32 >= thr else _XTV
+        x_emerge = _EMT if d_new >= thr else _EMV
         entered = False
         stuck = False
+        pre = False
         while True:
             if ph == ANAGEN:
                 if te > t1:
                     break
+                # the next three durations (telogen, latency, anagen) from the normals in
+                # the buffer, computed together ahead of the event days they extend
+                if zn - zp >= 3:
+                    pre = True
+                    dur_t = m_t * math.exp(sg_t * zb[zp] - hs_t)
+                    dur_l = m_l * math.exp(sg_l * zb[zp + 1] - hs_l) * f_l
+                    dur_a = m_a * math.exp(sg_a * zb[zp + 2] - hs_a) * f_a
                 k = _row_fast(sample_t, te, inv_h, g_uni, g_max)
                 if catagen > 0.0:
                     ne = te + catagen
                     new = CATAGEN
+                    col = _XAC
+                else:
+                    col = _XAT
+                    if pre:
+                        ne = te + dur_t
+                        zp += 1
+                    else:
+                        if zp < zn:
+                            zz = zb[zp]
+                            zp += 1
+                        else:
+                            zz, zp, zn, drawn = _refill(gen, zb, drawn, cap)
+                        ne = te + m_t * math.exp(sg_t * zz - hs_t)
+                    draws += 1
+                    new = TELOGEN
+                if not ne >= te:
+                    stuck = True
+                    break
+                table[z, k, col] += 1.0
+                ph = new
+                te = ne
+            if ph == CATAGEN:
+                if te > t1:
+                    break
+                k = _row_fast(sample_t, te, inv_h, g_uni, g_max)
+                if pre:
+                    ne = te + dur_t
+                    zp += 1
                 else:
                     if zp < zn:
                         zz = zb[zp]
@@ -199,31 +269,11 @@ def _static(
                     else:
                         zz, zp, zn, drawn = _refill(gen, zb, drawn, cap)
                     ne = te + m_t * math.exp(sg_t * zz - hs_t)
-                    draws += 1
-                    new = TELOGEN
-                if not ne >= te:
-                    stuck = True
-                    break
-                table[z, k, ANAGEN] -= 1.0
-                table[z, k, new] += 1.0
-                ph = new
-                te = ne
-            if ph == CATAGEN:
-                if te > t1:
-                    break
-                k = _row_fast(sample_t, te, inv_h, g_uni, g_max)
-                if zp < zn:
-                    zz = zb[zp]
-                    zp += 1
-                else:
-                    zz, zp, zn, drawn = _refill(gen, zb, drawn, cap)
-                ne = te + m_t * math.exp(sg_t * zz - hs_t)
                 draws += 1
                 if not ne >= te:
                     stuck = True
                     break
-                table[z, k, CATAGEN] -= 1.0
-                table[z, k, TELOGEN] += 1.0
+                table[z, k, _XC] += 1.0
                 ph = TELOGEN
                 te = ne
             if ph == TELOGEN:
@@ -231,24 +281,22 @@ def _static(
                     break
                 k = _row_fast(sample_t, te, inv_h, g_uni, g_max)
                 # the club hair is shed: the follicle is empty until the next anagen
-                table[z, k, _SHED] += 1.0
-                if d >= thr:
-                    table[z, k, _TERM] -= 1.0
-                else:
-                    table[z, k, _VEL] -= 1.0
                 table[z, k, _DIAM] -= d
-                if zp < zn:
-                    zz = zb[zp]
+                if pre:
+                    ne = te + dur_l
                     zp += 1
                 else:
-                    zz, zp, zn, drawn = _refill(gen, zb, drawn, cap)
-                ne = te + m_l * math.exp(sg_l * zz - hs_l) * f_l
+                    if zp < zn:
+                        zz = zb[zp]
+                        zp += 1
+                    else:
+                        zz, zp, zn, drawn = _refill(gen, zb, drawn, cap)
+                    ne = te + m_l * math.exp(sg_l * zz - hs_l) * f_l
                 draws += 1
                 if not ne >= te:
                     stuck = True
                     break
-                table[z, k, TELOGEN] -= 1.0
-                table[z, k, LATENCY] += 1.0
+                table[z, k, x_shed] += 1.0
                 ph = LATENCY
                 te = ne
             if ph == LATENCY:
@@ -256,26 +304,28 @@ def _static(
                     break
                 k = _row_fast(sample_t, te, inv_h, g_uni, g_max)
                 entered = True
-                if zp < zn:
-                    zz = zb[zp]
+                if pre:
+                    ne = te + dur_a
                     zp += 1
+                    pre = False
                 else:
-                    zz, zp, zn, drawn = _refill(gen, zb, drawn, cap)
-                ne = te + m_a * math.exp(sg_a * zz - hs_a) * f_a
+                    if zp < zn:
+                        zz = zb[zp]
+                        zp += 1
+                    else:
+                        zz, zp, zn, drawn = _refill(gen, zb, drawn, cap)
+                    ne = te + m_a * math.exp(sg_a * zz - hs_a) * f_a
                 draws += 1
                 # the hair is counted once it has emerged past the detection length
                 kv = _row_fast(sample_t, min(te + lag, ne), inv_h, g_uni, g_max) if lag > 0.0 else k
-                if d_new >= thr:
-                    table[z, kv, _TERM] += 1.0
-                else:
-                    table[z, kv, _VEL] += 1.0
+                table[z, kv, x_emerge] += 1.0
                 table[z, kv, _DIAM] += d_new
                 d = d_new32
+                x_shed = x_shed_new
                 if not ne >= te:
                     stuck = True
                     break
-                table[z, k, LATENCY] -= 1.0
-                table[z, k, ANAGEN] += 1.0
+                table[z, k, _XLA] += 1.0
                 ph = ANAGEN
                 te = ne
         if entered:
@@ -377,24 +427,22 @@ def run_plain(
             k = _row_fast(sample_t, te, inv_h, g_uni, g_max)
             if ph == ANAGEN and catagen > 0.0:
                 new = CATAGEN
+                col = _XAC
                 ne = te + catagen
             elif ph != LATENCY:
                 # the next phase's duration: telogen after anagen/catagen, latency after telogen
                 if ph == TELOGEN:
                     new = LATENCY
                     # the club hair is shed: the follicle is empty until the next anagen
-                    table[z, k, _SHED] += 1.0
                     d = diam[i]
-                    if d >= thr:
-                        table[z, k, _TERM] -= 1.0
-                    else:
-                        table[z, k, _VEL] -= 1.0
+                    col = _XTT if d >= thr else _XTV
                     table[z, k, _DIAM] -= d
                     mm = min(q[i] / ctv, 1.0)
                     mean = m_l * math.exp(lr_l * mm) if mm != 0.0 else m_l
                     sg, hs = sg_l, hs_l
                 else:
                     new = TELOGEN
+                    col = _XC if ph == CATAGEN else _XAT
                     mean, sg, hs = m_t, sg_t, hs_t
                 if zp < zn:
                     zz = zb[zp]
@@ -410,9 +458,11 @@ def run_plain(
                 q[i] = qq
                 if qq >= crit:
                     new = DEAD
+                    col = _XLD
                     ne = np.inf
                 else:
                     new = ANAGEN
+                    col = _XLA
                     mm = min(qq / ctv, 1.0)
                     d = d0[i] * (1.0 - mm) + dv * mm
                     diam[i] = d
@@ -431,17 +481,13 @@ def run_plain(
                         if lag > 0.0
                         else k
                     )
-                    if d >= thr:
-                        table[z, kv, _TERM] += 1.0
-                    else:
-                        table[z, kv, _VEL] += 1.0
+                    table[z, kv, _EMT if d >= thr else _EMV] += 1.0
                     table[z, kv, _DIAM] += d
             if not ne >= te:  # NaN or time running backwards: the state cannot advance
                 phase[i] = ph
                 t_exit[i] = te
                 return draws, -1 - i
-            table[z, k, ph] -= 1.0
-            table[z, k, new] += 1.0
+            table[z, k, col] += 1.0
             ph = new
             te = ne
             if ph == DEAD:
