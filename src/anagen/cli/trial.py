@@ -11,6 +11,7 @@ from rich.table import Table
 
 from anagen._io import save_figure
 from anagen.cli._common import check_output_path, check_seed, console, emit_json, esc, progress
+from anagen.decision._power_text import power_text
 from anagen.errors import InputError
 
 app = typer.Typer(
@@ -94,6 +95,13 @@ def _spec(trial: str, trials: int | None, seed: int | None, source: str | None =
     )
 
 
+def _se(curve, i: int) -> str:
+    """The binomial Monte-Carlo SE of a power, '-' where none or all trials were significant
+    (it would read 0; the power itself then prints its 95 % bound)."""
+    hits = round(float(curve.power[i]) * curve.spec.trials)
+    return "-" if hits in (0, curve.spec.trials) else f"{curve.power_se[i]:.2f}"
+
+
 def _num(x: float, digits: int = 1) -> str:
     return "-" if not math.isfinite(x) else f"{x:+.{digits}f}"
 
@@ -144,6 +152,7 @@ def simulate_cmd(
         emit_json(res.to_dict())
         return
     s = res.summary()
+    nt = int(s["simulated_trials"])
     q = s["quantiles_estimate"]
     ctrl = spec.arms[spec.control].name
     t = Table(title=esc(spec.name), show_header=False)
@@ -171,8 +180,8 @@ def simulate_cmd(
     )
     t.add_row(
         f"power (p < {spec.alpha:g}, two-sided)",
-        f"{s['power']:.2f} (Monte-Carlo SE {s['power_se']:.3f}); significant benefit "
-        f"{s['significant_benefit']:.2f}",
+        f"{power_text(s['power'], nt)} (Monte-Carlo SE {s['power_se']:.3f}); significant "
+        f"benefit {power_text(s['significant_benefit'], nt)}",
     )
     console.print(t)
     c = Table(title=f"Every arm vs {esc(ctrl)} ({res.unit}; 90 % of simulated trials)")
@@ -188,7 +197,7 @@ def simulate_cmd(
             _num(means[(r["arm"], r["week"])]),
             _num(r["mean_estimate"]),
             f"[{_num(r['p05'])}, {_num(r['p95'])}]",
-            f"{r['power']:.2f}",
+            power_text(r["power"], nt),
         )
     console.print(c)
     if s["subgroups"]:
@@ -202,7 +211,7 @@ def simulate_cmd(
                 f"{r['share_of_patients']:.0%}",
                 esc(r["arm"]),
                 _num(r["mean_estimate"]),
-                f"{r['power']:.2f}",
+                power_text(r["power"], nt),
             )
         console.print(g)
     console.print(f"[dim italic]{res.note}[/]")
@@ -270,7 +279,7 @@ def power_cmd(
         mark = " <- sample size" if n == curve.sample_size else ""
         t.add_row(
             f"{n}",
-            f"{curve.power[i]:.2f} ({curve.power_se[i]:.2f}){mark}",
+            f"{power_text(curve.power[i], spec.trials)} ({_se(curve, i)}){mark}",
             _num(curve.mean_estimate[i]),
         )
     console.print(t)
@@ -291,7 +300,7 @@ def power_cmd(
     else:
         console.print(
             f"power {target:g} not reached with up to {curve.n[-1]} per arm "
-            f"(power {curve.power[-1]:.2f}, Monte-Carlo SE {curve.se_at_answer:.3f}); "
+            f"(power {power_text(curve.power[-1], spec.trials)}, Monte-Carlo SE {curve.se_at_answer:.3f}); "
             "raise --max-n",
             highlight=False,
         )

@@ -33,6 +33,7 @@ _PUBLIC: dict[str, str] = {
     "PowerCurve": "_trial",
     "simulate_trials": "_trial",
     "power_curve": "_trial",
+    "power_text": "_power_text",
     "sample_size": "_trial",
     # --- assessment of one person and its report -------------------------------------------
     "assess_patient": "_assess",
