@@ -18,6 +18,7 @@ __all__ = ["plot_ppc", "plot_time_courses"]
 _UNIT = {
     "MD": "treated - control, hairs/cm2",
     "MD_pct": "treated - control, % points",
+    "MD_pct_mean": "treated - control, % of mean baseline",
     "within": "treated arm change, hairs/cm2",
     "within_pct": "treated arm change, % of baseline",
 }

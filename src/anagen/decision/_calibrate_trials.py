@@ -81,7 +81,9 @@ DEFAULTS = {
 }
 
 Kind = Literal["protocol", "topical", "prp", "minoxidil_5", "minoxidil_2", "finasteride", "lllt"]
-Measure = Literal["MD", "MD_pct", "within", "within_pct"]
+Measure = Literal["MD", "MD_pct", "MD_pct_mean", "within", "within_pct"]
+#: Every measure (see :class:`VirtualTrial`).
+MEASURES = ("MD", "MD_pct", "MD_pct_mean", "within", "within_pct")
 
 #: Product option (``Product.option`` of a protocol) -> regeneration family.
 FAMILIES = {
@@ -107,6 +109,7 @@ _BLOCK_OF_KIND = {
     "lllt": "lllt",
 }
 _Z975 = 1.959963984540054
+_Z9995 = 3.2905267314918945  # two-sided p = .001
 #: Assumed size of the Kuka 2020 NH III low-dose subgroup (not reported; see curated_trials).
 _KUKA_N = 12
 #: Patients analysed in Gentile 2019 (35 enrolled, 1 excluded, 1 rejected; curated notes).
@@ -219,7 +222,10 @@ class VirtualTrial:
         used), ``prp``, ``minoxidil_5``, ``minoxidil_2``, ``finasteride``, ``lllt``.
     measure
         ``MD``: treated minus control hairs/cm²; ``MD_pct``: difference in mean percent change
-        from baseline (percentage points); ``within``: the treated arm's own change from
+        from baseline (percentage points: each patient's change as a percent of his own
+        baseline, averaged); ``MD_pct_mean``: the difference of the mean counts as a percent of
+        the mean baseline count (a trial that reports hairs gained over a mean baseline count,
+        e.g. 107 of 876 hairs [KAUF98]); ``within``: the treated arm's own change from
         baseline (hairs/cm²: untreated course + placebo/vehicle response + treatment);
         ``within_pct``: the same as a percent of the baseline count.
     reported, se
@@ -256,10 +262,10 @@ class VirtualTrial:
             raise InputError(
                 field=f"{self.study_id}.kind", allowed=", ".join(_BLOCK_OF_KIND), got=self.kind
             )
-        if self.measure not in ("MD", "MD_pct", "within", "within_pct"):
+        if self.measure not in MEASURES:
             raise InputError(
                 field=f"{self.study_id}.measure",
-                allowed="MD, MD_pct, within or within_pct",
+                allowed=", ".join(MEASURES),
                 got=self.measure,
             )
         if not (np.isfinite(self.se) and self.se > 0):
@@ -493,7 +499,7 @@ class TrialSimulator:
     def tau_scale(self) -> float:
         """Factor from hairs/cm2 to the trial's outcome scale (``100 / baseline`` for a percent
         change: the weighted mean baseline count of the model patients; else 1)."""
-        if self.trial.measure not in ("MD_pct", "within_pct"):
+        if self.trial.measure not in ("MD_pct", "MD_pct_mean", "within_pct"):
             return 1.0
         w = np.array([p.weight for p in self._prepared])
         base = np.array([p.baseline for p in self._prepared])
@@ -515,9 +521,11 @@ class TrialSimulator:
                     e = 100.0 * e / base
             else:
                 diff = follow - prep.untreated
-                e = diff if t.measure == "MD" else 100.0 * diff / prep.baseline
+                e = 100.0 * diff / prep.baseline if t.measure == "MD_pct" else diff
             num += prep.weight * e
             wsum += prep.weight
+        if t.measure == "MD_pct_mean":  # mean difference over the mean baseline
+            return num * self.tau_scale / wsum
         return num / wsum
 
     def effect_curve(self, values: dict[str, float], weeks: Sequence[float]) -> np.ndarray:
@@ -542,9 +550,11 @@ def _effect_curve(sim: TrialSimulator, values: dict[str, float], weeks) -> np.nd
         else:
             un = sim._counts(prep, None, days)
             diff = treated[1:] - un[1:]
-            e = diff if t.measure == "MD" else 100.0 * diff / un[0]
+            e = 100.0 * diff / un[0] if t.measure == "MD_pct" else diff
         num += prep.weight * e
         wsum += prep.weight
+    if t.measure == "MD_pct_mean":  # mean difference over the mean baseline
+        return num * sim.tau_scale / wsum
     return num / wsum
 
 
@@ -761,6 +771,49 @@ def curated_trials() -> tuple[VirtualTrial, ...]:
             "(it overlaps the 48-week Van Neste 2000 trial); percent change of each man's own "
             "count, averaged over men with vertex loss (Norwood-Hamilton III-vertex, IV, V: "
             "see _vertex_loss)",
+        )
+    )
+    # long-term finasteride visits [KAUF98][PRICE06]: they carry the time course after the first
+    # year (the reversal window, finasteride.reversal_days)
+    for e in (e for e in ev if e.option == "finasteride_1mg" and e.source == "KAUF98"):
+        year = round(float(e.weeks) / 52.0)
+        trials.append(
+            VirtualTrial(
+                f"Kaufman1998_{year}y",
+                "finasteride",
+                "MD_pct_mean",
+                e.value,
+                e.value / _Z9995,
+                7 * float(e.weeks),
+                _vertex_loss(29.5),
+                "placebo",
+                "therapy.evidence_priors (KAUF98)",
+                se_note="p < .001 vs placebo taken at its bound (SE = effect / 3.29; the "
+                "abstract gives no SD or CI, so the SE is an upper bound)",
+                notes="1,553 men aged 18-41 (29.5 = midpoint; 1,215 in the second year); hairs "
+                "counted in a 5.1 cm2 circle of the balding vertex: the difference of the mean "
+                "counts as a percent of the mean baseline count (876 hairs); men with vertex loss "
+                "(see _vertex_loss); the two visits share a random effect; Mella 2010's >= 24 "
+                "months pool may include these men (its trials are not listed in its abstract)",
+                group="Kaufman1998",
+            )
+        )
+    p06 = next(e for e in ev if e.option == "finasteride_1mg" and e.source == "PRICE06")
+    trials.append(
+        VirtualTrial(
+            "Price2006_192wk",
+            "finasteride",
+            "MD_pct",
+            p06.value,
+            p06.value / _Z975,
+            7 * float(p06.weeks),
+            _vertex_loss(DEFAULTS["age"]),
+            "placebo",
+            "therapy.evidence_priors (PRICE06)",
+            se_note="P < .05 vs placebo taken at its bound (SE = effect / 1.96; an upper bound)",
+            notes="finasteride +7.2 % vs placebo -13.0 % from baseline at week 192, net 20.3 as "
+            "reported; ages, stages and count area not in the abstract: men with vertex loss "
+            "(see _vertex_loss) at the default age, read at the vertex (assumption)",
         )
     )
     prp = next(e for e in ev if e.option == "prp")

@@ -612,6 +612,18 @@ _RAW: tuple[tuple[str, str, str, str], ...] = (
         "C",
     ),
     (
+        "KAUF02",
+        "The Finasteride Male Pattern Hair Loss Study Group. Long-term (5-year) multinational experience with finasteride 1 mg in the treatment of men with androgenetic alopecia. Eur J Dermatol 2002;12(1):38-49, PMID 11809594 (the 1,553 men of [KAUF98], 1,215 in up to four 1-year placebo-controlled extensions: durable improvement over five years, p <= 0.001 vs placebo on all endpoints, progressive loss on placebo; no counts in the abstract)",
+        "http://www.jle.com/en/revues/ejd/e-docs/long_term_5_year_multinational_experience_with_finasteride_1_mg_in_the_treatment_of_men_with_androgenetic_alopecia_100606/article.phtml",
+        "A",
+    ),
+    (
+        "MERCK01",
+        "Merck & Co. press release (PRNewswire, 15 March 2001) on the five-year finasteride data presented at the 59th AAD meeting: a difference of 277 hairs in the 1-inch (5.1 cm²) vertex circle in favour of finasteride (219 men) vs placebo (15 men), baseline 876 hairs",
+        "http://www.hairsave.com/propecia_studies.htm",
+        "B",
+    ),
+    (
         "KAUF08",
         "Kaufman KD, Girman CJ, Round EM, et al. Progression of hair loss in men with androgenetic alopecia (male pattern hair loss): long-term (5-year) controlled observational data in placebo-treated patients. Eur J Dermatol 2008;18(4):407-411 (PMID 18573713): placebo arms of two replicate finasteride trials lost 239 hairs from baseline in the target area at 5 years (26.3 % decline)",
         "https://pubmed.ncbi.nlm.nih.gov/18573713/",

@@ -193,7 +193,16 @@ class _Continuous(Treatment):
         f = self.factors(values)
         edges = [0.0, self.start_day] if self.start_day > 0 else [0.0]
         on = [False, True] if self.start_day > 0 else [True]
-        if self.stop_day is not None and self.stop_day < horizon_days:
+        stops = self.stop_day is not None and self.stop_day < horizon_days
+        # a reversal window (``reversal_days``): miniaturisation is undone only in the first
+        # ``reversal_days`` of use; the other factors stay while used
+        rev_end = np.inf
+        if "reversal_days" in values:
+            rev_end = self.start_day + max(values["reversal_days"], 0.0)
+            if rev_end < horizon_days and (not stops or rev_end < self.stop_day):
+                edges.append(rev_end)
+                on.append(True)
+        if stops:
             edges.append(self.stop_day)
             on.append(False)
         rows = {
@@ -205,12 +214,13 @@ class _Continuous(Treatment):
             "progression_factor": 1.0,
             "reversal": 0.0,
         }
-        for active in on:
+        for edge, active in zip(edges, on, strict=True):
             for k, base in neutral.items():
-                v = f.get(k, base) if active else base
+                used = active and (k != "reversal" or edge < rev_end)
+                v = f.get(k, base) if used else base
                 rows[k].append(base + (v - base) * mask)
         extra: dict[str, np.ndarray] = {}
-        if self.stop_day is not None and self.stop_day < horizon_days and "fade_days" in values:
+        if stops and "fade_days" in values:
             # the effect persists while used and fades after stopping (Modulation.hold_end_day)
             shape = (len(edges), len(ZONE_NAMES))
             extra = {
@@ -334,7 +344,10 @@ class Finasteride(_Continuous):
 
     Priors (assumptions): progression factor 0.3 (0.0-0.6); latency factor 0.8 (0.6-1.0),
     after [S19] (more, longer kenogen explains rarefaction; finasteride raised hair counts);
-    reversal of miniaturisation 0.25 (0-0.5) per anagen entry, after [WHIT99].
+    reversal of miniaturisation 0.25 (0-0.5) per anagen entry, after [WHIT99], during the first
+    ``reversal_days`` of use (365 d, 120-1100): the trials' treated arms regrow in the first
+    year and then hold or slowly lose while the placebo arms keep losing [KAUF98][KAUF02]
+    [PRICE06], so the difference grows with the placebo arm's loss, not by further regrowth.
     """
 
     def __post_init__(self) -> None:
@@ -368,7 +381,29 @@ class Finasteride(_Continuous):
                     " per-cycle fraction, so the range is set so that the prior predictive"
                     " spans the reported effects (Van Neste 2000 +17.3, Mella 2010 +24.3 at"
                     " 24 months [C3]). The progression and latency levers alone reach about"
-                    " +9.5 hairs/cm² at 48 weeks"
+                    " +9.5 hairs/cm² at 48 weeks. Acts only during the reversal window"
+                    " (finasteride.reversal_days)"
+                ),
+            ),
+            "reversal_days": Prior(
+                "finasteride.reversal_days",
+                365.0,
+                120.0,
+                1100.0,
+                "days",
+                "lognormal",
+                ("KAUF98", "KAUF02", "PRICE06"),
+                True,
+                note=(
+                    "how long after the start of use miniaturisation is still undone. The"
+                    " trials' treated arms regrow in the first year and then hold or slowly"
+                    " lose: +107 and +138 of 876 hairs vs placebo at 1 and 2 years while the"
+                    " placebo arm kept losing [KAUF98], 'durable' over 5 years [KAUF02], +7.2 %"
+                    " from baseline at 192 weeks (placebo -13.0 %) [PRICE06]. Without a window"
+                    " the model undoes miniaturisation at every anagen entry for as long as the"
+                    " drug is taken, and its treated arm kept rising (+29 % of baseline at 192"
+                    " weeks, the difference +43.5 % vs +20.3 % reported). Median one year,"
+                    " 4 months to 3 years (an assumption); fitted to those visits"
                 ),
             ),
             "fade_days": Prior(
