@@ -25,7 +25,7 @@ def test_run_small_then_loso_json(capsys, tmp_path):
     }
     assert main(["calibrate", "loso", "--posterior", str(out), "--format", "json"]) == 0
     loso = json.loads(capsys.readouterr().out)
-    assert loso["n_studies"] == len(loso["rows"]) == 20
+    assert loso["n_studies"] == len(loso["rows"]) == 23
     kuka = [r for r in loso["rows"] if r["study"] == "Kuka2020"]
     assert len(kuka) == 4 and all(r["fit_on"] == 0 for r in kuka)
     assert 0 <= loso["coverage_80"] <= 1
@@ -54,7 +54,7 @@ def test_check_ppc_and_se_sensitivity(capsys, tmp_path):
     out = tmp_path / "ppc.png"
     assert main(["calibrate", "check", "--format", "json", "--plot-ppc", str(out)]) == 0
     d = json.loads(capsys.readouterr().out)
-    assert len(d["ppc"]) == 20 and out.stat().st_size > 10_000
+    assert len(d["ppc"]) == 23 and out.stat().st_size > 10_000
     for r in d["ppc"]:
         assert r["post_lo80"] <= r["post_median"] <= r["post_hi80"]
         assert 0 <= r["percentile"] <= 100

@@ -123,7 +123,8 @@ def se_sensitivity(
             if not b.study_ids:
                 continue
             d = b.draws()
-            for name in ("emax_anagen", "fade_days", "latency_factor", "progression_factor"):
+            names = ("emax_anagen", "fade_days", "latency_factor", "progression_factor")
+            for name in (*names, "reversal_days"):
                 if name in d.dtype.names:
                     row[f"{k}.{name}"] = float(np.median(d[name]))
         rows.append(row)
