@@ -132,17 +132,33 @@ def _uniform_rows(sample_t: np.ndarray, inv_h: float) -> float:
 
 
 @njit(cache=True, nogil=True)
+def predraw(gen: np.random.Generator, out: np.ndarray) -> None:
+    """Fill ``out`` with the next standard normals of ``gen``, drawn as the kernels draw them.
+
+    The engine draws the start of a chunk's stream on one thread while another thread is
+    busy, and the chunk then takes those normals first (``zpre`` of :func:`run_plain`).
+    """
+    for m in range(out.size):
+        out[m] = gen.standard_normal()
+
+
+@njit(cache=True, nogil=True)
 def _refill(
-    gen: np.random.Generator, zb: np.ndarray, drawn: int, cap: int
+    gen: np.random.Generator, zb: np.ndarray, drawn: int, cap: int, zpre: np.ndarray
 ) -> tuple[float, int, int, int]:
     """The buffer is used up: the next normal and the new ``(zp, zn, drawn)``.
 
-    ``drawn`` normals of the current block (``cap`` long) have come from ``gen``; past the
-    block, Numba's generator draws (and the buffer stays empty), as in ``run_segment``.
+    ``drawn`` normals of the current block (``cap`` long) have come from the stream: the
+    first ``zpre.size`` of them drawn before from ``gen`` (:func:`predraw`), the rest from
+    ``gen`` now. Past the block, Numba's generator draws (and the buffer stays empty), as in
+    ``run_segment``.
     """
     if drawn < cap:
         zn = min(BATCH, cap - drawn)
-        for m in range(zn):
+        m0 = min(zn, max(zpre.size - drawn, 0))
+        for m in range(m0):
+            zb[m] = zpre[drawn + m]
+        for m in range(m0, zn):
             zb[m] = gen.standard_normal()
         return zb[0], 1, zn, drawn + zn
     return np.random.standard_normal(), 0, 0, drawn
@@ -170,6 +186,7 @@ def _static(
     lag: float,
     table: np.ndarray,
     gen: np.random.Generator,
+    zpre: np.ndarray,
     zb: np.ndarray,
     zp: int,
     zn: int,
@@ -245,7 +262,7 @@ def _static(
                             zz = zb[zp]
                             zp += 1
                         else:
-                            zz, zp, zn, drawn = _refill(gen, zb, drawn, cap)
+                            zz, zp, zn, drawn = _refill(gen, zb, drawn, cap, zpre)
                         ne = te + m_t * math.exp(sg_t * zz - hs_t)
                     draws += 1
                     new = TELOGEN
@@ -267,7 +284,7 @@ def _static(
                         zz = zb[zp]
                         zp += 1
                     else:
-                        zz, zp, zn, drawn = _refill(gen, zb, drawn, cap)
+                        zz, zp, zn, drawn = _refill(gen, zb, drawn, cap, zpre)
                     ne = te + m_t * math.exp(sg_t * zz - hs_t)
                 draws += 1
                 if not ne >= te:
@@ -290,7 +307,7 @@ def _static(
                         zz = zb[zp]
                         zp += 1
                     else:
-                        zz, zp, zn, drawn = _refill(gen, zb, drawn, cap)
+                        zz, zp, zn, drawn = _refill(gen, zb, drawn, cap, zpre)
                     ne = te + m_l * math.exp(sg_l * zz - hs_l) * f_l
                 draws += 1
                 if not ne >= te:
@@ -313,7 +330,7 @@ def _static(
                         zz = zb[zp]
                         zp += 1
                     else:
-                        zz, zp, zn, drawn = _refill(gen, zb, drawn, cap)
+                        zz, zp, zn, drawn = _refill(gen, zb, drawn, cap, zpre)
                     ne = te + m_a * math.exp(sg_a * zz - hs_a) * f_a
                 draws += 1
                 # the hair is counted once it has emerged past the detection length
@@ -366,12 +383,15 @@ def run_plain(
     gen: np.random.Generator,
     buf: int,
     reserve: int,
+    zpre: np.ndarray,
 ) -> tuple[int, int]:
     """:func:`~anagen.scalp._kernels.run_segment` for lognormal durations and one epoch.
 
     ``fa``, ``fl``, ``fp``, ``rev`` are that epoch's per-zone factors (its gains must not
-    fade); ``table`` is the packed delta table (see :func:`pack`); the other arguments and
-    the result are those of ``run_segment``.
+    fade); ``table`` is the packed delta table (see :func:`pack`); ``zpre`` the first
+    normals of ``gen``'s stream, drawn before by :func:`predraw` (empty: none; only where
+    ``buf < 0``, every normal from ``gen``); the other arguments and the result are those
+    of ``run_segment``.
     """
     n = phase.size
     m_a, catagen, m_t, m_l = means[0], means[1], means[2], means[3]
@@ -396,6 +416,8 @@ def run_plain(
     # `drawn` of them have come from gen, zb[zp:zn] are drawn but unused
     cap = buf if buf > 0 else np.iinfo(np.int64).max
     limit = buf - reserve if buf > 0 else np.iinfo(np.int64).max
+    if buf > 0:  # blocks restart the count of normals drawn: no normals drawn before
+        zpre = zpre[:0]
     zb = np.empty(BATCH)
     zp = zn = drawn = 0
     draws = 0
@@ -404,7 +426,7 @@ def run_plain(
         if static:
             i, n_static, zp, zn, drawn = _static(
                 i, t1, sample_t, inv_h, g_uni, phase, t_exit, q, d0, diam, zone, means, sgs, dv, thr,
-                fa, fl, lag, table, gen, zb, zp, zn, drawn, cap, limit,
+                fa, fl, lag, table, gen, zpre, zb, zp, zn, drawn, cap, limit,
             )  # fmt: skip
             draws += n_static
             if i < 0:
@@ -448,7 +470,7 @@ def run_plain(
                     zz = zb[zp]
                     zp += 1
                 else:
-                    zz, zp, zn, drawn = _refill(gen, zb, drawn, cap)
+                    zz, zp, zn, drawn = _refill(gen, zb, drawn, cap, zpre)
                 dur = mean * math.exp(sg * zz - hs)
                 draws += 1
                 ne = te + dur * fl[z] if new == LATENCY else te + dur
@@ -471,7 +493,7 @@ def run_plain(
                         zz = zb[zp]
                         zp += 1
                     else:
-                        zz, zp, zn, drawn = _refill(gen, zb, drawn, cap)
+                        zz, zp, zn, drawn = _refill(gen, zb, drawn, cap, zpre)
                     dur = mean * math.exp(sg_a * zz - hs_a)
                     draws += 1
                     ne = te + dur * fa[z]
