@@ -26,7 +26,8 @@ Run: ``python benchmarks/bench_scalp.py`` (or ``python benchmarks/run.py scalp``
 
 Because kernel and floor are timed at different moments, a shared machine can favour either;
 the ratios are therefore also measured **interleaved**: kernel and floor (the Generator path)
-alternately, five times on each thread count, best of each.
+alternately, five times on each thread count: the best of each, and the median of each with
+the range of the five.
 
 Reported: the ratios (baseline / whole CLI, kernel / floor on the same thread count) and the
 time per follicle-year at three sizes (linear scaling means a constant time per follicle-year).
@@ -164,23 +165,23 @@ def time_anagen(params, n: int, seed: int = 1, threads: int | None = None, reps:
     return best, traj, state
 
 
-def interleaved(params, state, threads: int, reps: int = 5) -> tuple[float, float]:
-    """Best kernel and best floor (Generator path) times, measured alternately."""
+def interleaved(params, state, threads: int, reps: int = 5) -> tuple[list[float], list[float]]:
+    """Kernel and floor (Generator path) times, measured alternately (sorted)."""
     name = "NumPy Generator inside Numba"
     fn = _PATHS[name]
-    k_best = f_best = math.inf
+    k_times, f_times = [], []
     parts = None
     with ThreadPoolExecutor(threads) as ex:
         for _ in range(reps):
             t0 = time.perf_counter()
             traj = simulate(params, state, years=YEARS, every=EVERY, seed=2, threads=threads)
-            k_best = min(k_best, time.perf_counter() - t0)
+            k_times.append(time.perf_counter() - t0)
             if parts is None:  # one output array for all repetitions, touched once first
                 parts = np.array_split(np.zeros(traj.n_draws), threads)
             t0 = time.perf_counter()
             list(ex.map(fn, range(1, threads + 1), parts))
-            f_best = min(f_best, time.perf_counter() - t0)
-    return k_best, f_best
+            f_times.append(time.perf_counter() - t0)
+    return sorted(k_times), sorted(f_times)
 
 
 def time_cli(n: int, reps: int = 2) -> float:
@@ -284,10 +285,18 @@ def main() -> None:
     print(f"  2 threads / 1 thread: kernel {t1 / t2:.2f}x faster, floor {f1 / f2:.2f}x faster")
 
     for th in (2, 1):
-        k_best, f_best = interleaved(params, state, th)
+        k_times, f_times = interleaved(params, state, th)
+        k_best, f_best = k_times[0], f_times[0]
+        k_med, f_med = k_times[len(k_times) // 2], f_times[len(f_times) // 2]
+        s = "s" if th > 1 else " "
         print(
-            f"  kernel / floor, {th} thread{'s' if th > 1 else ' '}, interleaved best of 5 : "
+            f"  kernel / floor, {th} thread{s}, interleaved best of 5 : "
             f"{k_best / f_best:6.2f}x   (kernel {k_best:.3f} s, floor {f_best:.3f} s)"
+        )
+        print(
+            f"  kernel / floor, {th} thread{s}, interleaved median of 5 : "
+            f"{k_med / f_med:6.2f}x   (kernel {k_med:.3f} s, floor {f_med:.3f} s; spread: "
+            f"kernel {k_times[0]:.3f}-{k_times[-1]:.3f} s, floor {f_times[0]:.3f}-{f_times[-1]:.3f} s)"
         )
 
     print("  scaling (time per million follicle-years should be constant):")
