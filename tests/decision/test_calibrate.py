@@ -198,6 +198,9 @@ def test_curated_trials_mirror_the_studies():
     for sid in fin:
         assert [p.stage for p in trials[sid].population] == ["III-vertex", "IV", "V"]
     # the long-term finasteride visits: 107 and 138 of 876 hairs [KAUF98], 20.3 points [PRICE06]
+    # minoxidil: stages where the abstract names them (Berger 2003: III vertex or IV [BERG03])
+    assert [p.stage for p in trials["Berger2003_5pct"].population] == ["III-vertex", "IV"]
+    assert [p.stage for p in trials["Olsen2007_5pct"].population] == ["III"]  # ages only
     k1, k2 = trials["Kaufman1998_1y"], trials["Kaufman1998_2y"]
     assert k1.study == k2.study == "Kaufman1998" and k1.measure == "MD_pct_mean"
     assert (k1.reported, k2.reported) == (12.2, 15.8)

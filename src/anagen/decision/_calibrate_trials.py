@@ -707,9 +707,13 @@ def curated_trials() -> tuple[VirtualTrial, ...]:
                 group="Kuka2020",
             )
         )
-    # minoxidil: Suchonwanit 2019 Table 2 (men) and Table 3 (women) trials vs placebo
+    # minoxidil: Suchonwanit 2019 Table 2 (men) and Table 3 (women) trials vs placebo. Stages
+    # where the abstract names them (one model man per stage, as _vertex_loss does): Berger 2003
+    # enrolled men with "Hamilton-Norwood type III vertex or type IV baldness" [BERG03]; the
+    # abstracts of Olsen 2002 [OLS02] and Olsen 2007 [OLS07] give ages only (default stage)
     ce = comparator_effects()
     ages = {"Olsen2002": 36.5, "Olsen2007": 39.2, "Berger2003": 40.0, "Lucky2004": 37.0}
+    stages = {"Berger2003": ("III-vertex", "IV")}
     for _, r in ce.iterrows():
         arm = str(r.treatment_arm)
         if r.control_type != "placebo" or r.trial not in ages:
@@ -724,13 +728,22 @@ def curated_trials() -> tuple[VirtualTrial, ...]:
                 float(r.yi),
                 float(r.se),
                 7 * float(r.duration_weeks),
-                (VirtualPatient(ages[r.trial], sex, DEFAULTS[f"stage_{sex}"]),),
+                tuple(
+                    VirtualPatient(ages[r.trial], sex, st)
+                    for st in stages.get(r.trial, (DEFAULTS[f"stage_{sex}"],))
+                ),
                 str(r.control_arm),
                 f"evidence.comparator_effects ({r.row_id})",
                 se_note=str(r.imputation) if r.imputed else "from the arm SDs",
                 notes=f"{arm}; sex from the review table (Table 2 men, Table 3 women; assumption); "
-                "stage not reported (default); the arms of one trial share its placebo arm and "
-                "its random effect (one study in leave-one-out)",
+                + (
+                    "men with Hamilton-Norwood III vertex or IV baldness [BERG03] (abstract), "
+                    "one model man per stage, counted at the vertex"
+                    if r.trial in stages
+                    else "stage not in the abstract (default)"
+                )
+                + "; the arms of one trial share its placebo arm and its random effect (one "
+                "study in leave-one-out)",
                 group=str(r.trial),
             )
         )

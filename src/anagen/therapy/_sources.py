@@ -642,6 +642,18 @@ _RAW: tuple[tuple[str, str, str, str], ...] = (
         "A",
     ),
     (
+        "OLS07",
+        "Olsen EA, Whiting D, Bergfeld W, et al. A multicenter, randomized, placebo-controlled, double-blind clinical trial of a novel formulation of 5% minoxidil topical foam versus placebo in the treatment of androgenetic alopecia in men. J Am Acad Dermatol 2007;57(5):767-774, PMID 17761356 (352 men aged 18-49; 16 weeks; no stages in the abstract)",
+        "https://pubmed.ncbi.nlm.nih.gov/17761356/",
+        "A",
+    ),
+    (
+        "BERG03",
+        "Berger RS, Fu JL, Smiles KA, et al. The effects of minoxidil, 1% pyrithione zinc and a combination of both on hair density: a randomized controlled trial. Br J Dermatol 2003;149(2):354-362, PMID 12932243 (200 men aged 18-49 with Hamilton-Norwood type III vertex or type IV baldness; 26 weeks)",
+        "https://pubmed.ncbi.nlm.nih.gov/12932243/",
+        "A",
+    ),
+    (
         "LUCK04",
         "Lucky AW, Piacquadio DJ, Ditre CM, et al. A randomized, placebo-controlled trial of 5% and 2% topical minoxidil solutions in the treatment of female pattern hair loss. J Am Acad Dermatol 2004;50(4):541-553 (381 women aged 18-49; 48 weeks)",
         "https://utsouthwestern.elsevierpure.com/en/publications/a-randomized-placebo-controlled-trial-of-5-and-2-topical-minoxidi",
