@@ -108,14 +108,15 @@ def _row_fast(sample_t: np.ndarray, te: float, inv_h: float, g_uni: float, g_max
     1 - 1e-9)`` with ``0 <= g < g_uni``, the row is ``floor(g) + 1``: ``g`` is within
     ``2.3e-16 g < 2.4e-10`` of ``te / h`` and each ``sample_t[j] / h`` within ``1.2e-10`` of
     ``j``, so ``sample_t[floor(g)] < te < sample_t[floor(g) + 1]``. Elsewhere :func:`_row_of`.
+    The row is returned unsigned (an index that needs no negative-index handling).
     """
     g = te * inv_h
     if g >= 0.0 and g < g_uni:  # False for NaN
         m = np.uint64(g)
         f = g - np.float64(m)
         if f > 1e-9 and f < 1.0 - 1e-9:
-            return np.int64(m) + 1
-    return _row_of(sample_t, te, inv_h, g_max)
+            return m + np.uint64(1)
+    return np.uint64(_row_of(sample_t, te, inv_h, g_max))
 
 
 @njit(cache=True, nogil=True)
@@ -211,6 +212,10 @@ def _static(
     m_a, catagen, m_t, m_l = means[0], means[1], means[2], means[3]
     sg_a, sg_t, sg_l, hs_a, hs_t, hs_l = sgs[0], sgs[1], sgs[2], sgs[3], sgs[4], sgs[5]
     g_max = sample_t.size - 1.0
+    # the table flattened, indexed by unsigned offsets (no negative-index handling)
+    flat = table.reshape(-1)
+    stride = np.uint64(N_COLS)
+    z_size = np.uint64(table.shape[1] * N_COLS)
     draws = 0
     while i < n:
         if drawn - zn + zp > limit:  # fewer than `reserve` normals left: a new block
@@ -224,6 +229,7 @@ def _static(
             break
         te = t_exit[i]
         z = zone[i]
+        at = np.uint64(z) * z_size  # the start of the zone's rows in the flattened table
         f_a, f_l = fa[z], fl[z]
         d = np.float64(diam[i])  # the current hair's diameter
         # a new hair: d0 (1 - mm) + dv mm at mm = 0, rounded as diam stores it
@@ -269,7 +275,7 @@ def _static(
                 if not ne >= te:
                     stuck = True
                     break
-                table[z, k, col] += 1.0
+                flat[at + k * stride + np.uint64(col)] += 1.0
                 ph = new
                 te = ne
             if ph == CATAGEN:
@@ -290,7 +296,7 @@ def _static(
                 if not ne >= te:
                     stuck = True
                     break
-                table[z, k, _XC] += 1.0
+                flat[at + k * stride + np.uint64(_XC)] += 1.0
                 ph = TELOGEN
                 te = ne
             if ph == TELOGEN:
@@ -298,7 +304,7 @@ def _static(
                     break
                 k = _row_fast(sample_t, te, inv_h, g_uni, g_max)
                 # the club hair is shed: the follicle is empty until the next anagen
-                table[z, k, _DIAM] -= d
+                flat[at + k * stride + np.uint64(_DIAM)] -= d
                 if pre:
                     ne = te + dur_l
                     zp += 1
@@ -313,7 +319,7 @@ def _static(
                 if not ne >= te:
                     stuck = True
                     break
-                table[z, k, x_shed] += 1.0
+                flat[at + k * stride + np.uint64(x_shed)] += 1.0
                 ph = LATENCY
                 te = ne
             if ph == LATENCY:
@@ -335,14 +341,14 @@ def _static(
                 draws += 1
                 # the hair is counted once it has emerged past the detection length
                 kv = _row_fast(sample_t, min(te + lag, ne), inv_h, g_uni, g_max) if lag > 0.0 else k
-                table[z, kv, x_emerge] += 1.0
-                table[z, kv, _DIAM] += d_new
+                flat[at + kv * stride + np.uint64(x_emerge)] += 1.0
+                flat[at + kv * stride + np.uint64(_DIAM)] += d_new
                 d = d_new32
                 x_shed = x_shed_new
                 if not ne >= te:
                     stuck = True
                     break
-                table[z, k, _XLA] += 1.0
+                flat[at + k * stride + np.uint64(_XLA)] += 1.0
                 ph = ANAGEN
                 te = ne
         if entered:
