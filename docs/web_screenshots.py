@@ -1,6 +1,6 @@
 """Regenerate the screenshots of docs/web.md: ``python docs/web_screenshots.py``.
 
-Starts ``anagen serve`` (default sizes: 30 draws x 8,000 follicles per assessment) on a free
+Starts ``anagen serve`` (default sizes: 60 draws x 8,000 follicles per assessment) on a free
 loopback port, drives Debian's chromium through every page with Playwright, and saves the top
 of each page (at most 1,800 px) to ``docs/img/web/``. Name groups to take only those
 (``python docs/web_screenshots.py stages calibration``); the groups are in ``GROUPS``.

@@ -25,6 +25,7 @@ from anagen.cli._assessment import (
     run_assessment,
 )
 from anagen.cli._common import console, emit_json, esc, require_file
+from anagen.decision._size import DEFAULT_SIZE
 from anagen.errors import InputError
 
 __all__ = ["assess"]
@@ -116,9 +117,9 @@ def assess(
             help="Write the report: a self-contained .html, or the same content as .pdf.",
         ),
     ] = None,
-    seed: SeedOpt = 0,
-    draws: DrawsOpt = 60,
-    follicles: FolliclesOpt = 8_000,
+    seed: SeedOpt = DEFAULT_SIZE.seed,
+    draws: DrawsOpt = DEFAULT_SIZE.n_draws,
+    follicles: FolliclesOpt = DEFAULT_SIZE.n_follicles,
     source: SourceOpt = "posterior",
     workers: WorkersOpt = 0,
     data: Annotated[

@@ -24,6 +24,7 @@ import typer
 from rich.markup import escape
 
 from anagen.cli._common import console, emit_json, err_console
+from anagen.decision._size import DEFAULT_SIZE
 from anagen.errors import InputError
 
 app = typer.Typer(
@@ -559,8 +560,12 @@ def treatment_add(
         "past the longest follow-up of the option's trials is frozen as 'unknown'.",
     ),
     seed: int = typer.Option(0, help="Seed of the frozen prediction."),
-    draws: int = typer.Option(20, help="Parameter draws of the prediction."),
-    follicles: int = typer.Option(4000, help="Simulated follicles of the prediction."),
+    draws: int = typer.Option(
+        DEFAULT_SIZE.n_draws, help="Parameter draws of the prediction (default: as assess)."
+    ),
+    follicles: int = typer.Option(
+        DEFAULT_SIZE.n_follicles, help="Simulated follicles of the prediction (as assess)."
+    ),
     no_predict: bool = typer.Option(False, "--no-predict", help="Do not freeze a prediction."),
     db: str | None = DbOpt,
     token: str | None = TokenOpt,

@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 
 from anagen.cli._common import console
+from anagen.decision._size import DEFAULT_SIZE
 from anagen.errors import InputError
 
 __all__ = ["serve"]
@@ -31,8 +32,12 @@ def serve(
         int, typer.Option("--workers", help="Processes for background jobs (1-64).")
     ] = 1,
     draws: Annotated[
-        int, typer.Option("--draws", help="Parameter draws per assessment (5-2000).")
-    ] = 30,
+        int,
+        typer.Option(
+            "--draws",
+            help="Parameter draws per assessment and per frozen registry prediction (5-2000).",
+        ),
+    ] = DEFAULT_SIZE.n_draws,
 ) -> None:
     """Serve the web app (no network access needed: scripts and styles ship with anagen)."""
     if not 1 <= port <= 65535:
@@ -55,7 +60,11 @@ def serve(
     from anagen.web import Settings, create_app
 
     settings = Settings(
-        db_url=db, workers=workers, assess_draws=draws, secure_cookies=not _loopback(host)
+        db_url=db,
+        workers=workers,
+        assess_draws=draws,
+        registry_draws=draws,  # a frozen prediction is the number the page showed
+        secure_cookies=not _loopback(host),
     )
     app = create_app(settings)
     console.print(f"anagen serving on http://{host}:{port}/ (Ctrl-C to stop)", highlight=False)

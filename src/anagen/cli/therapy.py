@@ -24,6 +24,7 @@ from anagen.cli._assessment import (
 )
 from anagen.cli._assessment import FolliclesOpt as AssessFolliclesOpt
 from anagen.cli._common import check_output_path, check_seed, console, emit_json, esc, require_file
+from anagen.decision._size import DEFAULT_SIZE
 from anagen.errors import InputError
 
 app = typer.Typer(
@@ -121,7 +122,7 @@ def show_cmd(
         Path | None, typer.Option("--patient", help="Patient TOML (donor factors, dead zones).")
     ] = None,
     fmt: FormatOpt = "table",
-    seed: SeedOpt = 0,
+    seed: SeedOpt = DEFAULT_SIZE.seed,
     plot: PlotOpt = None,
 ) -> None:
     """Show a protocol stage by stage: harvest, process, inject (coverage, checks), regenerate."""
@@ -260,11 +261,11 @@ def simulate_cmd(
         ),
     ],
     patient: Annotated[Path, typer.Option("--patient", help="Patient TOML file (required).")],
-    seed: SeedOpt = 0,
+    seed: SeedOpt = DEFAULT_SIZE.seed,
     plot: PlotOpt = None,
     fmt: FormatOpt = "table",
-    draws: DrawsOpt = 60,
-    follicles: AssessFolliclesOpt = 8_000,
+    draws: DrawsOpt = DEFAULT_SIZE.n_draws,
+    follicles: AssessFolliclesOpt = DEFAULT_SIZE.n_follicles,
     source: SourceOpt = "posterior",
     workers: WorkersOpt = 0,
 ) -> None:
@@ -353,11 +354,11 @@ def simulate_cmd(
 @app.command("compare")
 def compare_cmd(
     patient: Annotated[Path, typer.Option("--patient", help="Patient TOML file (required).")],
-    seed: SeedOpt = 0,
+    seed: SeedOpt = DEFAULT_SIZE.seed,
     fmt: FormatOpt = "table",
     plot: PlotOpt = None,
-    draws: DrawsOpt = 60,
-    follicles: AssessFolliclesOpt = 8_000,
+    draws: DrawsOpt = DEFAULT_SIZE.n_draws,
+    follicles: AssessFolliclesOpt = DEFAULT_SIZE.n_follicles,
     source: SourceOpt = "posterior",
     workers: WorkersOpt = 0,
     protocol: Annotated[

@@ -34,6 +34,8 @@ _PUBLIC: dict[str, str] = {
     "simulate_trials": "_trial",
     "power_curve": "_trial",
     "power_text": "_power_text",
+    "DEFAULT_SIZE": "_size",
+    "AssessSize": "_size",
     "sample_size": "_trial",
     # --- assessment of one person and its report -------------------------------------------
     "assess_patient": "_assess",

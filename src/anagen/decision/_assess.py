@@ -58,6 +58,7 @@ from anagen.decision._assessment import (
     Provenance,
 )
 from anagen.decision._constraints import Choice, IntRange, check, check_all
+from anagen.decision._size import DEFAULT_SIZE
 from anagen.errors import InputError
 
 __all__ = [
@@ -140,10 +141,10 @@ def assess_patient(
     *,
     protocols: Sequence[Any] | None = None,
     options: Sequence[str] | None = None,
-    seed: int = 0,
-    n_draws: int = 60,
-    n_follicles: int = 8_000,
-    n_scalps: int = 4,
+    seed: int = DEFAULT_SIZE.seed,
+    n_draws: int = DEFAULT_SIZE.n_draws,
+    n_follicles: int = DEFAULT_SIZE.n_follicles,
+    n_scalps: int = DEFAULT_SIZE.n_scalps,
     source: str = "posterior",
     posterior: Any = None,
     evidence: Any = None,

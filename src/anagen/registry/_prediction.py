@@ -29,6 +29,7 @@ import datetime as dt
 from functools import lru_cache
 from typing import Any
 
+from anagen.decision._size import DEFAULT_SIZE
 from anagen.errors import InputError
 
 __all__ = [
@@ -73,10 +74,14 @@ class PredictionSettings:
     """How much computing a frozen prediction gets (stored with it)."""
 
     def __init__(
-        self, n_draws: int = 20, n_follicles: int = 4000, n_scalps: int = 2, seed: int = 0
+        self,
+        n_draws: int = DEFAULT_SIZE.n_draws,
+        n_follicles: int = DEFAULT_SIZE.n_follicles,
+        n_scalps: int = DEFAULT_SIZE.n_scalps,
+        seed: int = DEFAULT_SIZE.seed,
     ) -> None:
-        if not 5 <= n_draws <= 500:
-            raise InputError(field="--draws", allowed="in [5, 500]", got=n_draws)
+        if not 5 <= n_draws <= 2000:  # as anagen.decision.ASSESS_CONSTRAINTS
+            raise InputError(field="--draws", allowed="in [5, 2000]", got=n_draws)
         if not 2000 <= n_follicles <= 100_000:
             raise InputError(field="--follicles", allowed="in [2000, 100000]", got=n_follicles)
         if not 0 <= seed < 2**31:

@@ -20,6 +20,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
+from anagen.decision._size import DEFAULT_SIZE
 from anagen.errors import InputError
 from anagen.registry import models as m
 from anagen.registry._audit import ChainReport
@@ -124,8 +125,8 @@ class TreatmentIn(_In):
     planned_months: list[int] = Field(default_factory=lambda: list(PLANNED_MONTHS))
     predict: bool = True
     seed: int = 0
-    n_draws: int = 20
-    n_follicles: int = 4000
+    n_draws: int = DEFAULT_SIZE.n_draws
+    n_follicles: int = DEFAULT_SIZE.n_follicles
 
 
 class SessionIn(_In):

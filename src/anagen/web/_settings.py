@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from anagen.decision._size import DEFAULT_SIZE
+
 __all__ = ["Settings"]
 
 
@@ -19,7 +21,7 @@ class Settings:
         Processes that run background jobs (assessment, power, sample size).
     assess_draws, assess_follicles
         Size of each assessment (``anagen.decision.assess_patient``: ``n_draws``,
-        ``n_follicles``); the command line's defaults.
+        ``n_follicles``); by default the command line's (:data:`anagen.decision.DEFAULT_SIZE`).
     trial_max_trials
         Largest number of simulated trials a power job may ask for.
     max_upload_bytes
@@ -29,18 +31,19 @@ class Settings:
     secure_cookies
         Mark cookies ``Secure`` (on unless serving plain HTTP on a loopback address).
     registry_draws
-        Parameter draws of the prediction frozen with each registry treatment.
+        Parameter draws of the prediction frozen with each registry treatment (by default the
+        same as an assessment's: one person, one answer).
     calibration_max_draws
         Largest refit (prior draws per block) a calibration job may ask for.
     """
 
     db_url: str | None = None
     workers: int = 1
-    assess_draws: int = 30
-    assess_follicles: int = 8_000
+    assess_draws: int = DEFAULT_SIZE.n_draws
+    assess_follicles: int = DEFAULT_SIZE.n_follicles
     trial_max_trials: int = 500
     max_upload_bytes: int = 256 * 1024
     max_jobs: int = 500
     secure_cookies: bool = True
-    registry_draws: int = 20
+    registry_draws: int = DEFAULT_SIZE.n_draws
     calibration_max_draws: int = 1000
