@@ -133,24 +133,14 @@ def _uniform_rows(sample_t: np.ndarray, inv_h: float) -> float:
 
 
 @njit(cache=True, nogil=True)
-def predraw(gen: np.random.Generator, out: np.ndarray) -> None:
-    """Fill ``out`` with the next standard normals of ``gen``, drawn as the kernels draw them.
-
-    The engine draws the start of a chunk's stream on one thread while another thread is
-    busy, and the chunk then takes those normals first (``zpre`` of :func:`run_plain`).
-    """
-    for m in range(out.size):
-        out[m] = gen.standard_normal()
-
-
-@njit(cache=True, nogil=True)
 def _refill(
     gen: np.random.Generator, zb: np.ndarray, drawn: int, cap: int, zpre: np.ndarray
 ) -> tuple[float, int, int, int]:
     """The buffer is used up: the next normal and the new ``(zp, zn, drawn)``.
 
     ``drawn`` normals of the current block (``cap`` long) have come from the stream: the
-    first ``zpre.size`` of them drawn before from ``gen`` (:func:`predraw`), the rest from
+    first ``zpre.size`` of them drawn before from ``gen`` (by NumPy's
+    ``Generator.standard_normal``, the same algorithm on the same stream), the rest from
     ``gen`` now. Past the block, Numba's generator draws (and the buffer stays empty), as in
     ``run_segment``.
     """
@@ -395,8 +385,8 @@ def run_plain(
 
     ``fa``, ``fl``, ``fp``, ``rev`` are that epoch's per-zone factors (its gains must not
     fade); ``table`` is the packed delta table (see :func:`pack`); ``zpre`` the first
-    normals of ``gen``'s stream, drawn before by :func:`predraw` (empty: none; only where
-    ``buf < 0``, every normal from ``gen``); the other arguments and the result are those
+    normals of ``gen``'s stream, drawn before (empty: none; only where ``buf < 0``, every
+    normal from ``gen``); the other arguments and the result are those
     of ``run_segment``.
     """
     n = phase.size

@@ -20,7 +20,7 @@ from functools import lru_cache
 import numpy as np
 
 from anagen.errors import InputError
-from anagen.scalp._kernel_plain import N_COLS, pack, predraw, run_plain, unpack
+from anagen.scalp._kernel_plain import N_COLS, pack, run_plain, unpack
 from anagen.scalp._kernels import (
     DEAD,
     LATENCY,
@@ -218,10 +218,13 @@ _MAX_PREDRAW = 1 << 22
 
 
 def _predrawn(gen: np.random.Generator, count: int) -> np.ndarray:
-    """The next ``count`` standard normals of ``gen`` (runs on a worker thread)."""
-    out = np.empty(count)
-    predraw(gen, out)
-    return out
+    """The next ``count`` standard normals of ``gen`` (runs on a worker thread).
+
+    NumPy's ``Generator.standard_normal`` (which releases the GIL) gives the normals the
+    kernels' ``gen.standard_normal()`` gives, one by one (Numba implements NumPy's algorithm;
+    checked in tests/scalp/test_threads.py), without a compiled function of our own to load.
+    """
+    return gen.standard_normal(count)
 
 
 def _expected_draws(means: np.ndarray, days: float, lo: int, hi: int) -> int:
