@@ -4,7 +4,7 @@
 
 Writes, under ``out_dir`` (default ``/tmp/anagen_assessment_docs``): ``<patient>.txt`` (the
 ``anagen assess`` text output, 110 columns), ``<patient>.html``/``.pdf`` (the reports),
-``trials.md`` (modelled vs trial, :func:`anagen.decision._consistency.trial_checks`, 60 draws,
+``trials.md`` (modelled vs trial, :func:`anagen.decision._consistency.trial_checks`, 200 draws,
 seed 0) and ``seeds.md`` (the headline options for seeds 0-9, 60 draws, with each option's
 distance from the rule's cut); and into ``docs/img/``: a Chromium screenshot of the top of
 each HTML report and pages 1-2 of the 45-year-old man's PDF (pypdfium2). Takes a few minutes on
@@ -58,7 +58,7 @@ def _trials(out: Path, ex) -> None:
         "| model (80% interval) | inside the CI? |",
         "|---|---|---|---|---|---|---|",
     ]
-    for c in trial_checks(n_draws=60, executor=ex):
+    for c in trial_checks(executor=ex):  # 200 draws
         rows.append(
             f"| {c.option} | {c.trial} | {c.weeks:g} | {c.published:+.1f} ({c.ci_low:+.1f} to "
             f"{c.ci_high:+.1f}) | {c.month} | {c.model.median:+.1f} ({c.model.low:+.1f} to "

@@ -287,9 +287,7 @@ def stage_bands(params, n_people: int = 200) -> None:
         ages_i = age_rng.uniform(lo, hi + 1, n_people) if hi > lo else np.full(n_people, lo)
         at = [
             order.index(
-                scalp_stage(
-                    params, initial_scalp(params, age=a, sex=sx, n_follicles=1500, seed=s)
-                )
+                scalp_stage(params, initial_scalp(params, age=a, sex=sx, n_follicles=1500, seed=s))
             )
             for a, s in zip(ages_i, people, strict=True)
         ]
@@ -416,9 +414,7 @@ def kinetics(params) -> None:
             label=f"model untreated, {'NH III/V vertex' if sex == 'M' else 'Ludwig I/II mid-scalp'}",
         )
     ax[1].plot([0, 192], [0, -13.0], "ks--", label="men, placebo arm, -13.0 % at 192 wk [PRICE06]")
-    ax[1].plot(
-        [0, 260], [0, -26.3], "kD:", label="men, placebo arms, -26.3 % at 5 years [KAUF08]"
-    )
+    ax[1].plot([0, 260], [0, -26.3], "kD:", label="men, placebo arms, -26.3 % at 5 years [KAUF08]")
     ax[1].plot(
         wk3,
         100 * placebo_change(wk3 * 7, DEFAULT_PLACEBO) / un["M"][0],

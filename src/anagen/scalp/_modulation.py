@@ -103,8 +103,10 @@ class Modulation:
         undone each time it enters anagen during the epoch. Dead follicles are untouched.
     hold_end_day
         ``(m, n_zones)``, default ``inf`` (gains kept). Where finite, the treatment's gains
-        *fade*: for a follicle entering anagen during the epoch, the reversal thickens that
-        hair only (the follicle keeps its miniaturisation for later cycles), and the part of
+        *fade*: a follicle keeps its own miniaturisation; while the treatment holds (anagen
+        entries before ``hold_end_day``) its reversals add up in a memory of the follicle's
+        miniaturisation under the treatment, from which its hairs grow; at its first entry
+        after ``hold_end_day`` the follicle is back on its own course; and the part of
         the anagen that the treatment adds beyond the untreated duration (same random draw)
         ends at ``hold_end_day + Exp(fade_days)`` at the latest. A treatment never makes an
         anagen shorter than untreated this way.

@@ -267,6 +267,11 @@ def _predraw_plan(sizes: list[int], threads: int) -> int | None:
     return early if ahead < now - 0.05 else None
 
 
+#: ``qt`` of a run whose treatment never fades (run_segment reads it only where ``hold`` is
+#: finite, so it may be empty)
+_NO_MEMORY = np.empty(0)
+
+
 def _plain(kernel) -> bool:
     """Whether :func:`~anagen.scalp._kernel_plain.run_plain` applies: lognormal durations, one
     modulation epoch, gains kept (it then gives the same bits as ``run_segment``)."""
@@ -285,7 +290,9 @@ def _run_chunk(job):
     caller adds in chunk order (floating-point sums then do not depend on the thread count).
     """
     t0, t1, t, st, lo, hi, seed, gen, buf, kernel, tables, start, normals = job
-    (dist, means, cvs, vellus, aga, inc, aga_start, ep_t, fa, fl, fp, rev, hold, fade, lag) = kernel
+    (dist, means, cvs, vellus, aga, inc, aga_start, ep_t, fa, fl, fp, rev, hold, fade, lag, qt) = (
+        kernel
+    )
     if start is not None:  # first segment: this chunk's part of the day-0 state
         for name in _STATE_ARRAYS:
             getattr(st, name)[lo:hi] = getattr(start, name)[lo:hi]
@@ -318,7 +325,7 @@ def _run_chunk(job):
         st.phase[lo:hi], st.t_exit[lo:hi], st.q[lo:hi], st.d0[lo:hi], st.diam[lo:hi],
         st.zone[lo:hi], st.origin[lo:hi], st.sens[lo:hi],
         dist, means, cvs, vellus, aga, inc, aga_start,
-        ep_t, fa, fl, fp, rev, hold, fade, lag,
+        ep_t, fa, fl, fp, rev, hold, fade, lag, qt[lo:hi],
         d_count, d_term, d_vel, d_diam, shed,
         gen, buf, _RESERVE,
     )  # fmt: skip
@@ -372,7 +379,10 @@ def _run_stochastic(
     # numbers it always had); each further chunk from its own stream keyed by (segment, chunk)
     root = (rng if ahead is None else ahead).integers(0, 2**63, size=2) if len(chunks) > 1 else None
     root = None if root is None else root.tolist()
-    kernel = (dist, means, cvs, vellus, aga, inc, state.aga_start_day, ep_t, fa, fl, fp, rev, hold, fade, lag)  # fmt: skip
+    # a fading treatment's own miniaturisation of each follicle while it is used (NaN: none;
+    # see run_segment); it lives for the run, so its segments and chunks share it
+    qt = np.full(state.n_follicles, np.nan) if np.any(np.isfinite(hold)) else _NO_MEMORY
+    kernel = (dist, means, cvs, vellus, aga, inc, state.aga_start_day, ep_t, fa, fl, fp, rev, hold, fade, lag, qt)  # fmt: skip
     tables = (d_count, d_term, d_vel, d_diam, shed)
     plain = _plain(kernel)
     draws = 0
