@@ -7,7 +7,9 @@ here, so they print the same numbers for the same patient, option, seed and sour
 
 from __future__ import annotations
 
+import contextlib
 import os
+from collections.abc import Iterator
 from typing import Annotated, Any
 
 import typer
@@ -67,6 +69,21 @@ def check_settings(**values: Any) -> None:
         check(ASSESS_CONSTRAINTS, k, v, name=FLAGS[k])
 
 
+@contextlib.contextmanager
+def _working(n_draws: int | None) -> Iterator[None]:
+    """A spinner on a terminal's stderr while the assessment runs (a few seconds; the first
+    run after installing also compiles the model's numerical kernels, which takes longer)."""
+    if not err_console.is_terminal:
+        yield
+        return
+    with err_console.status(
+        f"Simulating every option for this person ({n_draws or 60} parameter draws; the first "
+        "run after installing also compiles the model's kernels, up to a minute)...",
+        spinner="dots",
+    ):
+        yield
+
+
 def run_assessment(patient, *, workers: int, **kw):
     """:func:`assess_patient` with a process pool of ``workers`` (the platform's default start
     method) when ``workers > 1``."""
@@ -83,14 +100,15 @@ def run_assessment(patient, *, workers: int, **kw):
         payload = read_payload(key)
         kw["evidence"] = None if payload is None else CachedSummary(payload)
     n = min(workers, 2 * (kw.get("n_draws") or 30))
-    if n <= 1:
-        a = assess_patient(patient, **kw)
-    else:
-        from anagen.scalp.engine import warm_kernels
+    with _working(kw.get("n_draws")):
+        if n <= 1:
+            a = assess_patient(patient, **kw)
+        else:
+            from anagen.scalp.engine import warm_kernels
 
-        warm_kernels()  # forked workers inherit the loaded kernels
-        with ProcessPoolExecutor(n) as ex:
-            a = assess_patient(patient, executor=ex, **kw)
+            warm_kernels()  # forked workers inherit the loaded kernels
+            with ProcessPoolExecutor(n) as ex:
+                a = assess_patient(patient, executor=ex, **kw)
     if key is not None and kw["evidence"] is None:
         store_summary(key, a.evidence)
     return a
