@@ -39,6 +39,14 @@ def _cases():
     no_lag = replace(p, phototrichogram=replace(p.phototrichogram, emergence_length_mm=0.0))
     no_catagen = replace(p, cycle=replace(p.cycle, catagen_days=0.0))
     odd_thr = replace(p, aga=replace(p.aga, vellus_threshold_um=30.3, terminal_diameter_sd_um=30.0))
+    # a catagen and an emergence lag just shorter than the sampling gap (30 days): their rows
+    # are found from the anagen's (one comparison), often one row later
+    pt = p.phototrichogram
+    near_gap = replace(
+        p,
+        cycle=replace(p.cycle, catagen_days=29.95),
+        phototrichogram=replace(pt, emergence_length_mm=29.95 * pt.growth_mm_per_day),
+    )
     return {
         "normal": (p, dict(n_follicles=3000, seed=1), dict(years=8.0, every=7.0)),
         "normal, one epoch": (p, dict(n_follicles=3000, seed=1), dict(years=5.0, modulation=_ONE_EPOCH)),
@@ -48,6 +56,7 @@ def _cases():
         "no lag": (no_lag, dict(n_follicles=2000, seed=4, sex="M", stage="III"), dict(years=5.0)),
         "no catagen": (no_catagen, dict(n_follicles=2000, seed=5), dict(years=5.0, modulation=_ONE_EPOCH)),
         "threshold 30.3": (odd_thr, dict(n_follicles=2000, seed=6), dict(years=5.0)),
+        "catagen, lag near the gap": (near_gap, dict(n_follicles=3000, seed=9), dict(years=6.0)),
         "explicit days": (p, dict(n_follicles=1000, seed=7, sex="M", stage="V"), dict(at=[0, 10, 33.5, 100, 101, 365, 800])),
     }  # fmt: skip
 

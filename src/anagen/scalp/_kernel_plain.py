@@ -205,6 +205,16 @@ def _static(
     # the table flattened, indexed by unsigned offsets (no negative-index handling)
     flat = table.reshape(-1)
     stride = np.uint64(N_COLS)
+    # Rows k < k_uni have sample_t[k + 1] == (k + 1) h (h = sample_t[1]). There, a day t with
+    # row k (sample_t[k - 1] < t <= sample_t[k]) and a day u in [t, t + d] with d < 0.999 h have
+    # row k or k + 1: u <= t + d, rounded, is below sample_t[k] + h = sample_t[k + 1] (by 1e-3 h
+    # against rounding errors of order 1e-16 (k + 1) h, k < 2**20). So the row of a catagen
+    # exit (anagen exit + catagen) and of an emergence (min(anagen onset + lag, exit)) takes one
+    # comparison with sample_t[k].
+    h = sample_t[1] if sample_t.size > 1 else 0.0
+    k_uni = np.uint64(g_uni)
+    near_c = k_uni > 0 and catagen > 0.0 and catagen < 0.999 * h
+    near_l = k_uni > 0 and lag > 0.0 and lag < 0.999 * h
     z_size = np.uint64(table.shape[1] * N_COLS)
     draws = 0
     while i < n:
@@ -230,6 +240,7 @@ def _static(
         x_shed_new = _XTT if d_new32 >= thr else _XTV
         x_emerge = _EMT if d_new >= thr else _EMV
         entered = False
+        near_a = False  # whether the catagen exit's row is found from the anagen exit's
         stuck = False
         pre = False
         while True:
@@ -244,6 +255,7 @@ def _static(
                     dur_l = m_l * math.exp(sg_l * zb[zp + 1] - hs_l) * f_l
                     dur_a = m_a * math.exp(sg_a * zb[zp + 2] - hs_a) * f_a
                 k = _row_fast(sample_t, te, inv_h, g_uni, g_max)
+                near_a = near_c and k < k_uni
                 if catagen > 0.0:
                     ne = te + catagen
                     new = CATAGEN
@@ -271,7 +283,10 @@ def _static(
             if ph == CATAGEN:
                 if te > t1:
                     break
-                k = _row_fast(sample_t, te, inv_h, g_uni, g_max)
+                if near_a:  # the anagen exit's row k or the next one (see near_c)
+                    k = k + np.uint64(te > sample_t[k])
+                else:
+                    k = _row_fast(sample_t, te, inv_h, g_uni, g_max)
                 if pre:
                     ne = te + dur_t
                     zp += 1
@@ -330,7 +345,14 @@ def _static(
                     ne = te + m_a * math.exp(sg_a * zz - hs_a) * f_a
                 draws += 1
                 # the hair is counted once it has emerged past the detection length
-                kv = _row_fast(sample_t, min(te + lag, ne), inv_h, g_uni, g_max) if lag > 0.0 else k
+                if lag > 0.0:
+                    tv = min(te + lag, ne)
+                    if near_l and k < k_uni:  # row k or the next one (see near_l)
+                        kv = k + np.uint64(tv > sample_t[k])
+                    else:
+                        kv = _row_fast(sample_t, tv, inv_h, g_uni, g_max)
+                else:
+                    kv = k
                 flat[at + kv * stride + np.uint64(x_emerge)] += 1.0
                 flat[at + kv * stride + np.uint64(_DIAM)] += d_new
                 d = d_new32
