@@ -96,34 +96,3 @@ def test_threads_checked(bad):
     st = initial_scalp(p, n_follicles=10, seed=1)
     with pytest.raises(InputError, match="threads"):
         simulate(p, st, days=10, seed=1, threads=bad)
-
-
-@pytest.mark.parametrize("ahead", [7, 3000, 100_000])
-@pytest.mark.parametrize("scalp", [{}, {"age": 45, "sex": "M", "stage": "IV"}])
-def test_normals_drawn_ahead_same_bits(monkeypatch, ahead, scalp):
-    """A chunk whose first normals another thread drew ahead (fewer than it uses, about as
-    many, far more) draws the stream it draws on one thread, with or without miniaturisation."""
-    from anagen.scalp import engine
-
-    monkeypatch.setattr(engine, "CHUNK", 700)
-    p = default_params()
-    st = initial_scalp(p, n_follicles=2500, seed=12, **scalp)
-    assert engine._predraw_plan([700, 700, 700, 400], 2) == 2
-    one = simulate(p, st, years=6.0, seed=5, threads=1)
-    calls = []
-    real = engine._predrawn
-    monkeypatch.setattr(engine, "_expected_draws", lambda *a: ahead)
-    monkeypatch.setattr(engine, "_predrawn", lambda g, n: calls.append(n) or real(g, n))
-    two = simulate(p, st, years=6.0, seed=5, threads=2)
-    assert calls == [ahead]
-    for a, b in zip(trajectory_arrays(one), trajectory_arrays(two), strict=True):
-        assert np.array_equal(a, b)
-
-
-def test_predraw_plan_evens_out_threads():
-    from anagen.scalp.engine import _predraw_plan
-
-    assert _predraw_plan([CHUNK] * 15 + [16_960], 2) == 14  # 8 : 7.26 chunks -> 7.75 : 7.51
-    assert _predraw_plan([CHUNK] * 16, 2) is None  # 8 : 8 already
-    assert _predraw_plan([CHUNK] * 3, 2) == 2
-    assert _predraw_plan([CHUNK] * 15 + [16_960], 1) is None

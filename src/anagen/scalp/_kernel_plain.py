@@ -134,22 +134,16 @@ def _uniform_rows(sample_t: np.ndarray, inv_h: float) -> float:
 
 @njit(cache=True, nogil=True)
 def _refill(
-    gen: np.random.Generator, zb: np.ndarray, drawn: int, cap: int, zpre: np.ndarray
+    gen: np.random.Generator, zb: np.ndarray, drawn: int, cap: int
 ) -> tuple[float, int, int, int]:
     """The buffer is used up: the next normal and the new ``(zp, zn, drawn)``.
 
-    ``drawn`` normals of the current block (``cap`` long) have come from the stream: the
-    first ``zpre.size`` of them drawn before from ``gen`` (by NumPy's
-    ``Generator.standard_normal``, the same algorithm on the same stream), the rest from
-    ``gen`` now. Past the block, Numba's generator draws (and the buffer stays empty), as in
-    ``run_segment``.
+    ``drawn`` normals of the current block (``cap`` long) have come from ``gen``; past the
+    block, Numba's generator draws (and the buffer stays empty), as in ``run_segment``.
     """
     if drawn < cap:
         zn = min(BATCH, cap - drawn)
-        m0 = min(zn, max(zpre.size - drawn, 0))
-        for m in range(m0):
-            zb[m] = zpre[drawn + m]
-        for m in range(m0, zn):
+        for m in range(zn):
             zb[m] = gen.standard_normal()
         return zb[0], 1, zn, drawn + zn
     return np.random.standard_normal(), 0, 0, drawn
@@ -177,7 +171,6 @@ def _static(
     lag: float,
     table: np.ndarray,
     gen: np.random.Generator,
-    zpre: np.ndarray,
     zb: np.ndarray,
     zp: int,
     zn: int,
@@ -270,7 +263,7 @@ def _static(
                             zz = zb[zp]
                             zp += 1
                         else:
-                            zz, zp, zn, drawn = _refill(gen, zb, drawn, cap, zpre)
+                            zz, zp, zn, drawn = _refill(gen, zb, drawn, cap)
                         ne = te + m_t * math.exp(sg_t * zz - hs_t)
                     draws += 1
                     new = TELOGEN
@@ -295,7 +288,7 @@ def _static(
                         zz = zb[zp]
                         zp += 1
                     else:
-                        zz, zp, zn, drawn = _refill(gen, zb, drawn, cap, zpre)
+                        zz, zp, zn, drawn = _refill(gen, zb, drawn, cap)
                     ne = te + m_t * math.exp(sg_t * zz - hs_t)
                 draws += 1
                 if not ne >= te:
@@ -318,7 +311,7 @@ def _static(
                         zz = zb[zp]
                         zp += 1
                     else:
-                        zz, zp, zn, drawn = _refill(gen, zb, drawn, cap, zpre)
+                        zz, zp, zn, drawn = _refill(gen, zb, drawn, cap)
                     ne = te + m_l * math.exp(sg_l * zz - hs_l) * f_l
                 draws += 1
                 if not ne >= te:
@@ -341,7 +334,7 @@ def _static(
                         zz = zb[zp]
                         zp += 1
                     else:
-                        zz, zp, zn, drawn = _refill(gen, zb, drawn, cap, zpre)
+                        zz, zp, zn, drawn = _refill(gen, zb, drawn, cap)
                     ne = te + m_a * math.exp(sg_a * zz - hs_a) * f_a
                 draws += 1
                 # the hair is counted once it has emerged past the detection length
@@ -401,15 +394,12 @@ def run_plain(
     gen: np.random.Generator,
     buf: int,
     reserve: int,
-    zpre: np.ndarray,
 ) -> tuple[int, int]:
     """:func:`~anagen.scalp._kernels.run_segment` for lognormal durations and one epoch.
 
     ``fa``, ``fl``, ``fp``, ``rev`` are that epoch's per-zone factors (its gains must not
-    fade); ``table`` is the packed delta table (see :func:`pack`); ``zpre`` the first
-    normals of ``gen``'s stream, drawn before (empty: none; only where ``buf < 0``, every
-    normal from ``gen``); the other arguments and the result are those
-    of ``run_segment``.
+    fade); ``table`` is the packed delta table (see :func:`pack`); the other arguments and
+    the result are those of ``run_segment``.
     """
     n = phase.size
     m_a, catagen, m_t, m_l = means[0], means[1], means[2], means[3]
@@ -434,8 +424,6 @@ def run_plain(
     # `drawn` of them have come from gen, zb[zp:zn] are drawn but unused
     cap = buf if buf > 0 else np.iinfo(np.int64).max
     limit = buf - reserve if buf > 0 else np.iinfo(np.int64).max
-    if buf > 0:  # blocks restart the count of normals drawn: no normals drawn before
-        zpre = zpre[:0]
     zb = np.empty(BATCH)
     zp = zn = drawn = 0
     draws = 0
@@ -444,7 +432,7 @@ def run_plain(
         if static:
             i, n_static, zp, zn, drawn = _static(
                 i, t1, sample_t, inv_h, g_uni, phase, t_exit, q, d0, diam, zone, means, sgs, dv, thr,
-                fa, fl, lag, table, gen, zpre, zb, zp, zn, drawn, cap, limit,
+                fa, fl, lag, table, gen, zb, zp, zn, drawn, cap, limit,
             )  # fmt: skip
             draws += n_static
             if i < 0:
@@ -488,7 +476,7 @@ def run_plain(
                     zz = zb[zp]
                     zp += 1
                 else:
-                    zz, zp, zn, drawn = _refill(gen, zb, drawn, cap, zpre)
+                    zz, zp, zn, drawn = _refill(gen, zb, drawn, cap)
                 dur = mean * math.exp(sg * zz - hs)
                 draws += 1
                 ne = te + dur * fl[z] if new == LATENCY else te + dur
@@ -511,7 +499,7 @@ def run_plain(
                         zz = zb[zp]
                         zp += 1
                     else:
-                        zz, zp, zn, drawn = _refill(gen, zb, drawn, cap, zpre)
+                        zz, zp, zn, drawn = _refill(gen, zb, drawn, cap)
                     dur = mean * math.exp(sg_a * zz - hs_a)
                     draws += 1
                     ne = te + dur * fa[z]

@@ -151,7 +151,6 @@ def _add_state(
 
 
 _NO_MASK = np.zeros(0, dtype=bool)
-_NO_NORMALS = np.zeros(0)
 
 
 def _buffer_size(n_follicles: int, days: float) -> int:
@@ -180,91 +179,26 @@ def _pool(threads: int):
         yield ex
 
 
-def _run_jobs(pool, jobs: list, before_first: Callable[[], None], early: int | None = None):
+def _run_jobs(pool, jobs: list, before_first: Callable[[], None]):
     """Results of :func:`_run_chunk` over ``jobs``, in job order.
 
     ``before_first`` (work of the calling thread) must be done before job 0 starts (job 0 adds
     to the tables it writes); the other jobs run on the pool meanwhile. The last job (the
     short chunk, if the population is not a multiple of CHUNK) is queued last, after job 0,
-    so that it fills the thread that has the fewer full chunks. Job ``early`` (see
-    :func:`_predraw_plan`) has the first normals of its stream drawn by a job of their own,
-    queued first, and is itself queued after job 0.
+    so that it fills the thread that has the fewer full chunks.
     """
     if pool is None or not jobs:
         before_first()
         return map(_run_chunk, jobs)
     futures = [None] * len(jobs)
     last = len(jobs) - 1
-    if early is not None:
-        job = jobs[early]
-        normals = pool.submit(_predrawn, job[7], job[-1])
-        jobs[early] = (*job[:-1], normals)
     for c in range(1, last):
-        if c != early:
-            futures[c] = pool.submit(_run_chunk, jobs[c])
+        futures[c] = pool.submit(_run_chunk, jobs[c])
     before_first()
     futures[0] = pool.submit(_run_chunk, jobs[0])
-    for c in (early, last):
-        if c is not None and c > 0 and futures[c] is None:
-            futures[c] = pool.submit(_run_chunk, jobs[c])
+    if last > 0:
+        futures[last] = pool.submit(_run_chunk, jobs[last])
     return (f.result() for f in futures)
-
-
-#: Share of a chunk's time that drawing its standard normals takes in the fast path (about
-#: 4 of 15 ns per duration on one core: the floor's normals against the kernel, docs/scalp.md).
-_DRAW_SHARE = 0.25
-#: Normals that a chunk may have drawn ahead (32 MB).
-_MAX_PREDRAW = 1 << 22
-
-
-def _predrawn(gen: np.random.Generator, count: int) -> np.ndarray:
-    """The next ``count`` standard normals of ``gen`` (runs on a worker thread).
-
-    NumPy's ``Generator.standard_normal`` (which releases the GIL) gives the normals the
-    kernels' ``gen.standard_normal()`` gives, one by one (Numba implements NumPy's algorithm;
-    checked in tests/scalp/test_threads.py), without a compiled function of our own to load.
-    """
-    return gen.standard_normal(count)
-
-
-def _expected_draws(means: np.ndarray, days: float, lo: int, hi: int) -> int:
-    """Somewhat fewer normals than follicles ``lo:hi`` draw in ``days`` without miniaturisation
-    (three per cycle), capped; 0 where the cycle has no usable length. Normals drawn ahead
-    and not used cost time, not numbers: the chunk's generator is dropped after the segment."""
-    cycle = float(np.sum(means))
-    if not np.isfinite(cycle) or cycle <= 0.0 or not np.isfinite(days):
-        return 0
-    return int(min(_MAX_PREDRAW, 0.95 * 3.0 * days / cycle * (hi - lo)))
-
-
-def _makespan(costs: list[float], threads: int) -> float:
-    """When the last of ``costs`` ends, queued in this order on ``threads`` workers."""
-    free = [0.0] * threads
-    for cost in costs:
-        k = free.index(min(free))
-        free[k] += cost
-    return max(free)
-
-
-def _predraw_plan(sizes: list[int], threads: int) -> int | None:
-    """The chunk (not 0) whose first normals are best drawn ahead by another thread, or None.
-
-    Whole chunks split unevenly between the threads (1,000,000 follicles: 15 full chunks and
-    one of 16,960 give the two threads 8 and 7.26 chunks' work); drawing the normals of one
-    chunk, a quarter of its time, in a job of its own queued first, and queueing that chunk
-    after chunk 0, evens them out (7.75 and 7.51). The streams stay what they are: the chunk
-    takes those normals first, then draws on from the same generator.
-    """
-    last = len(sizes) - 1
-    if threads < 2 or last < threads:
-        return None
-    early = max(range(1, last + 1), key=lambda c: (sizes[c], c))
-    unit = [size / CHUNK for size in sizes]
-    now = _makespan([*unit[1:last], unit[0], unit[last]], threads)
-    rest = [unit[c] for c in range(1, last) if c != early]
-    after = [unit[early] * (1.0 - _DRAW_SHARE)] + ([unit[last]] if early != last else [])
-    ahead = _makespan([unit[early] * _DRAW_SHARE, *rest, unit[0], *after], threads)
-    return early if ahead < now - 0.05 else None
 
 
 #: ``qt`` of a run whose treatment never fades (run_segment reads it only where ``hold`` is
@@ -289,7 +223,7 @@ def _run_chunk(job):
     Chunk 0 adds to the run's delta tables; any other chunk to tables of its own, which the
     caller adds in chunk order (floating-point sums then do not depend on the thread count).
     """
-    t0, t1, t, st, lo, hi, seed, gen, buf, kernel, tables, start, normals = job
+    t0, t1, t, st, lo, hi, seed, gen, buf, kernel, tables, start = job
     (dist, means, cvs, vellus, aga, inc, aga_start, ep_t, fa, fl, fp, rev, hold, fade, lag, qt) = (
         kernel
     )
@@ -311,7 +245,7 @@ def _run_chunk(job):
             st.phase[lo:hi], st.t_exit[lo:hi], st.q[lo:hi], st.d0[lo:hi], st.diam[lo:hi],
             st.zone[lo:hi], st.origin[lo:hi], st.sens[lo:hi],
             means, cvs, vellus, aga, inc, aga_start, fa[0], fl[0], fp[0], rev[0], lag,
-            tables, gen, buf, _RESERVE, _NO_NORMALS if normals == 0 else normals.result(),
+            tables, gen, buf, _RESERVE,
         )  # fmt: skip
         return n_draws, status, own
     if tables is None:
@@ -408,9 +342,6 @@ def _run_stochastic(
                 if plain:
                     main[...] = pack(*tables)
 
-            # the chunk whose first normals another thread draws ahead, and how many
-            ahead_c = _predraw_plan([hi - lo for lo, hi in chunks], n_threads) if plain else None
-            n_ahead = 0 if ahead_c is None else _expected_draws(means, t1 - t0, *chunks[ahead_c])
             jobs = []
             for c, ((lo, hi), seed) in enumerate(zip(chunks, seeds, strict=True)):
                 if c == 0:
@@ -420,11 +351,9 @@ def _run_stochastic(
                     gen, buf = np.random.default_rng(ss), -1
                 own = c > 0
                 start = state if seg == 0 else None
-                normals = n_ahead if c == ahead_c else 0
-                jobs.append((t0, t1, t, st, lo, hi, int(seed), gen, buf, kernel, None if own else main, start, normals))  # fmt: skip
-            early = ahead_c if n_ahead > 0 else None
+                jobs.append((t0, t1, t, st, lo, hi, int(seed), gen, buf, kernel, None if own else main, start))  # fmt: skip
             for (lo, hi), (n_draws, status, own) in zip(
-                chunks, _run_jobs(pool, jobs, before_chunk0, early), strict=True
+                chunks, _run_jobs(pool, jobs, before_chunk0), strict=True
             ):
                 if status < 0:
                     raise InputError(
