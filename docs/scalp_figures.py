@@ -491,6 +491,82 @@ def kinetics(params) -> None:
     fig.savefig(IMG / "scalp_kinetics.png", dpi=100)
 
 
+def placebo(params, n_people: int = 60) -> None:
+    """Model placebo arm (untreated course + placebo response) vs the trials' placebo arms."""
+    from anagen.scalp import target_area_counts
+    from anagen.scalp.placebo import DEFAULT_PLACEBO, PlaceboResponse, placebo_change
+
+    wk = np.array([0, 16, 24, 26, 48, 52, 104, 144, 192, 260.0])
+    held = PlaceboResponse(DEFAULT_PLACEBO.slope_per_cm2_per_day, DEFAULT_PLACEBO.until_days)
+    un = {}
+    for sex, stages, zone in (("M", ("III", "V"), "vertex"), ("F", ("I", "II"), "mid_scalp")):
+        r = []
+        for i, s in enumerate(np.random.SeedSequence(3).spawn(n_people)):
+            a, b = s.spawn(2)
+            st = initial_scalp(
+                params, age=45.0, sex=sex, stage=stages[i % 2], n_follicles=6000, seed=a
+            )
+            kw = dict(zone=zone, visit_days=wk * 7, seed=b, noise=False)
+            r.append(target_area_counts(params, st, **kw).true_terminal_per_cm2)
+        un[sex] = np.mean(r, axis=0) - np.mean(r, axis=0)[0]  # hairs/cm² change
+        un[sex + "0"] = np.mean(r, axis=0)[0]
+    g = placebo_change(wk * 7, DEFAULT_PLACEBO)
+    # (source, sex, weeks, placebo arm's change, unit): curated rows and abstracts
+    src = [
+        ("[T03] Olsen 2007, men", "M", 16, 4.7, "/cm²"),
+        ("[T07] Tsuboi 2007, women", "F", 24, 2.03, "/cm²"),
+        ("[T04] Berger 2003, men", "M", 26, -0.58, "/cm²"),
+        ("[T01] Olsen 2002, men", "M", 48, 3.9, "/cm²"),
+        ("[T05] Lucky 2004, women", "F", 48, 9.4, "/cm²"),
+        ("[KAU98] 1 year, men", "M", 52, None, "%"),
+        ("[KAU98] 2 years, men", "M", 104, None, "%"),
+        ("[PRICE06] men", "M", 192, -13.0, "%"),
+        ("[KAUF08] men", "M", 260, -26.3, "%"),
+    ]
+    print(
+        "| source placebo arm | week | source | model placebo arm | model untreated | placebo component |"
+    )
+    print("|---|---|---|---|---|---|")
+    for name, sex, w, v, unit in src:
+        i = int(np.flatnonzero(wk == w)[0])
+        u, b = un[sex][i], un[sex + "0"]
+        scale, pct = (100.0 / b, " %") if unit == "%" else (1.0, "")
+
+        def fmt(x, scale=scale, pct=pct):
+            return f"{scale * x:+.1f}{pct}"
+
+        shown = (
+            "progressive loss (no count)" if v is None else f"{v:+.1f}{' %' if unit == '%' else ''}"
+        )
+        print(f"| {name} | {w} | {shown} | **{fmt(u + g[i])}** | {fmt(u)} | {fmt(g[i])} |")
+    print(f"model baselines: men {un['M0']:.0f}, women {un['F0']:.0f} hairs/cm²")
+    fig, ax = plt.subplots(1, 2, figsize=(12, 4.5))
+    for sex, lab in (("M", "men NH III/V vertex"), ("F", "women Ludwig I/II mid-scalp")):
+        ax[0].plot(wk[:6], (un[sex] + g)[:6], "o-", label=f"model placebo arm, {lab}")
+    for name, sex, w, v, _ in src[:5]:
+        ax[0].plot([w], [v], "ks" if sex == "M" else "k^")
+        ax[0].annotate(name.split("]")[0] + "]", (w, v), fontsize=7, xytext=(3, 3),
+                       textcoords="offset points")  # fmt: skip
+    ax[0].plot(wk[:6], g[:6], "g:", label="placebo component")
+    ax[0].axhline(0, color="grey", lw=0.5)
+    ax[0].set(xlabel="weeks", ylabel="change, terminal hairs/cm²",
+              title="Short placebo arms (squares men, triangles women)")  # fmt: skip
+    ax[0].legend(fontsize=7)
+    b = un["M0"]
+    ax[1].plot(wk, 100 * un["M"] / b, "o-", label="model untreated (no placebo)")
+    ax[1].plot(wk, 100 * (un["M"] + g) / b, "o-", label="model placebo arm")
+    ax[1].plot(wk, 100 * (un["M"] + placebo_change(wk * 7, held)) / b, "x:", color="grey",
+               label="model placebo arm, response held at 48 weeks (before)")  # fmt: skip
+    ax[1].plot([192], [-13.0], "kD", label="placebo arm, -13.0 % [PRICE06]")
+    ax[1].plot([260], [-26.3], "ks", label="placebo arms, -26.3 % [KAUF08]")
+    ax[1].axhline(0, color="grey", lw=0.5)
+    ax[1].set(xlabel="weeks", ylabel="% change of target-area terminal count",
+              title="Men with vertex loss: long placebo arms")  # fmt: skip
+    ax[1].legend(fontsize=7)
+    fig.tight_layout()
+    fig.savefig(IMG / "scalp_placebo.png", dpi=100)
+
+
 def example(params) -> None:
     st = initial_scalp(params, age=45, sex="M", stage="III", n_follicles=100_000, seed=1)
     plot_trajectory(simulate(params, st, years=5, every=30, seed=2), IMG / "scalp_example.png")
@@ -504,6 +580,9 @@ if __name__ == "__main__":
         prevalence(params)
         stage_bands(params)
         raise SystemExit(0)
+    if sys.argv[1:] == ["placebo"]:  # only the placebo-arm figure and table
+        placebo(params)
+        raise SystemExit(0)
     calibration(params)
     halloy(params)
     progression(params)
@@ -511,5 +590,6 @@ if __name__ == "__main__":
     prevalence(params)
     example(params)
     kinetics(params)
+    placebo(params)
     stage_bands(params)
     untreated_by_stage(params)
