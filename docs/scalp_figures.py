@@ -583,6 +583,9 @@ if __name__ == "__main__":
     if sys.argv[1:] == ["placebo"]:  # only the placebo-arm figure and table
         placebo(params)
         raise SystemExit(0)
+    if sys.argv[1:] == ["kinetics"]:  # only the kinetics figure and its numbers
+        kinetics(params)
+        raise SystemExit(0)
     calibration(params)
     halloy(params)
     progression(params)
