@@ -110,7 +110,7 @@ class PowerRequest(_Strict):
     follow_up_weeks: float = Field(default=24, gt=0, le=208)
     follicles: int = Field(default=2000, ge=1000, le=20_000)
     parameters: Literal["per_patient", "per_trial", "median"] = "per_patient"
-    source: Literal["prior", "posterior"] = "prior"
+    source: Literal["prior", "posterior"] = "posterior"  # as the command line (issue 8)
     mode: Literal["curve", "sample_size"] = "curve"
     n_values: list[Annotated[int, Field(ge=2, le=400)]] = Field(
         default_factory=lambda: [5, 10, 20, 40], min_length=1, max_length=12
