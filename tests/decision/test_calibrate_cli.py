@@ -29,12 +29,18 @@ def test_run_small_then_loso_json(capsys, tmp_path):
     kuka = [r for r in loso["rows"] if r["study"] == "Kuka2020"]
     assert len(kuka) == 4 and all(r["fit_on"] == 0 for r in kuka)
     assert 0 <= loso["coverage_80"] <= 1
+    studies = {r["study"] for r in loso["rows"]}
+    assert loso["studies_total"] == len(studies)
+    assert loso["studies_covered_80"] == sum(
+        all(r["covered"] for r in loso["rows"] if r["study"] == s) for s in studies
+    )
 
 
 def test_loso_table_of_the_shipped_posterior(capsys):
     assert main(["calibrate", "loso"]) == 0
     text = capsys.readouterr().out
     assert "coverage of the 80 % intervals" in text and "Gentile2020" in text
+    assert "by study, every row inside: " in " ".join(text.split())
 
 
 def test_bad_input_exit_2(capsys, tmp_path):

@@ -191,10 +191,11 @@ def loso(
         highlight=False,
     )
     n = len(res.rows)
+    inside, n_studies = res.study_coverage_80
     console.print(
         f"coverage of the 80 % intervals: {res.coverage_80:.0%} "
-        f"({int(res.rows['covered'].sum())} of {n} rows from "
-        f"{res.rows['study'].nunique()} studies)"
+        f"({int(res.rows['covered'].sum())} of {n} rows); by study, every row inside: "
+        f"{inside} of {n_studies} ({inside / max(n_studies, 1):.0%})"
     )
 
 

@@ -690,10 +690,22 @@ class LosoTable:
     rows: pd.DataFrame
     coverage_80: float
 
+    @property
+    def study_coverage_80(self) -> tuple[int, int]:
+        """Studies all of whose rows (visits, arms) lie inside their 80 % intervals, and the
+        number of studies: the rows of one study are not independent checks."""
+        if not len(self.rows):
+            return 0, 0
+        by = self.rows.groupby("study", sort=False)["covered"].all()
+        return int(by.sum()), int(by.size)
+
     def to_dict(self) -> dict[str, object]:
+        inside, n = self.study_coverage_80
         return {
             "coverage_80": self.coverage_80,
-            "n_studies": len(self.rows),
+            "n_studies": len(self.rows),  # rows (visits, arms), the name kept for readers
+            "studies_covered_80": inside,
+            "studies_total": n,
             "rows": self.rows.to_dict("records"),
         }
 

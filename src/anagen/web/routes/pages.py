@@ -559,7 +559,13 @@ def trial_result(request: Request, job_id: JobId, jobs: JobsDep) -> Response:
 
 
 def _loso_view(d: dict[str, Any]) -> dict[str, Any]:
-    return {"coverage_80": d["coverage_80"], "n_studies": d["n_studies"], "rows": d["rows"]}
+    return {
+        "coverage_80": d["coverage_80"],
+        "n_studies": d["n_studies"],
+        "studies_covered_80": d["studies_covered_80"],
+        "studies_total": d["studies_total"],
+        "rows": d["rows"],
+    }
 
 
 @router.get("/calibration", response_class=HTMLResponse)
