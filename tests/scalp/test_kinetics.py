@@ -31,6 +31,22 @@ def _latency_scalp(params, n: int, exit_day: float) -> ScalpState:
     )
 
 
+def _mean_gains(params, mods, visits, *, stage: str, seed: int, n_men: int) -> list[np.ndarray]:
+    """Mean true terminal density gain (treated - untreated twin, hairs/cm², re-found vertex
+    area) of each modulation at ``visits``, over ``n_men`` 35-year-old men at ``stage``."""
+    gains: list[list[np.ndarray]] = [[] for _ in mods]
+    for s in np.random.SeedSequence(seed).spawn(n_men):
+        a, b = s.spawn(2)
+        st = initial_scalp(params, age=35.0, sex="M", stage=stage, n_follicles=6000, seed=a)
+        kw = dict(zone="vertex", visit_days=visits, seed=b, noise=False)
+        base = target_area_counts(params, st, **kw).true_terminal_per_cm2
+        for g, mod in zip(gains, mods, strict=True):
+            g.append(
+                target_area_counts(params, st, modulation=mod, **kw).true_terminal_per_cm2 - base
+            )
+    return [np.mean(g, axis=0) for g in gains]
+
+
 def test_a_new_hair_is_counted_only_after_the_emergence_lag(params):
     lag = params.phototrichogram.lag_days
     assert lag == pytest.approx(4.7 / 0.35)
@@ -69,17 +85,7 @@ def test_regenerative_gains_fade_and_permanent_ones_do_not(params):
         latency_factor=fading.latency_factor,
         reversal=fading.reversal,
     )
-    gain = {"fading": [], "kept": []}
-    for s in np.random.SeedSequence(21).spawn(12):
-        a, b = s.spawn(2)
-        st = initial_scalp(params, age=35.0, sex="M", stage="III", n_follicles=6000, seed=a)
-        kw = dict(zone="vertex", visit_days=visits, seed=b, noise=False)
-        base = target_area_counts(params, st, **kw).true_terminal_per_cm2
-        for name, mod in (("fading", fading), ("kept", kept)):
-            gain[name].append(
-                target_area_counts(params, st, modulation=mod, **kw).true_terminal_per_cm2 - base
-            )
-    f, k = np.mean(gain["fading"], axis=0), np.mean(gain["kept"], axis=0)
+    f, k = _mean_gains(params, (fading, kept), visits, stage="III", seed=21, n_men=12)
     assert f[1] > 1.0  # an effect at 12 weeks
     assert f[2] < 0.5 * f[1]  # mostly gone at 52 weeks
     assert k[2] > f[2] + 1.0  # permanent reversal (the former model) keeps more
@@ -104,16 +110,6 @@ def test_a_drug_stopped_later_works_as_well_until_then(params):
     kept = Finasteride().modulation(visits[-1] + 60.0)
     stopped = Finasteride(stop_day=730.0).modulation(visits[-1] + 60.0)
     assert stopped.fades and not kept.fades
-    gain = {"kept": [], "stopped": []}
-    for s in np.random.SeedSequence(8).spawn(8):
-        a, b = s.spawn(2)
-        st = initial_scalp(params, age=35.0, sex="M", stage="V", n_follicles=6000, seed=a)
-        kw = dict(zone="vertex", visit_days=visits, seed=b, noise=False)
-        base = target_area_counts(params, st, **kw).true_terminal_per_cm2
-        for name, mod in (("kept", kept), ("stopped", stopped)):
-            gain[name].append(
-                target_area_counts(params, st, modulation=mod, **kw).true_terminal_per_cm2 - base
-            )
-    k, s = np.mean(gain["kept"], axis=0), np.mean(gain["stopped"], axis=0)
+    k, s = _mean_gains(params, (kept, stopped), visits, stage="V", seed=8, n_men=8)
     assert k[2] > 5.0  # finasteride works at 100 weeks
     assert abs(s[2] - k[2]) < 0.1 * k[2] + 1.0, (s, k)  # and as well with a stop planned later
