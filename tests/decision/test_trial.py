@@ -201,6 +201,18 @@ def test_sample_size_search_is_monotone_in_target():
         sample_size(spec, 1.5, scheduler="synchronous")
 
 
+@pytest.mark.parametrize("target", [0.3, 0.8])
+def test_the_monte_carlo_se_at_the_answer_meets_its_target(target):
+    # the pool grew until the SE at the bisection's n met the target, and the exact first
+    # crossing could sit elsewhere with a larger SE (0.021 was printed against 0.02 for
+    # adsc_vs_placebo): the SE at the answer itself must meet it while the pool can grow
+    # (400 trials: their own binomial SE, at most 0.025, leaves the pool room under 0.03)
+    spec = spec_with(**{"model.max_pool": 4096, "trial.trials": 400})
+    curve = sample_size(spec, target, max_n=40, scheduler="synchronous", se_target=0.03)
+    assert curve.sample_size is not None and curve.pool_size < spec.max_pool
+    assert curve.se_at_answer <= 0.03
+
+
 def test_multi_arm_visits_subgroups_and_topical_concentration():
     d = copy.deepcopy(BASE)
     d["population"].update(male_fraction=0.5, stages_female=["I-1", "II-2"])

@@ -793,6 +793,7 @@ def _fill_pool(
     advance: Advance | None,
     se_of: Callable[[_Pool], tuple[float, float]],
     se_target: float,
+    pool: _Pool | None = None,
 ) -> tuple[_Pool, float]:
     """Grow the pool (from :data:`POOL_START`) until the Monte-Carlo SE is at most
     ``se_target``, or the pool holds ``spec.max_pool`` patients, or the trials' own binomial SE
@@ -801,11 +802,13 @@ def _fill_pool(
     Each step aims at the size the pool's share of the SE asks for (it falls as 1/sqrt(size)),
     with a 15 % margin for the bootstrap's noise, between 1.25x and 2x the current size (in
     whole tasks): no more patients are simulated than the target needs, where doubling could
-    overshoot by up to twice."""
-    size = min(POOL_START, spec.max_pool)
-    pool = None
+    overshoot by up to twice. A ``pool`` given goes on growing from its size."""
+    if pool is None:
+        size = min(POOL_START, spec.max_pool)
+        pool = _grow(None, spec, size, runner, advance)
+    else:
+        size = pool.size
     while True:
-        pool = _grow(pool, spec, size, runner, advance)
         se, binom = se_of(pool)
         pool_part = math.sqrt(max(se * se - binom * binom, 0.0))
         hopeless = binom > se_target / math.sqrt(2) and pool_part <= binom
@@ -815,6 +818,7 @@ def _fill_pool(
         factor = min(max(1.15 * (pool_part / room) ** 2, 1.25), 2.0)
         step = math.ceil(size * factor / TASK_PATIENTS) * TASK_PATIENTS
         size = min(step, spec.max_pool)
+        pool = _grow(pool, spec, size, runner, advance)
 
 
 # --- per-trial parameter draws: every trial's own patients -----------------------------------
@@ -1026,11 +1030,28 @@ def sample_size(
             return lo
 
         pool, se = _fill_pool(spec, runner, advance, se_of, se_target)
-    pw, me = _curve_from(spec, lambda m: _arm_outcomes(spec, pool, u, [m] * a), ns)
-    hit = np.flatnonzero(pw >= target)
-    found = int(ns[hit[0]]) if hit.size else None
-    if found is not None and found != _first_reaching(lambda m: float(pw[m - 2])):
-        se = _boot_se(spec, pool, u, [found] * a)[0]  # the bisection landed elsewhere
+        grown = False
+        while True:
+            pw, me = _curve_from(spec, lambda m, pl=pool: _arm_outcomes(spec, pl, u, [m] * a), ns)
+            hit = np.flatnonzero(pw >= target)
+            found = int(ns[hit[0]]) if hit.size else None
+            if found is None:
+                break
+            if grown or found != _first_reaching(lambda m, c=pw: float(c[m - 2])):
+                se = _boot_se(spec, pool, u, [found] * a)[0]  # the SE at the answer itself
+            if se <= se_target:
+                break
+            # above the target at the answer (the bisection had landed elsewhere: 0.021 was
+            # printed against 0.02): the pool goes on growing, aimed at the answer
+
+            def se_at(pl: _Pool, at: int = found) -> tuple[float, float]:
+                return _boot_se(spec, pl, u, [at] * a)
+
+            size0 = pool.size
+            pool, _ = _fill_pool(spec, runner, advance, se_at, se_target, pool)
+            if pool.size == size0:  # the pool cannot grow (max_pool, or only trials would help)
+                break
+            grown = True
     return PowerCurve(
         spec, np.array(ns), pw, me, target, found, max_n, note=note,
         se_at_answer=se, pool_size=pool.size,
