@@ -206,10 +206,9 @@ def print_effects(a, options=None, *, title: str | None = None) -> None:
     shown = options if options is not None else a.options
     withheld: dict[str, list[str]] = {}
     for o in shown:
-        if o.key != "none" and o.safe and any(o.shown(m) is None for m in (6, 12, 24)):
-            first = next(m for m in (6, 12, 24) if o.shown(m) is None)
-            reason = o.at(first).unknown_text.removeprefix("unknown: ")
-            withheld.setdefault(reason, []).append(o.name)
+        first = next((m for m in (6, 12, 24) if o.shown(m) is None), None)
+        if o.key != "none" and o.safe and first is not None:
+            withheld.setdefault(o.at(first).unknown_reason, []).append(o.name)
     if withheld:
         console.print(
             f"{_UNKNOWN} no number is shown past the follow-up of an option's trials:",

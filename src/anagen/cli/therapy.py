@@ -336,7 +336,7 @@ def simulate_cmd(
             "\u2020 "
             + esc(
                 f"after month {known}, no number is shown: "
-                + o.at(max(h.month for h in o.horizons)).unknown_text.removeprefix("unknown: ")
+                + o.at(max(h.month for h in o.horizons)).unknown_reason
                 if o.safe
                 else "no number is shown for an option not open to this person: "
                 + o.candidacy.why()

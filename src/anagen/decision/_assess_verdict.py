@@ -266,7 +266,7 @@ def overall_verdict(
             + "."
         )
     beyond = [
-        f"{o.name} ({o.at(HEADLINE_MONTH).unknown_text.removeprefix('unknown: ')})"
+        f"{o.name} ({o.at(HEADLINE_MONTH).unknown_reason})"
         for o in options
         if o.safe and not o.extrapolation and o.key != "none" and not o.at(HEADLINE_MONTH).known
     ]

@@ -131,6 +131,12 @@ class Horizon:
     added: Interval | None = None
     p_visible_added: Chance | None = None
 
+    @property
+    def unknown_reason(self) -> str:
+        """Why the numbers are withheld: :attr:`unknown_text` without its "unknown: " (for a
+        sentence or a footnote that already says so)."""
+        return self.unknown_text.removeprefix("unknown: ")
+
 
 @dataclass(frozen=True, slots=True)
 class Trajectory:
