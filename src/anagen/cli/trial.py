@@ -11,7 +11,7 @@ from rich.table import Table
 
 from anagen._io import save_figure
 from anagen.cli._common import check_output_path, check_seed, console, emit_json, esc, progress
-from anagen.decision._power_text import power_text
+from anagen.decision._power_text import power_se_text, power_text
 from anagen.errors import InputError
 
 app = typer.Typer(
@@ -93,13 +93,6 @@ def _spec(trial: str, trials: int | None, seed: int | None, source: str | None =
         seed=spec.seed if seed is None else seed,
         source=spec.source if source is None else source,
     )
-
-
-def _se(curve, i: int) -> str:
-    """The binomial Monte-Carlo SE of a power, '-' where none or all trials were significant
-    (it would read 0; the power itself then prints its 95 % bound)."""
-    hits = round(float(curve.power[i]) * curve.spec.trials)
-    return "-" if hits in (0, curve.spec.trials) else f"{curve.power_se[i]:.2f}"
 
 
 def _num(x: float, digits: int = 1) -> str:
@@ -279,7 +272,8 @@ def power_cmd(
         mark = " <- sample size" if n == curve.sample_size else ""
         t.add_row(
             f"{n}",
-            f"{power_text(curve.power[i], spec.trials)} ({_se(curve, i)}){mark}",
+            f"{power_text(curve.power[i], spec.trials)} "
+            f"({power_se_text(curve.power[i], spec.trials)}){mark}",
             _num(curve.mean_estimate[i]),
         )
     console.print(t)

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import math
 
-__all__ = ["power_text"]
+__all__ = ["power_se_text", "power_text"]
 
 
 def power_text(p: float, trials: int, digits: int = 2) -> str:
@@ -40,6 +40,19 @@ def power_text(p: float, trials: int, digits: int = 2) -> str:
     if p >= 1.0 - step / 2:
         return f"> {1.0 - step:.{digits}f}"
     return f"{p:.{digits}f}"
+
+
+def power_se_text(p: float, trials: int, digits: int = 2) -> str:
+    """The binomial Monte-Carlo SE of ``p``, sqrt(p (1 - p) / trials), with ``digits``
+    decimals; ``"-"`` where :func:`power_text` prints a bound instead of the estimate (the SE
+    would read 0 or round to it there, while the power is only bounded).
+
+    >>> power_se_text(0.2, 1000), power_se_text(0.0, 1000), power_se_text(0.004, 1000)
+    ('0.01', '-', '-')
+    """
+    if power_text(p, trials, digits)[0] in "<>-":
+        return "-"
+    return f"{math.sqrt(p * (1.0 - p) / trials):.{digits}f}"
 
 
 def _up(x: float, digits: int) -> str:

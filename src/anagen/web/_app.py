@@ -148,9 +148,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     from anagen._io import p_text
 
     templates.env.globals["p_text"] = p_text
-    from anagen.decision._power_text import power_text
+    from anagen.decision._power_text import power_se_text, power_text
 
     templates.env.globals["power_text"] = power_text
+    templates.env.globals["power_se_text"] = power_se_text
     app.state.templates = templates
     app.add_middleware(SecurityMiddleware, max_body=settings.max_upload_bytes + 64 * 1024)
     _install_handlers(app)
