@@ -163,19 +163,20 @@ def run_segment(
         Day from which completed cycles add miniaturisation.
     ep_t, fa, fl, fp, rev, hold, fade
         Modulation epochs and per-zone factors (see :class:`anagen.scalp.Modulation`). Where
-        ``hold`` is finite the treatment's gains fade: reversal thickens the current hair only
-        (the follicle keeps its miniaturisation) and the part of an anagen the treatment adds
-        beyond the untreated duration ends at ``hold + Exp(fade)`` at the latest.
-        While such a treatment is still used (an anagen entry before ``hold``), its reversals
-        add up in ``qt``, the follicle's miniaturisation under the treatment, as they do in ``q``
-        for a treatment that does not fade; at the first entry after ``hold`` the follicle is
-        back on its own course ``q`` (what the treatment undid is lost).
+        ``hold`` is finite the treatment's gains fade: the follicle keeps its own
+        miniaturisation in ``q``; while the treatment is still used (an anagen entry before
+        ``hold``) its reversals add up in ``qt``, the follicle's miniaturisation under the
+        treatment, as they do in ``q`` for a treatment that does not fade; from the first entry
+        after ``hold`` the reversal thickens the hair of that anagen only (the follicle is back
+        on ``q``: what the treatment undid is lost); and the part of an anagen the treatment
+        adds beyond the untreated duration ends at ``hold + Exp(fade)`` at the latest.
     lag
         Emergence lag (days): a hair that enters anagen is counted once its shaft has grown
         past the method's detection length, ``lag`` days later (or when its anagen ends).
     qt
-        Per follicle: its miniaturisation under a fading treatment still in use, NaN for none
-        (read and written only where ``hold`` is finite; may be a shorter dummy otherwise).
+        Per follicle: its miniaturisation under a fading treatment still in use, NaN for none.
+        Read and written only where ``hold`` is finite, so a run whose ``hold`` is infinite
+        everywhere passes an empty array.
     d_count, d_term, d_vel, d_diam, shed
         Delta tables, row ``k`` = first sample time >= the event (``len(sample_t)`` = later).
     gen, buf, reserve
@@ -281,23 +282,17 @@ def run_segment(
             else:  # LATENCY -> next anagen: one completed cycle
                 gain = inc[origin[i]] * sens[i] * fp[e, z] if te >= aga_start else 0.0
                 transient = hold[e, z] < np.inf
-                if not transient:
-                    qq = q[i] * (1.0 - rev[e, z]) + gain
-                    q_true = qq
-                else:
-                    # a fading treatment: the follicle keeps its own course in q; while the
-                    # treatment is used its reversals add up in qt (from q at the first entry),
-                    # after it the hair of this anagen is all the reversal thickens
+                # a fading treatment: the follicle keeps its own course in q; while the
+                # treatment is used its reversals add up in qt (from q at the first entry),
+                # after it the hair of this anagen is all the reversal thickens
+                held = transient and te < hold[e, z]
+                base = qt[i] if held and qt[i] == qt[i] else q[i]  # qt NaN: no course yet
+                qq = base * (1.0 - rev[e, z]) + gain
+                if transient:
                     q_true = q[i] + gain
-                    base = q[i]
-                    if te < hold[e, z]:
-                        if qt[i] == qt[i]:  # not NaN: the treatment's own course so far
-                            base = qt[i]
-                        qq = base * (1.0 - rev[e, z]) + gain
-                        qt[i] = qq
-                    else:
-                        qq = base * (1.0 - rev[e, z]) + gain
-                        qt[i] = np.nan
+                    qt[i] = qq if held else np.nan
+                else:
+                    q_true = qq
                 q[i] = q_true
                 if qq >= crit:
                     new = DEAD
