@@ -150,6 +150,17 @@ def _refill(
 
 
 @njit(cache=True, nogil=True)
+def _next_normal(
+    gen: np.random.Generator, zb: np.ndarray, zp: int, zn: int, drawn: int, cap: int
+) -> tuple[float, int, int, int]:
+    """The next standard normal, from the buffer ``zb[zp:zn]`` or, used up, by :func:`_refill`;
+    and the new ``(zp, zn, drawn)``."""
+    if zp < zn:
+        return zb[zp], zp + 1, zn, drawn
+    return _refill(gen, zb, drawn, cap)
+
+
+@njit(cache=True, nogil=True)
 def _static(
     i: int,
     t1: float,
@@ -259,11 +270,7 @@ def _static(
                         ne = te + dur_t
                         zp += 1
                     else:
-                        if zp < zn:
-                            zz = zb[zp]
-                            zp += 1
-                        else:
-                            zz, zp, zn, drawn = _refill(gen, zb, drawn, cap)
+                        zz, zp, zn, drawn = _next_normal(gen, zb, zp, zn, drawn, cap)
                         ne = te + m_t * math.exp(sg_t * zz - hs_t)
                     draws += 1
                     new = TELOGEN
@@ -284,11 +291,7 @@ def _static(
                     ne = te + dur_t
                     zp += 1
                 else:
-                    if zp < zn:
-                        zz = zb[zp]
-                        zp += 1
-                    else:
-                        zz, zp, zn, drawn = _refill(gen, zb, drawn, cap)
+                    zz, zp, zn, drawn = _next_normal(gen, zb, zp, zn, drawn, cap)
                     ne = te + m_t * math.exp(sg_t * zz - hs_t)
                 draws += 1
                 if not ne >= te:
@@ -307,11 +310,7 @@ def _static(
                     ne = te + dur_l
                     zp += 1
                 else:
-                    if zp < zn:
-                        zz = zb[zp]
-                        zp += 1
-                    else:
-                        zz, zp, zn, drawn = _refill(gen, zb, drawn, cap)
+                    zz, zp, zn, drawn = _next_normal(gen, zb, zp, zn, drawn, cap)
                     ne = te + m_l * math.exp(sg_l * zz - hs_l) * f_l
                 draws += 1
                 if not ne >= te:
@@ -330,11 +329,7 @@ def _static(
                     zp += 1
                     pre = False
                 else:
-                    if zp < zn:
-                        zz = zb[zp]
-                        zp += 1
-                    else:
-                        zz, zp, zn, drawn = _refill(gen, zb, drawn, cap)
+                    zz, zp, zn, drawn = _next_normal(gen, zb, zp, zn, drawn, cap)
                     ne = te + m_a * math.exp(sg_a * zz - hs_a) * f_a
                 draws += 1
                 # the hair is counted once it has emerged past the detection length
@@ -472,11 +467,7 @@ def run_plain(
                     new = TELOGEN
                     col = _XC if ph == CATAGEN else _XAT
                     mean, sg, hs = m_t, sg_t, hs_t
-                if zp < zn:
-                    zz = zb[zp]
-                    zp += 1
-                else:
-                    zz, zp, zn, drawn = _refill(gen, zb, drawn, cap)
+                zz, zp, zn, drawn = _next_normal(gen, zb, zp, zn, drawn, cap)
                 dur = mean * math.exp(sg * zz - hs)
                 draws += 1
                 ne = te + dur * fl[z] if new == LATENCY else te + dur
@@ -495,11 +486,7 @@ def run_plain(
                     d = d0[i] * (1.0 - mm) + dv * mm
                     diam[i] = d
                     mean = m_a * math.exp(lr_a * mm) if mm != 0.0 else m_a
-                    if zp < zn:
-                        zz = zb[zp]
-                        zp += 1
-                    else:
-                        zz, zp, zn, drawn = _refill(gen, zb, drawn, cap)
+                    zz, zp, zn, drawn = _next_normal(gen, zb, zp, zn, drawn, cap)
                     dur = mean * math.exp(sg_a * zz - hs_a)
                     draws += 1
                     ne = te + dur * fa[z]
