@@ -28,6 +28,8 @@ import subprocess
 import sys
 import time
 
+from _fresh import fresh_env
+
 TARGET_S = 5.0
 N_DRAWS = 30
 N_FOLLICLES = 8_000
@@ -47,7 +49,7 @@ def cold_end_to_end() -> tuple[float, float]:
     )
     c0, t0 = _cpu(), time.perf_counter()
     subprocess.run(
-        [sys.executable, "-c", code], check=True, stdout=subprocess.DEVNULL, env=os.environ.copy()
+        [sys.executable, "-c", code], check=True, stdout=subprocess.DEVNULL, env=fresh_env()
     )
     return time.perf_counter() - t0, _cpu() - c0
 

@@ -46,6 +46,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
+from _fresh import fresh_env
 from numba import njit
 
 from anagen.scalp import default_params, initial_scalp, simulate
@@ -189,9 +190,7 @@ def time_cli(n: int, reps: int = 2) -> float:
         sys.executable, "-m", "anagen", "scalp", "simulate", "--follicles", str(n),
         "--years", f"{YEARS:g}", "--every", f"{EVERY:g}", "--format", "json", "--seed", "1",
     ]  # fmt: skip
-    env = os.environ.copy()
-    src = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "src")
-    env["PYTHONPATH"] = src + os.pathsep + env.get("PYTHONPATH", "")
+    env = fresh_env()
     subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL, env=env)  # warm the cache
     best = math.inf
     for _ in range(reps):
@@ -214,9 +213,7 @@ _IMPORT_FLOOR = {
 
 def import_floor(reps: int = 3) -> dict[str, float]:
     """Best wall time of ``reps`` fresh processes for each step of the import floor."""
-    env = os.environ.copy()
-    src = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "src")
-    env["PYTHONPATH"] = src + os.pathsep + env.get("PYTHONPATH", "")
+    env = fresh_env()
     out = {}
     for name, code in _IMPORT_FLOOR.items():
         cmd = [sys.executable, "-c", code]

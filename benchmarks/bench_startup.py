@@ -28,11 +28,11 @@ import subprocess
 import sys
 import tempfile
 import time
-from pathlib import Path
+
+from _fresh import fresh_env
 
 TARGET_ASSESS_S = 3.0
 SCALP = ["scalp", "simulate", "--follicles", "1000", "--years", "1", "--format", "json"]
-SRC = Path(__file__).resolve().parents[1] / "src"
 
 #: NumPy, Numba, Numba's runtime (its first dispatch loads every registry) and one cached kernel.
 NUMBA_FLOOR = "from anagen.scalp._kernels import seed_kernel; seed_kernel(1)"
@@ -46,8 +46,7 @@ def _children_cpu() -> float:
 def cold(cmd: list[str], reps: int = 3, *, empty_cache: bool = False) -> tuple[float, float]:
     """Best wall time of ``reps`` fresh-process runs of ``cmd`` and the CPU time of that run
     (``empty_cache``: each run with a new, empty user cache folder)."""
-    env = os.environ.copy()
-    env["PYTHONPATH"] = str(SRC) + os.pathsep + env.get("PYTHONPATH", "")
+    env = fresh_env()
     tmp = tempfile.TemporaryDirectory(prefix="anagen-bench-cache-")
     env["ANAGEN_CACHE_DIR"] = tmp.name
     subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL, env=env)  # warm the caches

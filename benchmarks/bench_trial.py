@@ -31,6 +31,7 @@ import sys
 import time
 
 import numpy as np
+from _fresh import fresh_env
 
 TARGET_S = 60.0
 BASE_PATIENTS = 12
@@ -51,7 +52,7 @@ def anagen_cold() -> tuple[float, float, dict]:
     t0 = time.perf_counter()
     out = subprocess.run(
         [sys.executable, "-c", code], check=True, capture_output=True, text=True,
-        env=os.environ.copy(),
+        env=fresh_env(),
     )  # fmt: skip
     return time.perf_counter() - t0, _children_cpu() - c0, json.loads(out.stdout)
 

@@ -29,12 +29,11 @@ import socket
 import subprocess
 import sys
 import time
-from pathlib import Path
 
 import httpx
 import numpy as np
+from _fresh import fresh_env
 
-ROOT = Path(__file__).resolve().parents[1]
 PAGES = ["/", "/assess", "/evidence", "/trials", "/sources"]
 PEOPLE = [
     {"age": 45, "sex": "M", "stage": "III", "years_since_onset": 6},
@@ -138,7 +137,7 @@ def main(argv: list[str] | None = None) -> None:
 
     port = _free_port()
     base = f"http://127.0.0.1:{port}"
-    env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
+    env = fresh_env()
     cmd = [
         sys.executable,
         "-m",
