@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.table import Table
@@ -26,6 +26,9 @@ from anagen.cli._assessment import FolliclesOpt as AssessFolliclesOpt
 from anagen.cli._common import check_output_path, check_seed, console, emit_json, esc, require_file
 from anagen.decision._size import DEFAULT_SIZE
 from anagen.errors import InputError
+
+if TYPE_CHECKING:
+    from anagen.decision import OptionAssessment
 
 app = typer.Typer(
     help="The treatment step by step (harvest, process, inject, regenerate) and the alternatives.",
@@ -335,8 +338,7 @@ def simulate_cmd(
         console.print(
             "\u2020 "
             + esc(
-                f"after month {known}, no number is shown: "
-                + o.at(max(h.month for h in o.horizons)).unknown_reason
+                f"after month {known}, no number is shown: " + _beyond_follow_up(o)
                 if o.safe
                 else "no number is shown for an option not open to this person: "
                 + o.candidacy.why()
@@ -349,6 +351,17 @@ def simulate_cmd(
     for c in checks:
         console.print(f"[yellow]{c.level}[/] {esc(c.field)}: {esc(c.message)}", highlight=False)
     _note(a)
+
+
+def _beyond_follow_up(o: OptionAssessment) -> str:
+    """Why the trajectory stops: the reason of a withheld horizon, or - when every reporting
+    month is inside the follow-up (finasteride in men: 192 weeks) - the follow-up itself."""
+    withheld = [h for h in o.horizons if not h.known]
+    if withheld:
+        return withheld[-1].unknown_reason
+    from anagen.decision._assess_window import FollowUp, unknown_text
+
+    return unknown_text(FollowUp(o.follow_up_weeks, (), "")).removeprefix("unknown: ")
 
 
 @app.command("compare")
