@@ -138,6 +138,39 @@ def test_treatment_freezes_prediction(north):
         assert again.id != ids["patient"]
 
 
+def test_frozen_prediction_is_the_assessment(north):
+    """The frozen numbers are the ones ``anagen assess`` shows for the same person, seed, draws
+    and follicles (the registry froze them with 2 day-0 scalps instead of the assessment's 4)."""
+    from anagen.decision import DEFAULT_SIZE, assess_patient
+    from anagen.registry._prediction import to_model_patient
+
+    reg, a = north
+    ids = seed(reg, a)
+    with reg.session(a) as s:
+        p = s.get(m.Patient, ids["patient"])
+        base = s.get(m.Visit, ids["visit"])
+        preds = s.scalars(
+            select(m.Prediction)
+            .where(m.Prediction.treatment_id == ids["treatment"])
+            .order_by(m.Prediction.month)
+        ).all()
+        mp = to_model_patient(p, treatment_in().start_date, base)
+    assessed = assess_patient(
+        mp, protocols=(), options=["minoxidil_5"], seed=0, n_draws=5, n_follicles=2000,
+        with_evidence=False, with_maps=False, target="vertex",
+    )  # fmt: skip
+    opt, none = assessed.option("minoxidil_5"), assessed.option("none")
+    assert preds[0].settings["provenance"]["n_scalps"] == DEFAULT_SIZE.n_scalps
+    for pr in preds[:2]:  # months 6 and 12 (24 is past the trials' follow-up)
+        c, u = opt.at(pr.month).change_vs_today, none.at(pr.month).change_vs_today
+        assert (pr.change_median, pr.change_low, pr.change_high) == (c.median, c.low, c.high)
+        assert (pr.untreated_median, pr.untreated_low, pr.untreated_high) == (
+            u.median,
+            u.low,
+            u.high,
+        )
+
+
 def test_predictions_at_any_planned_month(north):
     """Arbitrary planned months get their own frozen numbers (the fan's values there)."""
     reg, a = north

@@ -497,7 +497,9 @@ def add_treatment(session: Session, actor: Actor, t: TreatmentIn) -> m.Treatment
             got=t.start_date.isoformat(),
         )
     months = check_months(t.planned_months)
-    settings = PredictionSettings(t.n_draws, t.n_follicles, 2, t.seed)
+    # the same day-0 scalps as ``anagen assess`` (DEFAULT_SIZE): with 2 the frozen numbers
+    # differed from what the patient was shown for the same seed, draws and follicles
+    settings = PredictionSettings(t.n_draws, t.n_follicles, DEFAULT_SIZE.n_scalps, t.seed)
     rows: list[dict] = []
     if t.predict:
         mp = to_model_patient(p, t.start_date, base)
