@@ -401,3 +401,29 @@ def test_json_withholds_numbers_past_the_follow_up(assessment):
     h6 = next(h for h in lllt["horizons"] if h["month"] == 6)
     assert h6["known"] is True and h6["effect_vs_none"] is not None
     assert "model_extrapolation" not in h6
+
+
+def test_fan_chart_compares_an_option_with_no_treatment_only_in_its_own_area(assessment):
+    """The STYLE graft is counted in the mid-scalp (where it acts), the person's area is the
+    vertex: its panel must not draw the vertex's untreated course as if it were its comparator
+    (it did: the graft started about 40 hairs per cm² above the grey band at month 0)."""
+    import matplotlib.pyplot as plt
+
+    from anagen.decision._report_figures import fan_figure
+
+    style = next(o for o in assessment.options if o.name.startswith("STYLE"))
+    assert style.target_zone != assessment.option("none").target_zone
+    fig = fan_figure(assessment)
+    try:
+        panels = {ax.get_title().replace("\n", " "): ax for ax in fig.axes if ax.get_title()}
+        ax = next(a for t, a in panels.items() if t.startswith("STYLE"))
+        labels = [ln.get_label() for ln in ax.get_lines()]
+        assert "no treatment" not in labels and "with this option" in labels
+        assert any("counted in the mid-scalp" in t.get_text() for t in ax.texts)
+        ax = next(a for t, a in panels.items() if t.startswith("Topical minoxidil 5"))
+        assert "no treatment" in [ln.get_label() for ln in ax.get_lines()]
+        assert {"no treatment", "with this option"} <= {
+            t.get_text() for t in fig.axes[0].get_legend().get_texts()
+        }
+    finally:
+        plt.close(fig)

@@ -43,8 +43,15 @@ def fan_figure(a):
     axes = np.atleast_1d(axes).ravel()
     m = none.trajectory.months
     for ax, o in zip(axes, opts, strict=False):
-        ax.fill_between(m, none.trajectory.p10, none.trajectory.p90, color="0.85", lw=0)
-        ax.plot(m, none.trajectory.p50, color="0.4", ls="--", lw=1.2, label="no treatment")
+        if o.target_zone == none.target_zone:
+            ax.fill_between(m, none.trajectory.p10, none.trajectory.p90, color="0.85", lw=0)
+            ax.plot(m, none.trajectory.p50, color="0.4", ls="--", lw=1.2, label="no treatment")
+        else:  # read where it acts: the no-treatment course of the person's area does not apply
+            ax.text(0.02, 0.86 if o.extrapolation else 0.96,
+                    f"counted in the {o.target_zone.replace('_', '-')} (today "
+                    f"{o.baseline.median:.0f}),\nnot the {none.target_zone.replace('_', '-')}: "
+                    "no grey course", transform=ax.transAxes, va="top", fontsize=6.5,
+                    color="0.3")  # fmt: skip
         col = "#2d6cdf" if o.kind == "stem-cell" else "#d9822b"
         k = _known_points(o, m)  # nothing past the trials' follow-up
         ax.fill_between(m[:k], o.trajectory.p10[:k], o.trajectory.p90[:k], color=col, alpha=0.3,
@@ -69,7 +76,11 @@ def fan_figure(a):
         ax.set_ylabel("terminal hairs per cm²")
     for ax in axes[-ncol:]:
         ax.set_xlabel("months from today")
-    axes[0].legend(fontsize=7, loc="lower left")
+    legend: dict = {}  # the first panel may have no grey course: collect from every panel
+    for ax in axes[: len(opts)]:
+        for h, lab in zip(*ax.get_legend_handles_labels(), strict=True):
+            legend.setdefault(lab, h)
+    axes[0].legend(list(legend.values()), list(legend), fontsize=7, loc="lower left")
     sep = " " if ncol == 4 else "\n"
     fig.suptitle(
         f"Predicted {a.outcome}:{sep}median and 80% band "
