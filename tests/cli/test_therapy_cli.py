@@ -54,6 +54,15 @@ def test_simulate_protocol_table_json_and_plot(capsys, tmp_path):
     assert json.loads(capsys.readouterr().out) == d  # one seed, one answer
 
 
+def test_simulate_unknown_name_lists_the_alternatives_too(capsys):
+    """``therapy simulate`` takes an alternative as well as a protocol: a wrong name says so."""
+    assert main(["therapy", "simulate", "minoxidil_10", "--patient", PATIENT, *FAST]) == 2
+    raw = capsys.readouterr().err
+    err = " ".join(raw.split())
+    assert "or an alternative (minoxidil_2, minoxidil_5, finasteride_1mg" in err
+    assert "got 'minoxidil_10'" in err and raw.strip().count("\n") == 0
+
+
 def test_simulate_prior_is_said_loudly(capsys):
     args = ["therapy", "simulate", "prp", "--patient", PATIENT, *FAST, "--source", "prior"]
     assert main(args) == 0

@@ -250,7 +250,15 @@ def _alternative_or_protocol(name: str):
             allowed="a protocol or an alternative (no treatment is always shown as comparator)",
             got=name,
         )
-    return None, _resolve_protocol(name)
+    try:
+        return None, _resolve_protocol(name)
+    except InputError as exc:  # not a file, not a shipped protocol: name the alternatives too
+        if exc.field != "PROTOCOL" or exc.file is not None:
+            raise
+        alts = ", ".join(a for a in _ALTERNATIVES if a != "none")
+        raise InputError(
+            field="PROTOCOL", allowed=f"{exc.allowed}, or an alternative ({alts})", got=name
+        ) from None
 
 
 @app.command("simulate")
