@@ -14,7 +14,7 @@ from anagen.registry import service as svc
 from anagen.registry._backup import backup, restore
 from anagen.registry._io import export_csv, export_evidence, export_omop, import_csv
 from anagen.registry._outcomes import clinic_outcomes
-from anagen.registry._report import write_report
+from anagen.registry._report import report_figures, write_report
 
 PATIENTS = """pseudonym,birth_year,sex,stage,onset_year,consent_version,consent_date,consent_evidence_sharing,health
 N001,1980,M,III,2015,v2,2024-01-05,true,hypertension=true
@@ -220,6 +220,30 @@ def test_report_numbers_and_html(loaded, tmp_path):
     assert o.unknown == {"minoxidil_5": 1}
     assert "they are not in the numbers above" in html
     json.dumps(o.to_dict(), allow_nan=True)
+
+
+def test_report_before_any_answered_prediction(loaded, tmp_path):
+    """A clinic with visits but no treatment yet: the report says so in its figures, without
+    matplotlib's 'No artists with labels found to put in legend' warnings on stderr."""
+    import warnings
+
+    _db, reg, carl = loaded
+    with reg.session(carl) as s:
+        o = clinic_outcomes(s, carl)
+    assert len(o.pairs) == 0
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        figs = report_figures(o)
+    try:
+        for key in ("calibration", "coverage"):
+            ax = figs[key].axes[0]
+            assert ax.get_legend() is None
+            assert any("no follow-up visit answers" in t.get_text() for t in ax.texts)
+    finally:
+        import matplotlib.pyplot as plt
+
+        plt.close("all")
+    assert write_report(o, tmp_path / "empty.html").read_text().count("data:image/png") >= 3
 
 
 def test_demo_is_labelled_synthetic(tmp_path, monkeypatch, capsys):

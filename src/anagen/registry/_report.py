@@ -40,6 +40,16 @@ def _png(fig: Any, *, tight: bool = True) -> str:
     return base64.b64encode(buf.getvalue()).decode()
 
 
+def _legend_or_empty(ax: Any, pairs: Any) -> None:
+    """The legend, or - before any follow-up visit answers a frozen prediction - a plain note
+    instead of an empty legend (matplotlib warned 'No artists with labels' on stderr)."""
+    if len(pairs):
+        ax.legend(fontsize=8, loc="upper left")
+    else:
+        ax.text(0.5, 0.5, "no follow-up visit answers a frozen prediction yet",
+                transform=ax.transAxes, ha="center", va="center", color="0.4")  # fmt: skip
+
+
 def report_figures(o: ClinicOutcomes) -> dict[str, Any]:
     """The report's matplotlib figures: calibration, intervals, effectiveness."""
     import matplotlib
@@ -90,7 +100,7 @@ def report_figures(o: ClinicOutcomes) -> dict[str, Any]:
     ax.set_xlabel("predicted change at the visit (median, hairs per cm²)")
     ax.set_ylabel("observed change (hairs per cm²)")
     ax.set_title("Calibration: observed vs predicted" + tag)
-    ax.legend(fontsize=8, loc="upper left")
+    _legend_or_empty(ax, ps)
     figs["calibration"] = fig
 
     fig, ax = plt.subplots(figsize=(8.5, 4.2))
@@ -113,7 +123,7 @@ def report_figures(o: ClinicOutcomes) -> dict[str, Any]:
     ax.set_xlabel("visits, sorted by predicted median" + (" (300 shown)" if len(ps) > 300 else ""))
     ax.set_ylabel("change from baseline (hairs per cm²)")
     ax.set_title(f"Coverage of the 80 % intervals: {o.coverage.text(pct=True)}" + tag, fontsize=10)
-    ax.legend(fontsize=8, loc="upper left")
+    _legend_or_empty(ax, ps)
     figs["coverage"] = fig
 
     rows = [r for r in o.by_option() if r["option"] != "none"]
