@@ -5,25 +5,27 @@ add-ons compared with what the person uses now - in the answer and in every face
 
 from __future__ import annotations
 
+import json
+import re
 from pathlib import Path
 
 import numpy as np
 import pytest
 
-from anagen.decision import assess_patient, render_report
+from anagen.decision import Assessment, assess_patient, render_report
 from anagen.decision._assess_combine import KAPPA, KAPPA_SE, combination_kappa
 from anagen.decision._assess_verdict import GROUPS, headlines, not_ranked_reason
 from anagen.decision._assess_window import follow_up, known_months, unknown_text
+from anagen.decision._codec import to_plain
 from anagen.therapy import Patient
 
 FAST = {"n_draws": 8, "n_follicles": 3000, "n_scalps": 2}
 PATIENTS = sorted((Path(__file__).parents[2] / "docs" / "patients").glob("*.toml"))
 
 
-def _man(age: float, stage: str, **extra) -> Patient:
-    return Patient.from_dict(
-        {"patient": {"age": age, "sex": "M", "stage": stage, "years_since_onset": 6}, **extra}
-    )
+def _man(age: float, stage: str, years_since_onset: float = 6, **extra) -> Patient:
+    info = {"age": age, "sex": "M", "stage": stage, "years_since_onset": years_since_onset}
+    return Patient.from_dict({"patient": info, **extra})
 
 
 @pytest.fixture(scope="module")
@@ -32,6 +34,15 @@ def old_man():
     return assess_patient(
         _man(68, "VI"), protocols=["gentile2019_micrografts"], with_evidence=False,
         with_maps=False, **FAST,
+    )  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def man_72():
+    """72, Norwood VI, 25 years of loss: older than anyone the drug trials enrolled."""
+    return assess_patient(
+        _man(72, "VI", years_since_onset=25), protocols=["gentile2019_micrografts"],
+        with_evidence=False, with_maps=False, **FAST,
     )  # fmt: skip
 
 
@@ -128,6 +139,81 @@ def test_out_of_population_is_flagged_and_never_headline(old_man):
     view = assessment_view(old_man.to_dict())
     row = next(o for o in view["options"] if o["key"] == "finasteride_1mg")
     assert row["like_you"].startswith("NO - EXTRAPOLATION")
+
+
+#: A chance as a face prints it ("73%", "<5%", "about 73 in 100", "fewer than 5 in 100"), in
+#: a text with its "80% interval"s taken out.
+_CHANCE = re.compile(r"\d%|(about|than) \d+ in 100")
+
+
+def _chance_in(text: str) -> bool:
+    return bool(_CHANCE.search(text.replace("80% interval", "")))
+
+
+_NOT_ESTIMATED = "not estimated: its trials did not enrol people like this person"
+
+
+def test_no_chance_of_a_visible_gain_where_the_trials_did_not_enrol_such_people(man_72):
+    """The finasteride trials enrolled men 18-60, minoxidil's 18-49: for a 72-year-old the
+    12-month effects are shown, marked EXTRAPOLATION, but no chance of a visible gain (it read
+    73 % for finasteride and 93 % for the pair) - not in the answer, its verdict, the JSON, the
+    report or the web page."""
+    from anagen.decision._report_content import report_content
+    from anagen.web._assessment_view import assessment_view
+
+    a = man_72
+    flagged = [o for o in a.options if o.extrapolation and o.safe]
+    assert {"finasteride_1mg", "minoxidil_5", "minoxidil_5+finasteride_1mg"} <= {
+        o.key for o in flagged
+    }
+    for o in flagged:
+        h = o.at(12)
+        assert o.shown_chance(12) is None and o.p_visible[12] is None
+        assert h.chance_withheld == (h.unknown_text if not h.known else _NOT_ESTIMATED)
+        if h.known:
+            assert o.shown(12) is not None  # the effect stays, marked as an extrapolation
+            assert "chance of a visible improvement not estimated" in o.verdict
+        assert not re.search(r"chance of a visible improvement [<>]?\d", o.verdict)
+    assert a.option("none").shown_chance(12) is not None  # no treatment keeps its number
+    d = json.loads(json.dumps(a.to_dict()))
+    assert Assessment.from_dict(d) == a
+    fin = next(o for o in d["options"] if o["key"] == "finasteride_1mg")
+    h12 = next(h for h in fin["horizons"] if h["month"] == 12)
+    assert h12["known"] is True and h12["effect_vs_none"] is not None
+    assert h12["chance_known"] is False and h12["chance_unknown_text"] == _NOT_ESTIMATED
+    assert h12["p_visible"] is None and h12["p_visible_added"] is None
+    m = h12["model_extrapolation"]  # the model's value, labelled, apart
+    assert set(m) == {"note", "p_visible", "p_visible_added"} and "not a prediction" in m["note"]
+    assert m["p_visible"] == to_plain(a.option("finasteride_1mg").at(12).p_visible)
+    cols = [c for g in report_content(a, {})["grids"] for c in g["columns"]]
+    assert not any(c["visible_n"] is not None or _chance_in(c["visible_text"]) for c in cols)
+    fin = next(c for c in cols if c["name"] == "Oral finasteride 1 mg")
+    assert fin["visible_text"] == _NOT_ESTIMATED and fin["icons"] == ""
+    assert _NOT_ESTIMATED in render_report(a, figures={})
+    view = assessment_view(d)
+    row = next(o for o in view["options"] if o["key"] == "finasteride_1mg")
+    assert row["visible"]["12m"] == {"count": None, "text": _NOT_ESTIMATED}
+    assert not any(
+        _chance_in(o["visible"]["12m"]["text"]) for o in view["options"] if o["key"] != "none"
+    )
+
+
+def test_cli_prints_no_chance_for_an_extrapolation(capsys, tmp_path):
+    from anagen.cli import main
+
+    p = tmp_path / "old.toml"
+    p.write_text('[patient]\nage = 72\nsex = "M"\nstage = "VI"\nyears_since_onset = 25\n')
+    args = ["--patient", str(p), "--draws", "6", "--follicles", "3000", "--workers", "1"]
+    for cmd in (["assess", str(p), *args[2:], "--protocol", "gentile2019_micrografts"],
+                ["therapy", "simulate", "finasteride_1mg", *args]):  # fmt: skip
+        assert main(cmd) == 0
+        out = capsys.readouterr().out
+        table = out[out.index("Change vs no treatment") : out.index("Outcome:")]
+        row = " ".join(table[table.index("Oral") :].split("\n")[:3])  # folded at 80 columns
+        assert "not" in row and "est.*" in row
+        assert not _chance_in(table)
+        foot = " ".join(out.split())
+        assert "their chance of a visible gain is not estimated (not est.*):" in foot
 
 
 def test_cli_shows_withheld_and_extrapolated(capsys, tmp_path):

@@ -144,6 +144,9 @@ def print_source_banner(a, *, stdout: bool = True) -> None:
 
 #: The marker of a withheld number in the effect table; its reason is printed under the table.
 _UNKNOWN = "unknown†"
+#: The chance of a visible gain of an option whose trials did not enrol people like this person
+#: (explained by the EXTRAPOLATION footnote under the table).
+_NOT_ESTIMATED = "not est.*"
 
 
 def _effect_cell(o, month: int) -> str:
@@ -152,6 +155,16 @@ def _effect_cell(o, month: int) -> str:
     if o.safe and o.shown(month) is None:
         return _UNKNOWN
     return o.effect_text(month, brackets=True)
+
+
+def _chance_cell(o, month: int) -> str:
+    """The chance of a visible gain, or a short word for why it is withheld."""
+    ch = o.shown_chance(month)
+    if ch is not None:
+        return ch.text()
+    if not o.safe:
+        return "not open"
+    return "unknown" if not o.at(month).known else _NOT_ESTIMATED
 
 
 def print_effects(a, options=None, *, title: str | None = None) -> None:
@@ -184,14 +197,13 @@ def print_effects(a, options=None, *, title: str | None = None) -> None:
         if o.key == "none":
             t.add_row(o.name, "comparator", "", "", "", "")
             continue
-        ch = o.shown_chance(12)
         name = o.name + (" - EXTRAPOLATION*" if o.extrapolation else "")
         if o.is_add_on:
             name += f" - gain over {o.comparator_name.lower()}"
         t.add_row(
             esc(name),
             *(_effect_cell(o, m) for m in (6, 12, 24)),
-            ch.text() if ch is not None else ("not open" if not o.safe else "unknown"),
+            _chance_cell(o, 12),
             {"ask_specialist": "ask a specialist", "not_eligible": "NOT eligible"}.get(
                 o.candidacy.status, o.candidacy.status
             ),
@@ -223,8 +235,8 @@ def print_effects(a, options=None, *, title: str | None = None) -> None:
     if flagged:
         console.print(
             "* EXTRAPOLATION: the trials behind these options did not enrol people like this "
-            "person; their numbers are the model's, not the trials', and they are never the "
-            "headline:",
+            "person; their numbers are the model's, not the trials', they are never the "
+            f"headline, and their chance of a visible gain is not estimated ({_NOT_ESTIMATED}):",
             highlight=False,
             soft_wrap=True,
         )

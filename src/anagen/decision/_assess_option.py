@@ -4,9 +4,10 @@
 :class:`~anagen.decision.OptionAssessment`: effects at the reporting months (withheld past the
 trials' follow-up, and for an option added to what the person uses now also its gain over
 that, paired per draw), durability, cost, side effects, regulation, candidacy, certainty,
-sources, the extrapolation flags and the effect the headline rule compares. A combination's
-facts are those of its parts together (:mod:`anagen.decision._assess_combine`). The verdict
-words and the headline rule come after, over all options (:mod:`anagen.decision._assess_verdict`).
+sources, the extrapolation flags (with them, no chance of a visible gain) and the effect the
+headline rule compares. A combination's facts are those of its parts together
+(:mod:`anagen.decision._assess_combine`). The verdict words and the headline rule come after,
+over all options (:mod:`anagen.decision._assess_verdict`).
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from anagen.decision._assess_combine import (
 )
 from anagen.decision._assess_summary import MODEL_PRIOR, certainty, cost, durability, horizons
 from anagen.decision._assess_window import (
+    NOT_ENROLLED_TEXT,
     NOT_OPEN_TEXT,
     extrapolation,
     follow_up,
@@ -141,6 +143,7 @@ def summarise_option(
         known_m, unknown, dur = 0, NOT_OPEN_TEXT, _not_open(dur, cand)
     else:
         dur = _noted(dur, fu.note)
+    ext = extrapolation(spec, d.patient)
     o = OptionAssessment(
         key=spec.key,
         name=spec.name,
@@ -157,6 +160,7 @@ def summarise_option(
             known_months=known_m,
             unknown=unknown,
             added=added,
+            chance_unknown=NOT_ENROLLED_TEXT if ext else "",
         ),
         durability=dur,
         cost=c,
@@ -171,7 +175,7 @@ def summarise_option(
         sources=tuple(sorted(srcs)),
         verdict="",
         trajectory=Trajectory.of(d.months, dens),
-        extrapolation=extrapolation(spec, d.patient),
+        extrapolation=ext,
         comparator=comp.key if comp is not None else "none",
         comparator_name=comp.name if comp is not None else "No treatment",
         follow_up_weeks=fu_weeks,

@@ -72,10 +72,12 @@ def horizons(
     known_months: int | None = None,
     unknown: str = "",
     added: np.ndarray | None = None,
+    chance_unknown: str = "",
 ) -> tuple[Horizon, ...]:
     """Per reporting month: effect vs no treatment, change vs today, chance of a visible gain;
     a month after ``known_months`` (the trials' follow-up) is marked unknown (``unknown``);
-    ``added``: the gain over what the person uses now, for an option added to it."""
+    ``added``: the gain over what the person uses now, for an option added to it;
+    ``chance_unknown``: why the chance is withheld at every month ("": it is not)."""
     n = eff.shape[0]
     return tuple(
         Horizon(
@@ -89,6 +91,8 @@ def horizons(
             p_visible_added=(
                 None if added is None else Chance(float(np.mean(added[:, m] >= threshold)), n)
             ),
+            chance_known=not chance_unknown,
+            chance_unknown_text=chance_unknown,
         )
         for m in months
     )

@@ -168,11 +168,11 @@ def option_verdict(o: OptionAssessment) -> str:
             f"candidacy: {status}{why}.{extra}"
         )
     eff = headline_effect(o)
-    p = h.p_visible_added if (o.is_add_on and h.p_visible_added is not None) else h.p_visible
+    p = o.shown_chance(HEADLINE_MONTH)  # None: withheld (its trials did not enrol such people)
     over = f"over {o.comparator_name.lower()}" if o.is_add_on else "over no treatment"
     if eff.high <= 0.5:
         size = f"little or no gain {over}"
-    elif eff.low > 0 and p.p >= 0.5:
+    elif eff.low > 0 and p is not None and p.p >= 0.5:
         size = f"a gain {over} that may be visible"
     elif eff.median > 0:
         size = f"a possible gain {over}, uncertain in size"
@@ -181,7 +181,8 @@ def option_verdict(o: OptionAssessment) -> str:
     return (
         f"{o.name}: the model suggests {size} at 12 months ({eff.median:+.1f} hairs per cm², "
         f"80% interval {eff.low:+.1f} to {eff.high:+.1f}; chance of a visible improvement "
-        f"{p.text()}); evidence: {o.certainty.rating}; candidacy: {status}{why}.{extra}"
+        f"{p.text() if p is not None else h.chance_withheld}); evidence: {o.certainty.rating}; "
+        f"candidacy: {status}{why}.{extra}"
     )
 
 
@@ -261,9 +262,8 @@ def overall_verdict(
     if extra:
         lines.append(
             "EXTRAPOLATION - their trials did not enrol people like this person, so their "
-            "numbers are the model's, not the trials' (never named above): "
-            + "; ".join(extra)
-            + "."
+            "numbers are the model's, not the trials', and no chance of a visible gain is "
+            "estimated for them (never named above): " + "; ".join(extra) + "."
         )
     beyond = [
         f"{o.name} ({o.at(HEADLINE_MONTH).unknown_reason})"

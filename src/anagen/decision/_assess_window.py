@@ -231,6 +231,10 @@ def month_known(fu: FollowUp, month: int) -> bool:
 #: What a number withheld because the person may not have the option reads (the reasons are
 #: in the option's candidacy).
 NOT_OPEN_TEXT = "not open to this person"
+#: What the chance of a visible gain reads for an option whose trials did not enrol people like
+#: this person (:func:`extrapolation` gives the reasons): its effects are shown, marked as an
+#: extrapolation, but no patient-facing probability is given that the trials cannot support.
+NOT_ENROLLED_TEXT = "not estimated: its trials did not enrol people like this person"
 
 
 def unknown_text(fu: FollowUp) -> str:

@@ -41,16 +41,24 @@ __all__ = [
 ]
 
 #: Version of the stored form (``Assessment.to_dict``); bump on any change of fields or meaning.
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 
 #: The numbers of a :class:`Horizon` that no face shows past the trials' follow-up. In the JSON
-#: form (:meth:`Assessment.to_dict`, schema 3) a horizon with ``known: false`` has them null and
+#: form (:meth:`Assessment.to_dict`, since schema 3) a horizon with ``known: false`` has them null and
 #: keeps the model's values under ``model_extrapolation``, labelled, so that no reader of the
 #: JSON takes an extrapolation for a prediction.
 _WITHHELD_FIELDS = ("effect_vs_none", "change_vs_today", "p_visible", "added", "p_visible_added")
 _EXTRAPOLATION_NOTE = (
     "the model's numbers past the longest follow-up of this option's trials (or for an option "
     "this person may not have): not a prediction, shown by no face"
+)
+#: The chance of a visible gain of a :class:`Horizon` with ``chance_known: false`` (the option's
+#: trials did not enrol people like this person; schema 4): null in the JSON form, the model's
+#: values kept under ``model_extrapolation`` in the same way.
+_CHANCE_FIELDS = ("p_visible", "p_visible_added")
+_CHANCE_NOTE = (
+    "the model's chance of a visible gain for a person unlike those this option's trials "
+    "enrolled: not a prediction, shown by no face"
 )
 
 Kind = Literal["stem-cell", "alternative", "combination", "no treatment"]
@@ -130,12 +138,25 @@ class Horizon:
     #: the chance that it reaches the visible threshold
     added: Interval | None = None
     p_visible_added: Chance | None = None
+    #: False when the option's trials did not enrol people like this person: the chances above
+    #: are the model's extrapolation to people the trials did not study, and every face shows
+    #: :attr:`chance_unknown_text` instead (the effects stay, marked as an extrapolation)
+    chance_known: bool = True
+    chance_unknown_text: str = ""
 
     @property
     def unknown_reason(self) -> str:
         """Why the numbers are withheld: :attr:`unknown_text` without its "unknown: " (for a
         sentence or a footnote that already says so)."""
         return self.unknown_text.removeprefix("unknown: ")
+
+    @property
+    def chance_withheld(self) -> str:
+        """Why no face shows the chance of a visible gain at this month ("": it is shown): the
+        horizon's own reason when all its numbers are withheld, else the chance's."""
+        if not self.known:
+            return self.unknown_text
+        return "" if self.chance_known else self.chance_unknown_text
 
 
 @dataclass(frozen=True, slots=True)
@@ -287,8 +308,9 @@ class OptionAssessment:
         return {h.month: h.change_vs_today for h in self.horizons}
 
     @property
-    def p_visible(self) -> dict[int, float]:
-        return {h.month: h.p_visible.p for h in self.horizons}
+    def p_visible(self) -> dict[int, float | None]:
+        """The chance every face shows, per month (None: withheld, see :meth:`shown_chance`)."""
+        return {h.month: c.p if (c := self.shown_chance(h.month)) else None for h in self.horizons}
 
     @property
     def months_known(self) -> int | None:
@@ -311,9 +333,11 @@ class OptionAssessment:
         return h.added if (self.is_add_on and h.added is not None) else h.effect_vs_none
 
     def shown_chance(self, month: int) -> Chance | None:
-        """The chance of a visible improvement every face shows (None: withheld)."""
+        """The chance of a visible improvement every face shows (None: withheld past the trials'
+        follow-up, for an option not open to this person, or when its trials did not enrol
+        people like this person; :attr:`Horizon.chance_withheld` says why)."""
         h = self.at(month)
-        if not h.known:
+        if not (h.known and h.chance_known):
             return None
         return h.p_visible_added if (self.is_add_on and h.p_visible_added) else h.p_visible
 
@@ -329,15 +353,18 @@ class OptionAssessment:
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form (the ``options`` items of :meth:`Assessment.to_dict`): a withheld
-        horizon's numbers are null and kept apart under ``model_extrapolation``."""
+        horizon's numbers, and a withheld chance of a visible gain, are null and kept apart
+        under ``model_extrapolation``."""
         d = to_plain(self)
         for h in d["horizons"]:
             if not h["known"]:
-                h["model_extrapolation"] = {
-                    "note": _EXTRAPOLATION_NOTE,
-                    **{k: h[k] for k in _WITHHELD_FIELDS},
-                }
-                h.update(dict.fromkeys(_WITHHELD_FIELDS))
+                note, withheld = _EXTRAPOLATION_NOTE, _WITHHELD_FIELDS
+            elif not h["chance_known"]:
+                note, withheld = _CHANCE_NOTE, _CHANCE_FIELDS
+            else:
+                continue
+            h["model_extrapolation"] = {"note": note, **{k: h[k] for k in withheld}}
+            h.update(dict.fromkeys(withheld))
         return d
 
     @property
@@ -435,8 +462,8 @@ class Assessment:
 
 
 def _with_extrapolations(data: dict[str, Any]) -> dict[str, Any]:
-    """The JSON form with each withheld horizon's ``model_extrapolation`` put back in place (the
-    inverse of what :meth:`Assessment.to_dict` does to it)."""
+    """The JSON form with each horizon's ``model_extrapolation`` (its withheld numbers, or its
+    withheld chance) put back in place (the inverse of what :meth:`Assessment.to_dict` does)."""
     options = data.get("options")
     if not isinstance(options, list):
         return data
@@ -448,7 +475,7 @@ def _with_extrapolations(data: dict[str, Any]) -> dict[str, Any]:
                 if isinstance(h, dict) and isinstance(h.get("model_extrapolation"), dict):
                     m = h["model_extrapolation"]
                     h = {k: v for k, v in h.items() if k != "model_extrapolation"}
-                    h.update({k: m.get(k) for k in _WITHHELD_FIELDS})
+                    h.update({k: m[k] for k in _WITHHELD_FIELDS if k in m})
                 hs.append(h)
             o = dict(o, horizons=hs)
         out["options"].append(o)

@@ -165,7 +165,7 @@ def _grid(a, options) -> dict[str, Any]:
                 "visible_n": ch.out_of_100() if ch is not None else None,
                 "visible_text": ch.people_text()
                 if ch is not None
-                else ("-" if o.key == "none" else h.unknown_text),
+                else ("-" if o.key == "none" else h.chance_withheld),
                 "icons": icon_array_png(ch.out_of_100()) if ch is not None else "",
                 "like_you": (
                     "n/a"

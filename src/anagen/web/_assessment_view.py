@@ -79,6 +79,8 @@ def _visible(o: dict[str, Any], h: dict[str, Any] | None, n: int) -> dict[str, A
         return _share(None, n)
     if not h.get("known", True):
         return {"count": None, "text": h.get("unknown_text") or "unknown"}
+    if not h.get("chance_known", True):  # its trials did not enrol people like this person
+        return {"count": None, "text": h.get("chance_unknown_text") or "not estimated"}
     pv = h.get("p_visible_added") if o.get("comparator", "none") != "none" else None
     return _share((pv or h["p_visible"])["p"], n)
 
