@@ -44,6 +44,8 @@ MAX_TOML_INT = 2**63 - 1
 
 _FORBIDDEN_ROOTS = ("/proc", "/sys", "/dev")
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+#: A value of more decimal digits than Python converts to an int (sys.get_int_max_str_digits).
+_LONG_DIGITS = re.compile(r"[=\[,]\s*[+-]?([0-9][0-9_]{4300,})")
 
 
 def clean_text(text: str) -> str:
@@ -104,10 +106,38 @@ def _check_values(obj: Any, where: str, depth: int, file: str) -> None:
         )
 
 
+def _value_error_text(text: str, exc: ValueError) -> str:
+    """What a ``ValueError`` of ``tomllib`` means for the user: for an integer longer than
+    Python converts (4,300 digits), its line and the allowed range instead of Python's advice
+    to raise the limit."""
+    run = _LONG_DIGITS.search(text)
+    if run is None or "integer string conversion" not in str(exc):
+        return str(exc)
+    line = text.count("\n", 0, run.start(1)) + 1
+    digits = sum(c.isdigit() for c in run.group(1))
+    allowed = f"integers must be within ±{MAX_TOML_INT:.3g}"
+    return f"line {line}: an integer of {digits:,} digits; {allowed}"
+
+
+def _clean_strings(obj: Any) -> Any:
+    """``obj`` with control characters removed from every string value (keys are left as they
+    are: an unknown key is refused by name)."""
+    if isinstance(obj, str):
+        return clean_text(obj)
+    if isinstance(obj, dict):
+        return {k: _clean_strings(v) for k, v in obj.items()}
+    if isinstance(obj, list):
+        return [_clean_strings(v) for v in obj]
+    return obj
+
+
 def read_toml_file(path: str | Path, *, what: str = "file") -> dict[str, Any]:
     """Parse a TOML file; any failure (encoding, syntax, size, depth, huge ints) is an InputError.
 
     Errors name the file and, for values, the dotted key; they never echo more than the value.
+    String values lose their control characters (``\\u001b``, ``\\u0007``, ...; tabs and
+    newlines stay), as the consoles drop them: a name reaches tables, figures and reports as
+    text, never as a terminal escape sequence or a glyph matplotlib warns about on stderr.
     """
     p = Path(path)
     text = read_text_file(p, what=what)
@@ -118,12 +148,12 @@ def read_toml_file(path: str | Path, *, what: str = "file") -> dict[str, Any]:
     except RecursionError:
         raise InputError("not valid TOML (nested too deep)", file=str(p)) from None
     except ValueError as exc:  # e.g. an integer beyond Python's int-string limit
-        raise InputError(f"not valid TOML ({exc})", file=str(p)) from None
+        raise InputError(f"not valid TOML ({_value_error_text(text, exc)})", file=str(p)) from None
     try:
         _check_values(data, "", 0, str(p))
     except RecursionError:
         raise InputError("not valid TOML (nested too deep)", file=str(p)) from None
-    return data
+    return _clean_strings(data)
 
 
 # --- output ------------------------------------------------------------------------------------

@@ -65,3 +65,20 @@ def test_full_disk_leaves_the_old_file_and_no_temporary(tmp_path, monkeypatch, c
     assert "No space left on device" in capsys.readouterr().err
     assert target.read_bytes() == b"previous figure"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["plot.png"]
+
+
+def test_failing_scalp_simulate_leaves_no_plot(tmp_path, monkeypatch, capsys):
+    """The figure is written after everything the command reports was computed: a failure in
+    the phototrichogram (after the simulation) leaves no plot behind (issue 12)."""
+    import anagen.scalp.phototrichogram as photo
+    from anagen.errors import InputError
+
+    def fails(*args, **kwargs):
+        raise InputError("phototrichogram failed", field="phototrichogram.area_cm2")
+
+    monkeypatch.setattr(photo, "phototrichogram", fails)
+    target = tmp_path / "plot.png"
+    args = ["scalp", "simulate", "--follicles", "2000", "--years", "1", "--plot", str(target)]
+    assert run_cli(args) == 2
+    assert "phototrichogram failed" in capsys.readouterr().err
+    assert list(tmp_path.iterdir()) == []

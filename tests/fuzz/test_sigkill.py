@@ -66,3 +66,31 @@ def test_sigkill_never_truncates(suffix, tmp_path):
         killed += _kill_while_writing(cmd, env, tmp_path, rng.uniform(0.0, 0.05))
         assert _complete(target.read_bytes(), suffix)
     assert killed >= 1  # the window was hit at least once
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("suffix", [".png", ".html"])
+def test_sigterm_leaves_no_temporary(suffix, tmp_path):
+    """SIGTERM (``kill``, ``timeout``) unwinds the command: the previous file or the new one at
+    the target, no ``.anagen-*`` temporary beside it, exit 143."""
+    env = dict(os.environ, PYTHONPATH=str(ROOT / "src"))
+    target = tmp_path / f"out{suffix}"
+    cmd = [sys.executable, "-m", "anagen", *COMMANDS[suffix], str(target)]
+    killed = 0
+    for _ in range(2):
+        target.write_bytes(OLD)
+        proc = subprocess.Popen(
+            cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True
+        )
+        deadline = time.monotonic() + 300
+        while proc.poll() is None and time.monotonic() < deadline:
+            if any(p.name.startswith(".anagen-") for p in tmp_path.iterdir()):
+                proc.send_signal(signal.SIGTERM)  # the command's process, as `kill` sends it
+                killed += 1
+                break
+            time.sleep(0.001)
+        err = proc.communicate(timeout=120)[1].decode()
+        assert proc.returncode in (0, 143) and "Traceback" not in err
+        assert _complete(target.read_bytes(), suffix)
+        assert [p.name for p in tmp_path.iterdir()] == [target.name]
+    assert killed >= 1  # the window was hit at least once

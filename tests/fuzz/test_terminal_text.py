@@ -6,6 +6,7 @@ Rich markup in a user value (``[/]``) used to crash the error printer, bracketed
 
 from __future__ import annotations
 
+from anagen.therapy import protocol_paths
 from tests.fuzz.conftest import run_cli
 
 LABELS = ["[/]", "[trial] A", "[bold]B", "C\x1b[2J\x1b]0;title\x07", ":smile: D"]
@@ -38,3 +39,25 @@ def test_pool_table_shows_labels_literally_without_escapes(tmp_path, capsys):
         assert text in out
     assert "\x1b" not in out and "\x07" not in out
     assert "g0" in out and "g1" in out  # subgroup table printed too
+
+
+def _no_control_in_warnings(recwarn) -> None:
+    # matplotlib warns about a glyph missing from its font, quoting the character itself
+    bad = [str(w.message) for w in recwarn if "\x1b" in str(w.message) or "\x07" in str(w.message)]
+    assert not bad
+
+
+def test_forest_plot_labels_reach_no_escapes(tmp_path, recwarn):
+    png = tmp_path / "f.png"
+    assert run_cli(["evidence", "pool", str(_csv(tmp_path)), "--forest", str(png)]) == 0
+    _no_control_in_warnings(recwarn)
+
+
+def test_protocol_name_reaches_no_escapes(tmp_path, recwarn, capsys):
+    src = protocol_paths()["style_low_dose"].read_text(encoding="utf-8")
+    proto = tmp_path / "esc.toml"
+    proto.write_text(src.replace('name = "STYLE', 'name = "\\u001b[2J\\u0007STYLE', 1))
+    assert run_cli(["therapy", "show", str(proto), "--plot", str(tmp_path / "p.png")]) == 0
+    out = capsys.readouterr().out
+    assert "[2JSTYLE" in out and "\x1b" not in out
+    _no_control_in_warnings(recwarn)

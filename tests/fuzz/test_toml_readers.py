@@ -56,3 +56,18 @@ def test_huge_int_names_the_key(tmp_path):
     p.write_text("[cycle]\nanagen_mean_days = 1" + "0" * 400 + "\n")
     with pytest.raises(InputError, match=r"'cycle.anagen_mean_days' must be an integer within"):
         read_toml_file(p)
+
+
+def test_long_integer_names_its_line(corpus):
+    p = corpus / "toml_int_5000_digits.toml"
+    with pytest.raises(InputError) as info:
+        read_toml_file(p)
+    msg = str(info.value)
+    assert "line 2: an integer of 5,001 digits; integers must be within ±9.22e+18" in msg
+    assert "set_int_max_str_digits" not in msg  # Python's advice is no use to a user
+
+
+def test_control_characters_leave_string_values(tmp_path):
+    p = tmp_path / "c.toml"
+    p.write_text('name = "\\u001b[2J\\u0007 A\\tB"\nnotes = ["x\\u001b]0;t\\u0007", "l1\\nl2"]\n')
+    assert read_toml_file(p) == {"name": "[2J A\tB", "notes": ["x]0;t", "l1\nl2"]}

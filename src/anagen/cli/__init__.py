@@ -7,7 +7,11 @@ with a one-line message on stderr and exit code 2 — never a traceback.
 
 from __future__ import annotations
 
+import signal
 import sys
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import typer
 
@@ -57,14 +61,38 @@ def _root(
     """anagen: evidence, scalp model and decision support for hair-loss therapies."""
 
 
+def _terminated(signum: int, frame: object) -> None:
+    """SIGTERM (``kill``, ``timeout``, a service manager) unwinds like an exit: every
+    ``finally`` runs, so an output being written leaves no ``.anagen-*.tmp`` file behind."""
+    raise SystemExit(128 + signum)
+
+
+@contextmanager
+def _exit_on_sigterm() -> Iterator[None]:
+    """Turn SIGTERM into ``SystemExit`` for the command's duration (main thread only, and only
+    where nobody chose another handler); the previous handler is restored afterwards."""
+    if (
+        threading.current_thread() is not threading.main_thread()
+        or signal.getsignal(signal.SIGTERM) is not signal.SIG_DFL
+    ):
+        yield
+        return
+    signal.signal(signal.SIGTERM, _terminated)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the console script; returns the exit code."""
     try:
-        app(args=argv, standalone_mode=True)
+        with _exit_on_sigterm():
+            app(args=argv, standalone_mode=True)
     except InputError as exc:
         err_console.print(f"[bold red]error:[/] {esc(exc)}", highlight=False, soft_wrap=True)
         return 2
-    except SystemExit as exc:  # click's normal exit path
+    except SystemExit as exc:  # click's normal exit path (and SIGTERM: 143)
         code = exc.code
         return code if isinstance(code, int) else (0 if code is None else 1)
     return 0

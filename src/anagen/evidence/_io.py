@@ -119,7 +119,7 @@ def read_effects(path: str | Path, *, measure: str | None = None) -> EffectTable
         raise InputError("file not found", file=file)
     if not p.is_file():
         raise InputError("not a regular file", file=file)
-    from anagen._io import read_text_file
+    from anagen._io import clean_text, read_text_file
 
     text = read_text_file(p)
     rows = []
@@ -188,10 +188,11 @@ def read_effects(path: str | Path, *, measure: str | None = None) -> EffectTable
             else:
                 v = _number(raw, col=c, row=r, file=file, allowed="a finite number")
             values[c].append(v)
-        label = cells[index["study"]].strip() if "study" in index else ""
+        # labels and groups as text: control characters (terminal escapes) dropped
+        label = clean_text(cells[index["study"]]).strip() if "study" in index else ""
         labels.append(label or f"Study {r}")
         if "group" in index:
-            group = cells[index["group"]].strip()
+            group = clean_text(cells[index["group"]]).strip()
             if not group:
                 raise InputError(
                     field="group",
