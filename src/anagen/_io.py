@@ -13,8 +13,8 @@ from __future__ import annotations
 import math
 import os
 import re
+import secrets
 import stat
-import tempfile
 import tomllib
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -208,17 +208,18 @@ def atomic_path(path: str | Path, *, field: str = "output") -> Iterator[Path]:
     """
     target = Path(path)
     folder = target.resolve().parent
+    # named before it is created, inside the try: an exit at any moment after its creation
+    # (SIGTERM arriving as the file appears) knows what to remove
+    tmp: Path | None = folder / f".anagen-{secrets.token_hex(8)}.tmp{target.suffix}"
     try:
-        fd, tmp_name = tempfile.mkstemp(
-            prefix=".anagen-", suffix=".tmp" + target.suffix, dir=folder
-        )
-    except OSError as exc:
-        raise InputError(
-            f"cannot write there ({exc.strerror or exc})", field=field, file=str(target)
-        ) from None
-    os.close(fd)
-    tmp = Path(tmp_name)
-    try:
+        try:
+            os.close(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+        except OSError as exc:
+            if isinstance(exc, FileExistsError):
+                tmp = None  # not ours
+            raise InputError(
+                f"cannot write there ({exc.strerror or exc})", field=field, file=str(target)
+            ) from None
         yield tmp
         umask = os.umask(0)
         os.umask(umask)
@@ -230,7 +231,8 @@ def atomic_path(path: str | Path, *, field: str = "output") -> Iterator[Path]:
             f"could not write the file ({exc.strerror or exc})", field=field, file=str(target)
         ) from None
     except BaseException:
-        tmp.unlink(missing_ok=True)
+        if tmp is not None:
+            tmp.unlink(missing_ok=True)
         raise
 
 
