@@ -53,6 +53,8 @@ def _patient_file(tmp_path, age=45, stage="III", extra=""):
         ("protocol", "--protocol"),
         ("report", "--report"),
         ("format", "--format"),
+        ("pregnant", "health.pregnant"),
+        ("breastfeeding", "health.breastfeeding"),
     ],
 )
 def test_bad_input_exit_2_naming_field(capsys, tmp_path, kind, field):
@@ -70,6 +72,8 @@ def test_bad_input_exit_2_naming_field(capsys, tmp_path, kind, field):
         args += ["--report", str(tmp_path / "no_dir" / "r.html")]
     elif kind == "format":
         args += ["--format", "yaml"]
+    elif kind in ("pregnant", "breastfeeding"):  # the file's person is a man
+        args[1] = str(_patient_file(tmp_path, extra=f"[health]\n{kind} = true\n"))
     report = tmp_path / "r.html"
     if kind != "report":
         args += ["--report", str(report)]
@@ -77,6 +81,8 @@ def test_bad_input_exit_2_naming_field(capsys, tmp_path, kind, field):
     cap = capsys.readouterr()
     assert field in cap.err and "Traceback" not in cap.err + cap.out
     assert not report.exists()
+    if kind in ("pregnant", "breastfeeding"):
+        assert cap.err.strip().count("\n") == 0 and "must be false for sex M" in cap.err
 
 
 def test_tables_fit_80_columns_without_cutting(capsys):
@@ -96,3 +102,20 @@ def test_tables_fit_80_columns_without_cutting(capsys):
     foot = " ".join(out.split())
     assert "unknown† no number is shown past the follow-up of an option's trials:" in foot
     assert "no trial followed patients beyond 26 weeks: " in foot
+
+
+def test_cost_table_gives_no_cost_per_hair_for_a_withheld_effect(capsys):
+    # laser (followed to 26 weeks) read $15-88 and the transplant (no outcome study) $923-1,731
+    # per hair per cm² although their 24-month effects are withheld; finasteride keeps its figure
+    assert main(["assess", "--example", *FAST]) == 0
+    out = capsys.readouterr().out
+    lines = out[out.index("Cost (cited price ranges)") : out.index("Durability")].splitlines()
+    row = {s.split("  ")[1]: s for s in lines if s.startswith("  ") and "  " in s[2:]}
+    laser = next(v for k, v in row.items() if k.startswith("Low-level laser"))
+    transplant = next(v for k, v in row.items() if k.startswith("Hair transplant"))
+    fin = next(v for k, v in row.items() if k.startswith("Oral finasteride"))
+    for r in (laser, transplant):
+        assert "unknown†" in r and r.count("$") == 1, r  # the course's price only
+    assert fin.count("$") == 2 and "unknown" not in fin
+    foot = " ".join(out.split())
+    assert "unknown†: no cost per hair where the 24-month effect it divides by is withheld" in foot

@@ -138,17 +138,67 @@ def test_certainty_labels_and_costs(assessment):
     assert a.option("minoxidil_2").cost.low is None
 
 
-def test_pregnant_patient_not_eligible_for_procedures():
-    a = assess_patient(
-        _patient(pregnant=True), protocols=["kim2021_svf"], with_evidence=False, **FAST
+def _woman(**health) -> Patient:
+    return Patient.from_dict(
+        {
+            "patient": {"age": 29, "sex": "F", "stage": "II", "years_since_onset": 3},
+            "health": health,
+        }
     )
+
+
+@pytest.mark.parametrize("state", ["pregnant", "breastfeeding"])
+def test_pregnant_patient_not_eligible_for_procedures_or_minoxidil(state):
+    """Pregnancy or breast-feeding: the cell products, PRP and (their labels warn of harm
+    [MINOX5L][MINOX2L]) both minoxidil strengths are not open; none is named in the verdict, and
+    no cost per hair is given for any of them (exosomes read $17,500-35,000 per hair/cm²)."""
+    a = assess_patient(
+        _woman(**{state: True}), protocols=["kim2021_svf", "exosomes_monthly"],
+        with_evidence=False, with_maps=False, **FAST,
+    )  # fmt: skip
     for o in a.options:
-        if o.kind == "stem-cell" or o.key == "prp":
-            assert o.candidacy.status == "not_eligible"
+        if o.kind == "stem-cell" or o.key == "prp" or o.key.startswith("minoxidil"):
+            assert o.candidacy.status == "not_eligible", o.key
             assert any("pregnan" in r.text for r in o.candidacy.reasons)
             assert "not eligible" in o.verdict
             assert o.key not in a.headline
-    assert any("Not open to this person" in line for line in a.verdict)
+            assert o.cost.per_hair_low is None and o.cost.per_hair_high is None
+            assert o.cost.per_hair_note.startswith("not open to this person")
+    for key, tag in (("minoxidil_5", "MINOX5L"), ("minoxidil_2", "MINOX2L")):
+        assert any(tag in r.sources for r in a.option(key).candidacy.reasons)
+    named = " ".join(line for line in a.verdict if "open to this person with" in line)
+    assert "minoxidil" not in named.lower()
+    assert any(
+        line.startswith("Not open to this person") and "Topical minoxidil 2 %" in line
+        for line in a.verdict
+    )
+    od = next(x for x in a.to_dict()["options"] if x["key"].startswith("exosomes"))
+    assert od["cost"]["per_hair_low"] is None and od["cost"]["low"] == 17500
+
+
+def test_no_cost_per_hair_from_a_withheld_effect(assessment):
+    """Cost per hair per cm² divides by the 24-month effect: none where that effect is withheld
+    (laser and PRP followed to 26 weeks, minoxidil to 96, the pair to 52, the transplant by no
+    outcome study; they read $15-88, $240-960, $21, $27-44 and $923-1,731), in the answer, the
+    JSON and the web page; finasteride (followed to 192 weeks) keeps its figure."""
+    from anagen.web._assessment_view import assessment_view
+
+    a = assessment
+    d = {o["key"]: o for o in a.to_dict()["options"]}
+    view = {o["key"]: o for o in assessment_view(a.to_dict())["options"]}
+    for key in ("lllt", "prp", "transplant", "minoxidil_5", "minoxidil_5+finasteride_1mg"):
+        o = a.option(key)
+        assert not o.at(24).known
+        assert o.cost.per_hair_low is None and o.cost.per_hair_high is None
+        assert o.cost.per_hair_note.startswith(o.at(24).unknown_text)
+        assert d[key]["cost"]["per_hair_low"] is None
+        assert d[key]["cost"]["per_hair_note"] == o.cost.per_hair_note
+        assert view[key]["cost_per_hair"] == "–"
+        assert view[key]["cost_per_hair_note"].startswith("unknown: ")
+        assert o.cost.low is None or o.cost.low > 0  # the course's price stays
+    fin = a.option("finasteride_1mg")
+    assert fin.at(24).known and fin.cost.per_hair_low is not None
+    assert view["finasteride_1mg"]["cost_per_hair"].startswith("$")
 
 
 def test_same_answer_whatever_the_executor_and_the_other_options():

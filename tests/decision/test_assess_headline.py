@@ -198,6 +198,50 @@ def test_no_chance_of_a_visible_gain_where_the_trials_did_not_enrol_such_people(
     )
 
 
+def test_no_cost_per_hair_from_an_extrapolated_effect(man_72):
+    """Finasteride is followed to 24 months (192 weeks) but its trials enrolled men 18-60: for a
+    72-year-old its 24-month effect is the model's extrapolation, so no cost per hair (it read
+    $17-40); the price of the course stays."""
+    fin = man_72.option("finasteride_1mg")
+    assert fin.at(24).known and fin.extrapolation
+    assert fin.cost.per_hair_low is None and fin.cost.per_hair_high is None
+    assert fin.cost.per_hair_note.startswith(_NOT_ESTIMATED)
+    assert (fin.cost.low, fin.cost.high) == (360, 840)
+
+
+def test_a_safety_warning_that_asks_for_a_specialist_keeps_an_option_out_of_the_headline(
+    on_minoxidil,
+):
+    """Safety first: an option whose candidacy is "ask a specialist" because of a safety rule
+    (a label or contraindication of data/safety.toml) is never named; the verdict says why. An
+    "ask a specialist" from another rule (e.g. the transplant's age caution) does not."""
+    from dataclasses import replace
+
+    from anagen.decision._assess_verdict import overall_verdict, rank, safety_flag
+    from anagen.therapy.candidacy import Candidacy, Reason
+    from anagen.therapy.safety import safety_rules
+
+    rule = next(r for r in safety_rules() if r.effect == "ask_specialist")
+    a = on_minoxidil
+    fin = a.option("finasteride_1mg")
+    assert fin.key in a.headline and not safety_flag(fin)
+    effects = {o.key: np.zeros(8) + o.at(12).effect_vs_none.median for o in a.options}
+    for reason, named in (
+        (Reason("ask_specialist", rule.text, rule.sources), False),
+        (Reason("ask_specialist", f"{fin.name}: {rule.text}", rule.sources), False),
+        (Reason("ask_specialist", "under 25: donor stability unknown", ("BERN25",)), True),
+    ):
+        flagged = replace(fin, candidacy=Candidacy(fin.key, "ask_specialist", (reason,)))
+        opts = [flagged if o.key == fin.key else o for o in a.options]
+        ranked, groups = rank(opts, effects)
+        assert (fin.key in {k for g in groups for k in g}) is named
+        if not named:
+            assert not_ranked_reason(flagged).startswith("a safety warning asks for a specialist")
+            lines = overall_verdict(a.patient, ranked, "posterior", a.unit, groups)
+            ask = [line for line in lines if line.startswith("Ask a specialist first")]
+            assert len(ask) == 1 and fin.name in ask[0] and rule.sources[0] in ask[0]
+
+
 def test_cli_prints_no_chance_for_an_extrapolation(capsys, tmp_path):
     from anagen.cli import main
 

@@ -10,6 +10,7 @@ from anagen.therapy import Patient, assess, load_options, provider_questions
 from .conftest import make_patient
 
 CELLS = ("adipose_cells", "hf_micrografts", "bone_marrow_cells", "cell_free")
+WOMAN = {"patient__sex": "F", "patient__stage": "II"}
 
 
 def test_example_patient_is_eligible_for_everything(patient_dict):
@@ -21,9 +22,13 @@ def test_example_patient_is_eligible_for_everything(patient_dict):
 @pytest.mark.parametrize(
     ("change", "option", "status"),
     [
-        ({"health__pregnant": True}, "adipose_cells", "not_eligible"),
-        ({"health__pregnant": True}, "prp", "not_eligible"),
-        ({"health__pregnant": True}, "minoxidil_5", "ask_specialist"),
+        ({**WOMAN, "health__pregnant": True}, "adipose_cells", "not_eligible"),
+        ({**WOMAN, "health__pregnant": True}, "prp", "not_eligible"),
+        ({**WOMAN, "health__pregnant": True}, "minoxidil_5", "not_eligible"),
+        ({**WOMAN, "health__pregnant": True}, "minoxidil_2", "not_eligible"),
+        ({**WOMAN, "health__breastfeeding": True}, "minoxidil_2", "not_eligible"),
+        ({**WOMAN, "health__breastfeeding": True}, "minoxidil_5", "not_eligible"),
+        ({**WOMAN, "health__may_become_pregnant": True}, "minoxidil_2", "eligible"),
         ({"health__anticoagulants": True}, "hf_micrografts", "not_eligible"),
         ({"health__anticoagulants": True}, "transplant", "ask_specialist"),
         ({"health__low_dose_aspirin": True}, "prp", "ask_specialist"),
@@ -69,7 +74,7 @@ def test_rules(patient_dict, change, option, status):
 
 
 def test_reasons_cite_sources_and_cells_carry_a_regulatory_note(patient_dict):
-    c = assess(make_patient(patient_dict, health__pregnant=True), "adipose_cells")
+    c = assess(make_patient(patient_dict, **WOMAN, health__pregnant=True), "adipose_cells")
     not_ok = [r for r in c.reasons if r.effect == "not_eligible"]
     assert not_ok[0].sources == ("T19", "T83")
     assert any("FDA" in r.text for r in c.reasons if r.effect == "note")
@@ -161,3 +166,26 @@ def test_transplant_donor_supply_is_computed(patient_dict):
     c = assess(p, "transplant")
     txt = next(r.text for r in c.reasons if "grafts" in r.text)
     assert "2,000 grafts ~ 4,400 hairs" in txt and "200 per cm²" in txt
+
+
+@pytest.mark.parametrize(
+    ("option", "label"), [("minoxidil_5", "MINOX5L"), ("minoxidil_2", "MINOX2L")]
+)
+@pytest.mark.parametrize("state", ["pregnant", "breastfeeding"])
+def test_minoxidil_labels_exclude_pregnancy_and_breast_feeding(patient_dict, option, label, state):
+    from anagen.therapy import SOURCES
+
+    c = assess(make_patient(patient_dict, **WOMAN, **{f"health__{state}": True}), option)
+    assert c.status == "not_eligible"
+    why = [r for r in c.reasons if r.effect == "not_eligible"]
+    assert why and label in why[0].sources and "label" in why[0].text
+    assert SOURCES[label].url.startswith("https://") and "set_id" in SOURCES[label].citation
+
+
+@pytest.mark.parametrize("key", ["pregnant", "breastfeeding"])
+def test_a_man_cannot_be_pregnant_or_breast_feeding(patient_dict, key):
+    with pytest.raises(InputError) as e:
+        make_patient(patient_dict, **{f"health__{key}": True})
+    assert str(e.value).startswith(f"'health.{key}' must be false for sex M")
+    woman = make_patient(patient_dict, **WOMAN, **{f"health__{key}": True})
+    assert getattr(woman.health, key) is True

@@ -31,6 +31,21 @@ from anagen.errors import InputError
 __all__ = ["assess"]
 
 
+#: The cost-per-hair cell of an option whose effect it divides by is withheld, by the start of
+#: its note (the same words as the effect table's cells for the same reason).
+_WITHHELD_MARKS = {"unknown": "unknown†", "not open": "not open", "not estimated": "not est.*"}
+
+
+def per_hair_cell(c) -> str:
+    """Dollars per hair per cm² gained; "-" when there is none (no gain, no total), or the
+    effect table's marker when the effect it divides by is withheld."""
+    if c.per_hair_low is None or c.per_hair_high is None:
+        return next((m for k, m in _WITHHELD_MARKS.items() if c.per_hair_note.startswith(k)), "-")
+    if round(c.per_hair_low) == round(c.per_hair_high):
+        return f"${c.per_hair_low:,.0f}"
+    return f"${c.per_hair_low:,.0f}-{c.per_hair_high:,.0f}"
+
+
 def _print_text(a) -> None:
     from rich import box
     from rich.table import Table
@@ -60,17 +75,17 @@ def _print_text(a) -> None:
     t.add_column("evidence", overflow="fold")
     for o in a.options:
         c = o.cost
-        per = (
-            "-"
-            if c.per_hair_low is None or c.per_hair_high is None
-            else (
-                f"${c.per_hair_low:,.0f}"
-                if round(c.per_hair_low) == round(c.per_hair_high)
-                else f"${c.per_hair_low:,.0f}-{c.per_hair_high:,.0f}"
-            )
-        )
-        t.add_row(esc(o.name), c.text(), per, esc(o.certainty.short))
+        t.add_row(esc(o.name), c.text(), per_hair_cell(c), esc(o.certainty.short))
     console.print(t)
+    cells = {per_hair_cell(o.cost) for o in a.options}
+    if used := [m for m in _WITHHELD_MARKS.values() if m in cells]:
+        console.print(
+            f"{' / '.join(used)}: no cost per hair where the 24-month effect "
+            "it divides by is withheld (its reason is under the effect table) or is the model's "
+            "extrapolation; the total cost is the cited price of the course.",
+            highlight=False,
+            soft_wrap=True,
+        )
     console.print("[bold]Durability[/] (after treatment stops)")
     for o in a.options:
         if o.key != "none":

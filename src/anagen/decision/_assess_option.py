@@ -24,7 +24,14 @@ from anagen.decision._assess_combine import (
     combined_cost,
     combined_info,
 )
-from anagen.decision._assess_summary import MODEL_PRIOR, certainty, cost, durability, horizons
+from anagen.decision._assess_summary import (
+    MODEL_PRIOR,
+    certainty,
+    cost,
+    durability,
+    horizons,
+    per_hair_shown,
+)
 from anagen.decision._assess_window import (
     NOT_ENROLLED_TEXT,
     NOT_OPEN_TEXT,
@@ -144,6 +151,8 @@ def summarise_option(
     else:
         dur = _noted(dur, fu.note)
     ext = extrapolation(spec, d.patient)
+    if spec.key != "none":  # no cost per hair from an effect no face shows
+        c = per_hair_shown(c, COST_MONTH, known_m, unknown, NOT_ENROLLED_TEXT if ext else "")
     o = OptionAssessment(
         key=spec.key,
         name=spec.name,

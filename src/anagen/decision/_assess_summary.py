@@ -7,6 +7,7 @@ certainty of the evidence behind each number.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
@@ -23,7 +24,14 @@ from anagen.decision._assessment import (
     PublishedEstimate,
 )
 
-__all__ = ["certainty", "cost", "durability", "horizons", "longest_follow_up_weeks"]
+__all__ = [
+    "certainty",
+    "cost",
+    "durability",
+    "horizons",
+    "longest_follow_up_weeks",
+    "per_hair_shown",
+]
 
 MODEL_PRIOR = "model priors - NOT calibrated to the trials (--source prior)"
 MODEL_POSTERIOR = (
@@ -187,6 +195,32 @@ def cost(spec: OptionSpec, info: Any, effect_24: float) -> Cost:
             f"total cost / median gain over no treatment at 24 months ({effect_24:+.1f} hairs per cm²)",
         )
     return Cost(float(low), float(high), basis, COURSE_MONTHS, srcs, SOURCES_COST, *ph)
+
+
+def per_hair_shown(
+    c: Cost,
+    month: int,
+    known_months: int | None,
+    unknown: str,
+    not_enrolled: str = "",
+) -> Cost:
+    """``c`` as every face shows it: no cost per hair per cm² gained when the effect at
+    ``month`` it divides by is withheld - past the trials' follow-up (``known_months``; 0 for an
+    option not open to this person, with ``unknown`` its reason), or the model's extrapolation
+    to people the option's trials did not enrol (``not_enrolled``, that reason; the chance of a
+    visible gain is withheld for them too). The note then starts with the withheld number's own
+    reason (``"unknown: ..."``, ``"not open to this person"``, ``"not estimated: ..."``); the
+    total cost of the course stays."""
+    if known_months is not None and month > known_months:
+        why = f"{unknown}: no cost per hair per cm² without the {month}-month effect it divides by"
+    elif not_enrolled:
+        why = (
+            f"{not_enrolled}: no cost per hair per cm² from the model's extrapolated "
+            f"{month}-month effect"
+        )
+    else:
+        return c
+    return replace(c, per_hair_low=None, per_hair_high=None, per_hair_note=why)
 
 
 def longest_follow_up_weeks(option: str) -> float | None:

@@ -1,8 +1,10 @@
 """Words of an assessment: each option's verdict, the headline rule and the overall verdict.
 
 Headline rule (safety first, never overstated, the same for every seed): an option can be named
-only if the person may take it (candidacy not "not eligible"), its trials enrolled people like
-this person (no extrapolation flag) and followed patients to 12 months (the number is known).
+only if the person may take it (candidacy not "not eligible", and no safety warning - a label
+or contraindication rule of :mod:`anagen.therapy.safety` - asking for a specialist first), its
+trials enrolled people like this person (no extrapolation flag) and followed patients to 12
+months (the number is known).
 Options are named in three groups - stem-cell options, the other options, and options added to
 what the person uses now (compared with that) - never ranked against another group. In a group,
 the leader is the option with the largest median 12-month gain. The others are compared with
@@ -34,6 +36,7 @@ __all__ = [
     "option_verdict",
     "overall_verdict",
     "rank",
+    "safety_flag",
 ]
 
 DISCLAIMER = (
@@ -56,12 +59,25 @@ def not_ranked_reason(o: OptionAssessment) -> str | None:
     """Why the option cannot be named in the headline (None: it can)."""
     if not o.safe:
         return "not open to this person (contraindication or candidacy rule)"
+    if flag := safety_flag(o):
+        return f"a safety warning asks for a specialist first ({flag})"
     if o.extrapolation:
         return "its trials did not enrol people like this person (" + o.extrapolation[0] + ")"
     h = o.at(HEADLINE_MONTH)
     if not h.known:
         return f"12 months is past its trials' follow-up ({h.unknown_text})"
     return None
+
+
+def safety_flag(o: OptionAssessment) -> str:
+    """The safety warning (a label or contraindication rule, with its sources) that asks for a
+    specialist's judgement before ``o`` ("": none). Such an option is never the headline."""
+    from anagen.therapy.safety import is_safety_reason
+
+    for r in o.candidacy.reasons:
+        if r.effect == "ask_specialist" and is_safety_reason(r):
+            return f"{r.text} [{']['.join(r.sources)}]"
+    return ""
 
 
 def headline_effect(o: OptionAssessment, month: int = HEADLINE_MONTH) -> Interval:
@@ -274,6 +290,12 @@ def overall_verdict(
         lines.append(
             "Not known at 12 months (why, for each), so no number is shown and they are not "
             "named above: " + "; ".join(beyond) + "."
+        )
+    flagged = [f"{o.name} ({f})" for o in options if o.safe and (f := safety_flag(o))]
+    if flagged:
+        lines.append(
+            "Ask a specialist first - a safety warning applies to this person, so they are never "
+            "named above: " + "; ".join(flagged) + "."
         )
     blocked = [o.name for o in options if not o.safe]
     if blocked:

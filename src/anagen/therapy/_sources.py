@@ -35,6 +35,18 @@ _RAW: tuple[tuple[str, str, str, str], ...] = (
         "A",
     ),
     (
+        "MINOX5L",
+        "Minoxidil 5% topical solution for men (Minoxidil Extra Strength for Men, Roman Health Ventures), OTC Drug Facts label, openFDA set_id 03738dd6-a42c-0986-e063-6294a90a1cc0: not for use by women; warns of possible harm when used during pregnancy or breast-feeding",
+        "https://api.fda.gov/drug/label.json?search=set_id:03738dd6-a42c-0986-e063-6294a90a1cc0",
+        "A",
+    ),
+    (
+        "MINOX2L",
+        "Minoxidil 2% topical solution for women (CVS Pharmacy), OTC Drug Facts label, DailyMed set_id 02142c9c-8b2c-479e-8205-23d2a9c2f198: warns of possible harm when used by a woman who is pregnant or breast-feeding",
+        "https://dailymed.nlm.nih.gov/dailymed/drugInfo.cfm?setid=02142c9c-8b2c-479e-8205-23d2a9c2f198",
+        "A",
+    ),
+    (
         "BERN25",
         "Bernstein Medical, 'Hair transplants in young patients': surgery generally not advised for men under 25 with androgenetic alopecia (donor stability unknown, extent of future loss, demand may exceed donor supply)",
         "https://www.bernsteinmedical.com/hair-transplant/basics/candidacy/young-patients/",

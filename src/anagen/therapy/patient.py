@@ -179,6 +179,17 @@ class Patient(_Strict):
     treatments: Treatments = Field(default_factory=Treatments)
     transplant: TransplantPlan = Field(default_factory=TransplantPlan)
 
+    @model_validator(mode="after")
+    def _sex_health(self) -> Patient:
+        for key in ("pregnant", "breastfeeding"):
+            if self.patient.sex == "M" and getattr(self.health, key):
+                raise InputError(
+                    field=f"health.{key}",
+                    allowed='false for sex M (patient.sex = "F" if this person is a woman)',
+                    got=True,
+                )
+        return self
+
     @property
     def age(self) -> float:
         return self.patient.age

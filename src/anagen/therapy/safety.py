@@ -19,7 +19,7 @@ from anagen.therapy._sources import SOURCES
 from anagen.therapy.data import data_path
 from anagen.therapy.patient import Patient
 
-__all__ = ["PREDICATES", "SafetyRule", "safety_reasons", "safety_rules"]
+__all__ = ["PREDICATES", "SafetyRule", "is_safety_reason", "safety_reasons", "safety_rules"]
 
 #: Conditions a rule can test, on the patient file.
 PREDICATES: dict[str, Callable[[Patient], bool]] = {
@@ -97,3 +97,12 @@ def safety_reasons(patient: Patient, option: str) -> list:
         for r in safety_rules()
         if option in r.options and PREDICATES[r.when](patient)
     ]
+
+
+def is_safety_reason(reason) -> bool:
+    """Whether a candidacy reason comes from a safety rule (a label, a contraindication), also
+    when a combination prefixes it with its part's name. Such a reason keeps the option out of
+    any headline even when it only asks for a specialist."""
+    return any(
+        tuple(reason.sources) == r.sources and reason.text.endswith(r.text) for r in safety_rules()
+    )

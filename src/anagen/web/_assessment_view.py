@@ -233,9 +233,10 @@ def assessment_view(d: dict[str, Any]) -> dict[str, Any]:
                 "durability": (o.get("durability") or {}).get("text", ""),
                 "cost": _money(cost.get("low"), cost.get("high")),
                 "cost_basis": cost.get("basis", ""),
+                # "–" and why when the effect it divides by is withheld (its note says so)
                 "cost_per_hair": _money(cost.get("per_hair_low"), cost.get("per_hair_high"))
                 if cost.get("per_hair_low") is not None
-                else "-",
+                else "–",
                 "cost_per_hair_note": cost.get("per_hair_note", ""),
                 "downtime": o.get("downtime", ""),
                 "side_effects": o.get("side_effects") or [],
