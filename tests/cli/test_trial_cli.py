@@ -106,3 +106,79 @@ def test_missing_file_and_bad_target(capsys, tmp_path):
     f = write(tmp_path)
     assert main(["trial", "power", f, "--target", "1.2", "--scheduler", "synchronous"]) == 2
     assert "--target" in capsys.readouterr().err
+
+
+LASER = """
+[trial]
+name = "laser two years"
+trials = 3
+seed = 5
+
+[population]
+age = [30, 50]
+male_fraction = 1.0
+stages_male = ["III", "III"]
+
+[[arms]]
+name = "laser"
+treatment = "lllt"
+n = 3
+
+[[arms]]
+name = "sham"
+treatment = "placebo"
+n = 3
+
+[outcome]
+zone = "vertex"
+follow_up_weeks = {weeks}
+visits_weeks = [26, {weeks}]
+
+[model]
+parameters = "median"
+source = "prior"
+max_pool = 64
+"""
+
+
+def test_a_visit_past_the_evidence_is_flagged_in_text_and_json(capsys, tmp_path):
+    """Laser trials followed patients to 26 weeks [JIM14] (the assessment's window): week 104
+    is simulated, but every face says it is the model's extrapolation."""
+    f = tmp_path / "laser.toml"
+    f.write_text(LASER.format(weeks=104))
+    run = ["trial", "simulate", str(f), "--scheduler", "synchronous"]
+    assert main(run) == 0
+    out, err = (" ".join(x.split()) for x in capsys.readouterr())  # the console wraps lines
+    assert "WARNING: EXTRAPOLATION" in err and "26 weeks" in err and "JIM14" in err
+    assert "104*" in out and "* EXTRAPOLATION: laser (lllt) at week 104" in out
+    assert "26*" not in out
+    assert main([*run, "--format", "json"]) == 0
+    out, err = capsys.readouterr()
+    d = json.loads(out)
+    assert "EXTRAPOLATION" in err
+    assert d["extrapolated"] is True and d["evidence_follow_up_weeks"] == 26
+    assert {c["week"]: c["extrapolated"] for c in d["comparisons"]} == {26: False, 104: True}
+    assert d["evidence_follow_up"][0]["by_sex"][0]["sources"] == ["JIM14"]
+    power = ["trial", "power", str(f), "--target", "0.5", "--max-n", "4", "--trials", "3"]
+    assert main([*power, "--scheduler", "synchronous"]) == 0
+    out, err = capsys.readouterr()
+    out = " ".join(out.split())  # the console wraps lines
+    assert "EXTRAPOLATION" in err and "week 104*" in out
+    assert "Week 104 is past the follow-up of the evidence" in out
+    assert main([*power, "--scheduler", "synchronous", "--format", "json"]) == 0
+    d = json.loads(capsys.readouterr().out)
+    assert d["extrapolated"] is True and d["evidence_follow_up_weeks"] == 26
+    assert "26 weeks" in d["extrapolation"][0] and d["follow_up_weeks"] == 104
+
+
+def test_a_visit_within_the_evidence_is_not_flagged(capsys, tmp_path):
+    f = tmp_path / "laser.toml"
+    f.write_text(LASER.format(weeks=26).replace("visits_weeks = [26, 26]", ""))
+    assert main(["trial", "simulate", str(f), "--scheduler", "synchronous"]) == 0
+    out, err = capsys.readouterr()
+    assert "EXTRAPOLATION" not in out + err and "*" not in out
+    assert (
+        main(["trial", "simulate", str(f), "--scheduler", "synchronous", "--format", "json"]) == 0
+    )
+    d = json.loads(capsys.readouterr().out)
+    assert d["extrapolated"] is False and d["extrapolation"] == []

@@ -10,7 +10,15 @@ import typer
 from rich.table import Table
 
 from anagen._io import save_figure
-from anagen.cli._common import check_output_path, check_seed, console, emit_json, esc, progress
+from anagen.cli._common import (
+    check_output_path,
+    check_seed,
+    console,
+    emit_json,
+    err_console,
+    esc,
+    progress,
+)
 from anagen.decision._power_text import power_se_text, power_text
 from anagen.errors import InputError
 
@@ -108,6 +116,26 @@ def _warn_prior(spec) -> None:
         )
 
 
+#: The marker of a number past the follow-up of its arms' evidence; the EXTRAPOLATION lines
+#: under the tables (and on stderr) name the limit and its source.
+_PAST = "*"
+
+
+def _mark(text: str, past: bool) -> str:
+    return f"{text}{_PAST}" if past else text
+
+
+def _warn_extrapolation(notes) -> None:
+    """Every EXTRAPOLATION line on stderr (whatever the format), and under the tables."""
+    for n in notes:
+        err_console.print(f"[bold yellow]WARNING: {esc(n)}[/]", highlight=False)
+
+
+def _footnote(notes) -> None:
+    for n in notes:
+        console.print(f"[bold yellow]{_PAST} {esc(n)}[/]", highlight=False)
+
+
 def _bar(spec):
     what = "patients" if spec.parameters != "per_trial" else "patients (per-trial draws)"
     total = spec.max_pool if spec.parameters != "per_trial" else None
@@ -141,10 +169,12 @@ def simulate_cmd(
         from anagen.decision._trial_plot import plot_estimates
 
         save_figure(plot_estimates(res), plot, dpi=120)
+    s = res.summary()
+    _warn_extrapolation(s["extrapolation"])
     if fmt == "json":
         emit_json(res.to_dict())
         return
-    s = res.summary()
+    past = s["extrapolated"]
     nt = int(s["simulated_trials"])
     q = s["quantiles_estimate"]
     ctrl = spec.arms[spec.control].name
@@ -167,30 +197,34 @@ def simulate_cmd(
     )
     t.add_row(
         f"estimated effect ({esc(spec.arms[spec.compared[0]].name)} - {esc(ctrl)}, "
-        f"week {spec.follow_up_weeks:g})",
+        f"week {_mark(f'{spec.follow_up_weeks:g}', past)})",
         f"mean {_num(s['mean_estimate'])}, SD {s['sd_estimate']:.1f}; "
         f"median {_num(q['p50'])}, 90 % of trials in [{_num(q['p05'])}, {_num(q['p95'])}]",
     )
     t.add_row(
         f"power (p < {spec.alpha:g}, two-sided)",
-        f"{power_text(s['power'], nt)} (Monte-Carlo SE {s['power_se']:.3f}); significant "
-        f"benefit {power_text(s['significant_benefit'], nt)}",
+        f"{_mark(power_text(s['power'], nt), past)} (Monte-Carlo SE {s['power_se']:.3f}); "
+        f"significant benefit {_mark(power_text(s['significant_benefit'], nt), past)}",
     )
     console.print(t)
     c = Table(title=f"Every arm vs {esc(ctrl)} ({res.unit}; 90 % of simulated trials)")
     for col in ("arm", "week", "mean arm outcome", "mean effect", "90 % of trials", "power"):
         c.add_column(col, justify="right" if col != "arm" else "left")
-    means = {(r["arm"], r["week"]): r["mean_outcome"] for r in s["time_course"]}
+    means = {(r["arm"], r["week"]): r for r in s["time_course"]}
     for w in spec.visits_weeks:
-        c.add_row(esc(ctrl), f"{w:g}", _num(means[(ctrl, w)]), "", "", "")
+        m = means[(ctrl, w)]
+        c.add_row(
+            esc(ctrl), _mark(f"{w:g}", m["extrapolated"]), _num(m["mean_outcome"]), "", "", ""
+        )
     for r in s["comparisons"]:
+        x = r["extrapolated"]
         c.add_row(
             esc(r["arm"]),
-            f"{r['week']:g}",
-            _num(means[(r["arm"], r["week"])]),
-            _num(r["mean_estimate"]),
+            _mark(f"{r['week']:g}", x),
+            _num(means[(r["arm"], r["week"])]["mean_outcome"]),
+            _mark(_num(r["mean_estimate"]), x),
             f"[{_num(r['p05'])}, {_num(r['p95'])}]",
-            power_text(r["power"], nt),
+            _mark(power_text(r["power"], nt), x),
         )
     console.print(c)
     if s["subgroups"]:
@@ -203,10 +237,11 @@ def simulate_cmd(
                 r["level"],
                 f"{r['share_of_patients']:.0%}",
                 esc(r["arm"]),
-                _num(r["mean_estimate"]),
-                power_text(r["power"], nt),
+                _mark(_num(r["mean_estimate"]), r["extrapolated"]),
+                _mark(power_text(r["power"], nt), r["extrapolated"]),
             )
         console.print(g)
+    _footnote(s["extrapolation"])
     console.print(f"[dim italic]{res.note}[/]")
 
 
@@ -248,13 +283,17 @@ def power_cmd(
         from anagen.decision._trial_plot import plot_power
 
         save_figure(plot_power(curve), plot, dpi=120)
+    d = curve.to_dict()
+    _warn_extrapolation(d["extrapolation"])
     if fmt == "json":
-        emit_json(curve.to_dict())
+        emit_json(d)
         return
+    past = d["extrapolated"]
     unit = "patients (both halves)" if spec.design == "split-scalp" else "n per arm"
     cmp_ = f"{spec.arms[spec.compared[0]].name} vs {spec.arms[spec.control].name}"
     t = Table(
-        title=f"{esc(spec.name)}: power of {esc(cmp_)} at week {spec.follow_up_weeks:g} by {unit} "
+        title=f"{esc(spec.name)}: power of {esc(cmp_)} at week "
+        f"{_mark(f'{spec.follow_up_weeks:g}', past)} by {unit} "
         f"({spec.trials} simulated trials each, from {curve.pool_size} simulated patients)"
     )
     t.add_column(unit, justify="right")
@@ -272,9 +311,9 @@ def power_cmd(
         mark = " <- sample size" if n == curve.sample_size else ""
         t.add_row(
             f"{n}",
-            f"{power_text(curve.power[i], spec.trials)} "
+            f"{_mark(power_text(curve.power[i], spec.trials), past)} "
             f"({power_se_text(curve.power[i], spec.trials)}){mark}",
-            _num(curve.mean_estimate[i]),
+            _mark(_num(curve.mean_estimate[i]), past),
         )
     console.print(t)
     if curve.sample_size is not None:
@@ -288,14 +327,26 @@ def power_cmd(
                 f"power stays >= {target:g} from {stable} {per} up to {int(curve.n[-1])}"
                 if stable is not None
                 else f"power falls below {target:g} again by {int(curve.n[-1])}"
-            ),
+            )
+            + _past_text(spec, past),
             highlight=False,
         )
     else:
         console.print(
             f"power {target:g} not reached with up to {curve.n[-1]} per arm "
             f"(power {power_text(curve.power[-1], spec.trials)}, Monte-Carlo SE {curve.se_at_answer:.3f}); "
-            "raise --max-n",
+            "raise --max-n" + _past_text(spec, past),
             highlight=False,
         )
+    _footnote(d["extrapolation"])
     console.print(f"[dim italic]{curve.note}[/]")
+
+
+def _past_text(spec, past: bool) -> str:
+    """What the power statement adds when its visit is past the evidence."""
+    if not past:
+        return ""
+    return (
+        f". {_PAST} Week {spec.follow_up_weeks:g} is past the follow-up of the evidence: this is "
+        "the power of the model's extrapolated effect, not of an effect a trial has shown"
+    )

@@ -45,6 +45,7 @@ import numpy as np
 from scipy import stats
 
 from anagen.decision._trial_file import TrialSpec
+from anagen.decision._trial_window import sexes_of_stage, trial_evidence
 from anagen.errors import InputError
 
 __all__ = [
@@ -588,7 +589,10 @@ class TrialResult:
         return float(np.mean(self.significant & (self._primary(self.estimates) > 0)))
 
     def comparisons(self) -> list[dict[str, Any]]:
-        """Every arm vs the control at every visit: mean and 90 % range of the estimate, power."""
+        """Every arm vs the control at every visit: mean and 90 % range of the estimate, power;
+        ``extrapolated`` where the visit is past the follow-up of either arm's evidence
+        (:mod:`anagen.decision._trial_window`)."""
+        ev = trial_evidence(self.spec)
         rows = []
         for k, a in enumerate(self.spec.compared):
             for v, w in enumerate(self.spec.visits_weeks):
@@ -607,14 +611,22 @@ class TrialResult:
                         "p95": float(q[2]),
                         "power": float(np.mean(np.isfinite(p) & (p < self.spec.alpha))),
                     }
+                    | ev.flags(a, w)
                 )
         return rows
 
     def time_course(self) -> list[dict[str, Any]]:
-        """Mean outcome of each arm at each visit (over the simulated trials)."""
+        """Mean outcome of each arm at each visit (over the simulated trials); ``extrapolated``
+        where the visit is past the follow-up of the arm's own evidence."""
         m = np.nanmean(self.arm_means, axis=0)
+        own = trial_evidence(self.spec).arms
         return [
-            {"arm": arm.name, "week": w, "mean_outcome": float(m[a, v])}
+            {
+                "arm": arm.name,
+                "week": w,
+                "mean_outcome": float(m[a, v]),
+                "extrapolated": bool(own[a] is not None and own[a].past(w)),
+            }
             for a, arm in enumerate(self.spec.arms)
             for v, w in enumerate(self.spec.visits_weeks)
         ]
@@ -625,6 +637,7 @@ class TrialResult:
         q = np.quantile(e, [0.05, 0.25, 0.5, 0.75, 0.95]) if e.size else [math.nan] * 5
         lo, hi = self.power_ci
         pv = self.spec.primary_visit
+        ev = trial_evidence(self.spec)
         return {
             "trial": self.spec.name,
             "design": self.spec.design,
@@ -648,6 +661,10 @@ class TrialResult:
             "power_se": self.power_se,
             "power_ci95": [lo, hi],
             "significant_benefit": self.significant_benefit,
+            # the primary comparison at the primary visit: past its arms' evidence?
+            **ev.flags(self.spec.compared[0], self.spec.follow_up_weeks),
+            "extrapolation": list(ev.notes()),
+            "evidence_follow_up": ev.to_dict(),
             "comparisons": self.comparisons(),
             "time_course": self.time_course(),
             "subgroups": list(self.subgroups),
@@ -695,6 +712,7 @@ class PowerCurve:
         return np.sqrt(p * (1 - p) / self.spec.trials)
 
     def to_dict(self) -> dict[str, Any]:
+        ev = trial_evidence(self.spec)
         return {
             "trial": self.spec.name,
             "design": self.spec.design,
@@ -710,6 +728,11 @@ class PowerCurve:
             "sample_size_stable_per_arm": self.sample_size_stable,
             "power_se_at_answer": self.se_at_answer,
             "max_n": self.max_n,
+            "follow_up_weeks": self.spec.follow_up_weeks,
+            # the power and sample size are those of the primary comparison at this visit
+            **ev.flags(self.spec.compared[0], self.spec.follow_up_weeks),
+            "extrapolation": list(ev.primary_notes()),
+            "evidence_follow_up": ev.to_dict(),
             "curve": [
                 {
                     "n_per_arm": int(n),
@@ -735,12 +758,14 @@ def _subgroups(spec: TrialSpec, pool: _Pool, u: np.ndarray, ns: Sequence[int], y
     if spec.design == "split-scalp":
         idx = np.repeat(idx[:, :1], len(spec.arms), axis=1)
     rows = []
+    ev = trial_evidence(spec)
     for g in spec.subgroups:
         labels = pool.sex if g == "sex" else pool.stage
         for level in sorted(set(labels.tolist())):
             mask = labels[idx] == level
             est, p = _analyse(spec, y, mask)
             pv = spec.primary_visit
+            sexes = (level,) if g == "sex" else sexes_of_stage(spec, level)
             for k, a in enumerate(spec.compared):
                 e = est[:, k, pv]
                 e = e[np.isfinite(e)]
@@ -754,6 +779,7 @@ def _subgroups(spec: TrialSpec, pool: _Pool, u: np.ndarray, ns: Sequence[int], y
                         "mean_estimate": float(np.mean(e)) if e.size else math.nan,
                         "power": float(np.mean(np.isfinite(q) & (q < spec.alpha))),
                     }
+                    | ev.flags(a, spec.follow_up_weeks, sexes)
                 )
     return rows
 

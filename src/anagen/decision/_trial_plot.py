@@ -11,6 +11,7 @@ import numpy as np
 from matplotlib.figure import Figure
 
 from anagen.decision._trial import PowerCurve, TrialResult
+from anagen.decision._trial_window import trial_evidence
 
 # user labels ($ in a study or protocol name) are text, never math: no mathtext parsing
 matplotlib.rcParams["text.parse_math"] = False
@@ -21,9 +22,18 @@ _FOOT = "Model-based effect sizes ({}), not trial results."
 
 
 def _foot_text(spec) -> str:
-    return _FOOT.format(
+    text = _FOOT.format(
         "calibrated posterior" if spec.source == "posterior" else "UNCALIBRATED priors"
     )
+    ev = trial_evidence(spec)
+    if ev.extrapolated(spec.compared[0], spec.follow_up_weeks):
+        fu = ev.follow_up_weeks(spec.compared[0])
+        limit = f"{fu:g} weeks" if fu is not None else "none for some patients"
+        text += (
+            f"\nEXTRAPOLATION: week {spec.follow_up_weeks:g} is past the evidence's follow-up "
+            f"({limit}): the model's extrapolation."
+        )
+    return text
 
 
 def plot_estimates(res: TrialResult) -> Figure:
@@ -70,6 +80,12 @@ def plot_estimates(res: TrialResult) -> Figure:
         ax2.fill_between(weeks, lo, hi, color=c, alpha=0.15, lw=0)
     ax2.axhline(0.0, color="black", lw=0.8)
     ax2.axvline(spec.follow_up_weeks, color="grey", ls=":", lw=1)
+    fu = [e.weeks for e in trial_evidence(spec).arms if e is not None and e.weeks is not None]
+    if fu and max(spec.visits_weeks) > min(fu):  # visits past an arm's evidence: shaded
+        ax2.axvspan(
+            min(fu), max(spec.visits_weeks), color="#a4262c", alpha=0.07, lw=0,
+            label=f"past the evidence's follow-up ({min(fu):g} wk): model extrapolation",
+        )  # fmt: skip
     ax2.set_xlabel("week (visits; dotted: primary visit)")
     ax2.set_ylabel(f"mean {res.unit}")
     ax2.set_title("time course per arm (band: 90 % of simulated trials)", fontsize=10)
@@ -79,8 +95,9 @@ def plot_estimates(res: TrialResult) -> Figure:
 
 def _foot(ax, spec) -> None:
     ax.text(
-        0.01, 0.98, _foot_text(spec), transform=ax.transAxes, fontsize=7, color="#555555", va="top"
-    )
+        0.01, 0.98, _foot_text(spec), transform=ax.transAxes, fontsize=7, color="#555555",
+        va="top", bbox={"facecolor": "white", "alpha": 0.8, "lw": 0},
+    )  # fmt: skip
 
 
 def plot_power(curve: PowerCurve) -> Figure:

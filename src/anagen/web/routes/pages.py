@@ -520,13 +520,19 @@ def trial_result(request: Request, job_id: JobId, jobs: JobsDep) -> Response:
         "layout": {
             "title": {
                 "text": f"Power against patients per arm ({res['simulated_trials']} "
-                "simulated trials per point; bars: ±1.96 Monte-Carlo SE)",
+                "simulated trials per point; bars: ±1.96 Monte-Carlo SE)"
+                + (
+                    f"<br>week {res['follow_up_weeks']:g} is past the evidence: "
+                    "the model's extrapolation"
+                    if res.get("extrapolated")
+                    else ""
+                ),
                 "font": {"size": 13},
             },
             "xaxis": {"title": {"text": "patients per arm"}},
             "yaxis": {"title": {"text": "power"}, "range": [0, 1.02]},
             "height": 420,
-            "margin": {"l": 60, "r": 10, "t": 50, "b": 50},
+            "margin": {"l": 60, "r": 10, "t": 70 if res.get("extrapolated") else 50, "b": 50},
             "showlegend": False,
         },
     }
