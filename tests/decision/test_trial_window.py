@@ -105,3 +105,14 @@ def test_every_comparison_visit_and_subgroup_carries_the_flag():
     s = r.summary()
     assert s["extrapolated"] and s["evidence_follow_up_weeks"] == 26
     assert "[JIM14]" in s["extrapolation"][0]
+
+
+def test_arms_of_one_treatment_share_a_line():
+    """The shipped dose-finding trial's week-24 visit is 8 weeks past Tak 2020's 16 [S01]."""
+    from anagen.decision import load_trial
+
+    ev = trial_evidence(load_trial("topical_dose_finding"))
+    (note,) = ev.notes()
+    assert note.startswith("EXTRAPOLATION: extract x0.5, extract x1 (Tak 2020), extract x2")
+    assert "at week 24 are past" in note and "16 weeks" in note and "[S01]" in note
+    assert ev.primary_notes() == ()  # the primary visit, week 16, is within it

@@ -348,5 +348,5 @@ def _past_text(spec, past: bool) -> str:
         return ""
     return (
         f". {_PAST} Week {spec.follow_up_weeks:g} is past the follow-up of the evidence: this is "
-        "the power of the model's extrapolated effect, not of an effect a trial has shown"
+        "the power of the model's extrapolated effect, not of an effect a trial has shown."
     )

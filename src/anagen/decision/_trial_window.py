@@ -142,9 +142,10 @@ class TrialEvidence:
         }
 
     def notes(self, arms: tuple[int, ...] | None = None, weeks=None) -> tuple[str, ...]:
-        """One line per arm with visits past its evidence (of ``arms`` and ``weeks``, default
-        all): which visits, the follow-up limit and its source."""
-        out = []
+        """One line per treatment with visits past its evidence (of ``arms`` and ``weeks``,
+        default all; arms of one treatment share a line): which arms and visits, the follow-up
+        limit and its source."""
+        lines: dict[tuple[str, str, str], list[str]] = {}
         for i, e in enumerate(self.arms):
             if e is None or (arms is not None and i not in arms):
                 continue
@@ -156,12 +157,14 @@ class TrialEvidence:
                 else f"{w:g} ({' and '.join(_SEX_WORD[s] for s in e.past(w))})"
                 for w in visits
             )  # fmt: skip
-            out.append(
-                f"EXTRAPOLATION: {e.arm} ({e.treatment}) at week {when} is past the longest "
-                f"follow-up of its evidence, {e.limit()}: the effects and power there are the "
-                "model's extrapolation past the evidence, not supported by a trial."
-            )
-        return tuple(out)
+            lines.setdefault((e.treatment, when, e.limit()), []).append(e.arm)
+        return tuple(
+            f"EXTRAPOLATION: {', '.join(names)} ({treatment}) at week {when} "
+            f"{'is' if len(names) == 1 else 'are'} past the longest follow-up of "
+            f"{'its' if len(names) == 1 else 'their'} evidence, {limit}: the effects and power "
+            "there are the model's extrapolation past the evidence, not supported by a trial."
+            for (treatment, when, limit), names in lines.items()
+        )
 
     def primary_notes(self) -> tuple[str, ...]:
         """:meth:`notes` of the primary comparison at the primary visit (what the power and the
