@@ -126,7 +126,8 @@ def _mark(text: str, past: bool) -> str:
 
 
 def _warn_extrapolation(notes) -> None:
-    """Every EXTRAPOLATION line on stderr (whatever the format), and under the tables."""
+    """Every EXTRAPOLATION line on stderr, whatever the format (:func:`_footnote`: under the
+    tables)."""
     for n in notes:
         err_console.print(f"[bold yellow]WARNING: {esc(n)}[/]", highlight=False)
 
