@@ -61,7 +61,11 @@ _HEALTH_OPT = typer.Option(
     help="Health finding KEY=VALUE (keys of the patient file's [health] table); repeatable.",
 )
 _CURRENT_OPT = typer.Option(
-    [], "--current", help="Current treatment (minoxidil_topical, finasteride, ...); repeatable."
+    [],
+    "--current",
+    help="Treatment the patient uses now, kept up alongside what is recorded (minoxidil_2, "
+    "minoxidil_5, finasteride_1mg, lllt, prp: in the frozen prediction; minoxidil_oral, "
+    "dutasteride, spironolactone, other: recorded, prediction unknown); repeatable.",
 )
 _FILE_ARG = typer.Argument(..., help="File.")
 _TO_OPT = typer.Option(..., "--to", help="New folder (csv, omop) or .csv file (evidence).")
@@ -626,7 +630,7 @@ def treatment_add(
                 f"  month {p['month']:>2}: predicted change {p['change_median']:+.1f} hairs/cm2 "
                 f"(80% interval {p['change_low']:+.1f} to {p['change_high']:+.1f}); untreated "
                 f"{unt}  [frozen, anagen {p['model_version']}, seed {p['seed']}]"
-            )
+            ) + (f"; {p['note']}" if p.get("note") else "")
         console.print(line, highlight=False, markup=False, soft_wrap=True)
 
 

@@ -477,8 +477,10 @@ def _stats(x: list[float]) -> tuple[float, float | None]:
 def export_evidence(session: Session, actor: Any, path: str | Path) -> dict[str, Any]:
     """The clinic's outcomes as study rows in the ``studies.csv`` schema (``SCHEMA.md``),
     marked OBSERVATIONAL: one row per cell protocol and planned month with at least two
-    patients who consented to evidence sharing (only they are counted); ``single-arm`` unless the clinic has at least two untreated
-    comparators (option ``none``) at that month (then ``parallel`` vs ``untreated``)."""
+    patients who consented to evidence sharing (only they are counted; not patients using
+    other treatments, whose outcome is not the option's alone); ``single-arm`` unless the
+    clinic has at least two untreated comparators (option ``none``) at that month (then
+    ``parallel`` vs ``untreated``)."""
     from anagen.registry._calibration_source import OBSERVATIONAL_DESIGN, stages_text
     from anagen.registry._outcomes import WINDOW_DAYS
 
@@ -494,7 +496,12 @@ def export_evidence(session: Session, actor: Any, path: str | Path) -> dict[str,
         if v.patient_id in consent and v.terminal_density_per_cm2 is not None:
             visits.setdefault(v.patient_id, []).append(v)
     groups: dict[tuple[str, int], list[tuple[Any, ...]]] = {}
+    using: dict[str, int] = {}
     for t in session.scalars(select(m.Treatment)):
+        if t.patient_id in consent and consent[t.patient_id].current_treatments:
+            # observed with what they use now: not the option's (nor untreated) outcome
+            using[t.option] = using.get(t.option, 0) + 1
+            continue
         vs = visits.get(t.patient_id, [])
         base = next((v for v in vs if v.kind == "baseline"), None)
         if base is None:
@@ -617,6 +624,10 @@ def export_evidence(session: Session, actor: Any, path: str | Path) -> dict[str,
         "rows": len(rows),
         "skipped_options": sorted(set(skipped)),
         "skipped_fewer_than_2_patients": too_few,
+        "skipped_using_other_treatments": [
+            f"{o}: {n} treatment(s) of patients using other treatments"
+            for o, n in sorted(using.items())
+        ],
     }
 
 

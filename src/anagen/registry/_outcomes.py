@@ -10,8 +10,8 @@ Per clinic (and per option): **coverage** of the 80 % intervals (share of observ
 (observed − predicted median) with a t 95 % interval; **calibration** (observed vs predicted
 median: binned means, slope and intercept of the least-squares line); **real-world
 effectiveness**: observed change − the model's untreated change, and observed change of treated
-patients − observed change of the clinic's own untreated comparators (option ``none``) at the
-same month (Welch 95 % interval), when there are at least two comparators.
+patients − observed change of the clinic's own untreated comparators (option ``none``, patients
+using no other treatment: a ``none`` patient on minoxidil is not untreated) at the same month (Welch 95 % interval), when there are at least two comparators.
 
 References: Wilson EB (1927) J Am Stat Assoc 22:209-212 (score interval); Welch BL (1947)
 Biometrika 34:28-35; Van Calster B et al. (2019) BMC Med 17:230 (calibration: in-the-large,
@@ -236,6 +236,11 @@ def clinic_outcomes(session: Session, actor: Any, *, featured: bool = True) -> C
     also load the per-patient views the report draws)."""
     clinic = session.get(m.Clinic, actor.clinic_id)
     pseud = dict(session.execute(select(m.Patient.id, m.Patient.pseudonym)).all())
+    using = {
+        pid
+        for pid, cur in session.execute(select(m.Patient.id, m.Patient.current_treatments))
+        if cur
+    }
     visits: dict[int, list[tuple[Any, str, float | None]]] = {}
     for pid, d, kind, te in session.execute(
         select(
@@ -283,7 +288,7 @@ def clinic_outcomes(session: Session, actor: Any, *, featured: bool = True) -> C
             if best is None:
                 continue
             obs = float(best[2]) - float(base[2])
-            if option == "none":
+            if option == "none" and pid not in using:
                 comparators.append((pseud.get(pid, "?"), mth, obs))
             if mth in by_month:
                 _, med, lo, hi, unt = by_month[mth]

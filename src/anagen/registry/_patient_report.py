@@ -134,7 +134,9 @@ def _preds(t: TreatmentView) -> str:
             unt = "unknown" if p["untreated"] is None else f"{p['untreated']:+.1f}"
             items.append(
                 f"<li>month {p['month']}: {p['median']:+.1f} hairs per cm² (80 % interval "
-                f"{p['low']:+.1f} to {p['high']:+.1f}); untreated {unt}</li>"
+                f"{p['low']:+.1f} to {p['high']:+.1f}); untreated {unt}"
+                + (f"; {html.escape(p['note'])}" if p.get("note") else "")
+                + "</li>"
             )
     src = (
         f"frozen by anagen {html.escape(str(t.model_version))}, seed {t.seed}; "
@@ -142,7 +144,17 @@ def _preds(t: TreatmentView) -> str:
         if t.model_version
         else "no prediction was frozen"
     )
-    return f"<p class='note'>Frozen predictions ({src}):</p><ul>{''.join(items)}</ul>"
+    extra = "".join(
+        f"<li>{html.escape(x)}</li>"
+        for x in (
+            "with what the patient uses now, kept up: " + ", ".join(t.current_treatments)
+            if t.current_treatments
+            else "",
+            f"planned course: {t.course}" if t.course else "",
+        )
+        if x
+    )
+    return f"<p class='note'>Frozen predictions ({src}):</p><ul>{extra}{''.join(items)}</ul>"
 
 
 def patient_html_section(po: PatientOutcomes, png_b64: str) -> str:

@@ -72,6 +72,10 @@ class TreatmentView:
     model_version: str | None
     parameter_source: str | None
     seed: int | None
+    #: what the person used at the time, kept up alongside the option in the prediction
+    current_treatments: tuple[str, ...] = ()
+    #: the planned course the frozen numbers assume ("drug used to month 24, then stopped")
+    course: str = ""
 
     @property
     def compared(self) -> list[VisitCheck]:
@@ -127,6 +131,13 @@ class PatientOutcomes:
                     f"  frozen prediction (anagen {t.model_version}, seed {t.seed}; "
                     f"{t.parameter_source}):"
                 )
+            if t.current_treatments:
+                lines.append(
+                    "    with what the patient uses now, kept up: "
+                    + ", ".join(t.current_treatments)
+                )
+            if t.course:
+                lines.append(f"    planned course: {t.course}")
             for p in t.predictions:
                 if p["median"] is None:
                     lines.append(f"    month {p['month']:>2}: {p['reason']}")
@@ -139,6 +150,7 @@ class PatientOutcomes:
                     lines.append(
                         f"    month {p['month']:>2}: change {p['median']:+.1f} hairs/cm2 (80% "
                         f"interval {p['low']:+.1f} to {p['high']:+.1f}); {unt}"
+                        + (f"; {p['note']}" if p["note"] else "")
                     )
             if t.visits:
                 lines.append("  visits (change from baseline vs the frozen prediction then):")
@@ -199,6 +211,7 @@ def _view(t: m.Treatment, preds: list[m.Prediction], visits: list[m.Visit]) -> T
                 "high": p.change_high,
                 "untreated": p.untreated_median,
                 "reason": None if p.change_median is not None else reason,
+                "note": str(ps.get("note") or ""),
             }
         )
     if preds and st.get("fan") is None:
@@ -284,6 +297,9 @@ def _view(t: m.Treatment, preds: list[m.Prediction], visits: list[m.Visit]) -> T
         model_version=p0.model_version if p0 else None,
         parameter_source=p0.parameter_source if p0 else None,
         seed=p0.seed if p0 else None,
+        current_treatments=tuple(st.get("current_treatments") or ()),
+        course=str(st.get("course") or "")
+        + (f" ({st['course_rule']})" if st.get("course") and st.get("course_rule") else ""),
     )
 
 

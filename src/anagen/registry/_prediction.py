@@ -18,6 +18,23 @@ later study, never shown as a prediction. An option with no trial follow-up in t
 sources is unknown at every month. The untreated columns follow the untreated course's own
 ``known`` flag (the Assessment reports the untreated course at every month).
 
+**What the person uses now.** As ``anagen assess`` does, the registry's current treatments
+(:data:`anagen.registry.models.MODELLED_CURRENT`, the patient file's words) are kept up
+alongside the recorded option: a stem-cell protocol is predicted as "added to what you use now"
+(the Assessment's combination), finasteride 1 mg added to minoxidil 5 % (or the reverse) as the
+pair, an option the person already uses, or no new option, as what they use now.
+``settings["added"]`` holds the Assessment's add-on number (the gain over what the person uses
+now, paired per draw: what ``anagen assess`` shows for the option), ``settings["comparator"]``
+what it is compared with. A person using a treatment the model does not represent (oral
+minoxidil, dutasteride, ...), or an option the Assessment does not combine with what they use,
+gets a prediction that is unknown at every month, with that reason: the registry never freezes
+a number ``anagen assess`` would not give for the same person and plan.
+
+**The planned course.** The Assessment assumes drugs, laser and PRP maintenance are used for
+24 months and then stopped, and a procedure ends with its last session;
+``settings["course"]`` says so and ``settings["note"]`` repeats it at a month after the stop of
+a drug, device or PRP course.
+
 ``settings["fan"]`` and ``settings["untreated_fan"]`` hold the frozen monthly fan (change from
 today, median and 80 % interval at months 0, 1, 2, ... up to the follow-up limit): the curve the
 per-patient view draws between the planned visits.
@@ -37,7 +54,9 @@ __all__ = [
     "MAX_MONTH",
     "PLANNED_MONTHS",
     "PredictionSettings",
+    "add_on_gap",
     "predict",
+    "split_current",
     "to_model_patient",
 ]
 
@@ -97,8 +116,47 @@ class PredictionSettings:
         return (self.n_draws, self.n_follicles, self.n_scalps, self.seed)
 
 
+def split_current(words: Any) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The registry's current treatments as (the model's words, in order; names of those the
+    model does not represent)."""
+    from anagen.registry.models import LEGACY_CURRENT, MODELLED_CURRENT, NOT_MODELLED_CURRENT
+
+    names = NOT_MODELLED_CURRENT | LEGACY_CURRENT
+    words = tuple(words or ())
+    return (
+        tuple(w for w in words if w in MODELLED_CURRENT),
+        tuple(names.get(w, w) for w in words if w not in MODELLED_CURRENT),
+    )
+
+
+#: The pair the Assessment computes as one option added to either part.
+_PAIR = frozenset({"minoxidil_5", "finasteride_1mg"})
+
+
+def add_on_gap(current_words: Any, option: str) -> str:
+    """Why ``anagen assess`` gives no number for ``option`` kept up with what the person uses
+    now ("": it gives one)."""
+    current, other = split_current(current_words)
+    if other:
+        return (
+            f"unknown: the person also uses {', '.join(other)}, which anagen's model does not "
+            "represent (it models minoxidil 2 % or 5 %, finasteride 1 mg, laser and PRP); "
+            "anagen gives no number for it"
+        )
+    if not current or option not in ALTERNATIVES or option == "none" or option in current:
+        return ""
+    if {option, *current} == _PAIR:
+        return ""
+    return (
+        f"unknown: anagen assess gives no number for {option} added to what the person uses "
+        f"now ({', '.join(current)}): it combines what a person uses with the stem-cell "
+        "protocols and with the minoxidil 5 % + finasteride 1 mg pair only"
+    )
+
+
 def to_model_patient(patient: Any, at: dt.date, baseline: Any | None) -> Any:
-    """The registry patient as :class:`anagen.therapy.Patient` on date ``at``."""
+    """The registry patient as :class:`anagen.therapy.Patient` on date ``at`` (with the current
+    treatments the model represents: :func:`split_current`)."""
     from anagen.therapy import Patient
 
     age = at.year - patient.birth_year
@@ -110,6 +168,7 @@ def to_model_patient(patient: Any, at: dt.date, baseline: Any | None) -> Any:
             "years_since_onset": max(0, min(age, at.year - patient.onset_year)),
         },
         "health": dict(patient.health or {}),
+        "treatments": {"current": list(split_current(patient.current_treatments)[0])},
     }
     if baseline is not None and baseline.total_density_per_cm2 is not None:
         data["follicles"] = {
@@ -118,17 +177,26 @@ def to_model_patient(patient: Any, at: dt.date, baseline: Any | None) -> Any:
     return Patient.model_validate(data)
 
 
+def _alternatives(option: str, current: tuple[str, ...]) -> list[str]:
+    """The alternatives to ask the Assessment for: the option, and for the pair added to what
+    the person uses now both of its parts (the Assessment builds the pair only then)."""
+    if option not in ALTERNATIVES or option == "none":
+        return []
+    if current and option not in current and {option, *current} == _PAIR:
+        return ["minoxidil_5", "finasteride_1mg"]
+    return [option]
+
+
 def _assess(
     model_patient: Any, option: str, protocol: str | None, target: str | None, s: PredictionSettings
 ) -> Any:
     """The adapter's single call into :mod:`anagen.decision` (every month 1-48 reported)."""
     from anagen.decision import assess_patient
 
-    alternatives = [option] if option in ALTERNATIVES and option != "none" else []
     return assess_patient(
         model_patient,
         protocols=[protocol] if protocol else (),
-        options=alternatives,
+        options=_alternatives(option, tuple(model_patient.treatments.current)),
         seed=s.seed,
         n_draws=s.n_draws,
         n_follicles=s.n_follicles,
@@ -138,6 +206,46 @@ def _assess(
         target=target,
         extra_months=tuple(range(1, MAX_MONTH + 1)),
     )
+
+
+def _chosen(a: Any, option: str, current: tuple[str, ...]) -> Any:
+    """The Assessment's option for ``option`` kept up with ``current`` (see the module
+    docstring; :func:`add_on_gap` has already refused the cases it has no option for)."""
+    if option not in ALTERNATIVES:
+        stem = next(o for o in a.options if o.kind == "stem-cell")
+        return a.option("+".join([*current, stem.key])) if current else stem
+    if current and (option == "none" or option in current):
+        return a.option("+".join(current))
+    if current:
+        return a.option("minoxidil_5+finasteride_1mg")
+    return a.option(option)
+
+
+def _course(a: Any, opt: Any) -> tuple[str, str]:
+    """The planned course the numbers assume ("": none) and the Assessment's rule for it."""
+    if opt.key in ("none", "transplant"):
+        return "", ""
+    stop = opt.durability.treatment_stops_month
+    rule = a.durability_definition.split(". ")[0]
+    if opt.kind == "stem-cell":
+        return f"last session at month {stop:g}", rule
+    what = "used together" if opt.kind == "combination" else "used"
+    return f"{opt.name} {what} to month {stop:g}, then stopped", rule
+
+
+def _note(opt: Any, h: Any, course: str) -> str:
+    """What a face shows with a known frozen number: the add-on's gain over what the person
+    uses now, and the planned course after its stop."""
+    out = []
+    if opt.is_add_on and h.added is not None:
+        iv = h.added
+        out.append(
+            f"gain over {opt.comparator_name} {iv.median:+.1f} ({iv.low:+.1f} to {iv.high:+.1f})"
+        )
+    # a drug, device or PRP course stops by assumption (a procedure's last session is the plan)
+    if course and opt.kind != "stem-cell" and h.month > opt.durability.treatment_stops_month:
+        out.append(f"after the planned stop: {course}")
+    return "; ".join(out)
 
 
 def _fan(opt: Any) -> dict[str, list[float]]:
@@ -167,17 +275,20 @@ def _unknown(h: Any, label: str | None, closed: str = "") -> str:
     return f"{text}{who}; past that the model only extrapolates"
 
 
-def _rows_from(a: Any, option: str, months: tuple[int, ...], s: PredictionSettings) -> list[dict]:
-    if option in ALTERNATIVES:
-        opt = a.option(option)
-    else:
-        opt = next(o for o in a.options if o.kind == "stem-cell")
+def _rows_from(
+    a: Any, option: str, months: tuple[int, ...], s: PredictionSettings, gap: str = ""
+) -> list[dict]:
+    """The rows of the frozen prediction; ``gap`` (:func:`add_on_gap`): why the option, kept up
+    with what the person uses now, has no number at any month (the untreated course stays)."""
+    current = tuple(a.patient.treatments.current)
     none = a.option("none")
+    opt = none if gap else _chosen(a, option, current)
     d = a.to_dict()
     prov = d["provenance"]
     fu = opt.durability.longest_follow_up_weeks
     closed = (opt.candidacy.why() or "contraindication or candidacy rule") if not opt.safe else ""
-    fan = _fan(opt)
+    course, rule = ("", "") if gap else _course(a, opt)
+    empty: dict[str, list[float]] = {"months": [0.0], "median": [0.0], "low": [0.0], "high": [0.0]}
 
     def _plain(key: str) -> dict:
         od = next(o for o in d["options"] if o["key"] == key)
@@ -188,8 +299,8 @@ def _rows_from(a: Any, option: str, months: tuple[int, ...], s: PredictionSettin
     common = {
         "schema_version": d.get("schema_version"),
         "provenance": prov,
-        "option_key": opt.key,
-        "option_name": opt.name,
+        "option_key": None if gap else opt.key,
+        "option_name": None if gap else opt.name,
         "target_zone": opt.target_zone,
         "outcome": a.outcome,
         "unit": a.unit,
@@ -198,10 +309,16 @@ def _rows_from(a: Any, option: str, months: tuple[int, ...], s: PredictionSettin
             "low": opt.baseline.low,
             "high": opt.baseline.high,
         },
-        "follow_up_weeks": fu,
-        "fan": fan,
+        "current_treatments": list(current),
+        "comparator": opt.comparator,
+        "comparator_name": opt.comparator_name,
+        "course": course,
+        "course_rule": rule,
+        "stops_month": None if gap else opt.durability.treatment_stops_month,
+        "follow_up_weeks": None if gap else fu,
+        "fan": empty if gap else _fan(opt),
         "untreated_fan": _fan(none),
-        "frozen_option": _plain(opt.key),
+        "frozen_option": None if gap else _plain(opt.key),
         "frozen_untreated": _plain(none.key),
     }
     rows = []
@@ -209,17 +326,33 @@ def _rows_from(a: Any, option: str, months: tuple[int, ...], s: PredictionSettin
         settings = dict(common)
         row: dict[str, Any] = {"month": mth}
         extrapolated = {}
-        for name, h, label in (
-            ("change", opt.at(mth), opt.name),
-            ("untreated", none.at(mth), None),
-        ):
+        h = opt.at(mth)
+        if gap:
+            row.update(change_median=None, change_low=None, change_high=None)
+            settings["unknown_reason"] = gap
+        else:
             iv = h.change_vs_today
             for q in ("median", "low", "high"):
-                row[f"{name}_{q}"] = getattr(iv, q) if h.known else None
-            if not h.known:
-                key = "unknown_reason" if name == "change" else "untreated_unknown_reason"
-                settings[key] = _unknown(h, label, closed if name == "change" else "")
-                extrapolated[name] = {"median": iv.median, "low": iv.low, "high": iv.high}
+                row[f"change_{q}"] = getattr(iv, q) if h.known else None
+            if h.known:
+                if opt.is_add_on and h.added is not None:
+                    settings["added"] = {
+                        "median": h.added.median,
+                        "low": h.added.low,
+                        "high": h.added.high,
+                    }
+                settings["note"] = _note(opt, h, course)
+            else:
+                settings["unknown_reason"] = _unknown(h, opt.name, closed)
+                extrapolated["change"] = {"median": iv.median, "low": iv.low, "high": iv.high}
+        u = none.at(mth)
+        for q in ("median", "low", "high"):
+            row[f"untreated_{q}"] = getattr(u.change_vs_today, q) if u.known else None
+        if not u.known:
+            settings["untreated_unknown_reason"] = _unknown(u, None)
+            extrapolated["untreated"] = {
+                q: getattr(u.change_vs_today, q) for q in ("median", "low", "high")
+            }
         if extrapolated:
             settings["model_extrapolation"] = {
                 "note": "the model's numbers for an option this person may not have: not a "
@@ -258,13 +391,18 @@ def predict(
     months: Any,
     settings: PredictionSettings,
     target: str | None = None,
+    gap: str = "",
 ) -> list[dict]:
     """Frozen prediction rows for ``option`` at ``months`` (same inputs -> same numbers; the
     assessment is cached within the process, since it is deterministic given its seed).
 
     A row whose month is past the evidence's follow-up has empty change (or untreated) numbers
-    and says why in ``settings``."""
+    and says why in ``settings``; with ``gap`` (:func:`add_on_gap` of the person's current
+    treatments) every month does, and only the untreated course is computed."""
     ms = check_months(months, "planned_months")
     key = model_patient.model_dump_json()
-    a = _cached(key, protocol, target, settings.key(), option)
-    return _rows_from(a, option, ms, settings)
+    if gap:
+        a = _cached(key, None, target, settings.key(), "none")
+    else:
+        a = _cached(key, protocol, target, settings.key(), option)
+    return _rows_from(a, option, ms, settings, gap)

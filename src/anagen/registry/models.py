@@ -83,16 +83,25 @@ OUTCOMES = (
     "fatal",
     "unknown",
 )
-CURRENT_TREATMENTS = (
-    "minoxidil_topical",
-    "minoxidil_oral",
-    "finasteride",
-    "dutasteride",
-    "spironolactone",
-    "lllt",
-    "prp",
-    "other",
-)
+#: What a patient uses now that anagen's model represents: the patient file's words
+#: (``anagen.therapy.patient.CURRENT_TREATMENTS``); a frozen prediction includes them, as
+#: ``anagen assess`` does (an option is predicted added to what the person uses now).
+MODELLED_CURRENT = ("minoxidil_2", "minoxidil_5", "finasteride_1mg", "lllt", "prp")
+#: What a patient may use now that the model does not represent: recorded, but a prediction
+#: frozen while the person uses one of them is *unknown* at every month (with this name).
+NOT_MODELLED_CURRENT = {
+    "minoxidil_oral": "oral minoxidil",
+    "dutasteride": "dutasteride",
+    "spironolactone": "spironolactone",
+    "other": "another hair-loss treatment",
+}
+#: Words of registries written before the model's names were used (strength or dose not
+#: recorded): still read, never accepted again, treated like :data:`NOT_MODELLED_CURRENT`.
+LEGACY_CURRENT = {
+    "minoxidil_topical": "topical minoxidil of unrecorded strength",
+    "finasteride": "finasteride of unrecorded dose",
+}
+CURRENT_TREATMENTS = MODELLED_CURRENT + tuple(NOT_MODELLED_CURRENT)
 TODAY_MAX = 2100  # upper bound of years in range checks; dates are also checked against today
 
 ID_PATTERN = r"[A-Za-z0-9][A-Za-z0-9._-]{0,39}"
@@ -207,7 +216,13 @@ class Patient(Base):
         "table (anagen.therapy.Health), e.g. anticoagulants=true",
     )
     current_treatments: Mapped[list] = field(
-        JSON, "treatments in use at enrolment: any of " + ", ".join(CURRENT_TREATMENTS)
+        JSON,
+        "treatments in use now (kept up alongside a recorded treatment): any of "
+        + ", ".join(CURRENT_TREATMENTS)
+        + "; a frozen prediction includes "
+        + ", ".join(MODELLED_CURRENT)
+        + " as anagen assess does, and is unknown for a person using another (the model does "
+        "not represent it)",
     )
     consent_version: Mapped[str] = field(
         String(20), "version of the consent form signed", max_len=20

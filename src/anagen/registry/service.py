@@ -32,6 +32,7 @@ from anagen.registry._prediction import (
     ALTERNATIVES,
     PLANNED_MONTHS,
     PredictionSettings,
+    add_on_gap,
     check_months,
     predict,
     to_model_patient,
@@ -260,11 +261,16 @@ def _check_patient(p: PatientIn) -> str:
             ) from None
     for t in p.current_treatments:
         if t not in m.CURRENT_TREATMENTS:
+            hint = " (say the strength or dose)" if t in m.LEGACY_CURRENT else ""
             raise InputError(
                 field="patients.current_treatments",
-                allowed="any of " + ", ".join(m.CURRENT_TREATMENTS),
+                allowed="any of " + ", ".join(m.CURRENT_TREATMENTS) + hint,
                 got=t,
             )
+    if len(set(p.current_treatments)) != len(p.current_treatments):
+        raise InputError(field="patients.current_treatments", allowed="each treatment once")
+    if {"minoxidil_2", "minoxidil_5"} <= set(p.current_treatments):
+        raise InputError(field="patients.current_treatments", allowed="one minoxidil strength")
     return scale
 
 
@@ -502,14 +508,16 @@ def add_treatment(session: Session, actor: Actor, t: TreatmentIn) -> m.Treatment
     settings = PredictionSettings(t.n_draws, t.n_follicles, DEFAULT_SIZE.n_scalps, t.seed)
     rows: list[dict] = []
     if t.predict:
+        # what the person uses now is kept up alongside the option, as in ``anagen assess``
         mp = to_model_patient(p, t.start_date, base)
+        gap = add_on_gap(p.current_treatments, option)
         if t.protocol_toml:
             with tempfile.TemporaryDirectory() as d:
                 f = Path(d) / "protocol.toml"
                 f.write_text(t.protocol_toml, encoding="utf-8")
-                rows = predict(mp, option, str(f), months, settings, base.target_area)
+                rows = predict(mp, option, str(f), months, settings, base.target_area, gap)
         else:
-            rows = predict(mp, option, protocol, months, settings, base.target_area)
+            rows = predict(mp, option, protocol, months, settings, base.target_area, gap)
     row = m.Treatment(
         clinic_id=actor.clinic_id,
         patient_id=p.id,
@@ -643,8 +651,11 @@ def patient_detail(session: Session, actor: Actor, ref: int | str) -> dict[str, 
         # "unknown_predictions": planned months past the follow-up of the option's trials (or
         # of the placebo arms, for the untreated numbers), with what is known and why not
         full = [x for x in preds if x.change_median is not None and x.untreated_median is not None]
+        # "note": the gain over what the person uses now, the planned course past its stop
         d["predictions"] = [
-            {k: v for k, v in row_values(x).items() if k != "settings"} for x in full
+            {k: v for k, v in row_values(x).items() if k != "settings"}
+            | {"note": (x.settings or {}).get("note", "")}
+            for x in full
         ]
         d["unknown_predictions"] = [
             {k: v for k, v in row_values(x).items() if k != "settings"}
