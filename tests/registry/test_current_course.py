@@ -74,6 +74,11 @@ def test_micrografts_for_a_patient_on_minoxidil_is_the_add_on(north):
         u = asd.option("none").at(month).change_vs_today
         assert (r.untreated_median, r.untreated_low, r.untreated_high) == (u.median, u.low, u.high)
     assert rows[24].change_median is None  # past Gentile's 58 weeks, as assess withholds
+    last = alone.durability.treatment_stops_month
+    assert rows[6].settings["course"] == (
+        f"Topical minoxidil 5 % used to month 24, then stopped; {alone.name}: last session at "
+        f"month {last:g}"
+    )
 
 
 def test_finasteride_added_to_minoxidil_is_the_pair(north):

@@ -229,8 +229,17 @@ def _course(a: Any, opt: Any) -> tuple[str, str]:
     rule = a.durability_definition.split(". ")[0]
     if opt.kind == "stem-cell":
         return f"last session at month {stop:g}", rule
-    what = "used together" if opt.kind == "combination" else "used"
-    return f"{opt.name} {what} to month {stop:g}, then stopped", rule
+    if opt.kind != "combination":
+        return f"{opt.name} used to month {stop:g}, then stopped", rule
+    stem = next((o for o in a.options if o.kind == "stem-cell" and opt.key.endswith(o.key)), None)
+    if stem is None:
+        return f"{opt.name} used together to month {stop:g}, then stopped", rule
+    last = stem.durability.treatment_stops_month
+    return (
+        f"{opt.comparator_name} used to month {stop:g}, then stopped; {stem.name}: last session "
+        f"at month {last:g}",
+        rule,
+    )
 
 
 def _note(opt: Any, h: Any, course: str) -> str:
