@@ -477,3 +477,18 @@ def test_fan_chart_compares_an_option_with_no_treatment_only_in_its_own_area(ass
         }
     finally:
         plt.close(fig)
+
+
+def test_report_compares_with_the_trials_of_this_persons_sex_and_strength(assessment):
+    """The example man's minoxidil 5 % was set against the women's pooled (mostly 2 %) estimate
+    (+13.2) and not the men's 5 % trial (Olsen 2002, +14.7); laser against women's trials
+    without saying so."""
+    from anagen.decision._report_content import _trials_vs_model
+
+    lines = _trials_vs_model(assessment)
+    m5 = [s for s in lines if s.startswith("Topical minoxidil 5")]
+    assert len(m5) == 1 and "+14.7 hairs per cm²" in m5[0] and "men (Olsen 2002" in m5[0]
+    assert not any("women; mostly 2%" in s for s in lines)
+    laser = [s for s in lines if "laser comb" in s.lower()]
+    assert laser and all("women only: anagen holds no trial of this option in men" in s
+                         for s in laser)  # fmt: skip

@@ -84,7 +84,7 @@ def option_facts(d: Draws, spec: Any, effect_24: float) -> tuple[Any, Any, Any, 
         candidacy(d.patient, p.option, p.protocol.product.key if p.protocol else None)
         for p in parts
     ]
-    certs = [certainty(p.option, d.summary, model) for p in parts]
+    certs = [certainty(p.option, d.summary, model, d.patient.sex) for p in parts]
     srcs = {t for i in infos for v in i.sources.values() for t in v}
     for p in parts:
         if p.protocol is not None:

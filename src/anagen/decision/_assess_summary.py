@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 
 from anagen.decision._assess_plan import COURSE_MONTHS, DAYS_PER_MONTH, HORIZON_MONTHS, OptionSpec
+from anagen.decision._assess_published import published_for
 from anagen.decision._assessment import (
     Certainty,
     Chance,
@@ -21,7 +22,6 @@ from anagen.decision._assessment import (
     EvidenceRow,
     Horizon,
     Interval,
-    PublishedEstimate,
 )
 
 __all__ = [
@@ -51,13 +51,6 @@ _EVIDENCE_PRODUCTS: dict[str, tuple[str, ...]] = {
     "hf_micrografts": ("hair-follicle stem-cell micrografts",),
     "cell_free": ("adipose stem-cell constituent extract", "adipose stem-cell conditioned medium"),
     "bone_marrow_cells": ("bone-marrow cells",),
-}
-_EVIDENCE_PUBLISHED: dict[str, tuple[str, ...]] = {
-    "prp": ("PRP",),
-    "lllt": ("laser", "LLLT"),
-    "finasteride_1mg": ("finasteride",),
-    "minoxidil_2": ("minoxidil",),
-    "minoxidil_5": ("minoxidil",),
 }
 _INDIRECT = {
     "cell_free": "the graded trial is a topical extract, not an injected product (indirect)",
@@ -106,8 +99,9 @@ def horizons(
     )
 
 
-def certainty(option: str, summary: Any, model: str) -> Certainty:
-    """The certainty of each kind of number for ``option`` (GRADE ratings from ``summary``)."""
+def certainty(option: str, summary: Any, model: str, sex: str) -> Certainty:
+    """The certainty of each kind of number for ``option`` (GRADE ratings from ``summary``;
+    the published effects of trials of the person's ``sex``, see ``_assess_published``)."""
     common = {
         "model_numbers": model,
         "cost": SOURCES_COST,
@@ -128,19 +122,7 @@ def certainty(option: str, summary: Any, model: str) -> Certainty:
     products = tuple(
         s for s in summary.by_product if s.startswith(_EVIDENCE_PRODUCTS.get(option, ("\0",)))
     )
-    published = tuple(
-        PublishedEstimate(
-            p.treatment,
-            p.comparison,
-            float(p.estimate),
-            float(p.ci_low),
-            float(p.ci_high),
-            p.scale,
-            p.citation,
-        )
-        for p in summary.published
-        if any(w.lower() in p.treatment.lower() for w in _EVIDENCE_PUBLISHED.get(option, ()))
-    )
+    published = published_for(option, sex, summary)
     if rows:
         order = ["very low", "low", "moderate", "high"]
         rating = min((r.certainty for r in rows), key=order.index)
