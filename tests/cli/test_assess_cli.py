@@ -93,7 +93,7 @@ def test_tables_fit_80_columns_without_cutting(capsys):
     lines = out.splitlines()
     start = next(i for i, s in enumerate(lines) if "Change vs no treatment" in s)
     end = next(i for i, s in enumerate(lines) if s.startswith("Durability"))
-    rows = [s for s in lines[start:end] if not s.startswith(("  - ", "* ", "unknown"))]
+    rows = [s for s in lines[start:end] if not s.startswith(("  - ", "* ", "‡ ", "unknown"))]
     assert max(len(s) for s in rows) <= 80  # the footnotes under the tables soft-wrap
     table = " ".join(lines[start:end])
     assert "no usable effect" in table  # Kim 2021's evidence cell, whole
@@ -119,3 +119,26 @@ def test_cost_table_gives_no_cost_per_hair_for_a_withheld_effect(capsys):
     assert fin.count("$") == 2 and "unknown" not in fin
     foot = " ".join(out.split())
     assert "unknown†: no cost per hair where the 24-month effect it divides by is withheld" in foot
+
+
+def test_options_counted_in_another_zone_are_flagged(capfd, monkeypatch):
+    """Kim's SVF and the transplant (in a man) are counted in the mid-scalp, the man's area is
+    the vertex: the table named every row 'vertex; today 166' with no mark. The marker and its
+    footnote name the zone and its count today; counts print with one decimal (the median
+    166.5 read 'today 166')."""
+    monkeypatch.setenv("COLUMNS", "200")
+    assert main(["assess", "--example", *FAST]) == 0
+    text = capfd.readouterr().out
+    table = text.split("Outcome:")[0]
+    assert "Kim 2021 autologous SVF, one side of the upper scalp - EXTRAPOLATION* - mid-scalp‡" in (
+        " ".join(table.split())
+    )
+    assert "Hair transplant (FUE/FUT) - mid-scalp‡" in " ".join(table.split())
+    assert "Topical minoxidil 5 % - " not in " ".join(table.split())
+    foot = re.search(
+        r"‡ counted in the mid-scalp \(where it acts; today (\d+\.\d) hairs per cm²\), not the "
+        r"vertex: Kim 2021 autologous SVF, one side of the upper scalp; Hair transplant",
+        " ".join(text.split()),
+    )
+    assert foot and 150 < float(foot.group(1)) < 300
+    assert re.search(r"Outcome: [^;]+ vertex; today \d+\.\d hairs per cm²", " ".join(text.split()))

@@ -147,6 +147,12 @@ _UNKNOWN = "unknown†"
 #: The chance of a visible gain of an option whose trials did not enrol people like this person
 #: (explained by the EXTRAPOLATION footnote under the table).
 _NOT_ESTIMATED = "not est.*"
+#: The marker of an option counted in another zone than the person's area (footnoted).
+_OTHER_ZONE = "‡"
+
+
+def _zone(z: str) -> str:
+    return z.replace("_", "-")
 
 
 def _effect_cell(o, month: int) -> str:
@@ -198,6 +204,8 @@ def print_effects(a, options=None, *, title: str | None = None) -> None:
             t.add_row(o.name, "comparator", "", "", "", "")
             continue
         name = o.name + (" - EXTRAPOLATION*" if o.extrapolation else "")
+        if o.target_zone != a.target_zone:
+            name += f" - {_zone(o.target_zone)}{_OTHER_ZONE}"
         if o.is_add_on:
             name += f" - gain over {o.comparator_name.lower()}"
         t.add_row(
@@ -210,12 +218,25 @@ def print_effects(a, options=None, *, title: str | None = None) -> None:
         )
     console.print(t)
     console.print(  # under the table, not its caption: a caption is cut to the table's width
-        f"Outcome: {esc(a.outcome)}; today {a.baseline_density.median:.0f} "
+        f"Outcome: {esc(a.outcome)}; today {a.baseline_density.median:.1f} "
         f"{esc(a.unit)} ({p.age:g} years, {'man' if p.sex == 'M' else 'woman'}, stage "
         f"{esc(p.stage)}). Visible gain: {esc(a.visible_definition)}.",
         highlight=False,
     )
     shown = options if options is not None else a.options
+    elsewhere: dict[str, list[Any]] = {}
+    for o in shown:
+        if o.target_zone != a.target_zone:
+            elsewhere.setdefault(o.target_zone, []).append(o)
+    for zone, opts in elsewhere.items():
+        console.print(
+            f"{_OTHER_ZONE} counted in the {_zone(zone)} (where it acts; today "
+            f"{opts[0].baseline.median:.1f} {esc(a.unit)}), not the {_zone(a.target_zone)}: "
+            f"{esc('; '.join(o.name for o in opts))}; each is compared with no "
+            f"treatment in the {_zone(zone)}.",
+            highlight=False,
+            soft_wrap=True,
+        )
     withheld: dict[str, list[str]] = {}
     for o in shown:
         first = next((m for m in (6, 12, 24) if o.shown(m) is None), None)

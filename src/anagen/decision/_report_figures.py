@@ -49,7 +49,7 @@ def fan_figure(a):
         else:  # read where it acts: the no-treatment course of the person's area does not apply
             ax.text(0.02, 0.86 if o.extrapolation else 0.96,
                     f"counted in the {o.target_zone.replace('_', '-')} (today "
-                    f"{o.baseline.median:.0f}),\nnot the {none.target_zone.replace('_', '-')}: "
+                    f"{o.baseline.median:.1f}),\nnot the {none.target_zone.replace('_', '-')}: "
                     "no grey course", transform=ax.transAxes, va="top", fontsize=6.5,
                     color="0.3")  # fmt: skip
         col = "#2d6cdf" if o.kind == "stem-cell" else "#d9822b"
