@@ -324,3 +324,38 @@ def test_calibration_job_refits_and_checks_each_study(client, app):
     assert c["loso"]["coverage_80"] == pytest.approx(covered)
     page = client.get(r.json()["page_url"]).text
     assert f"{100 * covered:.0f}% of {len(rows)} study rows" in page
+
+
+def test_assessment_page_flags_other_zones_and_gives_the_evidence_date(client, app):
+    """Kim's SVF and the transplant (in a man) are counted in the mid-scalp, the man's area is the
+    vertex: the fan chart drew them against the vertex's untreated course and the grid did not
+    say so; the page and the API had no evidence date; today's count printed rounded to a whole
+    hair next to the API's 166.5."""
+    import html
+    import json
+
+    r = client.post("/api/v1/assessments", json={**PERSON, "protocols": ["kim2021_svf"]})
+    job = app.state.jobs.wait(r.json()["id"], 600)
+    assert job.status == "done", job.error
+    a = client.get(r.json()["status_url"]).json()["result"]["assessment"]
+    assert a["evidence_date"] and a["evidence_date"].startswith("studies up to")
+    page = html.unescape(client.get(r.json()["page_url"]).text)
+    assert f"Evidence: {a['evidence_date']}." in page
+    b = a["baseline_density"]
+    assert f"Today: {b['median']:.1f} ({b['low']:.1f} to {b['high']:.1f})" in page
+    away = [o for o in a["options"] if o["target_zone"] != a["target_zone"]]
+    assert {o["option"] for o in away} == {"adipose_cells", "transplant"} and a[
+        "target_zone"
+    ] == "vertex"
+    for o in away:
+        assert f"{o['name']} ‡" in page
+        assert (
+            f"counted in the mid-scalp (where it acts; today {o['baseline']['median']:.1f} "
+            "terminal hairs/cm²), not the vertex" in page
+        )
+    figs = json.loads(re.search(r'id="fan-figures">(.*?)</script>', page, re.S).group(1))
+    names = [{t["name"] for t in f["fan"]["data"]} for f in figs]
+    assert "No treatment" in names[0] and not names[0] & {o["name"] for o in away}
+    assert len(figs) == 2 and "No treatment" not in names[1]
+    assert "Kim 2021 autologous SVF, one side of the upper scalp" in names[1]
+    assert figs[1]["fan"]["layout"]["title"]["text"].startswith("Options counted in the mid-scalp")

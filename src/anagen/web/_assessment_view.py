@@ -121,79 +121,98 @@ def sources_for(tags: list[str]) -> list[dict[str, str]]:
     return out
 
 
-def _fan(options: list[dict[str, Any]]) -> dict[str, Any]:
-    data: list[dict[str, Any]] = []
-    for i, o in enumerate(options):
-        tr = o.get("trajectory") or {}
-        if not tr.get("months"):
-            continue
-        col = _COLOURS[i % len(_COLOURS)]
-        group = f"g{i}"
-        visible = True if o["kind"] == "no treatment" or i < 3 else "legendonly"
-        k = _known_points(o, tr["months"])  # nothing past the trials' follow-up
-        if k == 0:
-            continue
-        tr = {key: list(tr[key])[:k] for key in ("months", "p10", "p50", "p90")}
-        x = tr["months"]
-        data.append(
-            {
-                "type": "scatter",
-                "mode": "lines",
-                "x": x,
-                "y": tr["p90"],
-                "line": {"width": 0},
-                "legendgroup": group,
-                "showlegend": False,
-                "hoverinfo": "skip",
-                "visible": visible,
-                "name": o["name"],
-            }
-        )
-        data.append(
-            {
-                "type": "scatter",
-                "mode": "lines",
-                "x": x,
-                "y": tr["p10"],
-                "fill": "tonexty",
-                "fillcolor": col + "33",
-                "line": {"width": 0},
-                "legendgroup": group,
-                "showlegend": False,
-                "hoverinfo": "skip",
-                "visible": visible,
-                "name": o["name"],
-            }
-        )
-        data.append(
-            {
-                "type": "scatter",
-                "mode": "lines",
-                "x": x,
-                "y": tr["p50"],
-                "line": {"color": col, "width": 2},
-                "legendgroup": group,
-                "name": o["name"],
-                "visible": visible,
-                "hovertemplate": "month %{x:.0f}: %{y:.1f} hairs/cm²<extra>"
-                + o["name"].replace("<", "")
-                + "</extra>",
-            }
-        )
+def _zone(z: str) -> str:
+    return str(z).replace("_", "-")
+
+
+def _elsewhere(o: dict[str, Any], d: dict[str, Any]) -> str:
+    """Where an option counted in another zone than the person's area is counted ("": it is
+    not), with that zone's count today (the assessment's own numbers)."""
+    z = o.get("target_zone")
+    if not z or z == d["target_zone"]:
+        return ""
+    return (
+        f"counted in the {_zone(z)} (where it acts; today {o['baseline']['median']:.1f} "
+        f"terminal hairs/cm²), not the {_zone(d['target_zone'])}: compared with no treatment "
+        f"in the {_zone(z)}"
+    )
+
+
+def _fan_traces(o: dict[str, Any], i: int) -> list[dict[str, Any]]:
+    tr = o.get("trajectory") or {}
+    if not tr.get("months"):
+        return []
+    col = _COLOURS[i % len(_COLOURS)]
+    group = f"g{i}"
+    visible = True if o["kind"] == "no treatment" or i < 3 else "legendonly"
+    k = _known_points(o, tr["months"])  # nothing past the trials' follow-up
+    if k == 0:
+        return []
+    tr = {key: list(tr[key])[:k] for key in ("months", "p10", "p50", "p90")}
+    x = tr["months"]
+    band = {"x": x, "type": "scatter", "mode": "lines", "line": {"width": 0}}
+    band.update(legendgroup=group, showlegend=False, hoverinfo="skip", visible=visible)
+    return [
+        {**band, "y": tr["p90"], "name": o["name"]},
+        {**band, "y": tr["p10"], "fill": "tonexty", "fillcolor": col + "33", "name": o["name"]},
+        {
+            "type": "scatter",
+            "mode": "lines",
+            "x": x,
+            "y": tr["p50"],
+            "line": {"color": col, "width": 2},
+            "legendgroup": group,
+            "name": o["name"],
+            "visible": visible,
+            "hovertemplate": "month %{x:.0f}: %{y:.1f} hairs/cm²<extra>"
+            + o["name"].replace("<", "")
+            + "</extra>",
+        },
+    ]
+
+
+def _fan_figure(data: list[dict[str, Any]], title: str, height: int) -> dict[str, Any]:
     return {
         "data": data,
         "layout": {
-            "title": {
-                "text": "Terminal hair density over time: median and 80% band",
-                "font": {"size": 14},
-            },
+            "title": {"text": title, "font": {"size": 14}},
             "xaxis": {"title": {"text": "months from today"}},
             "yaxis": {"title": {"text": "terminal hairs/cm²"}},
-            "height": 600,
+            "height": height,
             "margin": {"l": 60, "r": 10, "t": 40, "b": 40},
             "legend": {"orientation": "h", "y": -0.12, "yanchor": "top"},
         },
     }
+
+
+def _fan(options: list[dict[str, Any]], zone: str) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """The fan chart of the person's area (no treatment and the options counted there) and one
+    per other zone: an option counted in the mid-scalp is never drawn against the untreated
+    course of the vertex (the assessment holds no untreated course of the other zone)."""
+    here: list[dict[str, Any]] = []
+    other: dict[str, list[dict[str, Any]]] = {}
+    base: dict[str, float] = {}
+    for i, o in enumerate(options):
+        z = o.get("target_zone") or zone
+        traces = _fan_traces(o, i)
+        if z == zone:
+            here += traces
+        elif traces:
+            other.setdefault(z, []).extend(traces)
+            base[z] = o["baseline"]["median"]
+    main = _fan_figure(
+        here, f"Terminal hair density in the {_zone(zone)} over time: median and 80% band", 600
+    )
+    rest = [
+        _fan_figure(
+            data,
+            f"Options counted in the {_zone(z)} (today {base[z]:.1f}), not the {_zone(zone)}: "
+            "no untreated course drawn",
+            420,
+        )
+        for z, data in other.items()
+    ]
+    return main, rest
 
 
 def assessment_view(d: dict[str, Any]) -> dict[str, Any]:
@@ -218,6 +237,7 @@ def assessment_view(d: dict[str, Any]) -> dict[str, Any]:
                 "key": o["key"],
                 "name": o["name"],
                 "kind": o["kind"],
+                "elsewhere": _elsewhere(o, d),
                 "verdict": o.get("verdict", ""),
                 "effect": {m: _shown(o, hz.get(m)) for m in _MONTHS},
                 "change": {m: _shown(o, hz.get(m), "change") for m in _MONTHS},
@@ -251,6 +271,7 @@ def assessment_view(d: dict[str, Any]) -> dict[str, Any]:
     # safety first: options a person is not a candidate for go last, never first
     opts.sort(key=lambda o: o["status"] == "not_eligible")
     b = d["baseline_density"]
+    fan, fan_other = _fan(d["options"], d["target_zone"])
     pat = d["patient"]["patient"]
     return {
         "question": "Is stem-cell therapy for hair loss effective for this person - by how much, "
@@ -258,7 +279,9 @@ def assessment_view(d: dict[str, Any]) -> dict[str, Any]:
         "disclaimer": d["disclaimer"],
         "patient": pat,
         "verdict": d["verdict"],
-        "baseline": f"{b['median']:.0f} ({b['low']:.0f} to {b['high']:.0f})",
+        "baseline": f"{b['median']:.1f} ({b['low']:.1f} to {b['high']:.1f})",
+        "target_zone": _zone(d["target_zone"]),
+        "evidence_date": d.get("evidence_date"),
         "outcome": d["outcome"],
         "interval": "80 % (10th to 90th percentile over parameter draws x stochastic simulation)",
         "visible_definition": d["visible_definition"],
@@ -268,6 +291,7 @@ def assessment_view(d: dict[str, Any]) -> dict[str, Any]:
         "settings": prov,
         "n_draws": n,
         "options": opts,
-        "fan": _fan(d["options"]),
+        "fan": fan,
+        "fan_other": fan_other,
         "sources": sources_for(all_tags),
     }

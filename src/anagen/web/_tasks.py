@@ -71,8 +71,11 @@ def _assessment(job_id: str, payload: dict[str, Any]) -> dict[str, Any]:
     from anagen.decision import report_figures
 
     figures = report_figures(a)  # drawn once, for both files
+    d = _plain(a.to_dict())
+    # the date of the evidence behind it, as the CLI's JSON and the report give it
+    d["evidence_date"] = getattr(a.evidence, "evidence_date", None) or None
     return {
-        "assessment": _plain(a.to_dict()),
+        "assessment": d,
         "report_html": render_report(a, figures),
         "report_pdf": render_pdf(a, figures),  # the library's PDF (the same as assess --report)
     }

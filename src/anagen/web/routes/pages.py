@@ -363,7 +363,12 @@ def assess_result(request: Request, job_id: JobId, jobs: JobsDep) -> Response:
     return _render(
         request,
         "result.html",
-        {"title": "Your options", "a": view, "job": job, "fan_json": _json([{"fan": view["fan"]}])},
+        {
+            "title": "Your options",
+            "a": view,
+            "job": job,
+            "fan_json": _json([{"fan": f} for f in (view["fan"], *view["fan_other"])]),
+        },
     )
 
 
