@@ -103,6 +103,23 @@ def test_patient_without_treatment_or_prediction(north):
     assert t.summary().startswith("no follow-up visit with a prediction")
 
 
+def test_a_baseline_the_day_before_the_start_is_month_0(north, tmp_path):
+    """A baseline taken the day before the start (month -0.03) printed "month -0.0"."""
+    reg, a = north
+    with reg.session(a) as s:
+        svc.add_patient(s, a, patient_in())
+        svc.add_visit(s, a, baseline_in(visit_date=D(2024, 1, 19)))
+        svc.add_treatment(s, a, treatment_in(predict=False, planned_months=[5]))
+    with reg.session(a) as s:
+        po = patient_outcomes(s, a, "P001")
+    (base,) = po.treatments[0].visits
+    assert -0.05 < base.month < 0
+    text = po.text()
+    assert "-0.0" not in text and "2024-01-19  month     0  " in text
+    html = write_patient_report(po, tmp_path / "p.html").read_text()
+    assert "<td>2024-01-19</td><td>baseline</td><td>0</td>" in html and "-0.0<" not in html
+
+
 def test_patient_show_cli(registry_db, cli, tmp_path):
     reg = registry_db.app()
     _patient(reg, registry_db.login("carl"))

@@ -11,7 +11,7 @@ from typing import Any
 
 import numpy as np
 
-from anagen.registry._patient_view import PatientOutcomes, TreatmentView
+from anagen.registry._patient_view import PatientOutcomes, TreatmentView, month_text
 
 __all__ = ["patient_figure", "patient_html_section", "write_patient_report"]
 
@@ -112,7 +112,7 @@ def _rows(t: TreatmentView) -> str:
         if v.inside is not None and v.answers_month is not None:
             verdict += f" (answers month {v.answers_month})"
         out.append(
-            f"<tr><td>{v.date}</td><td>{html.escape(v.kind)}</td><td>{v.month:.1f}</td>"
+            f"<tr><td>{v.date}</td><td>{html.escape(v.kind)}</td><td>{month_text(v.month)}</td>"
             f"<td>{'—' if v.terminal is None else f'{v.terminal:.1f}'}</td>"
             f"<td>{'—' if v.change is None else f'{v.change:+.1f}'}</td><td>{pred}</td>"
             f"<td>{'—' if v.untreated is None else f'{v.untreated:+.1f}'}</td>"

@@ -165,10 +165,17 @@ class PatientOutcomes:
                 if v.inside is not None and v.answers_month is not None:
                     verdict += f" (answers month {v.answers_month})"
                 lines.append(
-                    f"    {v.date}  month {v.month:5.1f}  {obs}{ch}  {pred}  {verdict}".rstrip()
+                    f"    {v.date}  month {month_text(v.month, 5)}  {obs}{ch}  {pred}  {verdict}".rstrip()
                 )
             lines.append(f"  {t.summary()}")
         return "\n".join(lines)
+
+
+def month_text(month: float, width: int = 0) -> str:
+    """A visit's month with one decimal; "0" for one that rounds to zero (a baseline taken a
+    day before the start printed "-0.0")."""
+    r = round(month, 1)
+    return f"{0:{width}d}" if r == 0 else f"{r:{width}.1f}"
 
 
 def _fan_at(fan: dict[str, list[float]], month: float) -> tuple[float, float, float] | None:
