@@ -4,9 +4,9 @@ A clinician reading "minoxidil 5 % for a man" expects the men's 5 % trial, not t
 (mostly 2 %) estimate. Each published row carries the population it was measured in (men,
 women, or both) and the option (strength) it measured; :func:`published_for` keeps the rows of
 the person's sex (rows of both sexes always count). When anagen holds no row of the person's
-sex for the option, the other sex's rows are shown with their label saying so ("women only:
-anagen holds no trial of this in men"): the only evidence there is, never passed off as the
-person's.
+sex for the option, the other sex's rows are shown with their label saying so ("trials in
+women only: none in men among anagen's published effects"): the only evidence there is, never
+passed off as the person's.
 
 Rows:
 
@@ -131,7 +131,10 @@ def _pooled_rows(summary: Any) -> list[tuple[str, str, PublishedEstimate]]:
 
 
 def _other_sex(q: PublishedEstimate, sex: str, person: str) -> PublishedEstimate:
-    label = f"{q.treatment} - {_SEX[sex]} only: anagen holds no trial of this option in {_SEX[person]} alone"
+    label = (
+        f"{q.treatment} - trials in {_SEX[sex]} only: none in {_SEX[person]} among anagen's "
+        "published effects"
+    )
     return PublishedEstimate(
         label, q.comparison, q.estimate, q.ci_low, q.ci_high, q.scale, q.citation
     )
