@@ -56,3 +56,23 @@ def test_no_trial_of_this_sex_is_said(summary):
         ]
     for option in ("svf", "transplant", "hf_micrografts", "none"):
         assert published_for(option, "M", summary) == ()
+
+
+def test_arm_rows_read_without_pandas_equal_the_validated_table():
+    """The published minoxidil arms are read from the bundled CSV with the csv module (a cold
+    assess does not import pandas for them); they must equal the rows computed from the table
+    that load_comparator_trials validates."""
+    from anagen.decision._assess_published import _arm_rows
+    from anagen.evidence import load_comparator_trials
+
+    frame = load_comparator_trials()
+    rows = tuple(
+        tuple((c, str(v)) for c, v in rec.items()) for rec in frame.to_dict(orient="records")
+    )
+    assert _arm_rows() == _arm_rows(rows)
+    assert {(o, s) for o, s, _ in _arm_rows()} == {
+        ("minoxidil_5", "M"),
+        ("minoxidil_2", "M"),
+        ("minoxidil_5", "F"),
+        ("minoxidil_2", "F"),
+    }

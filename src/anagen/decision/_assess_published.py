@@ -24,7 +24,11 @@ Rows:
 
 from __future__ import annotations
 
+import csv
+import functools
+import io
 import math
+from importlib import resources
 from typing import Any
 
 from anagen.decision._assessment import PublishedEstimate
@@ -50,47 +54,61 @@ _POOLED: dict[str, tuple[tuple[str, ...], str]] = {
 }
 
 
-def _arm_rows() -> list[tuple[str, str, PublishedEstimate]]:
-    from anagen.evidence import load_comparator_trials
+def _bundled_arms() -> list[dict[str, str]]:
+    """The rows of the bundled ``comparator_trials.csv`` (the file
+    :func:`anagen.evidence.load_comparator_trials` reads and validates; read here with the
+    ``csv`` module, as text, so that a cold ``assess`` does not import pandas for six numbers
+    of two trials - a test keeps :func:`_arm_rows` equal to the rows from the validated frame)."""
+    text = resources.files("anagen.evidence").joinpath("data", "comparator_trials.csv")
+    return list(csv.DictReader(io.StringIO(text.read_text("utf-8"))))
 
+
+@functools.cache
+def _arm_rows(
+    rows: tuple[tuple[tuple[str, str], ...], ...] | None = None,
+) -> tuple[tuple[str, str, PublishedEstimate], ...]:
+    """The minoxidil arms of :data:`_ARM_TRIALS` vs their placebo arm (``rows``: the table as
+    tuples of ``(column, value)``; ``None``: the bundled file). Computed once per process."""
+    table = [dict(r) for r in rows] if rows is not None else _bundled_arms()
     out = []
-    t = load_comparator_trials()
-    for r in t.itertuples(index=False):
-        if r.trial not in _ARM_TRIALS or r.control_type != "placebo":
+    for r in table:
+        if r["trial"] not in _ARM_TRIALS or r["control_type"] != "placebo":
             continue
-        arm = str(r.treatment_arm)
+        arm = str(r["treatment_arm"])
         option = "minoxidil_5" if arm.startswith("5%") else "minoxidil_2"
-        d = float(r.treated_change_mean) - float(r.control_change_mean)
+        d = float(r["treated_change_mean"]) - float(r["control_change_mean"])
         se = math.sqrt(
-            float(r.treated_change_sd) ** 2 / float(r.n_treated)
-            + float(r.control_change_sd) ** 2 / float(r.n_control)
+            float(r["treated_change_sd"]) ** 2 / float(r["n_treated"])
+            + float(r["control_change_sd"]) ** 2 / float(r["n_control"])
         )
-        sex = _ARM_TRIALS[r.trial]
+        sex = _ARM_TRIALS[r["trial"]]
+        weeks = int(float(r["duration_weeks"]))
         out.append(
             (
                 option,
                 sex,
                 PublishedEstimate(
-                    f"{arm}, {_SEX[sex]} ({_TRIAL_LABEL[r.trial]}, {int(r.duration_weeks)} weeks)",
+                    f"{arm}, {_SEX[sex]} ({_TRIAL_LABEL[r['trial']]}, {weeks} weeks)",
                     f"vs placebo (difference of the arm means; 95% CI from the arm SDs, n = "
-                    f"{int(r.n_treated)} vs {int(r.n_control)})",
+                    f"{int(float(r['n_treated']))} vs {int(float(r['n_control']))})",
                     d,
                     d - 1.96 * se,
                     d + 1.96 * se,
                     "hairs_per_cm2",
-                    str(r.source),
+                    str(r["source"]),
                 ),
             )
         )
-    return out
+    return tuple(out)
 
 
-def _finasteride_row() -> list[tuple[str, str, PublishedEstimate]]:
+@functools.cache
+def _finasteride_row() -> tuple[tuple[str, str, PublishedEstimate], ...]:
     from anagen.therapy import evidence_priors
 
     fin = next(e for e in evidence_priors("finasteride_1mg") if e.source == "S22")
     se = 2.5  # "net +17.3 +/- 2.5" [S22], read as a standard error
-    return [
+    return (
         (
             "finasteride_1mg",
             "M",
@@ -103,8 +121,8 @@ def _finasteride_row() -> list[tuple[str, str, PublishedEstimate]]:
                 "hairs_per_cm2",
                 f"{fin.source}: {fin.where}",
             ),
-        )
-    ]
+        ),
+    )
 
 
 def _pooled_rows(summary: Any) -> list[tuple[str, str, PublishedEstimate]]:
