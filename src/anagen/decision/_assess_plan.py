@@ -30,6 +30,7 @@ __all__ = [
     "option_seed",
     "parameter_draws",
     "plan_options",
+    "protocol_option",
     "resolve_protocols",
 ]
 
@@ -132,6 +133,19 @@ def resolve_protocols(protocols: Sequence[Any] | None) -> list[Any]:
     return out
 
 
+def protocol_option(p: Any) -> OptionSpec:
+    """The option of a stem-cell protocol: key ``product:name``, its sessions' span and count."""
+    return OptionSpec(
+        f"{p.product.key}:{p.name}",
+        p.name,
+        p.product.option,
+        "stem-cell",
+        max(p.sessions.days),
+        p.sessions.count,
+        protocol=p,
+    )
+
+
 def plan_options(
     protocols: Sequence[Any], alternatives: Sequence[str], patient: Any = None
 ) -> list[OptionSpec]:
@@ -144,19 +158,7 @@ def plan_options(
         if k not in ALTERNATIVES:
             raise InputError(field="options", allowed="any of " + ", ".join(ALTERNATIVES), got=k)
     course = COURSE_MONTHS * DAYS_PER_MONTH
-    specs = []
-    for p in protocols:
-        specs.append(
-            OptionSpec(
-                f"{p.product.key}:{p.name}",
-                p.name,
-                p.product.option,
-                "stem-cell",
-                max(p.sessions.days),
-                p.sessions.count,
-                protocol=p,
-            )
-        )
+    specs = [protocol_option(p) for p in protocols]
     make = {
         "minoxidil_5": lambda: Minoxidil(strength_percent=5.0, stop_day=course),
         "minoxidil_2": lambda: Minoxidil(strength_percent=2.0, stop_day=course),

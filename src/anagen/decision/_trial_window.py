@@ -47,11 +47,16 @@ def _option_spec(treatment: str) -> Any:
 
     if treatment in ALTERNATIVES:
         return OptionSpec(treatment, treatment, treatment, "alternative", 0.0, 0)
+    from anagen.decision._assess_plan import protocol_option
     from anagen.therapy import load_protocol, protocol_paths
 
-    p = load_protocol(protocol_paths().get(treatment, treatment))
-    key = f"{p.product.key}:{p.name}"
-    return OptionSpec(key, p.name, p.product.option, "stem-cell", 0.0, 0, protocol=p)
+    return protocol_option(load_protocol(protocol_paths().get(treatment, treatment)))
+
+
+def _shortest(weeks: Any) -> float | None:
+    """The shortest of ``weeks`` (None when there are none, or one of them is None)."""
+    w = list(weeks)
+    return None if not w or any(x is None for x in w) else float(min(w))
 
 
 def _limit_text(fu: FollowUp) -> str:
@@ -74,8 +79,7 @@ class ArmEvidence:
     @property
     def weeks(self) -> float | None:
         """The shortest follow-up over the sexes (None: none for some sex)."""
-        w = [fu.weeks for _, fu in self.follow_ups]
-        return None if not w or any(x is None for x in w) else float(min(w))
+        return _shortest(fu.weeks for _, fu in self.follow_ups)
 
     def past(self, week: float, sexes: tuple[str, ...] | None = None) -> tuple[str, ...]:
         """The sexes (of ``sexes``, default all) for which ``week`` is past the evidence."""
@@ -131,8 +135,7 @@ class TrialEvidence:
     def follow_up_weeks(self, arm: int) -> float | None:
         """The shortest evidence follow-up behind the comparison of ``arm`` with the control
         (None: an arm without any for some sex, or no treated arm in it)."""
-        w = [e.weeks for e in self._pair(arm)]
-        return None if not w or any(x is None for x in w) else float(min(w))
+        return _shortest(e.weeks for e in self._pair(arm))
 
     def flags(self, arm: int, week: float, sexes: tuple[str, ...] | None = None) -> dict:
         """The JSON fields of one arm (or comparison) at one visit."""

@@ -85,7 +85,9 @@ OUTCOMES = (
 )
 #: What a patient uses now that anagen's model represents: the patient file's words
 #: (``anagen.therapy.patient.CURRENT_TREATMENTS``); a frozen prediction includes them, as
-#: ``anagen assess`` does (an option is predicted added to what the person uses now).
+#: ``anagen assess`` does (an option is predicted added to what the person uses now). A copy,
+#: not an import: importing ``anagen.therapy`` loads Numba, which the registry's models do not
+#: need (0.54 s without it); ``tests/registry/test_current_course.py`` keeps the two equal.
 MODELLED_CURRENT = ("minoxidil_2", "minoxidil_5", "finasteride_1mg", "lllt", "prp")
 #: What a patient may use now that the model does not represent: recorded, but a prediction
 #: frozen while the person uses one of them is *unknown* at every month (with this name).
