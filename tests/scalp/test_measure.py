@@ -7,7 +7,7 @@ import pytest
 
 from anagen.errors import InputError
 from anagen.scalp import ZONE_NAMES, Modulation, Transplant, initial_scalp, simulate
-from anagen.scalp.measure import target_area_counts, zone_mean_density
+from anagen.scalp.measure import TargetArea, target_area_counts, zone_mean_density
 
 
 @pytest.fixture(scope="module")
@@ -74,6 +74,36 @@ def test_transplant_into_the_zone_adds_the_areas_share(params):
     # 6000 grafts over a 67.2 cm² zone: ~89 per cm²
     gain = with_tp.true_total_per_cm2[1] - without.true_total_per_cm2[1]
     assert 40 < gain < 140
+
+
+@pytest.mark.parametrize("refound", [True, False])
+def test_a_prepared_area_read_again_gives_what_a_fresh_one_gives(params, patients, refound):
+    """Twins read one prepared area under several treatments, in any order: each reading is
+    the one a fresh area with the same seed gives (nothing carries over between readings,
+    transplants included, whose grafts are drawn after the sites)."""
+    st, s = patients[1]
+    mods = [
+        None,
+        Modulation(t_days=[0.0], latency_factor=np.full((1, 6), 0.3)),
+        Modulation(
+            t_days=[0.0],
+            transplants=(
+                Transplant(day=30.0, from_zone="occipital", to_zone="vertex", n_follicles=4000),
+            ),
+        ),
+        Modulation(t_days=[0.0, 90.0], anagen_factor=np.array([[1.5] * 6, [1.0] * 6])),
+    ]
+    kw = {"zone": "vertex", "visit_days": [0, 84, 168, 336], "seed": s, "refound": refound}
+    area = TargetArea(params, st, **kw)
+    for order in ([0, 1, 2, 3, 2, 0], [3, 2, 1, 0]):
+        for i in order:
+            got = area.counts(mods[i])
+            want = target_area_counts(params, st, modulation=mods[i], **kw)
+            for name in ("terminal_per_cm2", "total_per_cm2", "true_total_per_cm2", "n_sites"):
+                assert np.array_equal(getattr(got, name), getattr(want, name)), (i, name)
+    grafted = area.counts(mods[2])
+    assert grafted.n_sites[0] == area.counts(None).n_sites[0]  # sites: the area's own
+    assert grafted.true_total_per_cm2[-1] > area.counts(None).true_total_per_cm2[-1]
 
 
 def test_zone_mean_is_the_trajectory_zone_column(params, patients):

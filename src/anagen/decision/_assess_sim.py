@@ -118,7 +118,7 @@ def run_draws(job: DrawJob, draws: Sequence[int]) -> tuple[list[int], np.ndarray
     same area with the same random numbers. Returns the indices, the untreated outcome
     ``(n_zones, len, n_t)`` and the treated ``(n_opt, len, n_t)``.
     """
-    from anagen.scalp import target_area_counts
+    from anagen.scalp.measure import TargetArea
 
     runs: dict[str, Any] = {}
     untreated = np.empty((len(job.zones), len(draws), job.n_t))
@@ -127,13 +127,16 @@ def run_draws(job: DrawJob, draws: Sequence[int]) -> tuple[list[int], np.ndarray
     for j, d in enumerate(draws):
         params, state = job.scalps[d % len(job.scalps)]
         ss = np.random.SeedSequence([job.seed, 1, d])
+        # each zone's area is chosen once per draw and read under every option (twins)
+        areas = {
+            zone: TargetArea(
+                params, state, zone=zone, visit_days=visits, seed=ss, refound=True, noise=False
+            )
+            for zone in job.zones
+        }
 
-        def area(mod, zone, params=params, state=state, ss=ss):
-            m = target_area_counts(
-                params, state, zone=zone, visit_days=visits, modulation=mod, seed=ss,
-                refound=True, noise=False,
-            )  # fmt: skip
-            return m.true_terminal_per_cm2
+        def area(mod, zone, areas=areas):
+            return areas[zone].counts(mod).true_terminal_per_cm2
 
         for z, zone in enumerate(job.zones):
             untreated[z, j] = area(None, zone)

@@ -59,7 +59,7 @@ from anagen.scalp.params import ScalpParams
 from anagen.scalp.state import ScalpState, SeedLike, real_follicles_by_zone
 from anagen.scalp.trajectory import ScalpTrajectory
 
-__all__ = ["Count", "TargetAreaCounts", "ZoneMean", "target_area_counts", "zone_mean_density"]
+__all__ = ["Count", "TargetArea", "TargetAreaCounts", "ZoneMean", "target_area_counts", "zone_mean_density"]
 
 Count = Literal["terminal", "total"]
 
@@ -295,57 +295,105 @@ def target_area_counts(
     noise
         False leaves out the reading error.
     """
-    j = _zone_index(zone)
-    v = _visit_days(visit_days)
-    mod = Modulation.none() if modulation is None else modulation
-    ss = seed if isinstance(seed, np.random.SeedSequence) else None
-    if ss is None:
-        if isinstance(seed, np.random.Generator):
-            ss = np.random.SeedSequence(int(seed.integers(2**63)))
-        else:
-            from anagen.scalp.state import as_generator
+    return TargetArea(
+        params, state, zone=zone, visit_days=visit_days, seed=seed, refound=refound, noise=noise
+    ).counts(modulation)
 
-            as_generator(seed)  # validates the seed
-            ss = np.random.SeedSequence(seed)
-    # children derived from the seed's key, not spawn(): the same seed gives the same streams
-    # however often it has been used (twin comparisons call this twice with one seed)
-    s_area, s_sim, s_read = (_child(ss, k) for k in range(3))
-    area = float(params.phototrichogram.area_cm2)
-    t = v if v[0] == 0.0 else np.concatenate([[0.0], v])
-    off = t.size - v.size
-    n_areas = 1 if refound else v.size
-    area_rngs = [np.random.default_rng(_child(s_area, a)) for a in range(n_areas)]
-    sim_seeds = [_child(s_sim, a) for a in range(n_areas)]
-    term = np.empty(v.size)
-    vel = np.empty(v.size)
-    sites = np.empty(v.size)
-    for a in range(n_areas):
-        rng = area_rngs[a]
-        idx, share = _area_sites(params, state, j, area, rng)
-        amod, extra = _area_modulation(mod, state, j, share, rng)
-        sub = _substate(state, np.concatenate([idx, extra]).astype(np.int64))
-        if t.size == 1:  # baseline only: no run needed
-            traj = simulate(params, sub, at=[0.0, 1.0], seed=sim_seeds[a], modulation=amod)
-            rows = np.array([0])
-        else:
-            traj = simulate(params, sub, at=t, seed=sim_seeds[a], modulation=amod)
-            rows = np.arange(off, t.size)
-        sel = slice(None) if refound else slice(a, a + 1)
-        pick = rows if refound else rows[a : a + 1]
-        term[sel] = traj.terminal[pick, j]
-        vel[sel] = traj.vellus[pick, j]
-        sites[sel] = idx.size
-    t_m, tot_m = _read(
-        term, vel, params.phototrichogram.count_cv, np.random.default_rng(s_read), noise
-    )
-    return TargetAreaCounts(
-        zone=zone,
-        t_days=v,
-        area_cm2=area,
-        refound=refound,
-        terminal_per_cm2=t_m / area,
-        total_per_cm2=tot_m / area,
-        true_terminal_per_cm2=term / area,
-        true_total_per_cm2=(term + vel) / area,
-        n_sites=sites,
-    )
+
+class TargetArea:
+    """One target area chosen and seeded once, then counted under any number of treatments.
+
+    ``TargetArea(params, state, zone=..., visit_days=..., seed=..., refound=..., noise=...)
+    .counts(modulation)`` is :func:`target_area_counts` with the same arguments, bit for bit.
+    Twin comparisons (the untreated area and every option read with the same seed) draw the
+    area's sites, derive its seeds and copy its follicles once, instead of once per treatment.
+    The day-0 ``state`` is read, never modified, by both.
+    """
+
+    def __init__(
+        self,
+        params: ScalpParams,
+        state: ScalpState,
+        *,
+        zone: str,
+        visit_days: np.ndarray | list[float] | tuple[float, ...],
+        seed: SeedLike = None,
+        refound: bool = True,
+        noise: bool = True,
+    ) -> None:
+        self._j = j = _zone_index(zone)
+        self._v = v = _visit_days(visit_days)
+        ss = seed if isinstance(seed, np.random.SeedSequence) else None
+        if ss is None:
+            if isinstance(seed, np.random.Generator):
+                ss = np.random.SeedSequence(int(seed.integers(2**63)))
+            else:
+                from anagen.scalp.state import as_generator
+
+                as_generator(seed)  # validates the seed
+                ss = np.random.SeedSequence(seed)
+        # children derived from the seed's key, not spawn(): the same seed gives the same
+        # streams however often it has been used
+        s_area, s_sim, self._s_read = (_child(ss, k) for k in range(3))
+        self._params, self._state, self._zone = params, state, zone
+        self._refound, self._noise = refound, noise
+        self._area = float(params.phototrichogram.area_cm2)
+        self._t = v if v[0] == 0.0 else np.concatenate([[0.0], v])
+        n_areas = 1 if refound else v.size
+        self._sim_seeds = [_child(s_sim, a) for a in range(n_areas)]
+        # per area: its sites, its share of the zone, the state of its generator after the
+        # sites were drawn (a treatment's transplants draw from there on) and its follicles
+        self._sites: list[tuple[np.ndarray, float, dict, ScalpState]] = []
+        for a in range(n_areas):
+            rng = np.random.default_rng(_child(s_area, a))
+            idx, share = _area_sites(params, state, j, self._area, rng)
+            self._sites.append((idx, share, rng.bit_generator.state, _substate(state, idx)))
+
+    def counts(self, modulation: Modulation | None = None) -> TargetAreaCounts:
+        """The area's counts under ``modulation`` (None: no treatment)."""
+        params, state, j, v, t = self._params, self._state, self._j, self._v, self._t
+        mod = Modulation.none() if modulation is None else modulation
+        off = t.size - v.size
+        term = np.empty(v.size)
+        vel = np.empty(v.size)
+        sites = np.empty(v.size)
+        for a, (idx, share, rng_state, sub) in enumerate(self._sites):
+            if mod.transplants:
+                rng = np.random.Generator(np.random.PCG64())
+                rng.bit_generator.state = rng_state
+                amod, extra = _area_modulation(mod, state, j, share, rng)
+                sub = _substate(state, np.concatenate([idx, extra]).astype(np.int64))
+            else:  # nothing to move: the modulation as given, the area's own follicles
+                amod = mod
+            if t.size == 1:  # baseline only: no run needed
+                traj = simulate(
+                    params, sub, at=[0.0, 1.0], seed=self._sim_seeds[a], modulation=amod
+                )
+                rows = np.array([0])
+            else:
+                traj = simulate(params, sub, at=t, seed=self._sim_seeds[a], modulation=amod)
+                rows = np.arange(off, t.size)
+            sel = slice(None) if self._refound else slice(a, a + 1)
+            pick = rows if self._refound else rows[a : a + 1]
+            term[sel] = traj.terminal[pick, j]
+            vel[sel] = traj.vellus[pick, j]
+            sites[sel] = idx.size
+        area = self._area
+        t_m, tot_m = _read(
+            term,
+            vel,
+            params.phototrichogram.count_cv,
+            np.random.default_rng(self._s_read),
+            self._noise,
+        )
+        return TargetAreaCounts(
+            zone=self._zone,
+            t_days=v,
+            area_cm2=area,
+            refound=self._refound,
+            terminal_per_cm2=t_m / area,
+            total_per_cm2=tot_m / area,
+            true_terminal_per_cm2=term / area,
+            true_total_per_cm2=(term + vel) / area,
+            n_sites=sites,
+        )
