@@ -59,7 +59,14 @@ from anagen.scalp.params import ScalpParams
 from anagen.scalp.state import ScalpState, SeedLike, real_follicles_by_zone
 from anagen.scalp.trajectory import ScalpTrajectory
 
-__all__ = ["Count", "TargetArea", "TargetAreaCounts", "ZoneMean", "target_area_counts", "zone_mean_density"]
+__all__ = [
+    "Count",
+    "TargetArea",
+    "TargetAreaCounts",
+    "ZoneMean",
+    "target_area_counts",
+    "zone_mean_density",
+]
 
 Count = Literal["terminal", "total"]
 
