@@ -4,8 +4,9 @@ Readers turn every way a user file can be broken (not UTF-8, too large, nested t
 numbers no engine can use) into one :class:`~anagen.errors.InputError` naming the file and
 the key. Writers never leave a half-written file: output goes to a temporary file in the
 target folder and is renamed into place only after it was written completely; the temporary
-file is removed on any failure (a process killed by SIGKILL may leave a ``.anagen-*.tmp``
-file beside the target, never a truncated target).
+file is removed on any failure. A process killed by SIGKILL may leave its temporary file
+(``.anagen-<pid>-<token>.tmp``) beside the target, never a truncated target; the next write
+into that folder removes such files once their process is gone and they are an hour old.
 """
 
 from __future__ import annotations
@@ -44,6 +45,9 @@ MAX_TOML_INT = 2**63 - 1
 
 _FORBIDDEN_ROOTS = ("/proc", "/sys", "/dev")
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+#: Age (seconds) after which a temporary file of a process that no longer runs is removed.
+STALE_TMP_S = 3600.0
+_TMP_NAME = re.compile(r"^\.anagen-([0-9]+)-[0-9a-f]{16}\.tmp")
 #: A value of more decimal digits than Python converts to an int (sys.get_int_max_str_digits).
 _LONG_DIGITS = re.compile(r"[=\[,]\s*[+-]?([0-9][0-9_]{4300,})")
 
@@ -199,6 +203,47 @@ def check_output_path(
     return p
 
 
+def _running(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OverflowError, OSError):  # someone else's, or not a pid here
+        return True
+    return True
+
+
+def sweep_stale_temporaries(folder: str | Path, *, min_age_s: float = STALE_TMP_S) -> list[Path]:
+    """Remove the temporary files that killed anagen processes left in ``folder``.
+
+    A file named ``.anagen-<pid>-<token>.tmp...`` is removed when no process ``<pid>`` runs
+    here and it was last written more than ``min_age_s`` ago (a process of another machine
+    writing into a shared folder, or a new process that reused the pid, is left alone).
+    Returns the files removed; errors (a file gone meanwhile, no permission) are ignored.
+    """
+    import time
+
+    removed: list[Path] = []
+    now = time.time()
+    try:
+        entries = list(os.scandir(folder))
+    except OSError:
+        return removed
+    for e in entries:
+        m = _TMP_NAME.match(e.name)
+        if m is None or _running(int(m.group(1))):
+            continue
+        try:
+            if now - e.stat(follow_symlinks=False).st_mtime > min_age_s and e.is_file(
+                follow_symlinks=False
+            ):
+                os.unlink(e.path)
+                removed.append(Path(e.path))
+        except OSError:
+            continue
+    return removed
+
+
 @contextmanager
 def atomic_path(path: str | Path, *, field: str = "output") -> Iterator[Path]:
     """Yield a temporary path beside ``path``; rename it onto ``path`` if the block succeeds.
@@ -210,7 +255,7 @@ def atomic_path(path: str | Path, *, field: str = "output") -> Iterator[Path]:
     folder = target.resolve().parent
     # named before it is created, inside the try: an exit at any moment after its creation
     # (SIGTERM arriving as the file appears) knows what to remove
-    tmp: Path | None = folder / f".anagen-{secrets.token_hex(8)}.tmp{target.suffix}"
+    tmp: Path | None = folder / f".anagen-{os.getpid()}-{secrets.token_hex(8)}.tmp{target.suffix}"
     try:
         try:
             os.close(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
@@ -220,6 +265,7 @@ def atomic_path(path: str | Path, *, field: str = "output") -> Iterator[Path]:
             raise InputError(
                 f"cannot write there ({exc.strerror or exc})", field=field, file=str(target)
             ) from None
+        sweep_stale_temporaries(folder)  # what killed runs left here (they never hold a target)
         yield tmp
         umask = os.umask(0)
         os.umask(umask)

@@ -82,3 +82,32 @@ def test_failing_scalp_simulate_leaves_no_plot(tmp_path, monkeypatch, capsys):
     assert run_cli(args) == 2
     assert "phototrichogram failed" in capsys.readouterr().err
     assert list(tmp_path.iterdir()) == []
+
+
+def test_stale_temporaries_of_dead_processes_are_swept(tmp_path):
+    """A temporary file of a process that no longer runs is removed by the next write into the
+    folder once it is an hour old; a recent one, a live process's, and other files are kept."""
+    import subprocess
+    import sys
+    import time
+
+    from anagen._io import atomic_write
+
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
+                          capture_output=True, text=True, check=True).stdout.strip()  # fmt: skip
+    old = time.time() - 7200
+    files = {
+        "stale": tmp_path / f".anagen-{dead}-{'a' * 16}.tmp.png",
+        "recent": tmp_path / f".anagen-{dead}-{'b' * 16}.tmp.png",
+        "alive": tmp_path / f".anagen-{os.getpid()}-{'c' * 16}.tmp.png",
+        "other": tmp_path / ".anagen-notes.txt",
+    }
+    for name, p in files.items():
+        p.write_text(name)
+        if name != "recent":
+            os.utime(p, (old, old))
+    with atomic_write(tmp_path / "out.txt") as fh:
+        fh.write("done")
+    assert (tmp_path / "out.txt").read_text() == "done"
+    assert not files["stale"].exists()
+    assert all(files[k].exists() for k in ("recent", "alive", "other"))

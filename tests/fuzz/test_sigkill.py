@@ -2,8 +2,9 @@
 
 Each command below writes its figure or report to a temporary file beside the target and
 renames it into place; a process killed at any moment leaves either the previous file or the
-complete new one (a killed process may leave a ``.anagen-*.tmp*`` file; a normal failure never
-does — see ``test_output_paths.py``).
+complete new one (a killed process may leave a ``.anagen-<pid>-*.tmp*`` file, which the next
+write into the folder removes once it is an hour old; a normal failure never leaves one — see
+``test_output_paths.py``).
 """
 
 from __future__ import annotations
@@ -66,6 +67,16 @@ def test_sigkill_never_truncates(suffix, tmp_path):
         killed += _kill_while_writing(cmd, env, tmp_path, rng.uniform(0.0, 0.05))
         assert _complete(target.read_bytes(), suffix)
     assert killed >= 1  # the window was hit at least once
+    # what the killed runs left is swept by the next write once it is an hour old
+    left = [p for p in tmp_path.iterdir() if p.name.startswith(".anagen-")]
+    for p in left:
+        os.utime(p, (time.time() - 7200, time.time() - 7200))
+    fresh = tmp_path / f".anagen-{os.getpid()}-{'0' * 16}.tmp{suffix}"  # a live process's
+    fresh.write_bytes(b"in use")
+    os.utime(fresh, (time.time() - 7200, time.time() - 7200))
+    subprocess.run(cmd, env=env, check=True, stdout=subprocess.DEVNULL, timeout=300)
+    assert _complete(target.read_bytes(), suffix)
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".anagen-")] == [fresh.name]
 
 
 @pytest.mark.slow
@@ -94,3 +105,13 @@ def test_sigterm_leaves_no_temporary(suffix, tmp_path):
         assert _complete(target.read_bytes(), suffix)
         assert [p.name for p in tmp_path.iterdir()] == [target.name]
     assert killed >= 1  # the window was hit at least once
+    # what the killed runs left is swept by the next write once it is an hour old
+    left = [p for p in tmp_path.iterdir() if p.name.startswith(".anagen-")]
+    for p in left:
+        os.utime(p, (time.time() - 7200, time.time() - 7200))
+    fresh = tmp_path / f".anagen-{os.getpid()}-{'0' * 16}.tmp{suffix}"  # a live process's
+    fresh.write_bytes(b"in use")
+    os.utime(fresh, (time.time() - 7200, time.time() - 7200))
+    subprocess.run(cmd, env=env, check=True, stdout=subprocess.DEVNULL, timeout=300)
+    assert _complete(target.read_bytes(), suffix)
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".anagen-")] == [fresh.name]
