@@ -492,3 +492,32 @@ def test_report_compares_with_the_trials_of_this_persons_sex_and_strength(assess
     laser = [s for s in lines if "laser comb" in s.lower()]
     assert laser and all("trials in women only: none in men among anagen's published effects" in s
                          for s in laser)  # fmt: skip
+
+
+def test_a_combination_reads_its_parts_alone_as_the_options_themselves(monkeypatch):
+    """Minoxidil + finasteride is calibrated on its parts read alone (same area, same random
+    numbers); where the parts are assessed as options in the same draw, their own readings are
+    those runs. The combination's numbers are the same with and without the parts beside it."""
+    import dataclasses
+
+    import anagen.decision._assess as assess_mod
+    from anagen.decision._assess_sim import run_draws
+
+    jobs = []
+    real = assess_mod.submit_draws
+    monkeypatch.setattr(
+        assess_mod, "submit_draws", lambda job, *a, **k: jobs.append(job) or real(job, *a, **k)
+    )
+    assess_patient(
+        _patient(), protocols=(), options=["minoxidil_5", "finasteride_1mg"], n_draws=5,
+        n_follicles=4000, with_evidence=False, with_maps=False,
+    )  # fmt: skip
+    job = jobs[0]
+    keys = [s.key for s in job.specs]
+    c = keys.index("minoxidil_5+finasteride_1mg")
+    alone = dataclasses.replace(job, specs=(job.specs[c],), spec_zone=(job.spec_zone[c],))
+    _, u_all, t_all = run_draws(job, [0, 3])
+    _, u_one, t_one = run_draws(alone, [0, 3])
+    assert np.array_equal(u_all, u_one)
+    assert np.array_equal(t_all[c], t_one[0])
+    assert not np.array_equal(t_all[c], t_all[keys.index("minoxidil_5")])

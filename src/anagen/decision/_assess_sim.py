@@ -140,6 +140,9 @@ def run_draws(job: DrawJob, draws: Sequence[int]) -> tuple[list[int], np.ndarray
 
         for z, zone in enumerate(job.zones):
             untreated[z, j] = area(None, zone)
+        # this draw's reading of each single option, by (option, zone): a combination's parts
+        # read alone (the calibrated pair) are the same runs, with the same random numbers
+        alone: dict[tuple[int, str], np.ndarray] = {}
         for i, spec in enumerate(job.specs):
 
             def rng_of(sp, d=d):
@@ -154,24 +157,32 @@ def run_draws(job: DrawJob, draws: Sequence[int]) -> tuple[list[int], np.ndarray
             )  # fmt: skip
             zi = job.spec_zone[i]
             treated[i, j] = area(mod, job.zones[zi])
+            if not spec.parts:
+                alone[id(spec), job.zones[zi]] = treated[i, j]
             pair = calibrated_pair(spec.parts) if spec.parts and job.kappa else None
             if pair is not None:
                 treated[i, j] -= _pair_excess(job, d, pair, spec, treated[i, j], untreated[zi, j],
-                                              rng_of, runs, lambda m, z=job.zones[zi]: area(m, z))  # fmt: skip
+                                              rng_of, runs, job.zones[zi], area, alone)  # fmt: skip
     return list(draws), untreated, treated
 
 
-def _pair_excess(job, d, pair, spec, combo, untreated, rng_of, runs, area) -> np.ndarray:
+def _pair_excess(
+    job, d, pair, spec, combo, untreated, rng_of, runs, zone, area, read_alone
+) -> np.ndarray:  # fmt: skip
     """What the independent-mechanisms simulation of minoxidil with finasteride adds beyond the
     calibrated pair (minoxidil's effect + kappa x finasteride's, each simulated alone with the
-    same area and random numbers as when used alone)."""
+    same area and random numbers as when used alone: the option's own reading of this draw
+    where it was assessed on its own in ``zone``, ``read_alone``)."""
     mino, fin = pair
 
     def alone(sp):
-        mod = modulation(
-            sp, job.patient, job.horizon_days, job.regen[d], rng_of(sp), runs, job.pdraws[d]
-        )
-        return area(mod) - untreated
+        got = read_alone.get((id(sp), zone))
+        if got is None:
+            mod = modulation(
+                sp, job.patient, job.horizon_days, job.regen[d], rng_of(sp), runs, job.pdraws[d]
+            )
+            got = area(mod, zone)
+        return got - untreated
 
     e_m, e_f = alone(mino), alone(fin)
     if len(spec.parts) == 2:
@@ -181,7 +192,7 @@ def _pair_excess(job, d, pair, spec, combo, untreated, rng_of, runs, area) -> np
 
         both = combination([mino, fin])
         joint = area(modulation(both, job.patient, job.horizon_days, job.regen[d], None, runs,
-                                job.pdraws[d], rng_of)) - untreated  # fmt: skip
+                                job.pdraws[d], rng_of), zone) - untreated  # fmt: skip
     return joint - (e_m + job.kappa[d] * e_f)
 
 
