@@ -96,3 +96,40 @@ def test_threads_checked(bad):
     st = initial_scalp(p, n_follicles=10, seed=1)
     with pytest.raises(InputError, match="threads"):
         simulate(p, st, days=10, seed=1, threads=bad)
+
+
+def test_same_bits_on_more_threads_than_two():
+    """The calling thread and the pool's workers share one queue of chunks: any thread count
+    (and more threads than chunks) gives the same bits."""
+    p = default_params()
+    st = initial_scalp(p, age=45, sex="M", stage="III", n_follicles=4 * CHUNK + 7, seed=2)
+    runs = [simulate(p, st, days=60, every=30, seed=5, threads=k) for k in (1, 3, 5, 8)]
+    for other in runs[1:]:
+        for a, b in zip(trajectory_arrays(runs[0]), trajectory_arrays(other), strict=True):
+            assert np.array_equal(a, b)
+
+
+@pytest.mark.parametrize("failing", [0, 2])
+def test_a_failing_chunk_raises_and_stops_the_queue(monkeypatch, failing):
+    """An exception in a chunk (the calling thread's chunk 0 or a worker's) reaches the caller;
+    after a worker's, the chunks still queued do not start (the calling thread is busy with the
+    day-0 counts while the worker reaches chunk 2)."""
+    from anagen.scalp import engine
+
+    started = []
+    run_chunk = engine._run_chunk
+
+    def flaky(job):
+        lo = job[4]
+        started.append(lo // CHUNK)
+        if lo // CHUNK == failing:
+            raise RuntimeError("chunk failed")
+        return run_chunk(job)
+
+    monkeypatch.setattr(engine, "_run_chunk", flaky)
+    p = default_params()
+    st = initial_scalp(p, n_follicles=12 * CHUNK, seed=1)
+    with pytest.raises(RuntimeError, match="chunk failed"):
+        simulate(p, st, days=30, every=30, seed=1, threads=2)
+    if failing:
+        assert len(started) < 12

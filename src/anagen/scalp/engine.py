@@ -11,6 +11,7 @@ References
 from __future__ import annotations
 
 import os
+import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
@@ -171,34 +172,72 @@ def _threads(threads: int | None, n_chunks: int) -> int:
 
 @contextmanager
 def _pool(threads: int):
-    """A thread pool of ``threads`` workers (``None`` for one thread: run in the caller's)."""
+    """Helper threads for a run on ``threads`` threads: the calling thread is one of them, so
+    ``threads - 1`` workers (``None`` for one thread: everything runs in the caller's)."""
     if threads == 1:
         yield None
         return
-    with ThreadPoolExecutor(max_workers=threads, thread_name_prefix="anagen-scalp") as ex:
+    with ThreadPoolExecutor(max_workers=threads - 1, thread_name_prefix="anagen-scalp") as ex:
         yield ex
 
 
-def _run_jobs(pool, jobs: list, before_first: Callable[[], None]):
-    """Results of :func:`_run_chunk` over ``jobs``, in job order.
+def _run_jobs(pool, threads: int, jobs: list, before_first: Callable[[], None]):
+    """Results of :func:`_run_chunk` over ``jobs``, in job order (yielded as they are ready).
 
     ``before_first`` (work of the calling thread) must be done before job 0 starts (job 0 adds
-    to the tables it writes); the other jobs run on the pool meanwhile. The last job (the
-    short chunk, if the population is not a multiple of CHUNK) is queued last, after job 0,
-    so that it fills the thread that has the fewer full chunks.
+    to the tables it writes). Meanwhile the pool's ``threads - 1`` workers take jobs 1, 2, ...
+    from a shared queue; the calling thread then runs job 0 itself and takes jobs from the
+    same queue, so that no thread idles while a job waits (the last job, the short chunk if
+    the population is not a multiple of CHUNK, comes last and fills the thread that ends
+    first). Which thread runs a job does not change its result.
     """
-    if pool is None or not jobs:
+    if pool is None or len(jobs) == 1:
         before_first()
-        return map(_run_chunk, jobs)
-    futures = [None] * len(jobs)
-    last = len(jobs) - 1
-    for c in range(1, last):
-        futures[c] = pool.submit(_run_chunk, jobs[c])
-    before_first()
-    futures[0] = pool.submit(_run_chunk, jobs[0])
-    if last > 0:
-        futures[last] = pool.submit(_run_chunk, jobs[last])
-    return (f.result() for f in futures)
+        yield from map(_run_chunk, jobs)
+        return
+    n = len(jobs)
+    results: list = [None] * n
+    done = [False] * n
+    queue = iter(range(1, n))
+    lock = threading.Lock()
+
+    def take() -> int | None:
+        with lock:
+            return next(queue, None)
+
+    def stop() -> None:  # no job starts any more
+        with lock:
+            for _ in queue:
+                pass
+
+    def work() -> None:
+        try:
+            while (c := take()) is not None:
+                results[c] = _run_chunk(jobs[c])
+                done[c] = True
+        except BaseException:
+            stop()
+            raise
+
+    workers = [pool.submit(work) for _ in range(threads - 1)]
+    try:
+        before_first()
+        c, ready = 0, 0
+        while c is not None:
+            results[c] = _run_chunk(jobs[c])
+            done[c] = True
+            while ready < n and done[ready]:  # the finished prefix, in job order
+                yield results[ready]
+                results[ready] = None
+                ready += 1
+            c = take()
+        for w in workers:
+            w.result()  # a worker's exception is raised here
+        yield from results[ready:]
+    finally:  # on an error (here or in the caller): no new job starts; the workers end theirs
+        stop()
+        for w in workers:
+            w.exception()
 
 
 #: ``qt`` of a run whose treatment never fades (run_segment reads it only where ``hold`` is
@@ -353,7 +392,7 @@ def _run_stochastic(
                 start = state if seg == 0 else None
                 jobs.append((t0, t1, t, st, lo, hi, int(seed), gen, buf, kernel, None if own else main, start))  # fmt: skip
             for (lo, hi), (n_draws, status, own) in zip(
-                chunks, _run_jobs(pool, jobs, before_chunk0), strict=True
+                chunks, _run_jobs(pool, n_threads, jobs, before_chunk0), strict=True
             ):
                 if status < 0:
                     raise InputError(
