@@ -261,8 +261,13 @@ def _run_chunk(job):
 
     Chunk 0 adds to the run's delta tables; any other chunk to tables of its own, which the
     caller adds in chunk order (floating-point sums then do not depend on the thread count).
+    ``gen`` is the caller's generator (chunk 0) or the ``(root, spawn_key)`` of the chunk's
+    own stream; ``end`` (last segment) is ``(t_exit, days)``: this chunk's part of the final
+    state's exit days, counted from the end of the run, goes into ``t_exit``.
     """
-    t0, t1, t, st, lo, hi, seed, gen, buf, kernel, tables, start = job
+    t0, t1, t, st, lo, hi, seed, gen, buf, kernel, tables, start, end = job
+    if isinstance(gen, tuple):  # made here, on the worker thread
+        gen = np.random.default_rng(np.random.SeedSequence(gen[0], spawn_key=gen[1]))
     (dist, means, cvs, vellus, aga, inc, aga_start, ep_t, fa, fl, fp, rev, hold, fade, lag, qt) = (
         kernel
     )
@@ -286,6 +291,8 @@ def _run_chunk(job):
             means, cvs, vellus, aga, inc, aga_start, fa[0], fl[0], fp[0], rev[0], lag,
             tables, gen, buf, _RESERVE,
         )  # fmt: skip
+        if end is not None:
+            end[0][lo:hi] = st.t_exit[lo:hi] - end[1]
         return n_draws, status, own
     if tables is None:
         own = tables = (
@@ -302,6 +309,8 @@ def _run_chunk(job):
         d_count, d_term, d_vel, d_diam, shed,
         gen, buf, _RESERVE,
     )  # fmt: skip
+    if end is not None:
+        end[0][lo:hi] = st.t_exit[lo:hi] - end[1]
     return n_draws, status, own
 
 
@@ -360,6 +369,7 @@ def _run_stochastic(
     plain = _plain(kernel)
     draws = 0
     t0 = 0.0
+    t_end = np.empty_like(state.t_exit)
     with _pool(n_threads) as pool:
         for seg, t1 in enumerate(bounds):
             early = seg == 0 and ahead is not None
@@ -381,16 +391,17 @@ def _run_stochastic(
                 if plain:
                     main[...] = pack(*tables)
 
+            # the final state's exit days, shifted to the end of the run by the chunks
+            end = (t_end, days) if seg == len(bounds) - 1 else None
             jobs = []
             for c, ((lo, hi), seed) in enumerate(zip(chunks, seeds, strict=True)):
                 if c == 0:
                     gen, buf = rng, (_buffer_size(hi - lo, t1 - t0) if dist == 0 else 0)
                 else:
-                    ss = np.random.SeedSequence(root, spawn_key=(seg, c))
-                    gen, buf = np.random.default_rng(ss), -1
+                    gen, buf = (root, (seg, c)), -1
                 own = c > 0
                 start = state if seg == 0 else None
-                jobs.append((t0, t1, t, st, lo, hi, int(seed), gen, buf, kernel, None if own else main, start))  # fmt: skip
+                jobs.append((t0, t1, t, st, lo, hi, int(seed), gen, buf, kernel, None if own else main, start, end))  # fmt: skip
             for (lo, hi), (n_draws, status, own) in zip(
                 chunks, _run_jobs(pool, n_threads, jobs, before_chunk0), strict=True
             ):
@@ -430,7 +441,8 @@ def _run_stochastic(
         visible_loss=params.staging.visible_loss,
         baseline_density_per_cm2=np.asarray(params.zones.hair_density_per_cm2),
         n_draws=draws,
-        final_state=st.shifted(days),
+        # st.shifted(days), whose exit days the chunks have computed
+        final_state=replace(replace(st, t_exit=_NO_MEMORY).shifted(days), t_exit=t_end),
     )
 
 
