@@ -22,7 +22,10 @@ it computes:
   a cycle draws them from the start of its anagen exit) are computed together from the
   buffered normals as soon as the anagen exit is known to fall in the segment, so that the
   three ``exp`` run ahead of the chain of event days instead of inside it; a duration computed
-  for a cycle the follicle does not finish is dropped (its normal is not consumed);
+  for a cycle the follicle does not finish is dropped (its normal is not consumed); where the
+  whole cycle (up to the next anagen onset) ends within the segment and catagen and the
+  emergence lag are shorter than a sampling interval, its four events are counted at once,
+  without a branch per phase (the same rows, the same additions in the same order);
 * events are counted, not applied as ``-1``/``+1`` pairs: one table (``(zones, rows,
   N_COLS)``, zone-major so that a zone's rows stay in the level-1 cache) counts each kind of
   event by row (anagen exit, catagen exit, shedding of a terminal or a vellus hair, latency
@@ -200,7 +203,11 @@ def _static(
 
     From the exit of an anagen on, a cycle draws its durations in the order telogen,
     latency, anagen (with or without catagen); where three normals are left in the buffer,
-    those three durations are computed at once (``pre``) and taken in that order.
+    those three durations are computed at once (``pre``) and taken in that order. Where the
+    cycle then reaches its next anagen onset within the segment (``whole``: catagen and the
+    lag are shorter than a sampling interval, so the rows of the catagen exit and of the
+    emergence follow from those of the anagen and latency exits), its events are counted
+    without going through the phases one by one.
     """
     n = phase.size
     m_a, catagen, m_t, m_l = means[0], means[1], means[2], means[3]
@@ -219,6 +226,7 @@ def _static(
     k_uni = np.uint64(g_uni)
     near_c = k_uni > 0 and catagen > 0.0 and catagen < 0.999 * h
     near_l = k_uni > 0 and lag > 0.0 and lag < 0.999 * h
+    whole = near_c and near_l  # catagen and lag shorter than a sampling interval
     z_size = np.uint64(table.shape[1] * N_COLS)
     draws = 0
     while i < n:
@@ -258,6 +266,46 @@ def _static(
                     dur_t = m_t * math.exp(sg_t * zb[zp] - hs_t)
                     dur_l = m_l * math.exp(sg_l * zb[zp + 1] - hs_l) * f_l
                     dur_a = m_a * math.exp(sg_a * zb[zp + 2] - hs_a) * f_a
+                    # the whole cycle at once where it ends within the segment
+                    te_c = te + catagen
+                    te_t = te_c + dur_t
+                    te_l = te_t + dur_l
+                    ne = te_l + dur_a
+                    if (
+                        whole
+                        and te_l <= t1
+                        and te_c >= te
+                        and te_t >= te_c
+                        and te_l >= te_t
+                        and ne >= te_l
+                    ):
+                        k = _row_fast(sample_t, te, inv_h, g_uni, g_max)
+                        if k < k_uni:
+                            k_c = k + np.uint64(te_c > sample_t[k])
+                        else:
+                            k_c = _row_fast(sample_t, te_c, inv_h, g_uni, g_max)
+                        k_t = _row_fast(sample_t, te_t, inv_h, g_uni, g_max)
+                        k_l = _row_fast(sample_t, te_l, inv_h, g_uni, g_max)
+                        tv = min(te_l + lag, ne)
+                        if k_l < k_uni:
+                            kv = k_l + np.uint64(tv > sample_t[k_l])
+                        else:
+                            kv = _row_fast(sample_t, tv, inv_h, g_uni, g_max)
+                        flat[at + k * stride + np.uint64(_XAC)] += 1.0
+                        flat[at + k_c * stride + np.uint64(_XC)] += 1.0
+                        flat[at + k_t * stride + np.uint64(_DIAM)] -= d
+                        flat[at + k_t * stride + np.uint64(x_shed)] += 1.0
+                        flat[at + kv * stride + np.uint64(x_emerge)] += 1.0
+                        flat[at + kv * stride + np.uint64(_DIAM)] += d_new
+                        flat[at + k_l * stride + np.uint64(_XLA)] += 1.0
+                        d = d_new32
+                        x_shed = x_shed_new
+                        entered = True
+                        zp += 3
+                        draws += 3
+                        pre = False
+                        te = ne
+                        continue
                 k = _row_fast(sample_t, te, inv_h, g_uni, g_max)
                 near_a = near_c and k < k_uni
                 if catagen > 0.0:
