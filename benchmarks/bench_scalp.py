@@ -27,7 +27,10 @@ Run: ``python benchmarks/bench_scalp.py`` (or ``python benchmarks/run.py scalp``
 Because kernel and floor are timed at different moments, a shared machine can favour either;
 the ratios are therefore also measured **interleaved**: kernel and floor (the Generator path)
 alternately, five times on each thread count: the best of each, and the median of each with
-the range of the five.
+the range of the five; and the median of the five ratios of a kernel run to the floor run
+right after it (a pair is measured back to back, so that a slow or fast spell of the shared
+machine tends to affect both of it, where the best and the median of each may come from
+different spells).
 
 Reported: the ratios (baseline / whole CLI, kernel / floor on the same thread count) and the
 time per follicle-year at three sizes (linear scaling means a constant time per follicle-year).
@@ -167,7 +170,8 @@ def time_anagen(params, n: int, seed: int = 1, threads: int | None = None, reps:
 
 
 def interleaved(params, state, threads: int, reps: int = 5) -> tuple[list[float], list[float]]:
-    """Kernel and floor (Generator path) times, measured alternately (sorted)."""
+    """Kernel and floor (Generator path) times, measured alternately (in the order measured:
+    ``k_times[i]`` and ``f_times[i]`` are a pair)."""
     name = "NumPy Generator inside Numba"
     fn = _PATHS[name]
     k_times, f_times = [], []
@@ -182,7 +186,7 @@ def interleaved(params, state, threads: int, reps: int = 5) -> tuple[list[float]
             t0 = time.perf_counter()
             list(ex.map(fn, range(1, threads + 1), parts))
             f_times.append(time.perf_counter() - t0)
-    return sorted(k_times), sorted(f_times)
+    return k_times, f_times
 
 
 def time_cli(n: int, reps: int = 2) -> float:
@@ -282,7 +286,9 @@ def main() -> None:
     print(f"  2 threads / 1 thread: kernel {t1 / t2:.2f}x faster, floor {f1 / f2:.2f}x faster")
 
     for th in (2, 1):
-        k_times, f_times = interleaved(params, state, th)
+        k_pairs, f_pairs = interleaved(params, state, th)
+        pair_ratios = sorted(k / f for k, f in zip(k_pairs, f_pairs, strict=True))
+        k_times, f_times = sorted(k_pairs), sorted(f_pairs)
         k_best, f_best = k_times[0], f_times[0]
         k_med, f_med = k_times[len(k_times) // 2], f_times[len(f_times) // 2]
         s = "s" if th > 1 else " "
@@ -294,6 +300,11 @@ def main() -> None:
             f"  kernel / floor, {th} thread{s}, interleaved median of 5 : "
             f"{k_med / f_med:6.2f}x   (kernel {k_med:.3f} s, floor {f_med:.3f} s; spread: "
             f"kernel {k_times[0]:.3f}-{k_times[-1]:.3f} s, floor {f_times[0]:.3f}-{f_times[-1]:.3f} s)"
+        )
+        print(
+            f"  kernel / floor, {th} thread{s}, interleaved median of 5 pair ratios : "
+            f"{pair_ratios[len(pair_ratios) // 2]:6.2f}x   (each kernel run / the floor run "
+            f"after it; range {pair_ratios[0]:.2f}-{pair_ratios[-1]:.2f})"
         )
 
     print("  scaling (time per million follicle-years should be constant):")
