@@ -58,6 +58,8 @@ def _cases():
         "threshold 30.3": (odd_thr, dict(n_follicles=2000, seed=6), dict(years=5.0)),
         "catagen, lag near the gap": (near_gap, dict(n_follicles=3000, seed=9), dict(years=6.0)),
         "explicit days": (p, dict(n_follicles=1000, seed=7, sex="M", stage="V"), dict(at=[0, 10, 33.5, 100, 101, 365, 800])),
+        # a whole cycle's rows guessed on the uniform days, found by search after them
+        "uniform, then uneven days": (p, dict(n_follicles=3000, seed=8), dict(at=[*range(0, 630, 30), 1000, 1500, 2190])),
     }  # fmt: skip
 
 
