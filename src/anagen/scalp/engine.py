@@ -191,7 +191,7 @@ def _run_jobs(pool, threads: int, jobs: list, before_first: Callable[[], None]):
     the population is not a multiple of CHUNK, comes last and fills the thread that ends
     first). Which thread runs a job does not change its result.
     """
-    if pool is None or len(jobs) == 1:
+    if pool is None or len(jobs) <= 1:
         before_first()
         yield from map(_run_chunk, jobs)
         return
