@@ -55,6 +55,8 @@ def _jsonable(obj: Any) -> Any:
         return [_jsonable(v) for v in obj]
     np = sys.modules.get("numpy")  # not imported here: --help and errors start faster
     if np is not None and isinstance(obj, np.ndarray):
+        if obj.dtype.kind in "iub" or (obj.dtype.kind == "f" and np.isfinite(obj).all()):
+            return obj.tolist()  # Python numbers only: nothing left to convert
         return _jsonable(obj.tolist())
     if np is not None and isinstance(obj, np.generic):
         return _jsonable(obj.item())
