@@ -389,6 +389,9 @@ class _Prepared:
     baseline: float  # mean terminal count per cm² over the zones at day 0
     untreated: float  # the same at follow-up without treatment
     run: object = None
+    # the patches' target areas (anagen.scalp.measure.TargetArea) by visit days: chosen and
+    # seeded once, read under every parameter draw's treatment
+    areas: dict = field(default_factory=dict)
 
 
 @lru_cache(maxsize=4)
@@ -465,18 +468,18 @@ class TrialSimulator:
     ) -> np.ndarray:
         """Mean true terminal count per cm² over the patient's zones at day 0 and follow-up
         (or at ``[0, *days]``)."""
-        from anagen.scalp import target_area_counts
+        from anagen.scalp.measure import TargetArea
 
         params = _area_params(self.area_cm2 / len(prep.patches))
         days = [0.0, float(self.trial.followup_days)] if days is None else [0.0, *days]
-        c = np.array(
-            [
-                target_area_counts(
-                    params, st, zone=z, visit_days=days, modulation=mod, seed=ss, noise=False
-                ).true_terminal_per_cm2
+        key = tuple(float(d) for d in days)
+        areas = prep.areas.get(key)
+        if areas is None:
+            areas = prep.areas[key] = [
+                TargetArea(params, st, zone=z, visit_days=days, seed=ss, noise=False)
                 for z, st, ss in prep.patches
             ]
-        )
+        c = np.array([a.counts(mod).true_terminal_per_cm2 for a in areas])
         return c.mean(axis=0)
 
     def modulation(

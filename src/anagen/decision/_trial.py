@@ -220,7 +220,7 @@ def run_patients(
     arm given, with that trial's parameter draw for the arm.
     """
     from anagen.decision._trial_area import area_state
-    from anagen.scalp import target_area_counts
+    from anagen.scalp.measure import TargetArea
     from anagen.scalp.placebo import DEFAULT_PLACEBO, placebo_change
 
     params = _params()
@@ -240,11 +240,15 @@ def run_patients(
         area_rng = np.random.default_rng(s_area)
         kw = {"sex": patient.sex, "age": patient.age, "stage": model_stage, "zone": spec.zone}
         patch = area_state(params, rng=area_rng, **kw)
+        # the area is chosen and seeded once and read under each arm's treatment (twins)
+        area = TargetArea(params, patch, zone=spec.zone, visit_days=days, seed=s_meas)
         for j, a in enumerate(arms):
-            meas_seed = s_meas
             if split and j > 0:  # the other half: another patch and area of the same person
                 patch = area_state(params, rng=area_rng, **kw)
-                meas_seed = _patient_seed(s_meas, j)
+                area = TargetArea(
+                    params, patch, zone=spec.zone, visit_days=days,
+                    seed=_patient_seed(s_meas, j),
+                )  # fmt: skip
             if spec.parameters == "median":
                 prng = None
             elif trial is not None:
@@ -252,10 +256,7 @@ def run_patients(
             else:
                 prng = np.random.default_rng(s_par)  # the same draw for every arm (twins)
             mod = _modulation(spec, a, patient, prng)
-            m = target_area_counts(
-                params, patch, zone=spec.zone, visit_days=days, modulation=mod, seed=meas_seed
-            )
-            read = m.terminal_per_cm2
+            read = area.counts(mod).terminal_per_cm2
             if spec.arms[a].treatment != "none":  # blinded arms: the placebo/vehicle response
                 read = read + vehicle
             out[k, j] = _outcome(read, spec.measure)
