@@ -441,8 +441,13 @@ def _run_stochastic(
         visible_loss=params.staging.visible_loss,
         baseline_density_per_cm2=np.asarray(params.zones.hair_density_per_cm2),
         n_draws=draws,
-        # st.shifted(days), whose exit days the chunks have computed
-        final_state=replace(replace(st, t_exit=_NO_MEMORY).shifted(days), t_exit=t_end),
+        # st.shifted(days) (ScalpState.shifted), whose exit days the chunks have computed
+        final_state=replace(
+            st,
+            t_exit=t_end,
+            age_years=st.age_years + days / DAYS_PER_YEAR,
+            aga_start_day=st.aga_start_day - days,
+        ),
     )
 
 

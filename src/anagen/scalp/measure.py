@@ -54,7 +54,7 @@ import numpy as np
 
 from anagen.errors import InputError
 from anagen.scalp._modulation import ZONE_NAMES, Modulation, Transplant
-from anagen.scalp.engine import simulate
+from anagen.scalp.engine import _no_modulation, simulate
 from anagen.scalp.params import ScalpParams
 from anagen.scalp.state import ScalpState, SeedLike, real_follicles_by_zone
 from anagen.scalp.trajectory import ScalpTrajectory
@@ -255,8 +255,13 @@ def _area_modulation(
 
 
 def _read(
-    terminal: np.ndarray, vellus: np.ndarray, cv: float, rng: np.random.Generator, noise: bool
+    terminal: np.ndarray,
+    vellus: np.ndarray,
+    cv: float,
+    rng: np.random.Generator | None,
+    noise: bool,
 ) -> tuple[np.ndarray, np.ndarray]:
+    """The counts as read (``rng``: the reading errors' generator, needed only with noise)."""
     if not noise or cv == 0:
         return terminal.astype(float), (terminal + vellus).astype(float)
     z = rng.standard_normal((2, terminal.size))
@@ -359,7 +364,7 @@ class TargetArea:
     def counts(self, modulation: Modulation | None = None) -> TargetAreaCounts:
         """The area's counts under ``modulation`` (None: no treatment)."""
         params, state, j, v, t = self._params, self._state, self._j, self._v, self._t
-        mod = Modulation.none() if modulation is None else modulation
+        mod = _no_modulation() if modulation is None else modulation
         off = t.size - v.size
         term = np.empty(v.size)
         vel = np.empty(v.size)
@@ -386,13 +391,9 @@ class TargetArea:
             vel[sel] = traj.vellus[pick, j]
             sites[sel] = idx.size
         area = self._area
-        t_m, tot_m = _read(
-            term,
-            vel,
-            params.phototrichogram.count_cv,
-            np.random.default_rng(self._s_read),
-            self._noise,
-        )
+        cv = params.phototrichogram.count_cv
+        read_rng = np.random.default_rng(self._s_read) if self._noise and cv != 0 else None
+        t_m, tot_m = _read(term, vel, cv, read_rng, self._noise)
         return TargetAreaCounts(
             zone=self._zone,
             t_days=v,
