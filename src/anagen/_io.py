@@ -204,12 +204,14 @@ def check_output_path(
 
 
 def _running(pid: int) -> bool:
+    """Whether process ``pid`` may still run here (another user's, or a number that is no pid
+    here, counts as running: its file is kept)."""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
         return False
-    except (PermissionError, OverflowError, OSError):  # someone else's, or not a pid here
-        return True
+    except (OverflowError, OSError):
+        pass
     return True
 
 

@@ -54,6 +54,21 @@ def _kill_while_writing(cmd, env, folder: Path, delay: float) -> bool:
     return killed
 
 
+def _next_write_sweeps(cmd, env, folder: Path, target: Path, suffix: str) -> None:
+    """What killed runs left in ``folder``, aged an hour, is swept by the next complete run of
+    ``cmd``; a live process's temporary file of the same age is kept."""
+    old = time.time() - 7200
+    for p in folder.iterdir():
+        if p.name.startswith(".anagen-"):
+            os.utime(p, (old, old))
+    fresh = folder / f".anagen-{os.getpid()}-{'0' * 16}.tmp{suffix}"  # a live process's
+    fresh.write_bytes(b"in use")
+    os.utime(fresh, (old, old))
+    subprocess.run(cmd, env=env, check=True, stdout=subprocess.DEVNULL, timeout=300)
+    assert _complete(target.read_bytes(), suffix)
+    assert [p.name for p in folder.iterdir() if p.name.startswith(".anagen-")] == [fresh.name]
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("suffix", sorted(COMMANDS))
 def test_sigkill_never_truncates(suffix, tmp_path):
@@ -67,16 +82,7 @@ def test_sigkill_never_truncates(suffix, tmp_path):
         killed += _kill_while_writing(cmd, env, tmp_path, rng.uniform(0.0, 0.05))
         assert _complete(target.read_bytes(), suffix)
     assert killed >= 1  # the window was hit at least once
-    # what the killed runs left is swept by the next write once it is an hour old
-    left = [p for p in tmp_path.iterdir() if p.name.startswith(".anagen-")]
-    for p in left:
-        os.utime(p, (time.time() - 7200, time.time() - 7200))
-    fresh = tmp_path / f".anagen-{os.getpid()}-{'0' * 16}.tmp{suffix}"  # a live process's
-    fresh.write_bytes(b"in use")
-    os.utime(fresh, (time.time() - 7200, time.time() - 7200))
-    subprocess.run(cmd, env=env, check=True, stdout=subprocess.DEVNULL, timeout=300)
-    assert _complete(target.read_bytes(), suffix)
-    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".anagen-")] == [fresh.name]
+    _next_write_sweeps(cmd, env, tmp_path, target, suffix)
 
 
 @pytest.mark.slow
@@ -105,13 +111,4 @@ def test_sigterm_leaves_no_temporary(suffix, tmp_path):
         assert _complete(target.read_bytes(), suffix)
         assert [p.name for p in tmp_path.iterdir()] == [target.name]
     assert killed >= 1  # the window was hit at least once
-    # what the killed runs left is swept by the next write once it is an hour old
-    left = [p for p in tmp_path.iterdir() if p.name.startswith(".anagen-")]
-    for p in left:
-        os.utime(p, (time.time() - 7200, time.time() - 7200))
-    fresh = tmp_path / f".anagen-{os.getpid()}-{'0' * 16}.tmp{suffix}"  # a live process's
-    fresh.write_bytes(b"in use")
-    os.utime(fresh, (time.time() - 7200, time.time() - 7200))
-    subprocess.run(cmd, env=env, check=True, stdout=subprocess.DEVNULL, timeout=300)
-    assert _complete(target.read_bytes(), suffix)
-    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".anagen-")] == [fresh.name]
+    _next_write_sweeps(cmd, env, tmp_path, target, suffix)

@@ -291,24 +291,22 @@ def _run_chunk(job):
             means, cvs, vellus, aga, inc, aga_start, fa[0], fl[0], fp[0], rev[0], lag,
             tables, gen, buf, _RESERVE,
         )  # fmt: skip
-        if end is not None:
-            end[0][lo:hi] = st.t_exit[lo:hi] - end[1]
-        return n_draws, status, own
-    if tables is None:
-        own = tables = (
-            np.zeros((ns + 1, nz, N_PHASES)), np.zeros((ns + 1, nz)), np.zeros((ns + 1, nz)),
-            np.zeros((ns + 1, nz)), np.zeros((ns + 1, nz)),
+    else:
+        if tables is None:
+            own = tables = (
+                np.zeros((ns + 1, nz, N_PHASES)), np.zeros((ns + 1, nz)), np.zeros((ns + 1, nz)),
+                np.zeros((ns + 1, nz)), np.zeros((ns + 1, nz)),
+            )  # fmt: skip
+        d_count, d_term, d_vel, d_diam, shed = tables
+        n_draws, status = run_segment(
+            t0, t1, t,
+            st.phase[lo:hi], st.t_exit[lo:hi], st.q[lo:hi], st.d0[lo:hi], st.diam[lo:hi],
+            st.zone[lo:hi], st.origin[lo:hi], st.sens[lo:hi],
+            dist, means, cvs, vellus, aga, inc, aga_start,
+            ep_t, fa, fl, fp, rev, hold, fade, lag, qt[lo:hi],
+            d_count, d_term, d_vel, d_diam, shed,
+            gen, buf, _RESERVE,
         )  # fmt: skip
-    d_count, d_term, d_vel, d_diam, shed = tables
-    n_draws, status = run_segment(
-        t0, t1, t,
-        st.phase[lo:hi], st.t_exit[lo:hi], st.q[lo:hi], st.d0[lo:hi], st.diam[lo:hi],
-        st.zone[lo:hi], st.origin[lo:hi], st.sens[lo:hi],
-        dist, means, cvs, vellus, aga, inc, aga_start,
-        ep_t, fa, fl, fp, rev, hold, fade, lag, qt[lo:hi],
-        d_count, d_term, d_vel, d_diam, shed,
-        gen, buf, _RESERVE,
-    )  # fmt: skip
     if end is not None:
         end[0][lo:hi] = st.t_exit[lo:hi] - end[1]
     return n_draws, status, own
